@@ -1,0 +1,127 @@
+/**
+ * The one place SDK v3 clients are built: region, the standard credentials chain, an endpoint
+ * override (`--endpoint`, or `AWS_ENDPOINT_URL` which the SDK reads itself), adaptive retries
+ * and a kforge user agent. Each service's package is imported on first use only, so commands
+ * that never touch AWS do not pay for loading the SDK.
+ */
+import type {AutoScalingClient} from '@aws-sdk/client-auto-scaling'
+import type {CloudFormationClient} from '@aws-sdk/client-cloudformation'
+import type {EC2Client} from '@aws-sdk/client-ec2'
+import type {ElasticLoadBalancingV2Client} from '@aws-sdk/client-elastic-load-balancing-v2'
+import type {IAMClient} from '@aws-sdk/client-iam'
+import type {KMSClient} from '@aws-sdk/client-kms'
+import type {Route53Client} from '@aws-sdk/client-route-53'
+import type {S3Client} from '@aws-sdk/client-s3'
+import {KforgeError} from '../../util/errors.js'
+import {kforgeVersion} from '../../util/version.js'
+
+export interface AwsOptions {
+  /** Default: AWS_REGION, then AWS_DEFAULT_REGION. */
+  region?: string
+  /** Default: AWS_ENDPOINT_URL (read by the SDK), else the real AWS endpoints. */
+  endpoint?: string
+}
+
+/** Settings common to every client. */
+export function clientConfig(options: AwsOptions = {}): {
+  region: string
+  endpoint?: string
+  retryMode: 'adaptive'
+  maxAttempts: number
+  customUserAgent: string
+} {
+  const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION
+  if (!region) {
+    throw new KforgeError('no AWS region: pass --region, set AWS_REGION, or set spec.cloud.aws.region')
+  }
+  return {
+    region,
+    ...(options.endpoint ? {endpoint: options.endpoint} : {}),
+    retryMode: 'adaptive',
+    maxAttempts: 6,
+    customUserAgent: `kforge/${kforgeVersion()}`,
+  }
+}
+
+/** True when talking to something other than real AWS (an emulator): S3 then needs path-style. */
+export function usesCustomEndpoint(options: AwsOptions): boolean {
+  return Boolean(options.endpoint ?? process.env.AWS_ENDPOINT_URL ?? process.env.AWS_ENDPOINT_URL_S3)
+}
+
+/** Lazily built, cached clients for one region/endpoint. */
+export class AwsClients {
+  private readonly cache = new Map<string, Promise<unknown>>()
+
+  constructor(readonly options: AwsOptions = {}) {}
+
+  get region(): string {
+    return clientConfig(this.options).region
+  }
+
+  private memo<T>(key: string, make: () => Promise<T>): Promise<T> {
+    let hit = this.cache.get(key) as Promise<T> | undefined
+    if (!hit) {
+      hit = make()
+      this.cache.set(key, hit)
+    }
+    return hit
+  }
+
+  ec2(): Promise<EC2Client> {
+    return this.memo(
+      'ec2',
+      async () => new (await import('@aws-sdk/client-ec2')).EC2Client(clientConfig(this.options)),
+    )
+  }
+  autoScaling(): Promise<AutoScalingClient> {
+    return this.memo(
+      'asg',
+      async () =>
+        new (await import('@aws-sdk/client-auto-scaling')).AutoScalingClient(clientConfig(this.options)),
+    )
+  }
+  iam(): Promise<IAMClient> {
+    return this.memo(
+      'iam',
+      async () => new (await import('@aws-sdk/client-iam')).IAMClient(clientConfig(this.options)),
+    )
+  }
+  kms(): Promise<KMSClient> {
+    return this.memo(
+      'kms',
+      async () => new (await import('@aws-sdk/client-kms')).KMSClient(clientConfig(this.options)),
+    )
+  }
+  route53(): Promise<Route53Client> {
+    return this.memo(
+      'route53',
+      async () => new (await import('@aws-sdk/client-route-53')).Route53Client(clientConfig(this.options)),
+    )
+  }
+  s3(): Promise<S3Client> {
+    return this.memo(
+      's3',
+      async () =>
+        new (await import('@aws-sdk/client-s3')).S3Client({
+          ...clientConfig(this.options),
+          forcePathStyle: usesCustomEndpoint(this.options),
+        }),
+    )
+  }
+  cloudFormation(): Promise<CloudFormationClient> {
+    return this.memo(
+      'cfn',
+      async () =>
+        new (await import('@aws-sdk/client-cloudformation')).CloudFormationClient(clientConfig(this.options)),
+    )
+  }
+  elbv2(): Promise<ElasticLoadBalancingV2Client> {
+    return this.memo(
+      'elbv2',
+      async () =>
+        new (await import('@aws-sdk/client-elastic-load-balancing-v2')).ElasticLoadBalancingV2Client(
+          clientConfig(this.options),
+        ),
+    )
+  }
+}
