@@ -1,0 +1,75 @@
+/**
+ * State store backend: a local directory. Writes go to a temp file in the same directory and are
+ * renamed into place, so a crash never leaves a half-written object. Secret objects are created
+ * 0600 from the first byte (mode at open, not chmod afterwards).
+ */
+import {randomBytes} from 'node:crypto'
+import {mkdir, open, readdir, readFile, rename, rm} from 'node:fs/promises'
+import {dirname, join, relative, sep} from 'node:path'
+import {checkKey, type StateStore, type WriteOptions} from './store.js'
+
+export class LocalStateStore implements StateStore {
+  constructor(readonly location: string) {}
+
+  private path(key: string): string {
+    return join(this.location, ...checkKey(key).split('/'))
+  }
+
+  async read(key: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(this.path(key))
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      throw err
+    }
+  }
+
+  async write(key: string, body: string | Uint8Array, options: WriteOptions = {}): Promise<void> {
+    const target = this.path(key)
+    await mkdir(dirname(target), {recursive: true, mode: 0o700})
+    const temp = `${target}.tmp-${randomBytes(6).toString('hex')}`
+    const handle = await open(temp, 'wx', options.secret ? 0o600 : 0o644)
+    try {
+      await handle.writeFile(body)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    try {
+      await rename(temp, target)
+    } catch (err) {
+      await rm(temp, {force: true})
+      throw err
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const root = prefix === '' ? this.location : this.path(prefix.replace(/\/$/, ''))
+    const out: string[] = []
+    const walk = async (dir: string): Promise<void> => {
+      let entries: import('node:fs').Dirent[]
+      try {
+        entries = await readdir(dir, {withFileTypes: true})
+      } catch (err) {
+        if (
+          (err as NodeJS.ErrnoException).code === 'ENOENT' ||
+          (err as NodeJS.ErrnoException).code === 'ENOTDIR'
+        )
+          return
+        throw err
+      }
+      for (const entry of entries) {
+        const full = join(dir, entry.name)
+        if (entry.isDirectory()) await walk(full)
+        else if (entry.isFile() && !entry.name.includes('.tmp-'))
+          out.push(relative(this.location, full).split(sep).join('/'))
+      }
+    }
+    await walk(root)
+    return out.sort()
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.path(key), {force: true})
+  }
+}

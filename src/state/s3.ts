@@ -1,0 +1,107 @@
+/**
+ * State store backend: an S3 bucket and prefix (`s3://bucket/prefix`). S3 PUTs are atomic per
+ * object. Secret objects are written with server-side encryption (aws:kms) and never public.
+ */
+import type {S3Client} from '@aws-sdk/client-s3'
+import {AwsClients, type AwsOptions} from '../cloud/aws/clients.js'
+import {KforgeError} from '../util/errors.js'
+import {checkKey, type StateStore, type WriteOptions} from './store.js'
+
+export class S3StateStore implements StateStore {
+  private constructor(
+    readonly location: string,
+    private readonly bucket: string,
+    private readonly prefix: string,
+    private readonly clients: AwsClients,
+  ) {}
+
+  static fromUrl(url: string, aws: AwsOptions): S3StateStore {
+    const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url)
+    if (!match)
+      throw new KforgeError(`--state "${url}": expected s3://bucket[/prefix] with a valid bucket name`)
+    const prefix = (match[2] ?? '').replace(/^\/+|\/+$/g, '')
+    return new S3StateStore(url, match[1]!, prefix === '' ? '' : `${prefix}/`, new AwsClients(aws))
+  }
+
+  private objectKey(key: string): string {
+    return this.prefix + checkKey(key)
+  }
+
+  private s3(): Promise<S3Client> {
+    return this.clients.s3()
+  }
+
+  async read(key: string): Promise<Buffer | undefined> {
+    const {GetObjectCommand, NoSuchKey} = await import('@aws-sdk/client-s3')
+    try {
+      const res = await (await this.s3()).send(
+        new GetObjectCommand({Bucket: this.bucket, Key: this.objectKey(key)}),
+      )
+      return Buffer.from(await res.Body!.transformToByteArray())
+    } catch (err) {
+      if (err instanceof NoSuchKey || (err as {name?: string}).name === 'NoSuchKey') return undefined
+      throw this.explain(err, `reading ${key}`)
+    }
+  }
+
+  async write(key: string, body: string | Uint8Array, options: WriteOptions = {}): Promise<void> {
+    const {PutObjectCommand} = await import('@aws-sdk/client-s3')
+    try {
+      await (await this.s3()).send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.objectKey(key),
+          Body: body,
+          ...(options.secret ? {ServerSideEncryption: 'aws:kms' as const} : {}),
+        }),
+      )
+    } catch (err) {
+      throw this.explain(err, `writing ${key}`)
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const {ListObjectsV2Command} = await import('@aws-sdk/client-s3')
+    const s3 = await this.s3()
+    const keys: string[] = []
+    let token: string | undefined
+    do {
+      const res = await s3
+        .send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: this.prefix + prefix,
+            ContinuationToken: token,
+          }),
+        )
+        .catch((err: unknown) => {
+          throw this.explain(err, `listing ${prefix || '/'}`)
+        })
+      for (const obj of res.Contents ?? []) if (obj.Key) keys.push(obj.Key.slice(this.prefix.length))
+      token = res.IsTruncated ? res.NextContinuationToken : undefined
+    } while (token)
+    return keys.sort()
+  }
+
+  async delete(key: string): Promise<void> {
+    const {DeleteObjectCommand} = await import('@aws-sdk/client-s3')
+    await (await this.s3())
+      .send(new DeleteObjectCommand({Bucket: this.bucket, Key: this.objectKey(key)}))
+      .catch((err: unknown) => {
+        throw this.explain(err, `deleting ${key}`)
+      })
+  }
+
+  private explain(err: unknown, doing: string): unknown {
+    const name = (err as {name?: string}).name
+    if (name === 'NoSuchBucket') {
+      return new KforgeError(`state store ${this.location}: bucket "${this.bucket}" does not exist`, {
+        cause: err,
+      })
+    }
+    if (name === 'AccessDenied') {
+      return new KforgeError(`state store ${this.location}: access denied while ${doing}`, {cause: err})
+    }
+    return err
+  }
+}

@@ -1,0 +1,93 @@
+import {statSync} from 'node:fs'
+import {readdir} from 'node:fs/promises'
+import {join} from 'node:path'
+import {CreateBucketCommand, S3Client} from '@aws-sdk/client-s3'
+import {beforeAll, describe, expect, it} from 'vitest'
+import {openStateStore, type StateStore} from '../../../src/state/store.js'
+import {emulatorEnv} from '../../support/aws-env.js'
+import {tempDir} from '../../support/cli.js'
+
+function contract(name: string, open: () => Promise<StateStore>): void {
+  describe(`${name} state store`, () => {
+    let store: StateStore
+    beforeAll(async () => {
+      store = await open()
+    })
+
+    it('reads back what it wrote, and undefined for a missing key', async () => {
+      await store.write('c1.example.com/config.yaml', 'kind: Cluster\n')
+      expect((await store.read('c1.example.com/config.yaml'))?.toString()).toBe('kind: Cluster\n')
+      expect(await store.read('c1.example.com/nope.yaml')).toBeUndefined()
+    })
+
+    it('overwrites atomically and lists keys under a prefix, sorted', async () => {
+      await store.write('c2.example.com/pki/ca.crt', 'one')
+      await store.write('c2.example.com/pki/ca.crt', 'two')
+      await store.write('c2.example.com/config.yaml', 'x')
+      await store.write('c3.example.com/config.yaml', 'y')
+      expect(await store.list('c2.example.com/')).toEqual([
+        'c2.example.com/config.yaml',
+        'c2.example.com/pki/ca.crt',
+      ])
+      expect((await store.read('c2.example.com/pki/ca.crt'))?.toString()).toBe('two')
+    })
+
+    it('deletes a key, and deleting a missing key is not an error', async () => {
+      await store.write('c4.example.com/a', 'a')
+      await store.delete('c4.example.com/a')
+      await store.delete('c4.example.com/a')
+      expect(await store.list('c4.example.com/')).toEqual([])
+    })
+
+    it('refuses keys that would escape the store', async () => {
+      await expect(store.write('../escape', 'x')).rejects.toThrow('is not a relative path')
+      await expect(store.read('/etc/passwd')).rejects.toThrow('is not a relative path')
+    })
+  })
+}
+
+const dir = tempDir()
+contract('local', () => openStateStore(dir))
+
+contract('s3', async () => {
+  Object.assign(process.env, emulatorEnv())
+  const s3 = new S3Client({forcePathStyle: true})
+  await s3.send(new CreateBucketCommand({Bucket: 'kforge-state-test'}))
+  return openStateStore('s3://kforge-state-test/team/prod')
+})
+
+describe('local state store files', () => {
+  it('writes secrets 0600 and other objects 0644, leaving no temp files', async () => {
+    const root = tempDir()
+    const store = await openStateStore(`file://${root}`)
+    await store.write('c.example.com/pki/ca.key', 'secret', {secret: true})
+    await store.write('c.example.com/pki/ca.crt', 'public')
+    expect(statSync(join(root, 'c.example.com/pki/ca.key')).mode & 0o777).toBe(0o600)
+    expect(statSync(join(root, 'c.example.com/pki/ca.crt')).mode & 0o777).toBe(0o644)
+    expect(await readdir(join(root, 'c.example.com/pki'))).toEqual(['ca.crt', 'ca.key'])
+  })
+
+  it('defaults to KFORGE_STATE_STORE when no --state is given', async () => {
+    const root = tempDir()
+    process.env.KFORGE_STATE_STORE = root
+    try {
+      expect((await openStateStore()).location).toBe(root)
+    } finally {
+      delete process.env.KFORGE_STATE_STORE
+    }
+  })
+
+  it('rejects a store URL it does not understand', async () => {
+    await expect(openStateStore('gs://bucket')).rejects.toThrow(
+      'expected a directory, file://dir or s3://bucket/prefix',
+    )
+  })
+})
+
+describe('s3 state store errors', () => {
+  it('names the missing bucket', async () => {
+    Object.assign(process.env, emulatorEnv())
+    const store = await openStateStore('s3://kforge-no-such-bucket')
+    await expect(store.read('x')).rejects.toThrow('bucket "kforge-no-such-bucket" does not exist')
+  })
+})
