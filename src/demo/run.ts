@@ -1,0 +1,130 @@
+/**
+ * `npm run demo`: the main job end to end on the embedded default, a local AWS emulator.
+ * Starts moto server on a loopback port, drives the real CLI (bin/run.js) through a cluster's
+ * life in a throw-away state store, shows what each step prints, and stops everything it
+ * started. Ends with a table of step timings.
+ */
+import {spawn} from 'node:child_process'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {formatMs} from '../cli/progress.js'
+import {startMoto} from '../sandbox/moto.js'
+import {formatTable} from '../util/output.js'
+import {demoSteps} from './steps.js'
+
+const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
+
+export interface DemoContext {
+  cluster: string
+  zones: string[]
+  state: string
+  work: string
+  env: Record<string, string>
+}
+
+export interface StepResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+export interface DemoStep {
+  title: string
+  args: (ctx: DemoContext) => string[]
+  /** What to show of the output; default: all of stdout. */
+  show?: (result: StepResult, ctx: DemoContext) => string
+  /** Work done after the command (e.g. edit a spec file for the next step). */
+  after?: (result: StepResult, ctx: DemoContext) => Promise<void> | void
+  /** Instead of a CLI command, a direct check against the emulator. */
+  check?: (ctx: DemoContext) => Promise<string>
+}
+
+function runCli(args: string[], env: Record<string, string>): Promise<StepResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString()
+    })
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString()
+      process.stderr.write(c)
+    })
+    child.on('error', reject)
+    child.on('close', (code) => resolve({code: code ?? 1, stdout, stderr}))
+  })
+}
+
+function indent(text: string): string {
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n')
+}
+
+async function main(): Promise<number> {
+  const work = mkdtempSync(join(tmpdir(), 'kforge-demo-'))
+  process.stdout.write('kforge demo: starting the AWS API emulator (moto server) on loopback…\n')
+  const moto = await startMoto()
+  process.stdout.write(`  emulator at ${moto.endpoint}; state store ${join(work, 'state')}\n\n`)
+  const ctx: DemoContext = {
+    cluster: 'demo.example.com',
+    zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+    state: join(work, 'state'),
+    work,
+    env: {
+      AWS_ENDPOINT_URL: moto.endpoint,
+      // The emulator accepts any credentials; these are placeholders, never real ones.
+      AWS_ACCESS_KEY_ID: 'demo',
+      AWS_SECRET_ACCESS_KEY: 'demo',
+      AWS_REGION: 'us-east-1',
+      KFORGE_STATE_STORE: join(work, 'state'),
+      KUBECONFIG: join(work, 'kubeconfig'),
+      NO_COLOR: '1',
+    },
+  }
+  Object.assign(process.env, ctx.env)
+
+  const timings: string[][] = []
+  let failed = false
+  try {
+    const steps = demoSteps()
+    for (const [i, step] of steps.entries()) {
+      const n = `${i + 1}/${steps.length}`
+      const started = performance.now()
+      if (step.check) {
+        process.stdout.write(`[${n}] ${step.title}\n`)
+        process.stdout.write(`${indent(await step.check(ctx))}\n\n`)
+        timings.push([n, step.title, formatMs(performance.now() - started), 'ok'])
+        continue
+      }
+      const args = step.args(ctx)
+      process.stdout.write(`[${n}] ${step.title}\n  $ kforge ${args.join(' ')}\n`)
+      const result = await runCli(args, ctx.env)
+      const took = formatMs(performance.now() - started)
+      if (result.code !== 0) {
+        timings.push([n, step.title, took, `FAILED (exit ${result.code})`])
+        process.stdout.write(`  step failed with exit code ${result.code}\n`)
+        failed = true
+        break
+      }
+      const shown = step.show ? step.show(result, ctx) : result.stdout
+      if (shown.trim() !== '') process.stdout.write(`${indent(shown)}\n`)
+      process.stdout.write('\n')
+      await step.after?.(result, ctx)
+      timings.push([n, step.title, took, 'ok'])
+    }
+  } finally {
+    await moto.stop()
+    rmSync(work, {recursive: true, force: true})
+  }
+  process.stdout.write(`Summary\n${formatTable(['STEP', 'WHAT', 'TIME', 'RESULT'], timings)}`)
+  process.stdout.write(failed ? 'demo FAILED\n' : 'demo finished; the emulator is stopped and the state removed.\n')
+  return failed ? 1 : 0
+}
+
+process.exitCode = await main()

@@ -1,0 +1,79 @@
+/**
+ * Starts the real AWS API emulator, moto server (`python3 -m moto.server`), on a free loopback
+ * port and waits until it answers. Used by the test suite's globalSetup and by `npm run demo`
+ * (so it lives in src/, where the compiled demo can load it). Loopback only, always.
+ */
+import {type ChildProcess, spawn} from 'node:child_process'
+import {createServer} from 'node:net'
+
+export interface MotoServer {
+  endpoint: string
+  stop(): Promise<void>
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.unref()
+    srv.on('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+async function answers(endpoint: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${endpoint}/moto-api/`, {signal: AbortSignal.timeout(1000)})
+    return res.status < 500
+  } catch {
+    return false
+  }
+}
+
+export async function startMoto(options: {timeoutMs?: number} = {}): Promise<MotoServer> {
+  const port = await freePort()
+  const endpoint = `http://127.0.0.1:${port}`
+  const child: ChildProcess = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: {...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'false'},
+  })
+  let stderr = ''
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000)
+  })
+  let exited = false
+  child.on('exit', () => {
+    exited = true
+  })
+
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000)
+  while (!(await answers(endpoint))) {
+    if (exited) throw new Error(`moto server exited before answering on ${endpoint}:\n${stderr}`)
+    if (Date.now() > deadline) {
+      child.kill('SIGTERM')
+      throw new Error(`moto server did not answer on ${endpoint} in time:\n${stderr}`)
+    }
+    await new Promise((r) => setTimeout(r, 150))
+  }
+
+  return {
+    endpoint,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited) return resolve()
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+        setTimeout(() => {
+          if (!exited) child.kill('SIGKILL')
+        }, 5000).unref()
+      }),
+  }
+}
+
+/** Reset every service's state in the emulator (between test files that need a clean account). */
+export async function resetMoto(endpoint: string): Promise<void> {
+  await fetch(`${endpoint}/moto-api/reset`, {method: 'POST'})
+}
