@@ -67,7 +67,7 @@ export function checkKubernetesVersion(text: string): string | undefined {
 /** The etcd version kubeadm deploys for this Kubernetes version (`3.5.21-0`). */
 export function etcdVersionFor(kubernetesVersion: string | Version): string {
   const v = typeof kubernetesVersion === 'string' ? parseVersion(kubernetesVersion) : kubernetesVersion
-  if (!v || v.major !== 1) throw new Error(`no etcd version for Kubernetes ${String(kubernetesVersion)}`)
+  if (v?.major !== 1) throw new Error(`no etcd version for Kubernetes ${String(kubernetesVersion)}`)
   const minor = Math.min(Math.max(v.minor, MIN_SUPPORTED_MINOR), MAX_SUPPORTED_MINOR)
   return ETCD_FOR_MINOR[minor]!
 }
