@@ -37,6 +37,37 @@ export interface ClusterSpecInput {
   addons?: AddonsSpecInput
   /** Move the control plane into DaemonSets after init (bootkube-style pivot). Default: false */
   selfHosted?: boolean
+  /** Install node software from this mirror instead of the public repositories. Default: none */
+  mirror?: MirrorSpec
+}
+
+/** One file on a mirror: its path under `baseUrl` and the SHA-256 instances check it against. */
+export interface MirrorArtifact {
+  /** Relative to `baseUrl`, e.g. `kubernetes/v1.32.4/amd64/kubelet`. */
+  path: string
+  /** Lowercase hex SHA-256 of the file; an instance refuses a file that does not match. */
+  sha256: string
+}
+
+/**
+ * Private and air-gapped clusters: instances fetch static binaries from this mirror (each checked
+ * against its SHA-256) instead of apt repositories on the internet. Every artifact is required.
+ */
+export interface MirrorSpec {
+  /** `https://host/path`, or `s3://bucket/prefix` (fetched with the instance role). */
+  baseUrl: string
+  /** The kubelet binary for spec.kubernetesVersion. */
+  kubelet: MirrorArtifact
+  /** The kubectl binary for spec.kubernetesVersion. */
+  kubectl: MirrorArtifact
+  /** A containerd release tarball (`containerd-X.Y.Z-linux-amd64.tar.gz`, unpacked into /usr/local). */
+  containerd: MirrorArtifact
+  /** The runc binary. */
+  runc: MirrorArtifact
+  /** A CNI plugins tarball (`cni-plugins-linux-amd64-vX.Y.Z.tgz`, unpacked into /opt/cni/bin). */
+  cniPlugins: MirrorArtifact
+  /** A Node.js linux-x64 tarball (`node-vX.Y.Z-linux-x64.tar.gz`) for the kforge node agent. */
+  nodejs: MirrorArtifact
 }
 
 export interface CloudSpecInput {
@@ -194,6 +225,11 @@ export interface InstanceGroupSpecInput {
   maxSize?: number
   /** Names of cluster subnets. A control-plane group lives in exactly one. Default: by role and topology. */
   subnets?: string[]
+  /**
+   * Input shorthand for `subnets`: the group's subnets of its role's type in these zones
+   * (control-plane/node: private or public by topology; bastion: utility). Not kept after defaults.
+   */
+  zones?: string[]
   /** Overrides cloud.aws.image for this group. */
   image?: ImageSpec
   rootVolume?: RootVolumeSpec
@@ -203,6 +239,11 @@ export interface InstanceGroupSpecInput {
   taints?: Taint[]
   /** Extra AWS tags on the group's instances. Default: {} */
   cloudLabels?: Record<string, string>
+  /**
+   * A cloud-config fragment (YAML text) appended to the group's rendered cloud-config, for keys
+   * kforge does not set itself (packages, users, ntp, ...). Checked by `kforge validate`. Default: none
+   */
+  additionalCloudConfig?: string
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -236,6 +277,7 @@ export interface ClusterSpec {
   etcd: Required<EtcdSpecInput>
   addons: AddonsSpec
   selfHosted: boolean
+  mirror?: MirrorSpec
 }
 
 export interface InstanceGroupSpec {
@@ -249,11 +291,14 @@ export interface InstanceGroupSpec {
   nodeLabels: Record<string, string>
   taints: Taint[]
   cloudLabels: Record<string, string>
+  additionalCloudConfig?: string
 }
 
 export interface InstanceGroup {
   name: string
   spec: InstanceGroupSpec
+  /** metadata.labels, always including `kforge.dev/cluster: <cluster name>` after defaults. */
+  labels?: Record<string, string>
 }
 
 /** A complete, defaulted, validated cluster: what every phase after parsing receives. */
@@ -261,4 +306,6 @@ export interface Cluster {
   name: string
   spec: ClusterSpec
   instanceGroups: InstanceGroup[]
+  /** metadata.labels as the user wrote them. Default: none */
+  labels?: Record<string, string>
 }

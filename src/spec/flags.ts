@@ -1,0 +1,137 @@
+/**
+ * `kforge create cluster NAME --zones ...` flags → spec input. The layout it chooses:
+ *  - control plane: 1 node for one zone, 3 for more; one group per zone, `control-plane-<zone>`,
+ *    sized by dealing the nodes round-robin over the zones in order (3 over 2 zones → 2 + 1;
+ *    3 over 6 zones → the first three zones get one each), minSize = maxSize;
+ *  - nodes: one `nodes` group over every zone's node subnet (the ASG spreads them),
+ *    max(2, number of zones) nodes;
+ *  - bastion (private topology): one `bastions` group of 1 in the utility subnets.
+ * The result goes through the same defaults and validation as a spec file.
+ */
+import type {SpecInput} from './documents.js'
+import {completeCluster} from './index.js'
+import {
+  API_VERSION,
+  type Cluster,
+  type ClusterSpecInput,
+  type InstanceGroupDocument,
+  type InstanceGroupSpecInput,
+  type SubnetSpec,
+  type TopologyType,
+} from './types.js'
+
+/** A VPC the user brings, as AWS describes it (see phases/cluster/spec-existing.ts). */
+export interface ExistingNetwork {
+  vpcId: string
+  networkCIDR: string
+  /** In the order the user listed them; `utility` only in a private topology. */
+  subnets: Array<{id: string; zone: string; cidr: string; type: SubnetSpec['type']}>
+}
+
+export interface CreateClusterOptions {
+  name: string
+  zones: string[]
+  /** Default: 1 for one zone, 3 for more. */
+  controlPlaneCount?: number
+  /** Default: max(2, zones). */
+  nodeCount?: number
+  controlPlaneSize?: string
+  nodeSize?: string
+  kubernetesVersion?: string
+  dnsZone?: string
+  networkCIDR?: string
+  topology?: TopologyType
+  bastion?: boolean
+  apiAccess?: string[]
+  /** The public key's text (the command reads the file). */
+  sshPublicKey?: string
+  kmsKeyArn?: string
+  existing?: ExistingNetwork
+}
+
+/** Split `count` nodes over `zones` round-robin; zones that get none are left out. */
+export function spreadOverZones(
+  count: number,
+  zones: readonly string[],
+): Array<{zone: string; size: number}> {
+  return zones
+    .map((zone, i) => ({zone, size: Math.floor(count / zones.length) + (i < count % zones.length ? 1 : 0)}))
+    .filter((z) => z.size > 0)
+}
+
+function group(name: string, cluster: string, spec: InstanceGroupSpecInput): InstanceGroupDocument {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'InstanceGroup',
+    metadata: {name, labels: {'kforge.dev/cluster': cluster}},
+    spec,
+  }
+}
+
+function subnetName(zone: string, type: SubnetSpec['type'], taken: Set<string>): string {
+  const base = type === 'utility' ? `utility-${zone}` : zone
+  let name = base
+  for (let n = 2; taken.has(name); n++) name = `${base}-${n}`
+  taken.add(name)
+  return name
+}
+
+export function inputFromOptions(o: CreateClusterOptions): SpecInput {
+  const topology = o.topology ?? 'public'
+  const existing = o.existing
+  const taken = new Set<string>()
+  const spec: ClusterSpecInput = {
+    ...(o.kubernetesVersion === undefined ? {} : {kubernetesVersion: o.kubernetesVersion}),
+    cloud: {
+      provider: 'aws',
+      aws: {
+        zones: o.zones,
+        ...(existing ? {vpcId: existing.vpcId} : {}),
+        ...(o.kmsKeyArn === undefined ? {} : {kmsKeyArn: o.kmsKeyArn}),
+        ...(o.sshPublicKey === undefined ? {} : {sshKey: {publicKey: o.sshPublicKey.trim()}}),
+      },
+    },
+    networking: {
+      ...(existing
+        ? {
+            networkCIDR: existing.networkCIDR,
+            subnets: existing.subnets.map((s) => ({name: subnetName(s.zone, s.type, taken), ...s})),
+          }
+        : o.networkCIDR === undefined
+          ? {}
+          : {networkCIDR: o.networkCIDR}),
+    },
+    topology: {type: topology, bastion: o.bastion ?? false},
+    ...(o.apiAccess === undefined ? {} : {api: {access: o.apiAccess}}),
+    ...(o.dnsZone === undefined ? {} : {dns: {zone: o.dnsZone}}),
+  }
+  const controlPlane = spreadOverZones(o.controlPlaneCount ?? (o.zones.length > 1 ? 3 : 1), o.zones)
+  const size = (machineType: string | undefined) => (machineType === undefined ? {} : {machineType})
+  const groups = [
+    ...controlPlane.map(({zone, size: n}) =>
+      group(`control-plane-${zone}`, o.name, {
+        role: 'control-plane',
+        ...size(o.controlPlaneSize),
+        minSize: n,
+        maxSize: n,
+        zones: [zone],
+      }),
+    ),
+    group('nodes', o.name, {
+      role: 'node',
+      ...size(o.nodeSize),
+      minSize: o.nodeCount ?? Math.max(2, o.zones.length),
+      maxSize: o.nodeCount ?? Math.max(2, o.zones.length),
+    }),
+    ...(o.bastion ? [group('bastions', o.name, {role: 'bastion', minSize: 1, maxSize: 1})] : []),
+  ]
+  return {
+    cluster: {apiVersion: API_VERSION, kind: 'Cluster', metadata: {name: o.name}, spec},
+    instanceGroups: groups,
+  }
+}
+
+/** The complete, validated cluster the flags describe (ValidationError otherwise). */
+export function clusterFromOptions(o: CreateClusterOptions): Cluster {
+  return completeCluster(inputFromOptions(o))
+}

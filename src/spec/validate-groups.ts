@@ -1,0 +1,143 @@
+/** InstanceGroup rules, and the etcd quorum across the control-plane groups. */
+import {subnetTypeFor} from './defaults.js'
+import {AWS_ID, DNS_LABEL_RULE, isDnsLabel, labelKeyProblem, labelValueProblem} from './names.js'
+import type {Path, Problems, Subject} from './problems.js'
+import type {Cluster, ImageSpec, InstanceGroup} from './types.js'
+
+export function validateGroups(cluster: Cluster, problems: Problems): void {
+  const c: Subject = {kind: 'Cluster', name: cluster.name}
+  const controlPlane = cluster.instanceGroups.filter((ig) => ig.spec.role === 'control-plane')
+  if (controlPlane.length === 0) {
+    problems.about(
+      c,
+      'no InstanceGroup has spec.role: control-plane (etcd and the API server need at least one)',
+    )
+  } else {
+    const total = controlPlane.reduce((sum, ig) => sum + ig.spec.minSize, 0)
+    if (total % 2 === 0 || total > 7) {
+      const terms = controlPlane
+        .map((ig) => `InstanceGroup "${ig.name}" spec.minSize ${ig.spec.minSize}`)
+        .join(' + ')
+      problems.about(
+        c,
+        `control-plane size must be odd and at most 7 for etcd quorum (1, 3, 5 or 7), got ${total} (${terms})`,
+      )
+    }
+  }
+  const bastions = cluster.instanceGroups.filter((ig) => ig.spec.role === 'bastion')
+  if (cluster.spec.topology.bastion && bastions.length === 0) {
+    problems.field(c, ['spec', 'topology', 'bastion'], 'is true but no InstanceGroup has spec.role: bastion')
+  }
+  for (const ig of cluster.instanceGroups) validateGroup(cluster, ig, problems)
+}
+
+function validateGroup(cluster: Cluster, ig: InstanceGroup, problems: Problems): void {
+  const g: Subject = {kind: 'InstanceGroup', name: ig.name}
+  const s = ig.spec
+  const topology = cluster.spec.topology
+  if (!isDnsLabel(ig.name))
+    problems.field(g, ['metadata', 'name'], `("${ig.name}") is not a DNS label (${DNS_LABEL_RULE})`)
+  if (s.role === 'bastion' && !topology.bastion) {
+    problems.field(
+      g,
+      ['spec', 'role'],
+      `(bastion) needs spec.topology.bastion: true in Cluster "${cluster.name}"`,
+    )
+  }
+  if (!AWS_ID.instanceType.test(s.machineType)) {
+    problems.field(
+      g,
+      ['spec', 'machineType'],
+      `("${s.machineType}") is not an EC2 instance type like t3.medium`,
+    )
+  }
+  if (s.minSize < 0) problems.field(g, ['spec', 'minSize'], `(${s.minSize}) must be >= 0`)
+  if (s.maxSize < s.minSize)
+    problems.field(g, ['spec', 'maxSize'], `(${s.maxSize}) must be >= spec.minSize (${s.minSize})`)
+  if (s.role === 'control-plane') {
+    if (s.minSize < 1)
+      problems.field(g, ['spec', 'minSize'], `(${s.minSize}) must be >= 1 in a control-plane group`)
+    if (s.maxSize > s.minSize) {
+      problems.field(
+        g,
+        ['spec', 'maxSize'],
+        `(${s.maxSize}) must equal spec.minSize (${s.minSize}) in a control-plane group: etcd members do not autoscale`,
+      )
+    }
+    if (s.subnets.length > 1) {
+      problems.field(
+        g,
+        ['spec', 'subnets'],
+        `must name exactly one subnet in a control-plane group, got ${s.subnets.length} (${s.subnets.join(', ')}); use one group per zone`,
+      )
+    }
+  }
+  if (s.subnets.length === 0) problems.field(g, ['spec', 'subnets'], 'must name at least one subnet')
+  const expected = subnetTypeFor(s.role, topology.type)
+  s.subnets.forEach((name, i) => {
+    const subnet = cluster.spec.networking.subnets.find((sub) => sub.name === name)
+    const names = cluster.spec.networking.subnets.map((sub) => sub.name).join(', ')
+    if (!subnet) {
+      problems.field(
+        g,
+        ['spec', 'subnets', i],
+        `("${name}") is not a subnet of Cluster "${cluster.name}" (subnets: ${names})`,
+      )
+    } else if (subnet.type !== expected) {
+      problems.field(
+        g,
+        ['spec', 'subnets', i],
+        `("${name}") is a ${subnet.type} subnet; a ${s.role} group in a ${topology.type} topology goes in ${expected} subnets`,
+      )
+    }
+  })
+  if (s.image) checkImage(s.image, ['spec', 'image'], g, problems)
+  if (s.rootVolume.size < 8 || s.rootVolume.size > 16384) {
+    problems.field(
+      g,
+      ['spec', 'rootVolume', 'size'],
+      `(${s.rootVolume.size}) must be between 8 and 16384 (GiB)`,
+    )
+  }
+  checkLabels(s.nodeLabels, ['spec', 'nodeLabels'], g, problems)
+  const seenTaints = new Set<string>()
+  s.taints.forEach((t, i) => {
+    const keyProblem = labelKeyProblem(t.key)
+    if (keyProblem) problems.field(g, ['spec', 'taints', i, 'key'], `("${t.key}") ${keyProblem}`)
+    const valueProblem = t.value === undefined ? undefined : labelValueProblem(t.value)
+    if (valueProblem) problems.field(g, ['spec', 'taints', i, 'value'], `("${t.value}") ${valueProblem}`)
+    const id = `${t.key}:${t.effect}`
+    if (seenTaints.has(id))
+      problems.field(g, ['spec', 'taints', i], `repeats key "${t.key}" with effect ${t.effect}`)
+    seenTaints.add(id)
+  })
+  for (const [key, value] of Object.entries(s.cloudLabels)) {
+    const at: Path = ['spec', 'cloudLabels', key]
+    if (key.length > 128) problems.field(g, at, 'has a key longer than 128 characters (an AWS tag limit)')
+    if (key.toLowerCase().startsWith('aws:'))
+      problems.field(g, at, 'uses the prefix "aws:", which AWS reserves')
+    if (value.length > 256) problems.field(g, at, 'has a value longer than 256 characters (an AWS tag limit)')
+  }
+}
+
+export function checkLabels(
+  labels: Record<string, string>,
+  at: Path,
+  subject: Subject,
+  problems: Problems,
+): void {
+  for (const [key, value] of Object.entries(labels)) {
+    const keyProblem = labelKeyProblem(key)
+    if (keyProblem) problems.field(subject, [...at, key], keyProblem)
+    const valueProblem = labelValueProblem(value)
+    if (valueProblem) problems.field(subject, [...at, key], `("${value}") ${valueProblem}`)
+  }
+}
+
+export function checkImage(image: ImageSpec, at: Path, subject: Subject, problems: Problems): void {
+  if ((image.id === undefined) === (image.lookup === undefined)) {
+    problems.field(subject, at, 'must set exactly one of id or lookup')
+  } else if (image.id !== undefined && !AWS_ID.ami.test(image.id)) {
+    problems.field(subject, [...at, 'id'], `("${image.id}") is not an AMI id like ami-0123456789abcdef0`)
+  }
+}
