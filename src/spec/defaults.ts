@@ -53,7 +53,7 @@ export function defaultSubnets(zones: readonly string[], topology: TopologyType)
 /**
  * Give every subnet without a CIDR the first free block of the network: /(N+3) for public and
  * private subnets (eight fit), /(N+6) for utility subnets (they hold only NAT gateways and load
- * balancers), never smaller than AWS's /28. Existing subnets (with an id) are not carved: their
+ * balancers), within AWS's /16../28. Existing subnets (with an id) are not carved: their
  * CIDR comes from AWS, and is left empty here for validation to ask for.
  */
 export function carveSubnets(
@@ -65,7 +65,7 @@ export function carveSubnets(
   const network = parseCidr(networkCIDR)
   const taken: Cidr[] = out.filter((s) => s.cidr !== '' && !cidrProblem(s.cidr)).map((s) => parseCidr(s.cidr))
   const pass = (utility: boolean) => {
-    const prefix = Math.min(network.prefix + (utility ? 6 : 3), 28)
+    const prefix = Math.min(Math.max(network.prefix + (utility ? 6 : 3), 16), 28)
     for (const s of out) {
       if (s.cidr !== '' || s.id !== undefined || (s.type === 'utility') !== utility) continue
       const block = allocate(network, prefix, taken)

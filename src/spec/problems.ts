@@ -75,6 +75,7 @@ export class Problems {
   }
 
   private lineSuffix(subject: Subject, path: Path): string {
+    if (!('kind' in subject)) return '' // the label already says where the document starts
     const line = this.lineOf(subject, path)
     return line === undefined ? '' : ` (line ${line})`
   }

@@ -1,0 +1,398 @@
+/** Semantic rules on the defaulted cluster: one test per rule, asserting the exact field path. */
+import {describe, expect, it} from 'vitest'
+import {edited, fixture, messagesOf, problemsOf} from './helpers.js'
+
+const C = 'cluster.yaml: Cluster "demo.example.com":'
+const IG = (name: string) => `cluster.yaml: InstanceGroup "${name}":`
+
+/** Private topology, explicit subnets: the base for the network rules. */
+const subnets = (extra: object[] = []) => [
+  {name: 'a', zone: 'us-east-1a', type: 'public', cidr: '10.0.0.0/19'},
+  {name: 'b', zone: 'us-east-1b', type: 'public', cidr: '10.0.32.0/19'},
+  {name: 'c', zone: 'us-east-1c', type: 'public', cidr: '10.0.64.0/19'},
+  ...extra,
+]
+
+describe('cluster rules', () => {
+  it('needs a DNS name', () => {
+    const text = edited((d) => {
+      d[0].metadata.name = 'Demo_Cluster.example.com'
+      for (const g of d.slice(1)) g.metadata.labels = undefined
+    })
+    expect(messagesOf(text)).toEqual([
+      `cluster.yaml: Cluster "Demo_Cluster.example.com": metadata.name ("Demo_Cluster.example.com") is not a DNS name (lowercase letters, digits, '-' and '.', labels of at most 63 characters)`,
+      `cluster.yaml: Cluster "Demo_Cluster.example.com": spec.api.dnsName ("api.Demo_Cluster.example.com") is not a DNS name (lowercase letters, digits, '-' and '.', labels of at most 63 characters)`,
+    ])
+  })
+
+  it('needs a DNS zone when the name has no parent domain', () => {
+    const text = edited((d) => {
+      d[0].metadata.name = 'demo'
+    })
+    expect(messagesOf(text)).toEqual([
+      'cluster.yaml: Cluster "demo": spec.dns.zone must be set: metadata.name ("demo") has no parent domain to default to',
+    ])
+    const none = edited((d) => {
+      d[0].metadata.name = 'demo'
+      d[0].spec.dns = {type: 'none'}
+    })
+    expect(messagesOf(none)).toEqual([])
+  })
+
+  it('needs a supported Kubernetes version', () => {
+    for (const [version, why] of [
+      ['v1.28.9', '(v1.28.9) is not supported (supported: v1.29 to v1.33)'],
+      ['1.32.4', '("1.32.4") is not a version of the form vX.Y.Z'],
+    ]) {
+      const text = edited((d) => {
+        d[0].spec.kubernetesVersion = version
+      })
+      expect(messagesOf(text)).toEqual([`${C} spec.kubernetesVersion ${why}`])
+    }
+  })
+
+  it('needs zones in the region, each once', () => {
+    const text = edited((d) => {
+      d[0].spec.cloud.aws.zones = ['us-east-1a', 'us-west-2a', 'us-east-1a', 'nowhere']
+      d[0].spec.cloud.aws.region = 'us-east-1'
+      d[0].spec.networking = {subnets: subnets().slice(0, 1)}
+      d.splice(2, 2)
+    })
+    expect(messagesOf(text)).toEqual([
+      `${C} spec.cloud.aws.zones[1] ("us-west-2a") is not in region us-east-1`,
+      `${C} spec.cloud.aws.zones[2] ("us-east-1a") is listed twice`,
+      `${C} spec.cloud.aws.zones[3] ("nowhere") is not an availability zone like us-east-1a`,
+    ])
+  })
+
+  it('checks AWS identifiers', () => {
+    const text = edited((d) => {
+      Object.assign(d[0].spec.cloud.aws, {
+        region: 'useast1',
+        vpcId: 'vpc-xyz',
+        kmsKeyArn: 'alias/mine',
+        image: {id: 'ubuntu'},
+        sshKey: {publicKey: 'not a key'},
+      })
+    })
+    expect(messagesOf(text)).toEqual(
+      expect.arrayContaining([
+        `${C} spec.cloud.aws.region ("useast1") is not an AWS region like us-east-1`,
+        `${C} spec.cloud.aws.vpcId ("vpc-xyz") is not a VPC id like vpc-0123456789abcdef0`,
+        `${C} spec.cloud.aws.kmsKeyArn ("alias/mine") is not a KMS key ARN like arn:aws:kms:us-east-1:111122223333:key/<id>`,
+        `${C} spec.cloud.aws.image.id ("ubuntu") is not an AMI id like ami-0123456789abcdef0`,
+        `${C} spec.cloud.aws.sshKey.publicKey is not an OpenSSH public key (ssh-ed25519, ssh-rsa or ecdsa-sha2-* followed by base64)`,
+      ]),
+    )
+    const both = edited((d) => {
+      d[0].spec.cloud.aws.image = {id: 'ami-0123456789abcdef0', lookup: {owner: '1', namePattern: 'x'}}
+      d[0].spec.cloud.aws.sshKey = {}
+    })
+    expect(messagesOf(both)).toEqual([
+      `${C} spec.cloud.aws.image must set exactly one of id or lookup`,
+      `${C} spec.cloud.aws.sshKey must set exactly one of publicKey or name`,
+    ])
+  })
+
+  it('checks the API access CIDRs, port and endpoint', () => {
+    const text = edited((d) => {
+      d[0].spec.api = {
+        access: ['203.0.113.0/24', '10.0.0.0/33', '198.51.100.7/24'],
+        port: 70000,
+        endpoint: 'dns',
+      }
+      d[0].spec.dns = {type: 'none'}
+    })
+    expect(messagesOf(text)).toEqual([
+      `${C} spec.api.access[1] ("10.0.0.0/33") has a prefix longer than /32`,
+      `${C} spec.api.access[2] ("198.51.100.7/24") has host bits set (did you mean 198.51.100.0/24?)`,
+      `${C} spec.api.port (70000) must be between 1 and 65535`,
+      `${C} spec.api.endpoint ("dns") needs Route53 records, but spec.dns.type is none`,
+    ])
+    const empty = edited((d) => {
+      d[0].spec.api = {access: []}
+    })
+    expect(messagesOf(empty)).toEqual([
+      `${C} spec.api.access must allow at least one CIDR (0.0.0.0/0 for anywhere)`,
+    ])
+  })
+
+  it('keeps the API name inside the DNS zone', () => {
+    const text = edited((d) => {
+      d[0].spec.api = {dnsName: 'api.other.org'}
+    })
+    expect(messagesOf(text)).toEqual([
+      `${C} spec.api.dnsName ("api.other.org") is not inside spec.dns.zone (example.com)`,
+    ])
+  })
+
+  it('checks etcd, addons, bastion topology and the DNS domain', () => {
+    const text = edited((d) => {
+      d[0].spec.etcd = {version: 'latest', volumeSize: 0}
+      d[0].spec.addons = {ebsCSI: {enabled: false, defaultStorageClass: true}}
+      d[0].spec.topology = {type: 'public', bastion: true}
+      d[0].spec.networking = {dnsDomain: 'Cluster.Local'}
+      d.push({
+        apiVersion: 'kforge.dev/v1alpha1',
+        kind: 'InstanceGroup',
+        metadata: {name: 'bastions'},
+        spec: {role: 'bastion'},
+      })
+    })
+    expect(messagesOf(text)).toEqual([
+      `${C} spec.etcd.version ("latest") is not an etcd version like 3.5.21-0`,
+      `${C} spec.etcd.volumeSize (0) must be between 1 and 16384 (GiB)`,
+      `${C} spec.topology.bastion needs spec.topology.type: private (the bastion is the way into private subnets)`,
+      `${C} spec.networking.dnsDomain ("Cluster.Local") is not a DNS name (lowercase letters, digits, '-' and '.', labels of at most 63 characters)`,
+      `${C} spec.addons.ebsCSI.defaultStorageClass needs spec.addons.ebsCSI.enabled: true`,
+    ])
+  })
+})
+
+describe('network rules', () => {
+  it('keeps subnets inside the network CIDR', () => {
+    const text = edited((d) => {
+      d[0].spec.networking = {
+        subnets: subnets([{name: 'd', zone: 'us-east-1a', type: 'utility', cidr: '10.1.0.0/19'}]),
+      }
+    })
+    expect(messagesOf(text)).toEqual([
+      `${C} spec.networking.subnets[3].cidr (10.1.0.0/19) is not inside spec.networking.networkCIDR (10.0.0.0/16)`,
+    ])
+  })
+
+  it('keeps subnets disjoint and within AWS sizes', () => {
+    const text = edited((d) => {
+      d[0].spec.networking = {
+        subnets: subnets([
+          {name: 'd', zone: 'us-east-1a', type: 'utility', cidr: '10.0.16.0/20'},
+          {name: 'e', zone: 'us-east-1b', type: 'utility', cidr: '10.0.128.0/29'},
+        ]),
+      }
+    })
+    expect(messagesOf(text)).toEqual([
+      `${C} spec.networking.subnets[3].cidr (10.0.16.0/20) overlaps spec.networking.subnets[0].cidr (10.0.0.0/19)`,
+      `${C} spec.networking.subnets[4].cidr (10.0.128.0/29) must be between /16 and /28 (the subnet sizes AWS allows)`,
+    ])
+  })
+
+  it('needs valid CIDRs and an AWS-sized VPC', () => {
+    const text = edited((d) => {
+      d[0].spec.networking = {networkCIDR: '10.0.0.0/8', podCIDR: '100.96.0.1/11', serviceCIDR: 'ten'}
+    })
+    expect(messagesOf(text)).toEqual([
+      `${C} spec.networking.networkCIDR (10.0.0.0/8) must be between /16 and /28 (the VPC sizes AWS allows)`,
+      `${C} spec.networking.podCIDR ("100.96.0.1/11") has host bits set (did you mean 100.96.0.0/11?)`,
+      `${C} spec.networking.serviceCIDR ("ten") is not an IPv4 CIDR like 10.0.0.0/16`,
+    ])
+  })
+
+  it('keeps pod and service CIDRs off the VPC and each other', () => {
+    const text = edited((d) => {
+      d[0].spec.networking = {networkCIDR: '10.0.0.0/16', podCIDR: '10.0.0.0/14', serviceCIDR: '10.2.0.0/16'}
+    })
+    expect(messagesOf(text)).toEqual([
+      `${C} spec.networking.podCIDR (10.0.0.0/14) overlaps spec.networking.networkCIDR (10.0.0.0/16)`,
+      `${C} spec.networking.serviceCIDR (10.2.0.0/16) overlaps spec.networking.podCIDR (10.0.0.0/14)`,
+    ])
+    const sizes = edited((d) => {
+      d[0].spec.networking = {podCIDR: '100.96.0.0/25', serviceCIDR: '172.0.0.0/8'}
+    })
+    expect(messagesOf(sizes)).toEqual([
+      `${C} spec.networking.podCIDR (100.96.0.0/25) must be /24 or larger: each node takes a /24 from it`,
+      `${C} spec.networking.serviceCIDR (172.0.0.0/8) must be /12 or smaller (the API server's limit)`,
+    ])
+  })
+
+  it('rejects subnets in zones the cluster does not list', () => {
+    const text = edited((d) => {
+      d[0].spec.networking = {subnets: subnets([{name: 'd', zone: 'us-east-1d', type: 'public'}])}
+    })
+    expect(messagesOf(text)).toEqual([
+      `${C} spec.networking.subnets[3].zone ("us-east-1d") is not in spec.cloud.aws.zones [us-east-1a, us-east-1b, us-east-1c]`,
+    ])
+  })
+
+  it('checks subnet names, ids and types against the topology', () => {
+    const text = edited((d) => {
+      d[0].spec.networking = {
+        subnets: subnets([
+          {name: 'a', zone: 'us-east-1a', type: 'private', cidr: '10.0.96.0/19'},
+          {name: 'Big_One', zone: 'us-east-1b', type: 'utility', id: 'subnet-12345678'},
+        ]),
+      }
+    })
+    expect(messagesOf(text)).toEqual([
+      `${C} spec.networking.subnets[3].name ("a") is already used by spec.networking.subnets[0]`,
+      `${C} spec.networking.subnets[3].type ("private") needs spec.topology.type: private (only it has NAT gateways)`,
+      `${C} spec.networking.subnets[4].name ("Big_One") is not a DNS label (lowercase letters, digits and '-')`,
+      `${C} spec.networking.subnets[4].id needs spec.cloud.aws.vpcId: an existing subnet lives in an existing VPC`,
+      `${C} spec.networking.subnets[4].cidr is required for an existing subnet (subnet-12345678)`,
+    ])
+  })
+
+  it('needs a utility subnet in each private zone, and room to carve subnets', () => {
+    const text = edited((d) => {
+      d[0].spec.topology = {type: 'private'}
+      d[0].spec.networking = {
+        subnets: [
+          {name: 'a', zone: 'us-east-1a', type: 'private'},
+          {name: 'b', zone: 'us-east-1b', type: 'private'},
+          {name: 'c', zone: 'us-east-1c', type: 'private'},
+          {name: 'utility-a', zone: 'us-east-1a', type: 'utility'},
+          {name: 'utility-b', zone: 'us-east-1b', type: 'utility'},
+        ],
+      }
+    })
+    expect(messagesOf(text)).toEqual([
+      `${C} spec.networking.subnets has no utility subnet in zone us-east-1c (its NAT gateway lives there)`,
+    ])
+    const full = edited((d) => {
+      d[0].spec.networking = {networkCIDR: '10.0.0.0/28'}
+    })
+    expect(messagesOf(full)).toEqual([
+      `${C} spec.networking.subnets[1].cidr could not be allocated: spec.networking.networkCIDR (10.0.0.0/28) is full`,
+      `${C} spec.networking.subnets[2].cidr could not be allocated: spec.networking.networkCIDR (10.0.0.0/28) is full`,
+    ])
+  })
+})
+
+describe('instance group rules', () => {
+  it('needs maxSize >= minSize (the example from the issue)', () => {
+    const text = edited((d) => {
+      d[4].spec.minSize = 3
+      d[4].spec.maxSize = 2
+    })
+    const line = text.split('\n').indexOf('  maxSize: 2') + 1
+    expect(problemsOf(text)).toEqual([
+      `cluster.yaml: InstanceGroup "nodes": spec.maxSize (2) must be >= spec.minSize (3) (line ${line})`,
+    ])
+    expect(messagesOf(text)).toEqual([
+      'cluster.yaml: InstanceGroup "nodes": spec.maxSize (2) must be >= spec.minSize (3)',
+    ])
+  })
+
+  it('needs a control-plane group', () => {
+    const text = edited((d) => {
+      d.splice(1, 3)
+    })
+    expect(messagesOf(text)).toEqual([
+      `${C} no InstanceGroup has spec.role: control-plane (etcd and the API server need at least one)`,
+    ])
+  })
+
+  it('needs an odd control-plane size for etcd quorum', () => {
+    const text = edited((d) => {
+      d.splice(3, 1)
+    })
+    expect(messagesOf(text)).toEqual([
+      `${C} control-plane size must be odd and at most 7 for etcd quorum (1, 3, 5 or 7), got 2 (InstanceGroup "control-plane-us-east-1a" spec.minSize 1 + InstanceGroup "control-plane-us-east-1b" spec.minSize 1)`,
+    ])
+  })
+
+  it('fixes control-plane group sizes and keeps each in one subnet', () => {
+    const text = edited((d) => {
+      d[1].spec.maxSize = 3
+      d[2].spec.minSize = 0
+      d[2].spec.maxSize = 0
+      d[3].spec.zones = undefined
+    })
+    expect(messagesOf(text)).toEqual([
+      `${C} control-plane size must be odd and at most 7 for etcd quorum (1, 3, 5 or 7), got 2 (InstanceGroup "control-plane-us-east-1a" spec.minSize 1 + InstanceGroup "control-plane-us-east-1b" spec.minSize 0 + InstanceGroup "control-plane-us-east-1c" spec.minSize 1)`,
+      `${IG('control-plane-us-east-1a')} spec.maxSize (3) must equal spec.minSize (1) in a control-plane group: etcd members do not autoscale`,
+      `${IG('control-plane-us-east-1b')} spec.minSize (0) must be >= 1 in a control-plane group`,
+      `${IG('control-plane-us-east-1c')} spec.subnets must name exactly one subnet in a control-plane group, got 3 (us-east-1a, us-east-1b, us-east-1c); use one group per zone`,
+    ])
+  })
+
+  it('needs group subnets that exist and suit the role', () => {
+    const text = edited((d) => {
+      d[0].spec.topology = {type: 'private'}
+      d[4].spec.subnets = ['us-east-1a', 'utility-us-east-1b', 'us-east-1z']
+    })
+    expect(messagesOf(text)).toEqual([
+      `${IG('nodes')} spec.subnets[1] ("utility-us-east-1b") is a utility subnet; a node group in a private topology goes in private subnets`,
+      `${IG('nodes')} spec.subnets[2] ("us-east-1z") is not a subnet of Cluster "demo.example.com" (subnets: us-east-1a, us-east-1b, us-east-1c, utility-us-east-1a, utility-us-east-1b, utility-us-east-1c)`,
+    ])
+  })
+
+  it('resolves zones to subnets, and names zones without one', () => {
+    const text = edited((d) => {
+      d[1].spec.zones = ['us-east-1d']
+      d[4].spec.zones = ['us-east-1a']
+      d[4].spec.subnets = ['us-east-1a']
+    })
+    expect(messagesOf(text)).toEqual([
+      `${IG('control-plane-us-east-1a')} spec.zones[0] ("us-east-1d") has no public subnet in Cluster "demo.example.com"`,
+      `${IG('nodes')} spec.zones: set spec.zones or spec.subnets, not both`,
+      `${IG('control-plane-us-east-1a')} spec.subnets must name at least one subnet`,
+    ])
+  })
+
+  it('checks names, machine types, volumes, labels, taints and cloud labels', () => {
+    const text = edited((d) => {
+      d[4].metadata.name = 'Nodes'
+      Object.assign(d[4].spec, {
+        machineType: 'large',
+        minSize: -1,
+        rootVolume: {size: 4},
+        nodeLabels: {'bad key!': 'x', 'example.com/tier': 'has space'},
+        taints: [
+          {key: 'gpu', effect: 'NoSchedule'},
+          {key: 'gpu', value: 'a b', effect: 'NoSchedule'},
+        ],
+        cloudLabels: {'aws:owner': 'me'},
+      })
+    })
+    const ng = IG('Nodes')
+    expect(messagesOf(text)).toEqual([
+      `${ng} metadata.name ("Nodes") is not a DNS label (lowercase letters, digits and '-', at most 63 characters)`,
+      `${ng} spec.machineType ("large") is not an EC2 instance type like t3.medium`,
+      `${ng} spec.minSize (-1) must be >= 0`,
+      `${ng} spec.rootVolume.size (4) must be between 8 and 16384 (GiB)`,
+      `${ng} spec.nodeLabels["bad key!"] is not a label key (name part: letters, digits, '-', '_' and '.', at most 63 characters)`,
+      `${ng} spec.nodeLabels["example.com/tier"] ("has space") is not a label value (letters, digits, '-', '_' and '.', at most 63 characters)`,
+      `${ng} spec.taints[1].value ("a b") is not a label value (letters, digits, '-', '_' and '.', at most 63 characters)`,
+      `${ng} spec.taints[1] repeats key "gpu" with effect NoSchedule`,
+      `${ng} spec.cloudLabels["aws:owner"] uses the prefix "aws:", which AWS reserves`,
+    ])
+  })
+
+  it('pairs bastion groups with spec.topology.bastion', () => {
+    const noGroup = edited((d) => {
+      d[0].spec.topology = {type: 'private', bastion: true}
+    })
+    expect(messagesOf(noGroup)).toEqual([
+      `${C} spec.topology.bastion is true but no InstanceGroup has spec.role: bastion`,
+    ])
+    const noFlag = edited((d) => {
+      d[0].spec.topology = {type: 'private'}
+      d.push({
+        apiVersion: 'kforge.dev/v1alpha1',
+        kind: 'InstanceGroup',
+        metadata: {name: 'bastions'},
+        spec: {role: 'bastion'},
+      })
+    })
+    expect(messagesOf(noFlag)).toEqual([
+      `${IG('bastions')} spec.role (bastion) needs spec.topology.bastion: true in Cluster "demo.example.com"`,
+    ])
+  })
+
+  it('reports every problem in one pass, across documents', () => {
+    const text = edited((d) => {
+      d[0].spec.kubernetesVersion = 'v1.40.0'
+      d[0].spec.api = {access: ['nope']}
+      d[4].spec.maxSize = 1
+    })
+    expect(messagesOf(text)).toEqual([
+      `${C} spec.kubernetesVersion (v1.40.0) is not supported (supported: v1.29 to v1.33)`,
+      `${C} spec.api.access[0] ("nope") is not an IPv4 CIDR like 10.0.0.0/16`,
+      `${IG('nodes')} spec.maxSize (1) must be >= spec.minSize (3)`,
+    ])
+  })
+
+  it('loads the fixture as the defaults describe', () => {
+    expect(problemsOf(fixture('minimal-ha.yaml'))).toEqual([])
+  })
+})
