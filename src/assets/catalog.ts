@@ -1,0 +1,49 @@
+/**
+ * The files instances receive from the provisioner: the shared control-plane PKI (kubeadm's
+ * "manual certificate distribution" set, so joining control-plane nodes need no certificate key)
+ * and the bootstrap token. Secrets travel KMS-encrypted; certificates and the service-account
+ * public key travel as they are.
+ */
+import type {AssetRole} from '../render/types.js'
+
+export const PKI_DIR = '/etc/kubernetes/pki'
+/** Where the node agent writes the decrypted bootstrap token; the boot script reads it there. */
+export const BOOTSTRAP_TOKEN_PATH = '/etc/kforge/secrets/bootstrap-token'
+export const BOOTSTRAP_TOKEN = 'bootstrap-token'
+
+export interface AssetSpec {
+  /** Name in the material map and in the manifest: the path under /etc/kubernetes/pki for PKI files. */
+  name: string
+  path: string
+  mode: string
+  secret: boolean
+  roles: readonly AssetRole[]
+}
+
+const CP: readonly AssetRole[] = ['control-plane']
+
+function pki(name: string, secret: boolean): AssetSpec {
+  return {name, path: `${PKI_DIR}/${name}`, mode: secret ? '0600' : '0644', secret, roles: CP}
+}
+
+export const ASSET_CATALOG: readonly AssetSpec[] = [
+  pki('ca.crt', false),
+  pki('ca.key', true),
+  pki('front-proxy-ca.crt', false),
+  pki('front-proxy-ca.key', true),
+  pki('etcd/ca.crt', false),
+  pki('etcd/ca.key', true),
+  pki('sa.key', true),
+  pki('sa.pub', false),
+  {
+    name: BOOTSTRAP_TOKEN,
+    path: BOOTSTRAP_TOKEN_PATH,
+    mode: '0600',
+    secret: true,
+    roles: ['control-plane', 'node'],
+  },
+]
+
+export function assetSpec(name: string): AssetSpec | undefined {
+  return ASSET_CATALOG.find((a) => a.name === name)
+}

@@ -1,0 +1,132 @@
+/**
+ * The kubeadm-format configuration (kubeadm.k8s.io/v1beta4) an instance hands to `kforge init` or
+ * `kforge join`. The bootstrap token is not in it: the boot script splices the decrypted token in
+ * at BOOTSTRAP_TOKEN_PLACEHOLDER, so the reviewable config never holds a secret.
+ */
+import {stringify} from 'yaml'
+import type {Cluster, InstanceGroup, Taint} from '../spec/types.js'
+import {KforgeError} from '../util/errors.js'
+import type {TemplateName} from './types.js'
+
+export const BOOTSTRAP_TOKEN_PLACEHOLDER = '__KFORGE_BOOTSTRAP_TOKEN__'
+const API_VERSION = 'kubeadm.k8s.io/v1beta4'
+const CRI_SOCKET = 'unix:///run/containerd/containerd.sock'
+const CONTROL_PLANE_TAINT: Taint = {key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule'}
+
+/** Label domains the NodeRestriction admission plugin forbids a kubelet to set on itself. */
+const RESTRICTED_LABEL_DOMAIN = /(^|\.)(kubernetes\.io|k8s\.io)$/
+const ALLOWED_LABEL_PREFIXES = ['kubelet.kubernetes.io/', 'node.kubernetes.io/']
+
+/**
+ * The node labels a group's kubelet registers with: the group's labels plus
+ * `kforge.dev/instancegroup`. Labels NodeRestriction would refuse are an error, since the node
+ * would never register.
+ */
+export function kubeletLabels(group: InstanceGroup): Array<[string, string]> {
+  const labels: Record<string, string> = {...group.spec.nodeLabels, 'kforge.dev/instancegroup': group.name}
+  for (const key of Object.keys(labels)) {
+    const slash = key.indexOf('/')
+    const domain = slash < 0 ? '' : key.slice(0, slash)
+    if (RESTRICTED_LABEL_DOMAIN.test(domain) && !ALLOWED_LABEL_PREFIXES.some((p) => key.startsWith(p))) {
+      throw new KforgeError(
+        `InstanceGroup "${group.name}": spec.nodeLabels["${key}"]: a kubelet may not set labels under ` +
+          `${domain} on its own node (NodeRestriction); use a kubelet.kubernetes.io/ or ` +
+          'node.kubernetes.io/ prefix, or another domain',
+      )
+    }
+  }
+  return Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+}
+
+function nodeRegistration(group: InstanceGroup, controlPlane: boolean): Record<string, unknown> {
+  const labels = kubeletLabels(group)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',')
+  const registration: Record<string, unknown> = {
+    criSocket: CRI_SOCKET,
+    kubeletExtraArgs: [
+      {name: 'cloud-provider', value: 'external'},
+      {name: 'node-labels', value: labels},
+    ],
+  }
+  // kubeadm: absent taints means "the default" (the control-plane taint on control-plane nodes);
+  // a list replaces it, so the control-plane taint is kept explicitly next to the group's own.
+  if (group.spec.taints.length > 0) {
+    const taints = group.spec.taints.map((t) => ({
+      key: t.key,
+      ...(t.value ? {value: t.value} : {}),
+      effect: t.effect,
+    }))
+    registration.taints =
+      controlPlane && !taints.some((t) => t.key === CONTROL_PLANE_TAINT.key)
+        ? [CONTROL_PLANE_TAINT, ...taints]
+        : taints
+  }
+  return registration
+}
+
+function clusterConfiguration(cluster: Cluster, apiEndpoint: string): Record<string, unknown> {
+  const {spec} = cluster
+  const apiHost = apiEndpoint.replace(/:\d+$/, '')
+  return {
+    apiVersion: API_VERSION,
+    kind: 'ClusterConfiguration',
+    clusterName: cluster.name,
+    kubernetesVersion: spec.kubernetesVersion,
+    controlPlaneEndpoint: apiEndpoint,
+    networking: {
+      dnsDomain: spec.networking.dnsDomain,
+      podSubnet: spec.networking.podCIDR,
+      serviceSubnet: spec.networking.serviceCIDR,
+    },
+    etcd: {local: {dataDir: '/var/lib/etcd'}},
+    apiServer: {
+      certSANs: [...new Set([spec.api.dnsName, apiHost])].sort(),
+      extraArgs: [{name: 'cloud-provider', value: 'external'}],
+    },
+    controllerManager: {extraArgs: [{name: 'cloud-provider', value: 'external'}]},
+  }
+}
+
+/** The kubeadm config documents for one instance group, as YAML text. */
+export function kubeadmConfig(
+  cluster: Cluster,
+  group: InstanceGroup,
+  template: Exclude<TemplateName, 'bastion'>,
+  apiEndpoint: string,
+  caPin: string,
+): string {
+  const documents: Array<Record<string, unknown>> = []
+  if (template === 'control-plane-init') {
+    documents.push({
+      apiVersion: API_VERSION,
+      kind: 'InitConfiguration',
+      bootstrapTokens: [
+        {
+          token: BOOTSTRAP_TOKEN_PLACEHOLDER,
+          description: `kforge: instances of cluster ${cluster.name} join with this token`,
+          usages: ['signing', 'authentication'],
+          groups: ['system:bootstrappers:kubeadm:default-node-token'],
+        },
+      ],
+      nodeRegistration: nodeRegistration(group, true),
+    })
+    documents.push(clusterConfiguration(cluster, apiEndpoint))
+  } else {
+    documents.push({
+      apiVersion: API_VERSION,
+      kind: 'JoinConfiguration',
+      discovery: {
+        bootstrapToken: {
+          apiServerEndpoint: apiEndpoint,
+          token: BOOTSTRAP_TOKEN_PLACEHOLDER,
+          caCertHashes: [caPin],
+        },
+      },
+      nodeRegistration: nodeRegistration(group, template === 'control-plane-join'),
+      // No certificateKey: the shared CA files are on disk already (kubeadm's manual distribution).
+      ...(template === 'control-plane-join' ? {controlPlane: {}} : {}),
+    })
+  }
+  return documents.map((d) => stringify(d, {lineWidth: 0})).join('---\n')
+}
