@@ -4,6 +4,8 @@
  * and a kforge user agent. Each service's package is imported on first use only, so commands
  * that never touch AWS do not pay for loading the SDK.
  */
+
+import {appendFileSync} from 'node:fs'
 import type {AutoScalingClient} from '@aws-sdk/client-auto-scaling'
 import type {CloudFormationClient} from '@aws-sdk/client-cloudformation'
 import type {EC2Client} from '@aws-sdk/client-ec2'
@@ -20,6 +22,60 @@ export interface AwsOptions {
   region?: string
   /** Default: AWS_ENDPOINT_URL (read by the SDK), else the real AWS endpoints. */
   endpoint?: string
+  /**
+   * Called once per API operation (not per retry attempt), before it is sent. Default: none, or,
+   * when KFORGE_AWS_CALL_LOG names a file, a line `<service> <Action>` appended to it per call
+   * (how tests and benchmarks count the calls a CLI process makes).
+   */
+  onCall?: AwsCallListener
+}
+
+export interface AwsCall {
+  /** The SDK client's name without the `Client` suffix: `EC2`, `AutoScaling`, `IAM`... */
+  service: string
+  /** The operation: `DescribeVpcs`, `CreateSubnet`... */
+  action: string
+}
+
+export type AwsCallListener = (call: AwsCall) => void
+
+/** Describe/List/Get are reads; every other operation changes something. */
+export function isMutating(action: string): boolean {
+  return !/^(Describe|List|Get|Lookup|Search|Validate|Estimate)/.test(action)
+}
+
+function envCallListener(): AwsCallListener | undefined {
+  const file = process.env.KFORGE_AWS_CALL_LOG
+  if (!file) return undefined
+  return ({service, action}) => appendFileSync(file, `${service} ${action}\n`)
+}
+
+interface Instrumentable {
+  middlewareStack: {
+    add(
+      mw: (
+        next: (args: unknown) => Promise<unknown>,
+        context: {clientName?: string; commandName?: string},
+      ) => (args: unknown) => Promise<unknown>,
+      options: {step: 'initialize'; name: string},
+    ): void
+  }
+}
+
+/** Counting at `initialize` sees each operation once, however many times the retry step resends it. */
+function instrument<T>(client: T, listener: AwsCallListener | undefined): T {
+  if (!listener) return client
+  ;(client as Instrumentable).middlewareStack.add(
+    (next, context) => (args) => {
+      listener({
+        service: (context.clientName ?? 'unknown').replace(/Client$/, ''),
+        action: (context.commandName ?? 'unknown').replace(/Command$/, ''),
+      })
+      return next(args)
+    },
+    {step: 'initialize', name: 'kforgeCallListener'},
+  )
+  return client
 }
 
 /** Settings common to every client. */
@@ -61,7 +117,8 @@ export class AwsClients {
   private memo<T>(key: string, make: () => Promise<T>): Promise<T> {
     let hit = this.cache.get(key) as Promise<T> | undefined
     if (!hit) {
-      hit = make()
+      const listener = this.options.onCall ?? envCallListener()
+      hit = make().then((client) => instrument(client, listener))
       this.cache.set(key, hit)
     }
     return hit

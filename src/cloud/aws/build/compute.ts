@@ -1,0 +1,103 @@
+/**
+ * Cluster phase: a launch template and an auto-scaling group per instance group; instances get
+ * their tags from the group (propagated at launch): cluster, role, group, Name, and the
+ * cluster-autoscaler node-template tags for the group's labels and taints.
+ */
+import type {InstanceGroup} from '../../../spec/types.js'
+import {ref, type Tags, type Val} from '../model/types.js'
+import type {AutoScalingGroupProps} from '../resources/autoscaling-group.js'
+import type {LaunchTemplateProps} from '../resources/launch-template.js'
+import {INSTANCE_GROUP_TAG, ownedTags} from '../tags.js'
+import {userDataFor} from '../userdata.js'
+import type {ModelBuilder} from './context.js'
+import {names, ROLE_IAM, ROLE_SG} from './names.js'
+
+/** kops's role tags: the control plane also keeps the legacy `master` role tag tools still read. */
+function roleTags(group: InstanceGroup): Tags {
+  switch (group.spec.role) {
+    case 'control-plane':
+      return {'k8s.io/role/control-plane': '1', 'k8s.io/role/master': '1'}
+    case 'node':
+      return {'k8s.io/role/node': '1'}
+    case 'bastion':
+      return {'k8s.io/role/bastion': '1'}
+    default: {
+      const never: never = group.spec.role
+      throw new Error(`unknown role ${String(never)}`)
+    }
+  }
+}
+
+function autoscalerTags(b: ModelBuilder, group: InstanceGroup): Tags {
+  if (group.spec.role !== 'node') return {}
+  const tags: Tags = {
+    'k8s.io/cluster-autoscaler/enabled': '1',
+    [`k8s.io/cluster-autoscaler/${b.name}`]: 'owned',
+  }
+  for (const [k, v] of Object.entries(group.spec.nodeLabels)) {
+    tags[`k8s.io/cluster-autoscaler/node-template/label/${k}`] = v
+  }
+  for (const t of group.spec.taints) {
+    tags[`k8s.io/cluster-autoscaler/node-template/taint/${t.key}`] = `${t.value ?? ''}:${t.effect}`
+  }
+  return tags
+}
+
+export function instanceTags(b: ModelBuilder, group: InstanceGroup): Tags {
+  return ownedTags(b.name, names.asg(group.name), `${group.name}.${b.name}`, {
+    ...group.spec.cloudLabels,
+    ...roleTags(group),
+    [INSTANCE_GROUP_TAG]: group.name,
+    ...autoscalerTags(b, group),
+  })
+}
+
+export function buildGroups(b: ModelBuilder): void {
+  const {spec} = b.cluster
+  const userData =
+    b.inputs.userData ??
+    ((g: string) => userDataFor(b.cluster, b.cluster.instanceGroups.find((x) => x.name === g)!))
+  for (const group of b.cluster.instanceGroups) {
+    const image = b.inputs.images.get(group.name)
+    if (!image) throw new Error(`no image resolved for instance group ${group.name}`)
+    const iam = ROLE_IAM[group.spec.role]
+    const sgs: Val[] = [ref(names.sg(ROLE_SG[group.spec.role]))]
+    const lt = names.launchTemplate(group.name)
+    b.add<LaunchTemplateProps>('LaunchTemplate', lt, 'cluster', {
+      name: `${group.name}.${b.name}`,
+      imageId: image.id,
+      instanceType: group.spec.machineType,
+      ...(b.has(names.profile(iam)) ? {instanceProfileArn: ref(names.profile(iam), 'arn')} : {}),
+      securityGroupIds: sgs,
+      ...(b.has(names.keyPair)
+        ? {keyName: ref(names.keyPair, 'name')}
+        : spec.cloud.aws.sshKey?.name
+          ? {keyName: spec.cloud.aws.sshKey.name}
+          : {}),
+      userData: Buffer.from(userData(group.name)).toString('base64'),
+      rootVolume: {
+        deviceName: image.rootDeviceName,
+        size: group.spec.rootVolume.size,
+        type: group.spec.rootVolume.type,
+      },
+      // 1 keeps pods (one hop further) away from the node's credentials.
+      metadataHopLimit: 1,
+      tags: b.tags(lt, group.name, {[INSTANCE_GROUP_TAG]: group.name}),
+      volumeTags: ownedTags(b.name, `volume-${group.name}`, `${group.name}.${b.name}`, {
+        [INSTANCE_GROUP_TAG]: group.name,
+      }),
+    })
+
+    const withLb = spec.api.endpoint === 'loadBalancer' && group.spec.role === 'control-plane'
+    b.add<AutoScalingGroupProps>('AutoScalingGroup', names.asg(group.name), 'cluster', {
+      name: `${group.name}.${b.name}`,
+      minSize: group.spec.minSize,
+      maxSize: group.spec.maxSize,
+      launchTemplateId: ref(lt),
+      launchTemplateVersion: ref(lt, 'latestVersion'),
+      subnetIds: group.spec.subnets.map((s) => ref(names.subnet(s))),
+      targetGroupArns: withLb && b.has(names.apiTargetGroup) ? [ref(names.apiTargetGroup, 'arn')] : [],
+      tags: instanceTags(b, group),
+    })
+  }
+}

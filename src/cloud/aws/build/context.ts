@@ -1,0 +1,40 @@
+/** What the builders share: the cluster, the model being filled, and tag helpers. */
+import type {Cluster} from '../../../spec/types.js'
+import type {ImageMap} from '../images.js'
+import type {Desired, Output, PhaseName, Tags} from '../model/types.js'
+import {ownedTags} from '../tags.js'
+
+export interface BuildInputs {
+  /** Instance group → image (resolveImages). */
+  images: ImageMap
+  /** Instance group → cloud-config text. Default: userDataFor. */
+  userData?: (group: string) => string
+}
+
+export class ModelBuilder {
+  readonly resources: Desired[] = []
+  readonly outputs: Output[] = []
+
+  constructor(
+    readonly cluster: Cluster,
+    readonly inputs: BuildInputs,
+  ) {}
+
+  get name(): string {
+    return this.cluster.name
+  }
+
+  add<P>(kind: string, name: string, phase: PhaseName, props: P, extra: Partial<Desired<P>> = {}): void {
+    if (this.resources.some((r) => r.name === name)) throw new Error(`duplicate resource name ${name}`)
+    this.resources.push({kind, name, phase, props, ...extra})
+  }
+
+  has(name: string): boolean {
+    return this.resources.some((r) => r.name === name)
+  }
+
+  /** Owned tags with Name `<what>.<cluster>` (or the cluster name itself). */
+  tags(logical: string, what: string | undefined, extra: Tags = {}): Tags {
+    return ownedTags(this.name, logical, what ? `${what}.${this.name}` : this.name, extra)
+  }
+}

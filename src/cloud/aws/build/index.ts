@@ -1,0 +1,25 @@
+/**
+ * Cluster spec → resource model. Pure: the same cluster and inputs give the same model, which
+ * is what makes the CloudFormation export byte-identical and the direct plan repeatable.
+ */
+import type {Cluster} from '../../../spec/types.js'
+import type {Model} from '../model/types.js'
+import {buildGroups} from './compute.js'
+import {type BuildInputs, ModelBuilder} from './context.js'
+import {buildNetwork} from './network.js'
+import {buildSecurityGroups} from './security.js'
+
+export type {BuildInputs} from './context.js'
+
+export function buildModel(cluster: Cluster, inputs: BuildInputs): Model {
+  const b = new ModelBuilder(cluster, inputs)
+  buildNetwork(b)
+  buildSecurityGroups(b)
+  buildGroups(b)
+  return {
+    cluster: cluster.name,
+    region: cluster.spec.cloud.aws.region,
+    resources: b.resources,
+    outputs: b.outputs,
+  }
+}

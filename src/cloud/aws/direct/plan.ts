@@ -1,0 +1,199 @@
+/**
+ * Find → diff: list every kind once (batched reads), match each desired resource to what exists,
+ * and work out per resource whether to create, modify (field by field), replace or leave it, and
+ * which owned resources the model no longer wants.
+ */
+import {KforgeError} from '../../../util/errors.js'
+import {mapLimit} from '../model/concurrency.js'
+import {mapRefs, refTargets, showText, showValue, unknownValue} from '../model/refs.js'
+import type {
+  Actual,
+  AnyDiscoverable,
+  AnyKind,
+  Desired,
+  FieldChange,
+  FindContext,
+  Model,
+  PhaseName,
+} from '../model/types.js'
+import {PHASES} from '../model/types.js'
+import {KINDS, kindOf} from '../resources/index.js'
+import {clusterTagKey, isOwned, RESOURCE_TAG} from '../tags.js'
+
+export type Action = 'create' | 'update' | 'replace' | 'none' | 'share' | 'refused'
+
+export interface PlanItem {
+  desired: Desired
+  kind: AnyKind
+  actual?: Actual
+  action: Action
+  changes: FieldChange[]
+  /** `describe(props)` with what is known before apply. */
+  label: string
+}
+
+export interface Deletion {
+  kind: AnyDiscoverable
+  actual: Actual
+}
+
+export interface Plan {
+  model: Model
+  /** Every desired resource, in dependency order. */
+  items: PlanItem[]
+  /** Owned resources the model no longer has. */
+  deletions: Deletion[]
+  /** Why the plan cannot be applied (immutable changes, missing shared resources). */
+  refused: Refusal[]
+}
+
+export interface Refusal {
+  phase: PhaseName
+  message: string
+}
+
+/** Dependency order (each resource after what it refers to), stable with respect to model order. */
+export function dependencyOrder(model: Model): Desired[] {
+  const byName = new Map(model.resources.map((r) => [r.name, r]))
+  const deps = new Map<string, string[]>()
+  for (const r of model.resources) {
+    const targets = [...refTargets(r.props), ...(r.dependsOn ?? [])]
+    for (const t of targets) {
+      if (!byName.has(t))
+        throw new KforgeError(`resource ${r.kind} ${r.name} refers to ${t}, which the model does not have`)
+    }
+    deps.set(r.name, targets)
+  }
+  const done = new Set<string>()
+  const out: Desired[] = []
+  while (out.length < model.resources.length) {
+    const before = out.length
+    for (const r of model.resources) {
+      if (done.has(r.name)) continue
+      if (deps.get(r.name)!.every((d) => done.has(d) || d === r.name)) {
+        done.add(r.name)
+        out.push(r)
+      }
+    }
+    if (out.length === before) {
+      const left = model.resources.filter((r) => !done.has(r.name)).map((r) => r.name)
+      throw new KforgeError(`the resource model has a dependency cycle among: ${left.join(', ')}`)
+    }
+  }
+  return out
+}
+
+export function dependenciesOf(d: Desired): string[] {
+  return [...new Set([...refTargets(d.props), ...(d.dependsOn ?? [])])]
+}
+
+export function isImmutableChange(kind: AnyKind, change: FieldChange): boolean {
+  return kind.immutable.some((f) => change.field === f || change.field.startsWith(`${f}.`))
+}
+
+/** All kinds listed in parallel: one batched read (plus pages) per kind, whatever the group count. */
+export async function listAll(
+  ctx: FindContext,
+  kinds: readonly AnyDiscoverable[],
+  external: Map<string, string[]> = new Map(),
+): Promise<Map<string, Actual[]>> {
+  const lists = await mapLimit(kinds, 6, async (k) => {
+    try {
+      return await k.list(ctx, external.get(k.kind) ?? [])
+    } catch (err) {
+      throw new KforgeError(
+        `listing ${k.kind} resources: ${err instanceof Error ? err.message : String(err)}`,
+        {
+          cause: err,
+        },
+      )
+    }
+  })
+  return new Map(kinds.map((k, i) => [k.kind, lists[i]!]))
+}
+
+export async function planModel(model: Model, ctx: FindContext): Promise<Plan> {
+  const order = dependencyOrder(model)
+  const external = new Map<string, string[]>()
+  for (const r of model.resources) {
+    if (r.external) external.set(r.kind, [...(external.get(r.kind) ?? []), r.external])
+  }
+  const listed = await listAll(ctx, KINDS, external)
+  const attrs = new Map<string, Record<string, string>>()
+  const claimed = new Set<Actual>()
+  const items: PlanItem[] = []
+  const refused: Refusal[] = []
+
+  for (const d of order) {
+    const kind = kindOf(d.kind)
+    const props = mapRefs(d.props, (r) => attrs.get(r.target)?.[r.attr] ?? unknownValue(r))
+    const candidates = (listed.get(d.kind) ?? []).filter((a) => !claimed.has(a))
+    const actual = kind.match(d, props, candidates)
+    if (actual) claimed.add(actual)
+    const label = showText(kind.describe(props))
+    let action: Action
+    let changes: FieldChange[] = []
+
+    if (d.external) {
+      if (!actual) {
+        refused.push({
+          phase: d.phase,
+          message: `${d.kind} ${d.external} (given in the spec for ${d.name}) was not found in the account`,
+        })
+        action = 'refused'
+      } else {
+        const key = clusterTagKey(ctx.cluster)
+        action = actual.tags[key] === 'shared' ? 'none' : 'share'
+        if (action === 'share') changes = [{field: `tags.${key}`, old: actual.tags[key], new: 'shared'}]
+      }
+    } else if (!actual) {
+      action = 'create'
+    } else {
+      changes = kind.diff(props, actual)
+      const immutable = changes.filter((c) => isImmutableChange(kind, c))
+      if (immutable.length > 0 && kind.onImmutableChange === 'refuse') {
+        for (const c of immutable) {
+          refused.push({
+            phase: d.phase,
+            message:
+              `${d.kind} ${d.name}: ${c.field} cannot change in place (${showValue(c.old)} -> ${showValue(c.new)}); ` +
+              'revert the spec, or delete and re-create the cluster',
+          })
+        }
+        action = 'refused'
+      } else if (immutable.length > 0) {
+        action = 'replace'
+      } else {
+        action = changes.length > 0 ? 'update' : 'none'
+      }
+    }
+    if (actual && action !== 'replace') attrs.set(d.name, actual.attrs)
+    items.push({desired: d, kind, ...(actual ? {actual} : {}), action, changes, label})
+  }
+
+  const deletions: Deletion[] = []
+  for (const kind of KINDS) {
+    if (!kind.prune) continue
+    for (const a of listed.get(kind.kind) ?? []) {
+      if (claimed.has(a) || a.tags[RESOURCE_TAG] === undefined) continue
+      if (kind.ownership === 'tags' && !isOwned(ctx.cluster, a.tags)) continue
+      deletions.push({kind, actual: a})
+    }
+  }
+  return {model, items, deletions, refused}
+}
+
+/** The part of a plan within the given phases (all when none given). */
+export function planForPhases(plan: Plan, phases: readonly PhaseName[] = PHASES): Plan {
+  const want = new Set(phases)
+  return {
+    ...plan,
+    items: plan.items.filter((i) => want.has(i.desired.phase)),
+    deletions: plan.deletions.filter((d) => want.has(d.kind.phase)),
+    refused: plan.refused.filter((r) => want.has(r.phase)),
+  }
+}
+
+export function planHasChanges(plan: Plan): boolean {
+  return plan.deletions.length > 0 || plan.items.some((i) => i.action !== 'none')
+}

@@ -1,0 +1,180 @@
+/**
+ * The resource model: a graph of desired AWS resources that refer to each other by logical name,
+ * and the one contract (`ResourceKind`) every kind of resource implements for both targets:
+ * find/diff/create/update/delete through the SDK, and render into CloudFormation.
+ */
+import type {Cluster} from '../../../spec/types.js'
+import type {Logger} from '../../../util/logger.js'
+import type {AwsClients} from '../clients.js'
+
+/** The provisioner's phases, in apply order (`kforge update cluster --phase network`). */
+export type PhaseName = 'network' | 'security' | 'cluster'
+export const PHASES: readonly PhaseName[] = ['network', 'security', 'cluster']
+
+/**
+ * A reference to an attribute of another resource in the same model. The direct target resolves
+ * it to the real value at apply time; CloudFormation renders it as Ref / Fn::GetAtt.
+ */
+export class Ref {
+  constructor(
+    readonly target: string,
+    /** `id` is the resource's primary identifier (what CloudFormation's Ref returns for most types). */
+    readonly attr: string = 'id',
+  ) {}
+  toString(): string {
+    return `${this.target}.${this.attr}`
+  }
+}
+
+export function ref(target: string, attr = 'id'): Ref {
+  return new Ref(target, attr)
+}
+
+/** A string field that may point at another resource. */
+export type Val = string | Ref
+
+/** A props type with every Ref replaced by the string it resolves to. */
+export type Resolved<T> = T extends Ref
+  ? string
+  : T extends readonly (infer U)[]
+    ? Resolved<U>[]
+    : T extends object
+      ? {[K in keyof T]: Resolved<T[K]>}
+      : T
+
+export type Tags = Record<string, string>
+
+export interface Desired<P = unknown> {
+  kind: string
+  /** Logical name, unique in the model; CloudFormation logical ids derive from it. */
+  name: string
+  phase: PhaseName
+  props: P
+  /** Ordering that is not visible as a Ref (a route through an IGW waits for its attachment). */
+  dependsOn?: string[]
+  /**
+   * A resource the user brought (`cloud.aws.vpcId`, a subnet `id`): found by this id, tagged
+   * `kubernetes.io/cluster/<name>=shared`, otherwise never created, changed or deleted.
+   */
+  external?: string
+}
+
+export interface Output {
+  name: string
+  description: string
+  value: Val
+}
+
+export interface Model {
+  cluster: string
+  region: string
+  resources: Desired[]
+  outputs: Output[]
+}
+
+/** What a kind found in the cloud. `attrs` feed Refs (`id`, `arn`, ...); `tags` as AWS reports them. */
+export interface Actual {
+  id: string
+  attrs: Record<string, string>
+  tags: Tags
+}
+
+export interface FieldChange {
+  field: string
+  old: unknown
+  new: unknown
+}
+
+export interface FindContext {
+  aws: AwsClients
+  cluster: string
+  /** The cluster's spec when known (always for update; delete may run without one). */
+  spec?: Cluster
+  logger: Logger
+  /** Memoises one batched read per key for the whole run (several kinds read DescribeRouteTables). */
+  once<T>(key: string, read: () => Promise<T>): Promise<T>
+}
+
+export interface ApplyContext extends FindContext {
+  /** A deterministic idempotency token for APIs that take one (`ClientToken`). */
+  token(...parts: string[]): string
+}
+
+/** A CloudFormation resource body as a kind renders it; DependsOn is added by the renderer. */
+export interface CfnResource {
+  Type: string
+  Properties: Record<string, unknown>
+}
+
+/**
+ * What `delete cluster` needs of a kind: list the cluster's resources, delete one. Kinds that
+ * Kubernetes creates and kforge never does (EBS volumes, ENIs) implement only this.
+ */
+export interface Discoverable<A extends Actual = Actual> {
+  readonly kind: string
+  /** The phase a resource of this kind belongs to, for `--phase` and pruning. */
+  readonly phase: PhaseName
+  /** Kinds whose resources must be gone before one of this kind can be deleted. */
+  readonly deleteAfter: readonly string[]
+  /**
+   * `tags`: `list` may return resources the cluster does not own (a hosted zone found by name);
+   * only those tagged owned are deleted. `parent`: `list` returns only members of owned parents
+   * (routes of owned route tables, records named for the cluster), all of which are the cluster's.
+   */
+  readonly ownership: 'tags' | 'parent'
+  /** Every resource of this kind that belongs to the cluster, with batched reads. */
+  list(ctx: FindContext, external: readonly string[]): Promise<A[]>
+  /** Deletes one; waits until it is gone when later deletions depend on that. */
+  delete(ctx: ApplyContext, actual: A): Promise<void>
+  /** False when deleting the cluster need not delete this one itself (it goes with its parent). */
+  neededOnClusterDelete?(actual: A): boolean
+}
+
+/**
+ * The contract. `P` is the kind's desired props (may contain Refs); `A` what `list` returns.
+ * Adding a kind of resource is one file implementing this, listed in resources/index.ts.
+ */
+export interface ResourceKind<P = unknown, A extends Actual = Actual> extends Discoverable<A> {
+  /** Props whose change cannot be applied in place. */
+  readonly immutable: readonly string[]
+  /**
+   * What to do when an immutable prop changes: `replace` deletes and re-creates (leaves only);
+   * `refuse` stops the plan with a message naming the field.
+   */
+  readonly onImmutableChange: 'replace' | 'refuse'
+  /**
+   * Whether `update cluster` deletes listed resources the model no longer wants. Only resources
+   * carrying kforge's resource tag are ever pruned, so what others added to an owned group
+   * (Kubernetes' load balancer rules) stays.
+   */
+  readonly prune: boolean
+
+  /** The listed resource that realises `desired`, if any. `props` may hold unknown values. */
+  match(desired: Desired<P>, props: Resolved<P>, candidates: readonly A[]): A | undefined
+  /** Field-by-field differences, desired vs actual. */
+  diff(props: Resolved<P>, actual: A): FieldChange[]
+  create(ctx: ApplyContext, desired: Desired<P>, props: Resolved<P>): Promise<A>
+  /** Applies `changes` (never immutable ones); returns the refreshed actual. */
+  update(
+    ctx: ApplyContext,
+    desired: Desired<P>,
+    props: Resolved<P>,
+    actual: A,
+    changes: FieldChange[],
+  ): Promise<A>
+  /** For a shared resource (`Desired.external`): set these tags (the cluster's `shared` tag). */
+  tagShared?(ctx: ApplyContext, actual: A, tags: Tags): Promise<void>
+  /** A short human description for plan output and progress (`10.0.0.0/16`). */
+  describe(props: Resolved<P>): string
+
+  readonly cfnType: string
+  /** CloudFormation body; Refs in `props` are already rendered as intrinsic functions. */
+  toCloudFormation(desired: Desired<P>, props: unknown): CfnResource
+  /** How CloudFormation expresses `attr` of this kind: `Ref`, or the Fn::GetAtt attribute name. */
+  cfnAttr(attr: string): 'Ref' | {getAtt: string}
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds kinds of every props type
+export type AnyKind = ResourceKind<any, any>
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds kinds of every actual type
+export type AnyDiscoverable = Discoverable<any>

@@ -1,0 +1,171 @@
+/**
+ * One ingress rule. Identity is its content (group, protocol, ports, source), so a changed source
+ * CIDR is a new rule plus the removal of the old one. Rules kforge made carry its resource tag;
+ * rules others added (Kubernetes' load balancer rules) carry none and are never pruned.
+ */
+import type {IpPermission} from '@aws-sdk/client-ec2'
+import type {Actual, FindContext, ResourceKind, Tags, Val} from '../model/types.js'
+import {fromTagList} from '../tags.js'
+import {ec2, ec2Module, tagSpec} from './ec2.js'
+import {listOwnedGroups} from './security-group.js'
+
+export interface SecurityGroupRuleProps {
+  groupId: Val
+  /** `tcp`, `udp`, `-1` (all), or a protocol number (`4` for IP-in-IP) */
+  protocol: string
+  /** Both -1 when the protocol has no ports. */
+  fromPort: number
+  toPort: number
+  /** Exactly one of cidr and sourceGroupId. */
+  cidr?: string
+  sourceGroupId?: Val
+  description: string
+  tags: Tags
+}
+
+export interface SecurityGroupRuleActual extends Actual {
+  groupId: string
+  protocol: string
+  fromPort: number
+  toPort: number
+  cidr?: string
+  sourceGroupId?: string
+}
+
+function sameRule(
+  p: Omit<SecurityGroupRuleProps, 'tags' | 'description'>,
+  a: SecurityGroupRuleActual,
+): boolean {
+  return (
+    p.groupId === a.groupId &&
+    p.protocol === a.protocol &&
+    p.fromPort === a.fromPort &&
+    p.toPort === a.toPort &&
+    (p.cidr ?? '') === (a.cidr ?? '') &&
+    (p.sourceGroupId ?? '') === (a.sourceGroupId ?? '')
+  )
+}
+
+function permission(p: {
+  protocol: string
+  fromPort: number
+  toPort: number
+  cidr?: string
+  sourceGroupId?: string
+  description?: string
+}): IpPermission {
+  // AWS ignores ports for protocols without them; -1 says so explicitly (and the emulator needs it).
+  const numbered = p.protocol === 'tcp' || p.protocol === 'udp'
+  return {
+    IpProtocol: p.protocol,
+    FromPort: numbered ? p.fromPort : -1,
+    ToPort: numbered ? p.toPort : -1,
+    ...(p.cidr ? {IpRanges: [{CidrIp: p.cidr, Description: p.description}]} : {}),
+    ...(p.sourceGroupId ? {UserIdGroupPairs: [{GroupId: p.sourceGroupId, Description: p.description}]} : {}),
+  }
+}
+
+async function listRules(ctx: FindContext): Promise<SecurityGroupRuleActual[]> {
+  const groups = (await listOwnedGroups(ctx)).map((g) => g.GroupId!)
+  if (groups.length === 0) return []
+  const {paginateDescribeSecurityGroupRules} = await ec2Module()
+  const client = await ec2(ctx)
+  const out: SecurityGroupRuleActual[] = []
+  for await (const page of paginateDescribeSecurityGroupRules(
+    {client},
+    {Filters: [{Name: 'group-id', Values: groups}]},
+  )) {
+    for (const r of page.SecurityGroupRules ?? []) {
+      if (r.IsEgress) continue
+      const numbered = r.IpProtocol === 'tcp' || r.IpProtocol === 'udp'
+      out.push({
+        id: r.SecurityGroupRuleId!,
+        attrs: {id: r.SecurityGroupRuleId!},
+        tags: fromTagList(r.Tags),
+        groupId: r.GroupId!,
+        protocol: r.IpProtocol ?? '-1',
+        fromPort: numbered ? (r.FromPort ?? -1) : -1,
+        toPort: numbered ? (r.ToPort ?? -1) : -1,
+        ...(r.CidrIpv4 ? {cidr: r.CidrIpv4} : {}),
+        ...(r.ReferencedGroupInfo?.GroupId ? {sourceGroupId: r.ReferencedGroupInfo.GroupId} : {}),
+      })
+    }
+  }
+  return out
+}
+
+export const securityGroupRuleKind: ResourceKind<SecurityGroupRuleProps, SecurityGroupRuleActual> = {
+  kind: 'SecurityGroupRule',
+  cfnType: 'AWS::EC2::SecurityGroupIngress',
+  phase: 'security',
+  deleteAfter: [],
+  ownership: 'parent',
+  immutable: [],
+  onImmutableChange: 'replace',
+  prune: true,
+
+  list: (ctx) => listRules(ctx),
+  // A rule goes with its group; only references between groups must go first, or they block.
+  neededOnClusterDelete: (a) => a.sourceGroupId !== undefined,
+
+  match: (_desired, props, candidates) => candidates.find((a) => sameRule(props, a)),
+
+  // Every field is identity; a rule that matches is the rule.
+  diff: () => [],
+
+  async create(ctx, _d, p) {
+    const {AuthorizeSecurityGroupIngressCommand} = await ec2Module()
+    const out = await (await ec2(ctx)).send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: p.groupId,
+        IpPermissions: [permission(p)],
+        TagSpecifications: tagSpec('security-group-rule', p.tags),
+      }),
+    )
+    const id = out.SecurityGroupRules?.[0]?.SecurityGroupRuleId ?? `${p.groupId}/${p.protocol}/${p.fromPort}`
+    return {
+      id,
+      attrs: {id},
+      tags: p.tags,
+      groupId: p.groupId,
+      protocol: p.protocol,
+      fromPort: p.fromPort,
+      toPort: p.toPort,
+      ...(p.cidr ? {cidr: p.cidr} : {}),
+      ...(p.sourceGroupId ? {sourceGroupId: p.sourceGroupId} : {}),
+    }
+  },
+
+  update: async (_ctx, _d, _p, a) => a,
+
+  async delete(ctx, a) {
+    const {RevokeSecurityGroupIngressCommand} = await ec2Module()
+    await (await ec2(ctx)).send(
+      new RevokeSecurityGroupIngressCommand({GroupId: a.groupId, SecurityGroupRuleIds: [a.id]}),
+    )
+  },
+
+  describe: (p) => {
+    const ports =
+      p.fromPort === -1 ? 'all' : p.fromPort === p.toPort ? `${p.fromPort}` : `${p.fromPort}-${p.toPort}`
+    const proto = p.protocol === '-1' ? 'all' : p.protocol
+    return `${proto}/${ports} from ${p.cidr ?? p.sourceGroupId}`
+  },
+
+  toCloudFormation: (_d, p) => {
+    const props = p as SecurityGroupRuleProps & {sourceGroupId?: unknown; groupId: unknown}
+    const numbered = props.protocol === 'tcp' || props.protocol === 'udp'
+    return {
+      Type: 'AWS::EC2::SecurityGroupIngress',
+      Properties: {
+        GroupId: props.groupId,
+        IpProtocol: props.protocol,
+        ...(numbered ? {FromPort: props.fromPort, ToPort: props.toPort} : {}),
+        ...(props.cidr ? {CidrIp: props.cidr} : {}),
+        ...(props.sourceGroupId ? {SourceSecurityGroupId: props.sourceGroupId} : {}),
+        Description: props.description,
+      },
+    }
+  },
+  cfnAttr: () => 'Ref',
+}

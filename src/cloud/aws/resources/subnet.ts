@@ -1,0 +1,138 @@
+/** Subnets per zone: public, private (behind NAT) and utility (load balancers, bastion, NAT). */
+import {changes, tagChanges} from '../model/diff.js'
+import {isNotFound} from '../model/errors.js'
+import type {Actual, ResourceKind, Tags, Val} from '../model/types.js'
+import {fromTagList, toTagList} from '../tags.js'
+import {createTags, ec2, ec2Module, matchByName, ownedFilter, tagSpec, tagsFrom} from './ec2.js'
+
+export interface SubnetProps {
+  vpcId: Val
+  cidr: string
+  zone: string
+  /** Instances launched here get a public address (public and utility subnets). */
+  mapPublicIpOnLaunch: boolean
+  tags: Tags
+}
+
+export interface SubnetActual extends Actual {
+  vpcId: string
+  cidr: string
+  zone: string
+  mapPublicIpOnLaunch: boolean
+}
+
+export const subnetKind: ResourceKind<SubnetProps, SubnetActual> = {
+  kind: 'Subnet',
+  cfnType: 'AWS::EC2::Subnet',
+  phase: 'network',
+  deleteAfter: [
+    'AutoScalingGroup',
+    'Instance',
+    'NatGateway',
+    'LoadBalancer',
+    'NetworkInterface',
+    'RouteTableAssociation',
+  ],
+  ownership: 'tags',
+  immutable: ['vpcId', 'cidr', 'zone'],
+  onImmutableChange: 'refuse',
+  prune: true,
+
+  async list(ctx, external) {
+    const {paginateDescribeSubnets, DescribeSubnetsCommand} = await ec2Module()
+    const client = await ec2(ctx)
+    const subnets = []
+    for await (const page of paginateDescribeSubnets({client}, {Filters: ownedFilter(ctx.cluster)})) {
+      subnets.push(...(page.Subnets ?? []))
+    }
+    if (external.length > 0) {
+      try {
+        subnets.push(
+          ...((await client.send(new DescribeSubnetsCommand({SubnetIds: [...external]}))).Subnets ?? []),
+        )
+      } catch (err) {
+        if (!isNotFound(err)) throw err
+      }
+    }
+    return subnets.map((s) => ({
+      id: s.SubnetId!,
+      attrs: {id: s.SubnetId!, zone: s.AvailabilityZone ?? ''},
+      tags: fromTagList(s.Tags),
+      vpcId: s.VpcId ?? '',
+      cidr: s.CidrBlock ?? '',
+      zone: s.AvailabilityZone ?? '',
+      mapPublicIpOnLaunch: s.MapPublicIpOnLaunch ?? false,
+    }))
+  },
+
+  match: (desired, _props, candidates) => matchByName(desired, candidates),
+
+  diff: (p, a) =>
+    changes(
+      ['vpcId', p.vpcId, a.vpcId],
+      ['cidr', p.cidr, a.cidr],
+      ['zone', p.zone, a.zone],
+      ['mapPublicIpOnLaunch', p.mapPublicIpOnLaunch, a.mapPublicIpOnLaunch],
+    ).concat(tagChanges(p.tags, a.tags)),
+
+  async create(ctx, d, p) {
+    const {CreateSubnetCommand} = await ec2Module()
+    const out = await (await ec2(ctx)).send(
+      new CreateSubnetCommand({
+        VpcId: p.vpcId,
+        CidrBlock: p.cidr,
+        AvailabilityZone: p.zone,
+        TagSpecifications: tagSpec('subnet', p.tags),
+      }),
+    )
+    const id = out.Subnet!.SubnetId!
+    const created: SubnetActual = {
+      id,
+      attrs: {id, zone: p.zone},
+      tags: p.tags,
+      vpcId: p.vpcId,
+      cidr: p.cidr,
+      zone: p.zone,
+      mapPublicIpOnLaunch: out.Subnet!.MapPublicIpOnLaunch ?? false,
+    }
+    return this.update(ctx, d, p, created, this.diff(p, created))
+  },
+
+  async update(ctx, _d, p, a, todo) {
+    const {ModifySubnetAttributeCommand} = await ec2Module()
+    if (todo.some((c) => c.field === 'mapPublicIpOnLaunch')) {
+      await (await ec2(ctx)).send(
+        new ModifySubnetAttributeCommand({
+          SubnetId: a.id,
+          MapPublicIpOnLaunch: {Value: p.mapPublicIpOnLaunch},
+        }),
+      )
+    }
+    await createTags(ctx, a.id, tagsFrom(todo))
+    return {...a, mapPublicIpOnLaunch: p.mapPublicIpOnLaunch, tags: {...a.tags, ...p.tags}}
+  },
+
+  async delete(ctx, a) {
+    const {DeleteSubnetCommand} = await ec2Module()
+    await (await ec2(ctx)).send(new DeleteSubnetCommand({SubnetId: a.id}))
+  },
+
+  tagShared: (ctx, a, tags) => createTags(ctx, a.id, tags),
+
+  describe: (p) => `${p.cidr} in ${p.zone}`,
+
+  toCloudFormation: (_d, p) => {
+    const props = p as SubnetProps
+    return {
+      Type: 'AWS::EC2::Subnet',
+      Properties: {
+        VpcId: props.vpcId,
+        CidrBlock: props.cidr,
+        AvailabilityZone: props.zone,
+        MapPublicIpOnLaunch: props.mapPublicIpOnLaunch,
+        Tags: toTagList(props.tags),
+      },
+    }
+  },
+  cfnAttr: (attr) => (attr === 'id' ? 'Ref' : {getAtt: attr === 'zone' ? 'AvailabilityZone' : attr}),
+}

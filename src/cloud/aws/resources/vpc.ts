@@ -1,0 +1,146 @@
+/** The cluster's VPC (or the user's, found by id and marked shared). */
+import {changes, tagChanges} from '../model/diff.js'
+import {isNotFound} from '../model/errors.js'
+import type {Actual, ResourceKind, Tags} from '../model/types.js'
+import {fromTagList, toTagList} from '../tags.js'
+import {createTags, ec2, ec2Module, matchByName, ownedFilter, tagSpec, tagsFrom} from './ec2.js'
+
+export interface VpcProps {
+  cidr: string
+  /** Default: true (the AWS cloud provider needs private DNS names) */
+  enableDnsHostnames: boolean
+  enableDnsSupport: boolean
+  tags: Tags
+}
+
+export interface VpcActual extends Actual {
+  cidr: string
+  enableDnsHostnames: boolean
+  enableDnsSupport: boolean
+}
+
+export const vpcKind: ResourceKind<VpcProps, VpcActual> = {
+  kind: 'Vpc',
+  cfnType: 'AWS::EC2::VPC',
+  phase: 'network',
+  deleteAfter: [
+    'Subnet',
+    'SecurityGroup',
+    'RouteTable',
+    'InternetGateway',
+    'GatewayAttachment',
+    'NatGateway',
+    'LoadBalancer',
+    'TargetGroup',
+    'NetworkInterface',
+    'HostedZone',
+  ],
+  ownership: 'tags',
+  immutable: ['cidr'],
+  onImmutableChange: 'refuse',
+  prune: true,
+
+  async list(ctx, external) {
+    const {paginateDescribeVpcs, DescribeVpcsCommand, DescribeVpcAttributeCommand} = await ec2Module()
+    const client = await ec2(ctx)
+    const vpcs = []
+    for await (const page of paginateDescribeVpcs({client}, {Filters: ownedFilter(ctx.cluster)})) {
+      vpcs.push(...(page.Vpcs ?? []))
+    }
+    if (external.length > 0) {
+      try {
+        vpcs.push(...((await client.send(new DescribeVpcsCommand({VpcIds: [...external]}))).Vpcs ?? []))
+      } catch (err) {
+        if (!isNotFound(err)) throw err
+      }
+    }
+    return Promise.all(
+      vpcs.map(async (v) => {
+        const attr = async (Attribute: 'enableDnsHostnames' | 'enableDnsSupport') =>
+          await client.send(new DescribeVpcAttributeCommand({VpcId: v.VpcId!, Attribute}))
+        const [hostnames, support] = await Promise.all([attr('enableDnsHostnames'), attr('enableDnsSupport')])
+        return {
+          id: v.VpcId!,
+          attrs: {id: v.VpcId!, cidr: v.CidrBlock ?? ''},
+          tags: fromTagList(v.Tags),
+          cidr: v.CidrBlock ?? '',
+          enableDnsHostnames: hostnames.EnableDnsHostnames?.Value ?? false,
+          enableDnsSupport: support.EnableDnsSupport?.Value ?? false,
+        }
+      }),
+    )
+  },
+
+  match: (desired, _props, candidates) => matchByName(desired, candidates),
+
+  diff: (p, a) =>
+    changes(
+      ['cidr', p.cidr, a.cidr],
+      ['enableDnsHostnames', p.enableDnsHostnames, a.enableDnsHostnames],
+      ['enableDnsSupport', p.enableDnsSupport, a.enableDnsSupport],
+    ).concat(tagChanges(p.tags, a.tags)),
+
+  async create(ctx, _d, p) {
+    const {CreateVpcCommand} = await ec2Module()
+    const client = await ec2(ctx)
+    const out = await client.send(
+      new CreateVpcCommand({CidrBlock: p.cidr, TagSpecifications: tagSpec('vpc', p.tags)}),
+    )
+    const id = out.Vpc!.VpcId!
+    const created: VpcActual = {
+      id,
+      attrs: {id, cidr: p.cidr},
+      tags: p.tags,
+      cidr: p.cidr,
+      enableDnsHostnames: false,
+      enableDnsSupport: true,
+    }
+    return this.update(ctx, _d, p, created, this.diff(p, created))
+  },
+
+  async update(ctx, _d, p, a, todo) {
+    const {ModifyVpcAttributeCommand} = await ec2Module()
+    const client = await ec2(ctx)
+    // One attribute per call: the API refuses both at once.
+    for (const c of todo) {
+      if (c.field === 'enableDnsSupport')
+        await client.send(
+          new ModifyVpcAttributeCommand({VpcId: a.id, EnableDnsSupport: {Value: p.enableDnsSupport}}),
+        )
+      if (c.field === 'enableDnsHostnames')
+        await client.send(
+          new ModifyVpcAttributeCommand({VpcId: a.id, EnableDnsHostnames: {Value: p.enableDnsHostnames}}),
+        )
+    }
+    await createTags(ctx, a.id, tagsFrom(todo))
+    return {
+      ...a,
+      enableDnsHostnames: p.enableDnsHostnames,
+      enableDnsSupport: p.enableDnsSupport,
+      tags: {...a.tags, ...p.tags},
+    }
+  },
+
+  async delete(ctx, a) {
+    const {DeleteVpcCommand} = await ec2Module()
+    await (await ec2(ctx)).send(new DeleteVpcCommand({VpcId: a.id}))
+  },
+
+  tagShared: (ctx, a, tags) => createTags(ctx, a.id, tags),
+
+  describe: (p) => p.cidr,
+
+  toCloudFormation: (_d, p) => {
+    const props = p as VpcProps
+    return {
+      Type: 'AWS::EC2::VPC',
+      Properties: {
+        CidrBlock: props.cidr,
+        EnableDnsHostnames: props.enableDnsHostnames,
+        EnableDnsSupport: props.enableDnsSupport,
+        Tags: toTagList(props.tags),
+      },
+    }
+  },
+  cfnAttr: (attr) => (attr === 'id' ? 'Ref' : {getAtt: attr === 'cidr' ? 'CidrBlock' : attr}),
+}

@@ -1,0 +1,48 @@
+/**
+ * Planning a cluster's infrastructure: resolve images, build the resource model, find what
+ * exists and diff. Shared by `update cluster` (direct target), `create cluster --yes` and the
+ * CloudFormation export (which needs only the model).
+ */
+import {buildModel} from '../../cloud/aws/build/index.js'
+import type {AwsClients} from '../../cloud/aws/clients.js'
+import {directContext} from '../../cloud/aws/direct/context.js'
+import {type Plan, planModel} from '../../cloud/aws/direct/plan.js'
+import {resolveImages} from '../../cloud/aws/images.js'
+import type {ApplyContext, Model} from '../../cloud/aws/model/types.js'
+import type {Cluster} from '../../spec/types.js'
+import type {Logger} from '../../util/logger.js'
+
+export interface ModelOptions {
+  /** Instance group → cloud-config text. Default: the cluster's rendered user-data. */
+  userData?: (group: string) => string
+}
+
+export async function clusterModel(
+  cluster: Cluster,
+  aws: AwsClients,
+  options: ModelOptions = {},
+): Promise<Model> {
+  const images = await resolveImages(cluster, aws)
+  return buildModel(cluster, {images, ...(options.userData ? {userData: options.userData} : {})})
+}
+
+export interface ClusterPlan {
+  cluster: Cluster
+  model: Model
+  plan: Plan
+  ctx: ApplyContext
+}
+
+export async function planCluster(
+  cluster: Cluster,
+  aws: AwsClients,
+  options: ModelOptions & {logger?: Logger} = {},
+): Promise<ClusterPlan> {
+  const model = await clusterModel(cluster, aws, options)
+  const ctx = directContext(aws, cluster.name, {
+    spec: cluster,
+    ...(options.logger ? {logger: options.logger} : {}),
+  })
+  const plan = await planModel(model, ctx)
+  return {cluster, model, plan, ctx}
+}
