@@ -1,0 +1,45 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../../cli/base.js'
+import {createdText} from './cluster.js'
+
+export default class Create extends BaseCommand<typeof Create> {
+  static override description =
+    `Create a cluster from a spec file: one Cluster and its InstanceGroups (kforge.dev/v1alpha1).
+
+The file is validated and completed with defaults, then stored; nothing is stored if any problem
+is found. The output of "kforge create cluster ... --dry-run -o yaml" is a valid input.`
+
+  static override examples = [
+    '<%= config.bin %> create cluster demo.example.com --zones us-east-1a,us-east-1b,us-east-1c --dry-run -o yaml > cluster.yaml',
+    '<%= config.bin %> create -f cluster.yaml --dry-run -o yaml',
+    '<%= config.bin %> create -f cluster.yaml',
+  ]
+
+  static override flags = {
+    filename: Flags.string({char: 'f', required: true, description: 'spec file (multi-document YAML)'}),
+    'dry-run': Flags.boolean({description: 'validate and print the complete spec; store nothing'}),
+    yes: Flags.boolean({description: 'apply the plan, not just print it'}),
+  }
+
+  async run(): Promise<void> {
+    const {readSpecFile} = await import('../../phases/cluster/spec-file.js')
+    const cluster = await readSpecFile(this.flags.filename)
+    if (this.flags['dry-run']) {
+      const {printSpec} = await import('../../spec/print.js')
+      printSpec(cluster, this.outputFormat, 'Dry run: nothing was stored. Use -o yaml for the complete spec.')
+      return
+    }
+    const {openStateStore} = await import('../../state/store.js')
+    const {createCluster} = await import('../../phases/cluster/spec-store.js')
+    const store = await openStateStore(this.flags.state, this.awsOptions())
+    const result = await createCluster(store, cluster, {yes: this.flags.yes})
+    this.print(result, () => createdText(result))
+  }
+
+  private awsOptions() {
+    return {
+      ...(this.flags.region ? {region: this.flags.region} : {}),
+      ...(this.flags.endpoint ? {endpoint: this.flags.endpoint} : {}),
+    }
+  }
+}

@@ -1,0 +1,31 @@
+import {Args} from '@oclif/core'
+import {BaseCommand} from '../../cli/base.js'
+
+export default class GetCluster extends BaseCommand<typeof GetCluster> {
+  static override description = `Print a cluster's stored spec: the Cluster and its InstanceGroups.
+
+-o yaml (and text) print the stored multi-document YAML as it is, ready for "kforge replace -f";
+-o json prints the same documents as a JSON array.`
+
+  static override examples = [
+    '<%= config.bin %> get cluster demo.example.com -o yaml',
+    '<%= config.bin %> get cluster demo.example.com -o yaml > cluster.yaml',
+  ]
+
+  static override args = {
+    name: Args.string({required: true, description: 'cluster name'}),
+  }
+
+  async run(): Promise<void> {
+    const {openStateStore} = await import('../../state/store.js')
+    const store = await openStateStore(this.flags.state)
+    if (this.outputFormat === 'json') {
+      const {loadCluster} = await import('../../state/clusters.js')
+      const {toDocuments} = await import('../../spec/render.js')
+      this.print(toDocuments(await loadCluster(store, this.args.name)), () => '')
+      return
+    }
+    const {loadClusterText} = await import('../../state/clusters.js')
+    process.stdout.write(await loadClusterText(store, this.args.name))
+  }
+}
