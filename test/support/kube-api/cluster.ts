@@ -1,0 +1,173 @@
+/**
+ * One simulated cluster: the store (etcd), the API server instances serving it over HTTPS, and
+ * the controllers of kube-controller-manager and kube-scheduler. Controllers run only while some
+ * controller-manager (scheduler) instance is up — a pod run by a simulated kubelet, or the
+ * always-on instance of a standalone double — so pivoting those components is observable.
+ */
+import {createServer, type Server} from 'node:https'
+import type {AddressInfo} from 'node:net'
+import {syncBootstrapSigner, syncTokenCleaner} from './controllers/bootstrap-signer.js'
+import {syncCsrs} from './controllers/csr.js'
+import {syncDaemonSets, syncScheduler} from './controllers/daemonset.js'
+import {type AuditEntry, createHandler} from './handler.js'
+import type {Signer} from './pki.js'
+import {seedBootstrapPolicy} from './rbac.js'
+import {Store} from './store.js'
+
+export interface ApiServerOptions {
+  host: string
+  /** 0 picks a free port */
+  port: number
+  certPem: string | Buffer
+  keyPem: string | Buffer
+  /** --client-ca-file: client certificates verified against this bundle */
+  clientCaPem: string | Buffer
+}
+
+export interface ApiServerInstance {
+  readonly url: string
+  readonly host: string
+  readonly port: number
+  close(): Promise<void>
+}
+
+export interface ClusterOptions {
+  /** Default: v1.31.0 */
+  version?: string
+  /** Controller loop period for time-based work (token expiry). Default: 100 ms */
+  tickMs?: number
+}
+
+export class SimCluster {
+  readonly store = new Store()
+  readonly audit: AuditEntry[] = []
+  readonly version: {major: string; minor: string; gitVersion: string}
+  private readonly servers = new Map<string, ApiServerInstance>()
+  private readonly controllerManagers = new Map<string, Signer | undefined>()
+  private readonly schedulers = new Set<string>()
+  private timer: NodeJS.Timeout | undefined
+  private syncing = false
+  private dirty = false
+  private closed = false
+  /** Errors from controllers, kept for tests to inspect instead of crashing the loop. */
+  readonly controllerErrors: string[] = []
+
+  constructor(options: ClusterOptions = {}) {
+    const v = /^v(\d+)\.(\d+)/.exec(options.version ?? 'v1.31.0')!
+    this.version = {major: v[1]!, minor: v[2]!, gitVersion: options.version ?? 'v1.31.0'}
+    seedBootstrapPolicy(this.store)
+    this.store.on('change', () => this.kick())
+    this.timer = setInterval(() => this.kick(), options.tickMs ?? 100)
+    this.timer.unref()
+  }
+
+  async startApiServer(options: ApiServerOptions): Promise<ApiServerInstance> {
+    const handler = createHandler({
+      store: this.store,
+      audit: this.audit,
+      version: this.version,
+      ready: () => true,
+    })
+    const server: Server = createServer(
+      {
+        cert: options.certPem,
+        key: options.keyPem,
+        ca: options.clientCaPem,
+        requestCert: true,
+        rejectUnauthorized: false,
+      },
+      handler,
+    )
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+    const port = (server.address() as AddressInfo).port
+    const host = options.host
+    const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`
+    const key = `${host}:${port}`
+    const instance: ApiServerInstance = {
+      url,
+      host,
+      port,
+      close: () =>
+        new Promise<void>((resolve) => {
+          this.servers.delete(key)
+          server.close(() => resolve())
+          server.closeAllConnections()
+        }),
+    }
+    this.servers.set(key, instance)
+    return instance
+  }
+
+  /** An API server is listening at this URL's host:port. */
+  reachable(url: string): boolean {
+    const u = new URL(url)
+    return this.servers.has(`${u.hostname.replace(/^\[|\]$/g, '')}:${u.port || '443'}`)
+  }
+
+  get apiServers(): ApiServerInstance[] {
+    return [...this.servers.values()]
+  }
+
+  addControllerManager(id: string, signingCa: Signer | undefined): void {
+    this.controllerManagers.set(id, signingCa)
+    this.kick()
+  }
+  removeControllerManager(id: string): void {
+    this.controllerManagers.delete(id)
+  }
+  addScheduler(id: string): void {
+    this.schedulers.add(id)
+    this.kick()
+  }
+  removeScheduler(id: string): void {
+    this.schedulers.delete(id)
+  }
+
+  get controllersRunning(): boolean {
+    return this.controllerManagers.size > 0
+  }
+
+  /** Run the controllers soon; coalesces bursts of store events into one pass. */
+  kick(): void {
+    if (this.closed) return
+    if (this.syncing) {
+      this.dirty = true
+      return
+    }
+    this.syncing = true
+    setImmediate(() => {
+      this.syncOnce()
+        .catch((err) => this.controllerErrors.push(String(err)))
+        .finally(() => {
+          this.syncing = false
+          if (this.dirty) {
+            this.dirty = false
+            this.kick()
+          }
+        })
+    })
+  }
+
+  private async syncOnce(): Promise<void> {
+    if (this.controllerManagers.size > 0) {
+      const leader = [...this.controllerManagers.values()][0]
+      syncTokenCleaner(this.store)
+      syncBootstrapSigner(this.store)
+      syncDaemonSets(this.store)
+      await syncCsrs(this.store, leader)
+    }
+    if (this.schedulers.size > 0) syncScheduler(this.store)
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    if (this.timer) clearInterval(this.timer)
+    await Promise.all([...this.servers.values()].map((s) => s.close()))
+  }
+}

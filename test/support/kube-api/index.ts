@@ -1,0 +1,129 @@
+/**
+ * THE KUBERNETES API DOUBLE (test code only).
+ *
+ * Stands in for kube-apiserver + kube-controller-manager + kube-scheduler + kubelet, because no
+ * real API server can be installed on the machines this project is built on. It speaks the real
+ * REST paths and JSON shapes over HTTPS (node:https, certificates made at start or taken from the
+ * cluster's PKI), authenticates client certificates (CN = user, O = groups) and bootstrap tokens
+ * (`system:bootstrap:<id>`), authorizes with RBAC over the objects it stores (seeded with the
+ * bootstrap policy kubeadm relies on), answers 401/403/404/409/422 with Status objects worded as
+ * the real server words them, and runs the controllers kubeadm's flows depend on: BootstrapSigner
+ * and TokenCleaner, CSR approving/signing for kubelet client certificates, DaemonSets and
+ * scheduling. `SimNode` is a kubelet that runs static pods from a root dir and API pods bound to
+ * its node, and emulates the control-plane binaries it finds in them (see components.ts).
+ *
+ * What it is not: no watch, no admission beyond the validations in validate.ts, no real
+ * containers, no etcd (the store is in memory and survives "reboots" of simulated nodes, as etcd's
+ * data dir would), no Node authorizer restrictions beyond a coarse allow-list (rbac.ts).
+ *
+ * Two ways to use it:
+ *  - `startKubeApi()`: one always-on API server with its own CA, controllers on, and an admin
+ *    kubeconfig (O=system:masters) written to a temp dir — for client and token tests.
+ *  - `new SimCluster()` + `new SimNode(cluster, {rootDir, nodeName})`: the API server comes up
+ *    when kforge writes its static pod manifest and certificates, as on a real node.
+ */
+import {writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {stringify} from 'yaml'
+import {tempDir} from '../cli.js'
+import {type ApiServerInstance, SimCluster} from './cluster.js'
+import {issue, makeCa, type Signer} from './pki.js'
+
+export {type ApiServerInstance, SimCluster} from './cluster.js'
+export {SimNode} from './kubelet.js'
+export {issue, loadCa, makeCa} from './pki.js'
+
+export interface KubeconfigInput {
+  server: string
+  caPem: string
+  certPem?: string
+  keyPem?: string
+  token?: string
+  user?: string
+}
+
+export function kubeconfigYaml(input: KubeconfigInput): string {
+  const user: Record<string, string> = {}
+  if (input.certPem) user['client-certificate-data'] = Buffer.from(input.certPem).toString('base64')
+  if (input.keyPem) user['client-key-data'] = Buffer.from(input.keyPem).toString('base64')
+  if (input.token) user.token = input.token
+  const userName = input.user ?? 'user'
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [
+      {
+        name: 'kubernetes',
+        cluster: {
+          server: input.server,
+          'certificate-authority-data': Buffer.from(input.caPem).toString('base64'),
+        },
+      },
+    ],
+    users: [{name: userName, user}],
+    contexts: [{name: `${userName}@kubernetes`, context: {cluster: 'kubernetes', user: userName}}],
+    'current-context': `${userName}@kubernetes`,
+  })
+}
+
+export interface KubeApi {
+  cluster: SimCluster
+  server: ApiServerInstance
+  url: string
+  ca: Signer
+  /** kubeconfig of a cluster admin (CN=kubernetes-admin, O=system:masters) */
+  adminKubeconfig: string
+  dir: string
+  /** A kubeconfig for any identity the test wants, signed by the cluster CA. */
+  userKubeconfig(user: string, groups?: string[]): Promise<string>
+  close(): Promise<void>
+}
+
+export async function startKubeApi(options: {host?: string; version?: string} = {}): Promise<KubeApi> {
+  const host = options.host ?? '127.0.0.1'
+  const cluster = new SimCluster(options.version ? {version: options.version} : {})
+  const ca = await makeCa('kubernetes')
+  const serving = await issue(ca, {
+    commonName: 'kube-apiserver',
+    usage: 'server',
+    dnsNames: ['localhost', 'kubernetes'],
+    ips: [host],
+  })
+  const server = await cluster.startApiServer({
+    host,
+    port: 0,
+    certPem: serving.certPem,
+    keyPem: serving.keyPem!,
+    clientCaPem: ca.certPem,
+  })
+  cluster.addControllerManager('standalone', ca)
+  cluster.addScheduler('standalone')
+  const dir = tempDir('kube-api-')
+  const userKubeconfig = async (user: string, groups: string[] = []) => {
+    const cert = await issue(ca, {commonName: user, organizations: groups, usage: 'client'})
+    const path = join(dir, `${user.replace(/[^a-z0-9-]/gi, '_')}.conf`)
+    await writeFile(
+      path,
+      kubeconfigYaml({
+        server: server.url,
+        caPem: ca.certPem,
+        certPem: cert.certPem,
+        keyPem: cert.keyPem!,
+        user,
+      }),
+      {mode: 0o600},
+    )
+    return path
+  }
+  const adminKubeconfig = await userKubeconfig('kubernetes-admin', ['system:masters'])
+  return {
+    cluster,
+    server,
+    url: server.url,
+    ca,
+    adminKubeconfig,
+    dir,
+    userKubeconfig,
+    close: () => cluster.close(),
+  }
+}
