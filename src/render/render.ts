@@ -9,8 +9,10 @@
  */
 import {createHash} from 'node:crypto'
 import {gzipSync} from 'node:zlib'
+import {parse} from 'yaml'
 import type {Cluster} from '../spec/types.js'
 import {KforgeError} from '../util/errors.js'
+import {modulesFor} from './cloud-config-schema.js'
 import {instanceView} from './files.js'
 import {renderTemplate} from './templates.js'
 import {
@@ -24,6 +26,19 @@ import {
 import {fetchTarget, parseS3Url, s3Join} from './urls.js'
 
 export const CLOUD_CONFIG_HEADER = '#cloud-config\n'
+
+/** A cloud-config that cannot reach its instances: over the limit, and no way to fetch it. */
+export class UserDataTooLargeError extends KforgeError {
+  constructor(
+    message: string,
+    readonly group: string,
+    /** The full cloud-config that did not fit. */
+    readonly cloudConfig: string,
+  ) {
+    super(message)
+    this.name = 'UserDataTooLargeError'
+  }
+}
 
 function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex')
@@ -54,6 +69,23 @@ export function renderCloudConfig(input: RenderInput): {
   return {template: view.template, description: view.description, text}
 }
 
+/**
+ * The cloud-init modules the group's additionalCloudConfig needs. The stub runs them itself after
+ * applying the fetched config's files: cloud-init read its config before the fetch.
+ */
+function additionalModules(text: string | undefined): string[] {
+  const fragment = additionalFragment(text)
+  if (!fragment) return []
+  let parsed: unknown
+  try {
+    parsed = parse(fragment)
+  } catch {
+    return [] // validation reports the YAML error with its line
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return []
+  return modulesFor(Object.keys(parsed)).filter((m) => m !== 'write_files' && m !== 'runcmd')
+}
+
 /** Where the stub's full cloud-config lives, relative to the state store. */
 export function publishedConfigKey(clusterName: string, groupName: string, configSha256: string): string {
   return `${clusterName}/userdata/${groupName}/${configSha256}.yaml`
@@ -79,11 +111,13 @@ function renderStub(
   const key = publishedConfigKey(cluster.name, group.name, configSha256)
   const size = Buffer.byteLength(cloudConfig)
   if (!parseS3Url(assets.stateStore)) {
-    throw new KforgeError(
+    throw new UserDataTooLargeError(
       `userdata/${group.name}: the cloud-config is ${size} bytes, over EC2's ${USER_DATA_LIMIT}-byte ` +
         `user-data limit even compressed, and the state store "${assets.stateStore}" is not in S3, so ` +
         'instances cannot fetch it: use an s3:// state store (--state), or make the group smaller ' +
         '(spec.additionalCloudConfig)',
+      group.name,
+      cloudConfig,
     )
   }
   const target = fetchTarget(
@@ -100,6 +134,7 @@ function renderStub(
     url: target.url,
     region: target.region,
     sha256: configSha256,
+    modules: additionalModules(group.spec.additionalCloudConfig),
   })
   return {stub, key}
 }
@@ -121,9 +156,11 @@ export function renderUserData(input: RenderInput): RenderedUserData {
     userData = Buffer.from(stub, 'utf8')
     publish = {key, body: cloudConfig}
     if (userData.length > USER_DATA_LIMIT) {
-      throw new KforgeError(
+      throw new UserDataTooLargeError(
         `userdata/${input.group.name}: even the fetch stub is ${userData.length} bytes, over EC2's ` +
           `${USER_DATA_LIMIT}-byte user-data limit`,
+        input.group.name,
+        cloudConfig,
       )
     }
   }
