@@ -43,7 +43,10 @@ export interface DemoStep {
 
 function runCli(args: string[], env: Record<string, string>): Promise<StepResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: {...process.env, ...env},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (c: Buffer) => {
@@ -123,7 +126,9 @@ async function main(): Promise<number> {
     rmSync(work, {recursive: true, force: true})
   }
   process.stdout.write(`Summary\n${formatTable(['STEP', 'WHAT', 'TIME', 'RESULT'], timings)}`)
-  process.stdout.write(failed ? 'demo FAILED\n' : 'demo finished; the emulator is stopped and the state removed.\n')
+  process.stdout.write(
+    failed ? 'demo FAILED\n' : 'demo finished; the emulator is stopped and the state removed.\n',
+  )
   return failed ? 1 : 0
 }
 

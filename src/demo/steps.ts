@@ -6,7 +6,9 @@ import type {DemoStep} from './run.js'
 
 function head(text: string, lines: number): string {
   const all = text.trimEnd().split('\n')
-  return all.length <= lines ? all.join('\n') : `${all.slice(0, lines).join('\n')}\n… (${all.length - lines} more lines)`
+  return all.length <= lines
+    ? all.join('\n')
+    : `${all.slice(0, lines).join('\n')}\n… (${all.length - lines} more lines)`
 }
 
 export function demoSteps(): DemoStep[] {
