@@ -22,7 +22,7 @@ nothing: edit it and pass it to "kforge create -f".`
   static override examples = [
     '<%= config.bin %> create cluster demo.example.com --zones us-east-1a,us-east-1b,us-east-1c --dry-run -o yaml',
     '<%= config.bin %> create cluster demo.example.com --zones us-east-1a,us-east-1b,us-east-1c --topology private --bastion --dry-run',
-    '<%= config.bin %> create cluster demo.example.com --zones us-east-1a --state /tmp/kforge-state',
+    '<%= config.bin %> create cluster demo.example.com --zones us-east-1a',
   ]
 
   static override args = {

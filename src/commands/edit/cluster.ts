@@ -13,10 +13,7 @@ export default class EditCluster extends BaseCommand<typeof EditCluster> {
 On save the spec is validated; if it is not valid the editor opens again with the problems as
 comments at the top. Saving the same invalid text twice, or exiting without changes, stores nothing.`
 
-  static override examples = [
-    '<%= config.bin %> edit cluster demo.example.com',
-    'EDITOR=nano <%= config.bin %> edit cluster demo.example.com',
-  ]
+  static override examples = ['<%= config.bin %> edit cluster demo.example.com']
 
   static override args = {
     name: Args.string({required: true, description: 'cluster name'}),
