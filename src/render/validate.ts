@@ -58,8 +58,20 @@ function expected(shape: Shape): string {
       return 'null'
     case 'any':
       return 'anything'
-    case 'list':
-      return `a list of ${expected(shape.items).replace(/^an? /, '')}s`
+    case 'list': {
+      const item = shape.items
+      const simple = {
+        string: 'strings',
+        boolean: 'booleans',
+        integer: 'integers',
+        map: 'mappings',
+        object: 'mappings',
+      }
+      if (item.type in simple && !(item.type === 'string' && item.enum)) {
+        return `a list of ${simple[item.type as keyof typeof simple]}`
+      }
+      return `a list (each item ${expected(item)})`
+    }
     case 'map':
     case 'object':
       return 'a mapping'
@@ -165,10 +177,10 @@ function check(node: Node | null | undefined, shape: Shape, path: string, report
 export function validateCloudConfig(text: string, file: string): string[] {
   const lines = new LineCounter()
   const report = new Report(file, lines)
+  const doc = parseDocument(text, {lineCounter: lines, uniqueKeys: true, prettyErrors: false})
   if (!text.startsWith(`${HEADER}\n`)) {
     report.at(0, `a cloud-config must start with a "${HEADER}" line`)
   }
-  const doc = parseDocument(text, {lineCounter: lines, uniqueKeys: true, prettyErrors: false})
   for (const error of doc.errors) {
     const message =
       error.code === 'DUPLICATE_KEY' ? 'duplicate key (each key may appear once)' : error.message
