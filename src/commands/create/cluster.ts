@@ -15,9 +15,7 @@ const list = (value: string | undefined) =>
 export default class CreateCluster extends BaseCommand<typeof CreateCluster> {
   static override description = `Build a complete cluster spec from flags, store it, and plan it.
 
-One control-plane node for one zone, three for more, in one group per zone; a "nodes" group over
-every zone; subnets carved from the network CIDR. --dry-run -o yaml prints the spec and stores
-nothing: edit it and pass it to "kforge create -f".`
+One control-plane node for one zone, three for more, in one group per zone; a "nodes" group over every zone; subnets carved from the network CIDR. --dry-run -o yaml prints the spec and stores nothing: edit it and pass it to "kforge create -f".`
 
   static override examples = [
     '<%= config.bin %> create cluster demo.example.com --zones us-east-1a,us-east-1b,us-east-1c --dry-run -o yaml',

@@ -4,8 +4,7 @@ import {BaseCommand} from '../../cli/base.js'
 export default class GetCluster extends BaseCommand<typeof GetCluster> {
   static override description = `Print a cluster's stored spec: the Cluster and its InstanceGroups.
 
--o yaml (and text) print the stored multi-document YAML as it is, ready for "kforge replace -f";
--o json prints the same documents as a JSON array.`
+-o yaml (and text) print the stored multi-document YAML as it is, ready for "kforge replace -f"; -o json prints the same documents as a JSON array.`
 
   static override examples = [
     '<%= config.bin %> get cluster demo.example.com -o yaml',

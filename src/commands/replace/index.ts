@@ -4,8 +4,7 @@ import {BaseCommand} from '../../cli/base.js'
 export default class Replace extends BaseCommand<typeof Replace> {
   static override description = `Replace a stored cluster spec with the one in a file.
 
-The file is validated first; nothing is stored if any problem is found. The cluster must exist.
-The cloud changes only when you run "kforge update cluster NAME --yes".`
+The file is validated first; nothing is stored if any problem is found. The cluster must exist. The cloud changes only when you run "kforge update cluster NAME --yes".`
 
   static override examples = [
     '<%= config.bin %> get cluster demo.example.com -o yaml > cluster.yaml',

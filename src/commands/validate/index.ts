@@ -5,8 +5,7 @@ import {ValidationError} from '../../util/errors.js'
 export default class Validate extends BaseCommand<typeof Validate> {
   static override description = `Check a spec file without touching the cloud.
 
-Reports every problem at once, each naming the file, the document and the field, and exits
-non-zero if there is any. "kforge validate cluster NAME" checks a running cluster instead.`
+Reports every problem at once, each naming the file, the document and the field, and exits non-zero if there is any. "kforge validate cluster NAME" checks a running cluster instead.`
 
   static override examples = [
     '<%= config.bin %> create cluster demo.example.com --zones us-east-1a,us-east-1b,us-east-1c --dry-run -o yaml > cluster.yaml',
