@@ -6,16 +6,20 @@ import type {Cluster} from '../../../spec/types.js'
 import type {Model} from '../model/types.js'
 import {buildGroups} from './compute.js'
 import {type BuildInputs, ModelBuilder} from './context.js'
+import {buildDns, buildLoadBalancer} from './endpoint.js'
 import {buildNetwork} from './network.js'
-import {buildSecurityGroups} from './security.js'
+import {buildSecurity} from './security.js'
 
 export type {BuildInputs} from './context.js'
 
 export function buildModel(cluster: Cluster, inputs: BuildInputs): Model {
   const b = new ModelBuilder(cluster, inputs)
   buildNetwork(b)
-  buildSecurityGroups(b)
+  buildSecurity(b)
+  // The target group comes before the groups that register into it.
+  buildLoadBalancer(b)
   buildGroups(b)
+  buildDns(b)
   return {
     cluster: cluster.name,
     region: cluster.spec.cloud.aws.region,

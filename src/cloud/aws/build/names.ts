@@ -70,16 +70,6 @@ export function dottedName(what: string, cluster: string, max = 64): string {
   return `${full.slice(0, max - h.length - 1)}-${h}`
 }
 
-/** IAM path for everything the cluster owns: listing by it is how IAM resources are found. */
-export function iamPath(cluster: string): string {
-  return `/kforge/${cluster}/`
-}
-
-/** KMS alias names allow neither dots nor most punctuation. */
-export function kmsAliasName(cluster: string): string {
-  return `alias/kforge/${cluster.replace(/[^a-zA-Z0-9/_-]/g, '-')}`
-}
-
 export function keyPairName(cluster: string): string {
   return `kforge-${cluster}`
 }

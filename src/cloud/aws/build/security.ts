@@ -7,12 +7,18 @@
  * fully (kubelet 10250, CNI); the API port is open to `spec.api.access` — on the load balancer
  * when there is one, the control plane then accepting it from the load balancer's group only.
  */
+import {createHash} from 'node:crypto'
 import type {InstanceGroupRole} from '../../../spec/types.js'
 import {ref} from '../model/types.js'
+import {type KeyPairProps, PUBLIC_KEY_TAG} from '../resources/key-pair.js'
+import {clusterAlias} from '../resources/kms.js'
+import type {KmsAliasProps} from '../resources/kms-alias.js'
+import type {KmsKeyProps} from '../resources/kms-key.js'
 import type {SecurityGroupProps} from '../resources/security-group.js'
 import type {SecurityGroupRuleProps} from '../resources/security-group-rule.js'
 import type {ModelBuilder} from './context.js'
-import {names, type SgRole} from './names.js'
+import {buildIam} from './iam.js'
+import {keyPairName, names, type SgRole} from './names.js'
 
 type Source = {cidr: string} | {group: SgRole}
 
@@ -106,5 +112,32 @@ export function buildSecurityGroups(b: ModelBuilder): void {
       rule('control-plane', ssh, {cidr}, 'SSH (spec.api.access)')
       rule('nodes', ssh, {cidr}, 'SSH (spec.api.access)')
     }
+  }
+}
+
+export function buildSecurity(b: ModelBuilder): void {
+  buildSecurityGroups(b)
+  buildIam(b)
+  const aws = b.cluster.spec.cloud.aws
+  if (!aws.kmsKeyArn) {
+    b.add<KmsKeyProps>('KmsKey', names.kmsKey, 'security', {
+      description: `kforge cluster ${b.name}: encrypts its assets`,
+      tags: b.tags(names.kmsKey, 'kms'),
+    })
+    b.add<KmsAliasProps>('KmsAlias', names.kmsAlias, 'security', {
+      name: clusterAlias(b.name),
+      targetKeyId: ref(names.kmsKey),
+    })
+    b.outputs.push({name: 'KmsKeyArn', description: 'The cluster key', value: ref(names.kmsKey, 'arn')})
+  }
+  if (aws.sshKey?.publicKey) {
+    const publicKey = aws.sshKey.publicKey.trim()
+    b.add<KeyPairProps>('KeyPair', names.keyPair, 'security', {
+      name: keyPairName(b.name),
+      publicKey,
+      tags: b.tags(names.keyPair, 'ssh', {
+        [PUBLIC_KEY_TAG]: createHash('sha256').update(publicKey).digest('hex'),
+      }),
+    })
   }
 }

@@ -168,8 +168,11 @@ export interface ResourceKind<P = unknown, A extends Actual = Actual> extends Di
   describe(props: Resolved<P>): string
 
   readonly cfnType: string
-  /** CloudFormation body; Refs in `props` are already rendered as intrinsic functions. */
-  toCloudFormation(desired: Desired<P>, props: unknown): CfnResource
+  /**
+   * CloudFormation body; Refs in `props` are already rendered as intrinsic functions. Undefined:
+   * not part of the stack (it must exist before the stack is deployed).
+   */
+  toCloudFormation(desired: Desired<P>, props: unknown): CfnResource | undefined
   /** How CloudFormation expresses `attr` of this kind: `Ref`, or the Fn::GetAtt attribute name. */
   cfnAttr(attr: string): 'Ref' | {getAtt: string}
 }

@@ -1,0 +1,145 @@
+/** IAM roles, one per instance role (control plane, nodes, bastion), found under the cluster's path. */
+import {changes, tagChanges} from '../model/diff.js'
+import type {Actual, ResourceKind, Tags} from '../model/types.js'
+import {fromTagList, toTagList} from '../tags.js'
+import {decodeDocument, iam, iamModule, listClusterRoles} from './iam.js'
+
+export interface IamRoleProps {
+  name: string
+  /** The cluster's IAM path (`/kforge/<cluster>/`): how its IAM resources are found. */
+  path: string
+  assumeRolePolicy: unknown
+  description: string
+  tags: Tags
+}
+
+export interface IamRoleActual extends Actual {
+  name: string
+  assumeRolePolicy: unknown
+}
+
+export const iamRoleKind: ResourceKind<IamRoleProps, IamRoleActual> = {
+  kind: 'IamRole',
+  cfnType: 'AWS::IAM::Role',
+  phase: 'security',
+  deleteAfter: ['InstanceProfile', 'RolePolicy'],
+  ownership: 'parent',
+  immutable: ['name'],
+  onImmutableChange: 'refuse',
+  prune: true,
+
+  async list(ctx) {
+    const {ListRoleTagsCommand} = await iamModule()
+    const client = await iam(ctx)
+    return Promise.all(
+      (await listClusterRoles(ctx)).map(async (r) => {
+        const tags = await client.send(new ListRoleTagsCommand({RoleName: r.RoleName!}))
+        return {
+          id: r.RoleName!,
+          attrs: {id: r.RoleName!, name: r.RoleName!, arn: r.Arn ?? ''},
+          tags: fromTagList(tags.Tags),
+          name: r.RoleName!,
+          assumeRolePolicy: decodeDocument(r.AssumeRolePolicyDocument),
+        }
+      }),
+    )
+  },
+
+  match: (_d, p, candidates) => candidates.find((c) => c.name === p.name),
+  diff: (p, a) =>
+    changes(['name', p.name, a.name], ['assumeRolePolicy', p.assumeRolePolicy, a.assumeRolePolicy]).concat(
+      tagChanges(p.tags, a.tags),
+    ),
+
+  async create(ctx, _d, p) {
+    const {CreateRoleCommand, GetRoleCommand, EntityAlreadyExistsException} = await iamModule()
+    const client = await iam(ctx)
+    let arn: string
+    try {
+      const out = await client.send(
+        new CreateRoleCommand({
+          RoleName: p.name,
+          Path: p.path,
+          AssumeRolePolicyDocument: JSON.stringify(p.assumeRolePolicy),
+          Description: p.description,
+          Tags: toTagList(p.tags),
+        }),
+      )
+      arn = out.Role!.Arn!
+    } catch (err) {
+      if (!(err instanceof EntityAlreadyExistsException)) throw err
+      arn = (await client.send(new GetRoleCommand({RoleName: p.name}))).Role!.Arn!
+    }
+    return {
+      id: p.name,
+      attrs: {id: p.name, name: p.name, arn},
+      tags: p.tags,
+      name: p.name,
+      assumeRolePolicy: p.assumeRolePolicy,
+    }
+  },
+
+  async update(ctx, _d, p, a, todo) {
+    const {UpdateAssumeRolePolicyCommand, TagRoleCommand} = await iamModule()
+    const client = await iam(ctx)
+    if (todo.some((c) => c.field === 'assumeRolePolicy')) {
+      await client.send(
+        new UpdateAssumeRolePolicyCommand({
+          RoleName: a.name,
+          PolicyDocument: JSON.stringify(p.assumeRolePolicy),
+        }),
+      )
+    }
+    const tags = todo.filter((c) => c.field.startsWith('tags.'))
+    if (tags.length > 0) {
+      await client.send(
+        new TagRoleCommand({
+          RoleName: a.name,
+          Tags: tags.map((c) => ({Key: c.field.slice(5), Value: String(c.new)})),
+        }),
+      )
+    }
+    return {...a, assumeRolePolicy: p.assumeRolePolicy, tags: {...a.tags, ...p.tags}}
+  },
+
+  async delete(ctx, a) {
+    const m = await iamModule()
+    const client = await iam(ctx)
+    // IAM refuses to delete a role with anything attached: clear it, whoever attached it.
+    const inline = await client.send(new m.ListRolePoliciesCommand({RoleName: a.name}))
+    for (const name of inline.PolicyNames ?? []) {
+      await client.send(new m.DeleteRolePolicyCommand({RoleName: a.name, PolicyName: name}))
+    }
+    const attached = await client.send(new m.ListAttachedRolePoliciesCommand({RoleName: a.name}))
+    for (const p of attached.AttachedPolicies ?? []) {
+      await client.send(new m.DetachRolePolicyCommand({RoleName: a.name, PolicyArn: p.PolicyArn!}))
+    }
+    const profiles = await client.send(new m.ListInstanceProfilesForRoleCommand({RoleName: a.name}))
+    for (const p of profiles.InstanceProfiles ?? []) {
+      await client.send(
+        new m.RemoveRoleFromInstanceProfileCommand({
+          InstanceProfileName: p.InstanceProfileName!,
+          RoleName: a.name,
+        }),
+      )
+    }
+    await client.send(new m.DeleteRoleCommand({RoleName: a.name}))
+  },
+
+  describe: (p) => p.name,
+
+  toCloudFormation: (_d, p) => {
+    const props = p as IamRoleProps
+    return {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        RoleName: props.name,
+        Path: props.path,
+        Description: props.description,
+        AssumeRolePolicyDocument: props.assumeRolePolicy,
+        Tags: toTagList(props.tags),
+      },
+    }
+  },
+  cfnAttr: (attr) => (attr === 'arn' ? {getAtt: 'Arn'} : 'Ref'),
+}

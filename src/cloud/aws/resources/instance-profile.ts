@@ -1,0 +1,119 @@
+/** An instance profile per IAM role: what a launch template names. */
+import {changes} from '../model/diff.js'
+import type {Actual, ResourceKind, Tags, Val} from '../model/types.js'
+import {toTagList} from '../tags.js'
+import {clusterPath, iam, iamModule} from './iam.js'
+
+export interface InstanceProfileProps {
+  name: string
+  /** The cluster's IAM path (`/kforge/<cluster>/`): how its IAM resources are found. */
+  path: string
+  roleName: Val
+  tags: Tags
+}
+
+export interface InstanceProfileActual extends Actual {
+  name: string
+  roles: string[]
+}
+
+export const instanceProfileKind: ResourceKind<InstanceProfileProps, InstanceProfileActual> = {
+  kind: 'InstanceProfile',
+  cfnType: 'AWS::IAM::InstanceProfile',
+  phase: 'security',
+  deleteAfter: ['AutoScalingGroup', 'Instance'],
+  ownership: 'parent',
+  immutable: ['name'],
+  onImmutableChange: 'refuse',
+  prune: true,
+
+  async list(ctx) {
+    const {paginateListInstanceProfiles} = await iamModule()
+    const client = await iam(ctx)
+    const out: InstanceProfileActual[] = []
+    for await (const page of paginateListInstanceProfiles({client}, {PathPrefix: clusterPath(ctx.cluster)})) {
+      for (const p of page.InstanceProfiles ?? []) {
+        if (p.Path !== clusterPath(ctx.cluster)) continue
+        out.push({
+          id: p.InstanceProfileName!,
+          attrs: {id: p.InstanceProfileName!, name: p.InstanceProfileName!, arn: p.Arn ?? ''},
+          // Listed by path; CloudFormation cannot tag profiles, so kforge does not manage their tags.
+          tags: {},
+          name: p.InstanceProfileName!,
+          roles: (p.Roles ?? []).map((r) => r.RoleName!),
+        })
+      }
+    }
+    return out
+  },
+
+  match: (_d, p, candidates) => candidates.find((c) => c.name === p.name),
+  diff: (p, a) => changes(['name', p.name, a.name], ['roles', [p.roleName], a.roles]),
+
+  async create(ctx, d, p) {
+    const {CreateInstanceProfileCommand, GetInstanceProfileCommand, EntityAlreadyExistsException} =
+      await iamModule()
+    const client = await iam(ctx)
+    let arn: string
+    try {
+      const out = await client.send(
+        new CreateInstanceProfileCommand({
+          InstanceProfileName: p.name,
+          Path: p.path,
+          Tags: toTagList(p.tags),
+        }),
+      )
+      arn = out.InstanceProfile!.Arn!
+    } catch (err) {
+      if (!(err instanceof EntityAlreadyExistsException)) throw err
+      arn = (await client.send(new GetInstanceProfileCommand({InstanceProfileName: p.name}))).InstanceProfile!
+        .Arn!
+    }
+    const created: InstanceProfileActual = {
+      id: p.name,
+      attrs: {id: p.name, name: p.name, arn},
+      tags: {},
+      name: p.name,
+      roles: [],
+    }
+    return this.update(ctx, d, p, created, this.diff(p, created))
+  },
+
+  async update(ctx, _d, p, a) {
+    const {AddRoleToInstanceProfileCommand, RemoveRoleFromInstanceProfileCommand} = await iamModule()
+    const client = await iam(ctx)
+    for (const role of a.roles.filter((r) => r !== p.roleName)) {
+      await client.send(
+        new RemoveRoleFromInstanceProfileCommand({InstanceProfileName: a.name, RoleName: role}),
+      )
+    }
+    if (!a.roles.includes(p.roleName)) {
+      await client.send(
+        new AddRoleToInstanceProfileCommand({InstanceProfileName: a.name, RoleName: p.roleName}),
+      )
+    }
+    return {...a, roles: [p.roleName]}
+  },
+
+  async delete(ctx, a) {
+    const {RemoveRoleFromInstanceProfileCommand, DeleteInstanceProfileCommand} = await iamModule()
+    const client = await iam(ctx)
+    for (const role of a.roles) {
+      await client.send(
+        new RemoveRoleFromInstanceProfileCommand({InstanceProfileName: a.name, RoleName: role}),
+      )
+    }
+    await client.send(new DeleteInstanceProfileCommand({InstanceProfileName: a.name}))
+  },
+
+  describe: (p) => `${p.name} → ${p.roleName}`,
+
+  toCloudFormation: (_d, p) => {
+    const props = p as Record<string, unknown>
+    return {
+      Type: 'AWS::IAM::InstanceProfile',
+      Properties: {InstanceProfileName: props.name, Path: props.path, Roles: [props.roleName]},
+    }
+  },
+  cfnAttr: (attr) => (attr === 'arn' ? {getAtt: 'Arn'} : 'Ref'),
+}

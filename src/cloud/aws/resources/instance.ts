@@ -1,0 +1,46 @@
+/** Instances tagged as the cluster's (those groups launched, or strays): terminated on delete. */
+import type {Actual, Discoverable} from '../model/types.js'
+import {poll} from '../model/wait.js'
+import {fromTagList} from '../tags.js'
+import {ec2, ec2Module, ownedFilter} from './ec2.js'
+
+const ALIVE = ['pending', 'running', 'stopping', 'stopped', 'shutting-down']
+
+export const instanceKind: Discoverable<Actual> = {
+  kind: 'Instance',
+  phase: 'cluster',
+  // A group's own instances go when the group is force-deleted.
+  deleteAfter: ['AutoScalingGroup'],
+  ownership: 'tags',
+
+  async list(ctx) {
+    const {paginateDescribeInstances} = await ec2Module()
+    const client = await ec2(ctx)
+    const out: Actual[] = []
+    for await (const page of paginateDescribeInstances(
+      {client},
+      {Filters: [...ownedFilter(ctx.cluster), {Name: 'instance-state-name', Values: ALIVE}]},
+    )) {
+      for (const r of page.Reservations ?? []) {
+        for (const i of r.Instances ?? [])
+          out.push({id: i.InstanceId!, attrs: {id: i.InstanceId!}, tags: fromTagList(i.Tags)})
+      }
+    }
+    return out
+  },
+
+  async delete(ctx, a) {
+    const {TerminateInstancesCommand, DescribeInstancesCommand} = await ec2Module()
+    const client = await ec2(ctx)
+    await client.send(new TerminateInstancesCommand({InstanceIds: [a.id]}))
+    // Its network interface holds the subnet and security groups deleted next.
+    await poll(
+      async () => {
+        const out = await client.send(new DescribeInstancesCommand({InstanceIds: [a.id]}))
+        const state = out.Reservations?.[0]?.Instances?.[0]?.State?.Name
+        return state === undefined || state === 'terminated' ? true : undefined
+      },
+      {what: `instance ${a.id} to terminate`},
+    )
+  },
+}

@@ -1,0 +1,84 @@
+/**
+ * The EC2 key pair imported from the spec's public key. EC2 cannot say which public key a pair
+ * holds in a form we can compare, so the pair carries a tag with the key's SHA-256; a different
+ * key is a replacement (same name, so launch templates need no change).
+ */
+import {changes, tagChanges} from '../model/diff.js'
+import type {Actual, ResourceKind, Tags} from '../model/types.js'
+import {fromTagList, toTagList} from '../tags.js'
+import {createTags, ec2, ec2Module, matchByName, ownedFilter, tagSpec, tagsFrom} from './ec2.js'
+
+export const PUBLIC_KEY_TAG = 'kforge.dev/public-key-sha256'
+
+export interface KeyPairProps {
+  name: string
+  publicKey: string
+  /** Includes PUBLIC_KEY_TAG. */
+  tags: Tags
+}
+
+export interface KeyPairActual extends Actual {
+  name: string
+}
+
+export const keyPairKind: ResourceKind<KeyPairProps, KeyPairActual> = {
+  kind: 'KeyPair',
+  cfnType: 'AWS::EC2::KeyPair',
+  phase: 'security',
+  deleteAfter: [],
+  ownership: 'tags',
+  immutable: ['name', 'publicKey'],
+  onImmutableChange: 'replace',
+  prune: true,
+
+  async list(ctx) {
+    const {DescribeKeyPairsCommand} = await ec2Module()
+    const out = await (await ec2(ctx)).send(new DescribeKeyPairsCommand({Filters: ownedFilter(ctx.cluster)}))
+    return (out.KeyPairs ?? []).map((k) => ({
+      id: k.KeyPairId ?? k.KeyName!,
+      attrs: {id: k.KeyPairId ?? k.KeyName!, name: k.KeyName!},
+      tags: fromTagList(k.Tags),
+      name: k.KeyName!,
+    }))
+  },
+
+  match: (desired, _props, candidates) => matchByName(desired, candidates),
+  diff: (p, a) =>
+    changes(['name', p.name, a.name], ['publicKey', p.tags[PUBLIC_KEY_TAG], a.tags[PUBLIC_KEY_TAG]]).concat(
+      tagChanges(p.tags, a.tags).filter((c) => c.field !== `tags.${PUBLIC_KEY_TAG}`),
+    ),
+
+  async create(ctx, _d, p) {
+    const {ImportKeyPairCommand} = await ec2Module()
+    const out = await (await ec2(ctx)).send(
+      new ImportKeyPairCommand({
+        KeyName: p.name,
+        PublicKeyMaterial: Buffer.from(p.publicKey),
+        TagSpecifications: tagSpec('key-pair', p.tags),
+      }),
+    )
+    const id = out.KeyPairId ?? p.name
+    return {id, attrs: {id, name: p.name}, tags: p.tags, name: p.name}
+  },
+
+  async update(ctx, _d, p, a, todo) {
+    await createTags(ctx, a.id, tagsFrom(todo))
+    return {...a, tags: {...a.tags, ...p.tags}}
+  },
+
+  async delete(ctx, a) {
+    const {DeleteKeyPairCommand} = await ec2Module()
+    await (await ec2(ctx)).send(new DeleteKeyPairCommand({KeyName: a.name}))
+  },
+
+  describe: (p) => p.name,
+
+  toCloudFormation: (_d, p) => {
+    const props = p as KeyPairProps
+    return {
+      Type: 'AWS::EC2::KeyPair',
+      Properties: {KeyName: props.name, PublicKeyMaterial: props.publicKey, Tags: toTagList(props.tags)},
+    }
+  },
+  cfnAttr: (attr) => (attr === 'id' ? {getAtt: 'KeyPairId'} : 'Ref'),
+}

@@ -1,0 +1,100 @@
+/** The API listener: TCP on the API port, forwarding to the target group. */
+import {changes} from '../model/diff.js'
+import type {Actual, ResourceKind, Val} from '../model/types.js'
+import {elbv2, elbv2Module, listOwnedLoadBalancers} from './elbv2.js'
+
+export interface ListenerProps {
+  loadBalancerArn: Val
+  port: number
+  targetGroupArn: Val
+}
+
+export interface ListenerActual extends Actual {
+  loadBalancerArn: string
+  port: number
+  targetGroupArn: string
+}
+
+export const listenerKind: ResourceKind<ListenerProps, ListenerActual> = {
+  kind: 'Listener',
+  cfnType: 'AWS::ElasticLoadBalancingV2::Listener',
+  phase: 'cluster',
+  deleteAfter: [],
+  ownership: 'parent',
+  immutable: ['loadBalancerArn', 'port'],
+  onImmutableChange: 'replace',
+  prune: false,
+
+  async list(ctx) {
+    const {paginateDescribeListeners} = await elbv2Module()
+    const client = await elbv2(ctx)
+    const out: ListenerActual[] = []
+    for (const {lb} of await listOwnedLoadBalancers(ctx)) {
+      for await (const page of paginateDescribeListeners({client}, {LoadBalancerArn: lb.LoadBalancerArn!})) {
+        for (const l of page.Listeners ?? []) {
+          out.push({
+            id: l.ListenerArn!,
+            attrs: {id: l.ListenerArn!, arn: l.ListenerArn!},
+            tags: {},
+            loadBalancerArn: lb.LoadBalancerArn!,
+            port: l.Port ?? 0,
+            targetGroupArn: l.DefaultActions?.[0]?.TargetGroupArn ?? '',
+          })
+        }
+      }
+    }
+    return out
+  },
+
+  match: (_d, p, candidates) =>
+    candidates.find((c) => c.loadBalancerArn === p.loadBalancerArn && c.port === p.port),
+  diff: (p, a) => changes(['targetGroupArn', p.targetGroupArn, a.targetGroupArn]),
+
+  async create(ctx, _d, p) {
+    const {CreateListenerCommand} = await elbv2Module()
+    const out = await (await elbv2(ctx)).send(
+      new CreateListenerCommand({
+        LoadBalancerArn: p.loadBalancerArn,
+        Protocol: 'TCP',
+        Port: p.port,
+        DefaultActions: [{Type: 'forward', TargetGroupArn: p.targetGroupArn}],
+      }),
+    )
+    const arn = out.Listeners![0]!.ListenerArn!
+    return {id: arn, attrs: {id: arn, arn}, tags: {}, ...p}
+  },
+
+  async update(ctx, _d, p, a) {
+    const {ModifyListenerCommand} = await elbv2Module()
+    await (await elbv2(ctx)).send(
+      new ModifyListenerCommand({
+        ListenerArn: a.id,
+        DefaultActions: [{Type: 'forward', TargetGroupArn: p.targetGroupArn}],
+      }),
+    )
+    return {...a, targetGroupArn: p.targetGroupArn}
+  },
+
+  async delete(ctx, a) {
+    const {DeleteListenerCommand} = await elbv2Module()
+    await (await elbv2(ctx)).send(new DeleteListenerCommand({ListenerArn: a.id}))
+  },
+  // It goes with its load balancer.
+  neededOnClusterDelete: () => false,
+
+  describe: (p) => `TCP ${p.port}`,
+
+  toCloudFormation: (_d, p) => {
+    const props = p as Record<string, unknown>
+    return {
+      Type: 'AWS::ElasticLoadBalancingV2::Listener',
+      Properties: {
+        LoadBalancerArn: props.loadBalancerArn,
+        Protocol: 'TCP',
+        Port: props.port,
+        DefaultActions: [{Type: 'forward', TargetGroupArn: props.targetGroupArn}],
+      },
+    }
+  },
+  cfnAttr: () => 'Ref',
+}

@@ -1,0 +1,82 @@
+/** Route tables: one public (via the internet gateway), one private per zone (via that zone's NAT). */
+import type {RouteTable} from '@aws-sdk/client-ec2'
+import {changes, tagChanges} from '../model/diff.js'
+import type {Actual, FindContext, ResourceKind, Tags, Val} from '../model/types.js'
+import {fromTagList, toTagList} from '../tags.js'
+import {createTags, ec2, ec2Module, matchByName, ownedFilter, tagSpec, tagsFrom} from './ec2.js'
+
+export interface RouteTableProps {
+  vpcId: Val
+  tags: Tags
+}
+
+export interface RouteTableActual extends Actual {
+  vpcId: string
+}
+
+/** One DescribeRouteTables per run: routes and associations are read from the same answer. */
+export function listOwnedRouteTables(ctx: FindContext): Promise<RouteTable[]> {
+  return ctx.once('ec2:DescribeRouteTables', async () => {
+    const {paginateDescribeRouteTables} = await ec2Module()
+    const client = await ec2(ctx)
+    const out: RouteTable[] = []
+    for await (const page of paginateDescribeRouteTables({client}, {Filters: ownedFilter(ctx.cluster)})) {
+      out.push(...(page.RouteTables ?? []))
+    }
+    return out
+  })
+}
+
+export const routeTableKind: ResourceKind<RouteTableProps, RouteTableActual> = {
+  kind: 'RouteTable',
+  cfnType: 'AWS::EC2::RouteTable',
+  phase: 'network',
+  deleteAfter: ['RouteTableAssociation'],
+  ownership: 'tags',
+  immutable: ['vpcId'],
+  onImmutableChange: 'refuse',
+  prune: true,
+
+  async list(ctx) {
+    return (await listOwnedRouteTables(ctx)).map((t) => ({
+      id: t.RouteTableId!,
+      attrs: {id: t.RouteTableId!},
+      tags: fromTagList(t.Tags),
+      vpcId: t.VpcId ?? '',
+    }))
+  },
+
+  match: (desired, _props, candidates) => matchByName(desired, candidates),
+  diff: (p, a) => changes(['vpcId', p.vpcId, a.vpcId]).concat(tagChanges(p.tags, a.tags)),
+
+  async create(ctx, d, p) {
+    const {CreateRouteTableCommand} = await ec2Module()
+    const out = await (await ec2(ctx)).send(
+      new CreateRouteTableCommand({
+        VpcId: p.vpcId,
+        ClientToken: ctx.token('rtb', ctx.cluster, d.name, p.vpcId),
+        TagSpecifications: tagSpec('route-table', p.tags),
+      }),
+    )
+    const id = out.RouteTable!.RouteTableId!
+    return {id, attrs: {id}, tags: p.tags, vpcId: p.vpcId}
+  },
+
+  async update(ctx, _d, p, a, todo) {
+    await createTags(ctx, a.id, tagsFrom(todo))
+    return {...a, tags: {...a.tags, ...p.tags}}
+  },
+
+  async delete(ctx, a) {
+    const {DeleteRouteTableCommand} = await ec2Module()
+    await (await ec2(ctx)).send(new DeleteRouteTableCommand({RouteTableId: a.id}))
+  },
+
+  describe: () => '',
+
+  toCloudFormation: (_d, p) => {
+    const props = p as RouteTableProps
+    return {Type: 'AWS::EC2::RouteTable', Properties: {VpcId: props.vpcId, Tags: toTagList(props.tags)}}
+  },
+  cfnAttr: (attr) => (attr === 'id' ? 'Ref' : {getAtt: attr}),
+}
