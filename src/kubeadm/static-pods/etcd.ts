@@ -1,0 +1,78 @@
+/**
+ * The local (stacked) etcd static pod, as kubeadm writes it (cmd/kubeadm/app/phases/etcd): one
+ * member named after the node, client TLS on 2379, peers on 2380, metrics on plain HTTP 127.0.0.1:2381.
+ */
+import {isIP} from 'node:net'
+import {posix} from 'node:path'
+import {etcdVersionFor} from '../../spec/versions.js'
+import {args, argsToCommand} from '../args.js'
+import type {ClusterConfiguration, LocalEtcd} from '../types.js'
+import {type Pod, probes, staticPod} from './pod.js'
+
+export interface EtcdInput {
+  cluster: ClusterConfiguration
+  local: LocalEtcd
+  nodeName: string
+  advertiseAddress: string
+  imagePullPolicy: string
+}
+
+const url = (ip: string, port: number) => `https://${isIP(ip) === 6 ? `[${ip}]` : ip}:${port}`
+
+export function etcdPod(input: EtcdInput): Pod {
+  const {cluster: c, local, nodeName, advertiseAddress} = input
+  const pki = (f: string) => posix.join(c.certificatesDir, 'etcd', f)
+  const base = args({
+    'advertise-client-urls': url(advertiseAddress, 2379),
+    'cert-file': pki('server.crt'),
+    'client-cert-auth': 'true',
+    'data-dir': local.dataDir,
+    'experimental-initial-corrupt-check': 'true',
+    'experimental-watch-progress-notify-interval': '5s',
+    'initial-advertise-peer-urls': url(advertiseAddress, 2380),
+    'initial-cluster': `${nodeName}=${url(advertiseAddress, 2380)}`,
+    'key-file': pki('server.key'),
+    'listen-client-urls': `${url('127.0.0.1', 2379)},${url(advertiseAddress, 2379)}`,
+    'listen-metrics-urls': 'http://127.0.0.1:2381',
+    'listen-peer-urls': url(advertiseAddress, 2380),
+    name: nodeName,
+    'peer-cert-file': pki('peer.crt'),
+    'peer-client-cert-auth': 'true',
+    'peer-key-file': pki('peer.key'),
+    'peer-trusted-ca-file': pki('ca.crt'),
+    'snapshot-count': '10000',
+    'trusted-ca-file': pki('ca.crt'),
+  })
+  const repo = local.imageRepository ?? c.imageRepository
+  const tag = local.imageTag ?? etcdVersionFor(c.kubernetesVersion)
+  return staticPod({
+    name: 'etcd',
+    image: `${repo}/etcd:${tag}`,
+    imagePullPolicy: input.imagePullPolicy,
+    command: ['etcd', ...argsToCommand(base, local.extraArgs)],
+    mounts: [
+      {
+        name: 'etcd-certs',
+        hostPath: posix.join(c.certificatesDir, 'etcd'),
+        mountPath: posix.join(c.certificatesDir, 'etcd'),
+        readOnly: false,
+        type: 'DirectoryOrCreate',
+      },
+      {
+        name: 'etcd-data',
+        hostPath: local.dataDir,
+        mountPath: local.dataDir,
+        readOnly: false,
+        type: 'DirectoryOrCreate',
+      },
+    ],
+    cpu: '100m',
+    memory: '100Mi',
+    probes: probes(
+      {host: '127.0.0.1', port: 2381, scheme: 'HTTP'},
+      {live: '/livez', ready: '/readyz', startup: '/readyz'},
+    ),
+    env: local.extraEnvs,
+    annotations: {'kubeadm.kubernetes.io/etcd.advertise-client-urls': url(advertiseAddress, 2379)},
+  })
+}
