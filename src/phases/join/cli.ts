@@ -1,0 +1,172 @@
+/**
+ * The command-line face of the join workflow, shared by `kforge join` and `kforge join phase`:
+ * kubeadm's join flags (plus `--discovery-timeout`), or a JoinConfiguration via `--config`.
+ * Without a CA pin, discovery is refused unless the unsafe flag is given, as kubeadm does.
+ */
+import {resolve} from 'node:path'
+import {Flags} from '@oclif/core'
+import type {Prepared, PrepareInput, WorkflowCommandSpec} from '../../cli/phase-command.js'
+import {KforgeError} from '../../util/errors.js'
+import type {JoinData} from './data.js'
+import {joinWorkflow} from './workflow.js'
+
+export const joinFlags = {
+  config: Flags.string({description: 'kubeadm-format JoinConfiguration file (v1beta3 or v1beta4)'}),
+  'root-dir': Flags.string({
+    description: 'prefix for every host path (/etc/kubernetes, /var/lib/kubelet, ...)',
+    default: '/',
+  }),
+  'dry-run': Flags.boolean({description: 'check everything, write nothing'}),
+  token: Flags.string({description: 'bootstrap token for both discovery and TLS bootstrap'}),
+  'discovery-token': Flags.string({description: 'bootstrap token for discovery (default: --token)'}),
+  'tls-bootstrap-token': Flags.string({
+    description: 'bootstrap token for the kubelet TLS bootstrap (default: --token)',
+  }),
+  'discovery-token-ca-cert-hash': Flags.string({
+    description:
+      'pin of the cluster CA: sha256:<hex of SHA-256 over its SubjectPublicKeyInfo>; repeat or comma-separate for several',
+    multiple: true,
+    multipleNonGreedy: true,
+  }),
+  'discovery-token-unsafe-skip-ca-verification': Flags.boolean({
+    description:
+      'trust the cluster CA without a pin (unsafe: a spoofed API server could impersonate the cluster)',
+  }),
+  'discovery-timeout': Flags.string({
+    description: 'how long to wait for a signed cluster-info, e.g. 5m (default 5m0s)',
+  }),
+  'discovery-poll-interval': Flags.string({
+    description: 'how often to ask for cluster-info (default 5s)',
+    hidden: true,
+  }),
+  'node-name': Flags.string({description: 'node name (default: hostname)'}),
+  'cri-socket': Flags.string({description: 'container runtime socket'}),
+  'ignore-preflight-errors': Flags.string({
+    description: 'comma-separated preflight checks to report as warnings (or "all")',
+  }),
+}
+
+const CONFIG_FLAGS = [
+  'token',
+  'discovery-token',
+  'tls-bootstrap-token',
+  'discovery-token-ca-cert-hash',
+  'discovery-token-unsafe-skip-ca-verification',
+  'discovery-timeout',
+  'node-name',
+  'cri-socket',
+]
+
+const list = (v: unknown): string[] =>
+  (Array.isArray(v) ? v : typeof v === 'string' ? [v] : [])
+    .flatMap((s) => String(s).split(','))
+    .map((s) => s.trim())
+    .filter(Boolean)
+
+type Obj = Record<string, unknown>
+
+export function joinDocsFromFlags(f: Obj, endpoint: string | undefined): {join: Obj} {
+  const token = (f['discovery-token'] ?? f.token) as string | undefined
+  const tls = (f['tls-bootstrap-token'] ?? f.token) as string | undefined
+  return {
+    join: {
+      discovery: {
+        bootstrapToken: {
+          token: token ?? '',
+          apiServerEndpoint: endpoint ?? '',
+          caCertHashes: list(f['discovery-token-ca-cert-hash']),
+          unsafeSkipCAVerification: f['discovery-token-unsafe-skip-ca-verification'] === true,
+        },
+        ...(tls ? {tlsBootstrapToken: tls} : {}),
+      },
+      nodeRegistration: {
+        ...(f['node-name'] ? {name: f['node-name']} : {}),
+        ...(f['cri-socket'] ? {criSocket: f['cri-socket']} : {}),
+      },
+      ...(f['discovery-timeout'] ? {timeouts: {discovery: f['discovery-timeout']}} : {}),
+    },
+  }
+}
+
+export async function prepareJoin(input: PrepareInput): Promise<Prepared<JoinData>> {
+  const f = input.flags
+  const {readKubeadmConfig} = await import('../../kubeadm/load.js')
+  const {completeJoinConfig, detectHost} = await import('../../kubeadm/defaults.js')
+  const {parseDuration} = await import('../../kubeadm/duration.js')
+  const {parseToken} = await import('../../bootstrap/token.js')
+  const {PinSet} = await import('../../bootstrap/pin.js')
+  const endpointArg = input.positionals[0]
+  const mixed = CONFIG_FLAGS.filter((k) => f[k] !== undefined && f[k] !== false)
+  if (typeof f.config === 'string' && mixed.length > 0) {
+    throw new KforgeError(`can not mix '--config' with arguments [${mixed.join(' ')}]`)
+  }
+  const docs =
+    typeof f.config === 'string' ? await readKubeadmConfig(f.config) : joinDocsFromFlags(f, endpointArg)
+  const config = completeJoinConfig(docs, detectHost(), typeof f.config === 'string' ? f.config : 'flags')
+  const bt = config.discovery.bootstrapToken
+  if (!bt)
+    throw new KforgeError(
+      'discovery: only bootstrap token discovery is supported; set discovery.bootstrapToken',
+    )
+  const endpoint = endpointArg ?? bt.apiServerEndpoint
+  if (!endpoint)
+    throw new KforgeError('discovery: the API server endpoint is missing: kforge join ENDPOINT (host:port)')
+  const tokenField =
+    typeof f.config === 'string'
+      ? 'discovery.bootstrapToken.token'
+      : f['discovery-token']
+        ? '--discovery-token'
+        : '--token'
+  if (!bt.token) throw new KforgeError(`discovery: ${tokenField} is required`)
+  const discoveryToken = parseToken(bt.token, tokenField)
+  const tlsText = config.discovery.tlsBootstrapToken ?? bt.token
+  const tlsBootstrapToken = parseToken(tlsText, '--tls-bootstrap-token')
+  const pinField =
+    typeof f.config === 'string' ? 'discovery.bootstrapToken.caCertHashes' : '--discovery-token-ca-cert-hash'
+  const pins = new PinSet(bt.caCertHashes, pinField)
+  if (pins.empty && !bt.unsafeSkipCAVerification) {
+    throw new KforgeError(
+      'discovery: refusing to trust the cluster CA without a pin: pass --discovery-token-ca-cert-hash sha256:<hash> (kforge init prints it), or --discovery-token-unsafe-skip-ca-verification to skip this check (unsafe)',
+    )
+  }
+  const interval =
+    typeof f['discovery-poll-interval'] === 'string' ? parseDuration(f['discovery-poll-interval']) : 5000
+  if (interval === undefined || interval <= 0)
+    throw new KforgeError('--discovery-poll-interval: not a positive duration like 5s')
+  const dryRun = f['dry-run'] === true || config.dryRun
+  const rootDir = resolve(typeof f['root-dir'] === 'string' ? f['root-dir'] : '/')
+  // kubeadm: --skip-phases wins; without it, the config's skipPhases apply
+  const skip = list(f['skip-phases']).length > 0 ? list(f['skip-phases']) : config.skipPhases
+  for (const s of skip) joinWorkflow.resolve(s)
+  return {
+    skip,
+    dryRun,
+    buildData: () => ({
+      rootDir,
+      config,
+      endpoint,
+      discoveryToken,
+      tlsBootstrapToken,
+      pins,
+      discoveryTimeoutMs: config.timeouts.discovery,
+      pollIntervalMs: interval,
+      manageServices: rootDir === '/' && !dryRun,
+    }),
+  }
+}
+
+export const joinCommandSpec: WorkflowCommandSpec<JoinData> = {
+  workflow: joinWorkflow,
+  command: 'join',
+  summary:
+    'Join this machine to a cluster (kubeadm join): token discovery of the cluster, then the node phases',
+  flags: joinFlags,
+  positionals: [{name: 'ENDPOINT', description: 'API server host:port (as printed by kforge init)'}],
+  examples: [
+    '<%= config.bin %> join 10.0.0.10:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:<hex>',
+  ],
+  phaseExamples: [
+    '<%= config.bin %> join phase discovery 10.0.0.10:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:<hex> --root-dir /tmp/node',
+  ],
+  prepare: prepareJoin,
+}
