@@ -52,15 +52,15 @@ export const CERTS: readonly CertSpec[] = [
   {
     name: 'ca',
     baseName: 'ca',
-    short: 'Generate the self-signed Kubernetes CA to provision identities for other Kubernetes components',
+    short: 'Self-signed Kubernetes CA',
     etcd: false,
-    subject: fixed('kubernetes'),
+    subject: () => CA_SUBJECTS.ca,
     usages: [],
   },
   {
     name: 'apiserver',
     baseName: 'apiserver',
-    short: 'Generate the certificate for serving the Kubernetes API',
+    short: 'API server serving certificate',
     ca: 'ca',
     etcd: false,
     subject: fixed('kube-apiserver'),
@@ -70,7 +70,7 @@ export const CERTS: readonly CertSpec[] = [
   {
     name: 'apiserver-kubelet-client',
     baseName: 'apiserver-kubelet-client',
-    short: 'Generate the certificate for the API server to connect to kubelet',
+    short: 'API server client certificate for kubelets',
     ca: 'ca',
     etcd: false,
     subject: fixed('kube-apiserver-kubelet-client', [CLUSTER_ADMINS_GROUP]),
@@ -79,15 +79,15 @@ export const CERTS: readonly CertSpec[] = [
   {
     name: 'front-proxy-ca',
     baseName: 'front-proxy-ca',
-    short: 'Generate the self-signed CA to provision identities for front proxy',
+    short: 'Self-signed front proxy CA',
     etcd: false,
-    subject: fixed('front-proxy-ca'),
+    subject: () => CA_SUBJECTS['front-proxy-ca'],
     usages: [],
   },
   {
     name: 'front-proxy-client',
     baseName: 'front-proxy-client',
-    short: 'Generate the certificate for the front proxy client',
+    short: 'Front proxy client certificate',
     ca: 'front-proxy-ca',
     etcd: false,
     subject: fixed('front-proxy-client'),
@@ -96,15 +96,15 @@ export const CERTS: readonly CertSpec[] = [
   {
     name: 'etcd-ca',
     baseName: 'etcd/ca',
-    short: 'Generate the self-signed CA to provision identities for etcd',
+    short: 'Self-signed etcd CA',
     etcd: true,
-    subject: fixed('etcd-ca'),
+    subject: () => CA_SUBJECTS['etcd/ca'],
     usages: [],
   },
   {
     name: 'etcd-server',
     baseName: 'etcd/server',
-    short: 'Generate the certificate for serving etcd',
+    short: 'etcd serving certificate',
     ca: 'etcd/ca',
     etcd: true,
     subject: (c) => ({commonName: c.nodeName}),
@@ -114,7 +114,7 @@ export const CERTS: readonly CertSpec[] = [
   {
     name: 'etcd-peer',
     baseName: 'etcd/peer',
-    short: 'Generate the certificate for etcd nodes to communicate with each other',
+    short: 'etcd peer certificate',
     ca: 'etcd/ca',
     etcd: true,
     subject: (c) => ({commonName: c.nodeName}),
@@ -124,7 +124,7 @@ export const CERTS: readonly CertSpec[] = [
   {
     name: 'etcd-healthcheck-client',
     baseName: 'etcd/healthcheck-client',
-    short: 'Generate the certificate for liveness probes to healthcheck etcd',
+    short: 'etcd health check client certificate',
     ca: 'etcd/ca',
     etcd: true,
     subject: fixed('kube-etcd-healthcheck-client'),
@@ -133,7 +133,7 @@ export const CERTS: readonly CertSpec[] = [
   {
     name: 'apiserver-etcd-client',
     baseName: 'apiserver-etcd-client',
-    short: 'Generate the certificate the apiserver uses to access etcd',
+    short: 'API server client certificate for etcd',
     ca: 'etcd/ca',
     etcd: true,
     subject: fixed('kube-apiserver-etcd-client'),
@@ -151,6 +151,13 @@ export function certSpec(name: string): CertSpec {
 
 export function caSpec(ca: CaName): CertSpec {
   return CERTS.find((c) => c.baseName === ca)!
+}
+
+/** A CA's subject, which depends on no node (the provisioner makes the CAs before any node exists). */
+export const CA_SUBJECTS: Readonly<Record<CaName, CertSubject>> = {
+  ca: {commonName: 'kubernetes'},
+  'front-proxy-ca': {commonName: 'front-proxy-ca'},
+  'etcd/ca': {commonName: 'etcd-ca'},
 }
 
 /** Split user SANs into IPs and DNS names, as kubeadm does with certSANs. */
