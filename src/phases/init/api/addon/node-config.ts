@@ -1,0 +1,77 @@
+/**
+ * What the kforge spec decides for a node beyond kubeadm's configuration: the CNI, the AWS
+ * addons and whether to pivot to a self-hosted control plane. The provisioner writes it to
+ * `/etc/kforge/node.yaml`; without that file init behaves like kubeadm (CoreDNS and kube-proxy
+ * only, no pivot).
+ *
+ *   apiVersion: kforge.dev/v1alpha1
+ *   kind: NodeBootstrap
+ *   cni: calico                       # calico | cilium | flannel | amazon-vpc
+ *   addons:
+ *     cloudControllerManager: {enabled: true}
+ *     ebsCSI: {enabled: true, defaultStorageClass: true}
+ *   selfHosted: false
+ */
+import {readFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {parse} from 'yaml'
+import type {CniPlugin} from '../../../../spec/types.js'
+import {KforgeError} from '../../../../util/errors.js'
+
+export const NODE_CONFIG_FILE = '/etc/kforge/node.yaml'
+const CNIS: readonly CniPlugin[] = ['calico', 'cilium', 'flannel', 'amazon-vpc']
+
+export interface NodeBootstrapConfig {
+  cni?: CniPlugin
+  cloudControllerManager: boolean
+  ebsCSI: {enabled: boolean; defaultStorageClass: boolean}
+  selfHosted: boolean
+}
+
+export const KUBEADM_ONLY: NodeBootstrapConfig = {
+  cloudControllerManager: false,
+  ebsCSI: {enabled: false, defaultStorageClass: false},
+  selfHosted: false,
+}
+
+const cache = new WeakMap<object, Promise<NodeBootstrapConfig>>()
+
+export function nodeConfig(d: {rootDir: string}): Promise<NodeBootstrapConfig> {
+  let p = cache.get(d)
+  if (!p) {
+    p = loadNodeConfig(d.rootDir)
+    cache.set(d, p)
+  }
+  return p
+}
+
+export async function loadNodeConfig(rootDir: string): Promise<NodeBootstrapConfig> {
+  const file = join(rootDir, NODE_CONFIG_FILE)
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch {
+    return KUBEADM_ONLY
+  }
+  const raw = (parse(text) ?? {}) as Record<string, unknown>
+  const where = (field: string) => `${file}: ${field}`
+  if (raw.kind !== 'NodeBootstrap')
+    throw new KforgeError(`${where('kind')}: expected NodeBootstrap, got ${JSON.stringify(raw.kind)}`)
+  const known = new Set(['apiVersion', 'kind', 'cni', 'addons', 'selfHosted'])
+  for (const k of Object.keys(raw)) if (!known.has(k)) throw new KforgeError(`${where(k)}: unknown field`)
+  const cni = raw.cni
+  if (cni !== undefined && !CNIS.includes(cni as CniPlugin)) {
+    throw new KforgeError(`${where('cni')}: "${String(cni)}" is not one of ${CNIS.join(', ')}`)
+  }
+  const addons = (raw.addons ?? {}) as {
+    cloudControllerManager?: {enabled?: boolean}
+    ebsCSI?: {enabled?: boolean; defaultStorageClass?: boolean}
+  }
+  const ebs = addons.ebsCSI?.enabled ?? false
+  return {
+    ...(cni ? {cni: cni as CniPlugin} : {}),
+    cloudControllerManager: addons.cloudControllerManager?.enabled ?? false,
+    ebsCSI: {enabled: ebs, defaultStorageClass: ebs && (addons.ebsCSI?.defaultStorageClass ?? true)},
+    selfHosted: raw.selfHosted === true,
+  }
+}
