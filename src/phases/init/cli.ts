@@ -48,11 +48,20 @@ export const initFlags = {
   'service-dns-domain': Flags.string({description: 'cluster DNS domain (default cluster.local)'}),
   token: Flags.string({description: 'bootstrap token ([a-z0-9]{6}.[a-z0-9]{16}; default: a new random one)'}),
   'token-ttl': Flags.string({description: 'bootstrap token lifetime, e.g. 24h0m0s; 0 never expires'}),
+  'upload-certs': Flags.boolean({
+    description: 'upload the control-plane certificates to the kubeadm-certs Secret',
+  }),
+  'certificate-key': Flags.string({
+    description: 'hex AES-256 key for kubeadm-certs (default: a new one, printed)',
+  }),
 }
 
 /** Flags that set configuration fields; kubeadm refuses them beside --config. */
 const CONFIG_FLAGS = Object.keys(initFlags).filter(
-  (f) => !['config', 'root-dir', 'dry-run', 'ignore-preflight-errors'].includes(f),
+  (f) =>
+    !['config', 'root-dir', 'dry-run', 'ignore-preflight-errors', 'upload-certs', 'certificate-key'].includes(
+      f,
+    ),
 )
 
 const list = (v: unknown): string[] =>
@@ -120,10 +129,14 @@ export async function prepareInit(input: PrepareInput): Promise<Prepared<InitDat
   const skipped = new Set(skip.map((s) => initWorkflow.resolve(s)))
   const dryRun = f['dry-run'] === true || config.init.dryRun
   const rootDir = resolve(typeof f['root-dir'] === 'string' ? f['root-dir'] : '/')
+  if (typeof f['certificate-key'] === 'string') config.init.certificateKey = f['certificate-key']
   return {
     skip: [...skipped],
     dryRun,
-    buildData: () => buildInitData({rootDir, config, hostname: host.hostname, skipped, dryRun}),
+    buildData: () => ({
+      ...buildInitData({rootDir, config, hostname: host.hostname, skipped, dryRun}),
+      uploadCerts: f['upload-certs'] === true,
+    }),
   }
 }
 

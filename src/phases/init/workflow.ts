@@ -1,14 +1,19 @@
 /**
  * `kforge init`: kubeadm's init phases, top to bottom.
  *
- * Only the phases that need no API server are here today. kubeadm's remaining phases come after
- * kubelet-start, in this order, and are added to this list as they are implemented (each needs a
- * reachable API server): wait-control-plane, upload-config (kubeadm, kubelet), upload-certs,
- * mark-control-plane, bootstrap-token, kubelet-finalize, addon (coredns, kube-proxy).
- * They are left out rather than declared as stubs so that nothing in `kforge init phase --help`
- * pretends to work. show-join-command stays last, as in kubeadm.
+ * The phases after kubelet-start talk to the API server (src/phases/init/api). kforge adds the
+ * spec's addons under `addon` and the opt-in `self-hosting` pivot before show-join-command, which
+ * stays last, as in kubeadm.
  */
 import {Workflow} from '../workflow.js'
+import {addonPhase} from './api/addon/index.js'
+import {bootstrapTokenPhase} from './api/bootstrap-token.js'
+import {kubeletFinalizePhase} from './api/kubelet-finalize.js'
+import {markControlPlanePhase} from './api/mark-control-plane.js'
+import {selfHostingPhase} from './api/self-hosting.js'
+import {uploadCertsPhase} from './api/upload-certs.js'
+import {uploadConfigPhase} from './api/upload-config.js'
+import {waitControlPlanePhase} from './api/wait-control-plane.js'
 import {certsPhase} from './certs.js'
 import {controlPlanePhase} from './control-plane.js'
 import type {InitData} from './data.js'
@@ -25,7 +30,14 @@ export const initWorkflow = new Workflow<InitData>('init', [
   etcdPhase,
   controlPlanePhase,
   kubeletStartPhase,
-  // wait-control-plane, upload-config, upload-certs, mark-control-plane, bootstrap-token,
-  // kubelet-finalize, addon: see the note above
+  waitControlPlanePhase,
+  uploadConfigPhase,
+  uploadCertsPhase,
+  markControlPlanePhase,
+  bootstrapTokenPhase,
+  kubeletFinalizePhase,
+  addonPhase,
+  // kforge: opt-in (NodeBootstrap selfHosted), the pivot of the control plane into DaemonSets
+  selfHostingPhase,
   showJoinCommandPhase,
 ])
