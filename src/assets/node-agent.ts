@@ -110,26 +110,29 @@ export function nodeAgentKey(clusterName: string, sha256: string): string {
   return `${clusterName}/assets/node-agent/kforge-${sha256.slice(0, 16)}.mjs`
 }
 
-/**
- * Store the bundle (and its `.sha256`) next to the cluster's assets unless it is there already,
- * and say where instances fetch it. Instances read it with their role, so the store must be S3.
- */
+/** Where instances fetch this bundle: next to the cluster's assets in an s3:// state store. */
+export function nodeAgentLocation(storeLocation: string, clusterName: string, sha256: string): RemoteFile {
+  if (!parseS3Url(storeLocation)) {
+    throw new KforgeError(
+      `state store ${storeLocation} is a local directory: instances fetch the kforge node agent from the ` +
+        'state store with their role, so it must be s3://bucket/prefix (--state or KFORGE_STATE_STORE)',
+    )
+  }
+  return {url: s3Join(storeLocation, nodeAgentKey(clusterName, sha256)), sha256}
+}
+
+/** Store the bundle (and its `.sha256`) next to the cluster's assets unless it is there already. */
 export async function publishNodeAgent(
   store: StateStore,
   clusterName: string,
   bundle: NodeAgentBundle,
 ): Promise<RemoteFile> {
-  if (!parseS3Url(store.location)) {
-    throw new KforgeError(
-      `state store ${store.location} is a local directory: instances fetch the kforge node agent from the ` +
-        'state store with their role, so it must be s3://bucket/prefix (--state or KFORGE_STATE_STORE)',
-    )
-  }
+  const location = nodeAgentLocation(store.location, clusterName, bundle.sha256)
   const key = nodeAgentKey(clusterName, bundle.sha256)
   const existing = await store.read(key)
   if (!existing || createHash('sha256').update(existing).digest('hex') !== bundle.sha256) {
     await store.write(key, bundle.code)
     await store.write(`${key}.sha256`, `${bundle.sha256}  kforge.mjs\n`)
   }
-  return {url: s3Join(store.location, key), sha256: bundle.sha256}
+  return location
 }
