@@ -47,7 +47,8 @@ export async function uncordon(client: KubeClient, node: string): Promise<void> 
 
 /** Why a pod stays on a draining node, or undefined when it must be evicted. */
 export function keepReason(pod: Pod): string | undefined {
-  if (pod.metadata.annotations?.[MIRROR_ANNOTATION] !== undefined) return 'mirror pod (static pod of the kubelet)'
+  if (pod.metadata.annotations?.[MIRROR_ANNOTATION] !== undefined)
+    return 'mirror pod (static pod of the kubelet)'
   if (pod.metadata.ownerReferences?.some((r) => r.controller && r.kind === 'DaemonSet'))
     return 'managed by a DaemonSet'
   return undefined
@@ -87,7 +88,11 @@ async function podGone(client: KubeClient, pod: Pod): Promise<boolean> {
   return now === undefined || now.metadata.uid !== pod.metadata.uid
 }
 
-export async function drainNode(client: KubeClient, node: string, options: DrainOptions = {}): Promise<DrainResult> {
+export async function drainNode(
+  client: KubeClient,
+  node: string,
+  options: DrainOptions = {},
+): Promise<DrainResult> {
   const timeoutMs = options.timeoutMs ?? 15 * 60_000
   const intervalMs = options.intervalMs ?? Number(process.env.KFORGE_POLL_MS ?? 2000)
   const say = options.onEvent ?? (() => {})

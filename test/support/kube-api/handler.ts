@@ -5,6 +5,7 @@
  */
 import type {IncomingMessage, ServerResponse} from 'node:http'
 import {authenticate, type UserInfo} from './auth.js'
+import {evict} from './eviction.js'
 import {type Attributes, authorize, forbiddenMessage} from './rbac.js'
 import {apiVersion, findResource, RESOURCES, type ResourceInfo} from './registry.js'
 import {filterList} from './selectors.js'
@@ -104,7 +105,8 @@ function route(
           body: `[-]poststarthook/bootstrap-controller failed: not finished\n${path.slice(1)} check failed`,
         }
   }
-  if (path === '/api' || path === '/apis' || /^\/apis?\/[^/]+(\/[^/]+)?$/.test(path)) {
+  // `/api/v1` is discovery; `/api/v1/nodes` (a cluster-scoped core collection) is not.
+  if (path === '/api' || path === '/apis' || path === '/api/v1' || /^\/apis\/[^/]+(\/[^/]+)?$/.test(path)) {
     check({verb: 'get', path})
     return {code: 200, body: discovery(path)}
   }
@@ -159,6 +161,10 @@ function route(
     throw errors.methodNotAllowed(method)
   }
   switch (method) {
+    case 'POST':
+      if (sub !== 'eviction') throw errors.methodNotAllowed(method)
+      check(attrs('create'), details)
+      return evict(s, namespace!, name)
     case 'GET':
       check(attrs('get'), details)
       return {code: 200, body: s.mustGet(r, namespace, name)}

@@ -30,7 +30,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
   core('configmaps', 'ConfigMap', true),
   core('secrets', 'Secret', true),
   core('nodes', 'Node', false, true),
-  core('pods', 'Pod', true, true),
+  {...core('pods', 'Pod', true, true), extraSubresources: ['eviction']},
   core('services', 'Service', true, true),
   core('serviceaccounts', 'ServiceAccount', true),
   core('endpoints', 'Endpoints', true),
@@ -72,6 +72,14 @@ export const RESOURCES: readonly ResourceInfo[] = [
     kind: 'CSIDriver',
     namespaced: false,
     status: false,
+  },
+  {
+    group: 'policy',
+    version: 'v1',
+    plural: 'poddisruptionbudgets',
+    kind: 'PodDisruptionBudget',
+    namespaced: true,
+    status: true,
   },
   {
     group: 'coordination.k8s.io',
