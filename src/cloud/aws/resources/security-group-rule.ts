@@ -160,7 +160,9 @@ export const securityGroupRuleKind: ResourceKind<SecurityGroupRuleProps, Securit
       Properties: {
         GroupId: props.groupId,
         IpProtocol: props.protocol,
-        ...(numbered ? {FromPort: props.fromPort, ToPort: props.toPort} : {}),
+        // -1 for protocols without ports, as in the direct target.
+        FromPort: numbered ? props.fromPort : -1,
+        ToPort: numbered ? props.toPort : -1,
         ...(props.cidr ? {CidrIp: props.cidr} : {}),
         ...(props.sourceGroupId ? {SourceSecurityGroupId: props.sourceGroupId} : {}),
         Description: props.description,

@@ -1,0 +1,41 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../../cli/base.js'
+
+export default class ExportCloudFormation extends BaseCommand<typeof ExportCloudFormation> {
+  static override description = `Write the cluster's infrastructure as one CloudFormation stack template.
+
+The same resource model "update cluster" applies directly, rendered with Ref/GetAtt: identical specs give byte-identical files. The Route53 zone (spec.dns.zone) must exist before the stack is deployed. A template over 51,200 bytes must be uploaded to S3 and deployed by --template-url; the command says so.`
+
+  static override examples = [
+    '<%= config.bin %> export cloudformation demo.example.com --out ./stack',
+    '<%= config.bin %> export cloudformation demo.example.com --out ./stack --format yaml',
+  ]
+
+  static override args = {
+    name: Args.string({required: true, description: 'cluster name'}),
+  }
+
+  static override flags = {
+    out: Flags.string({required: true, description: 'directory to write the template to'}),
+    format: Flags.string({description: 'template format', options: ['json', 'yaml'], default: 'json'}),
+  }
+
+  async run(): Promise<void> {
+    const f = this.flags
+    const {openStateStore} = await import('../../state/store.js')
+    const {loadCluster} = await import('../../state/clusters.js')
+    const {AwsClients} = await import('../../cloud/aws/clients.js')
+    const {exportCloudFormation, exportedText} = await import('../../phases/cluster/update-cloudformation.js')
+    const store = await openStateStore(f.state, {
+      ...(f.region ? {region: f.region} : {}),
+      ...(f.endpoint ? {endpoint: f.endpoint} : {}),
+    })
+    const cluster = await loadCluster(store, this.args.name)
+    const aws = new AwsClients({
+      region: f.region ?? cluster.spec.cloud.aws.region,
+      ...(f.endpoint ? {endpoint: f.endpoint} : {}),
+    })
+    const result = await exportCloudFormation(cluster, {aws, out: f.out, format: f.format as 'json' | 'yaml'})
+    this.print(result, () => exportedText(result))
+  }
+}

@@ -1,0 +1,86 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../../cli/base.js'
+
+export default class UpdateCluster extends BaseCommand<typeof UpdateCluster> {
+  static override description =
+    `Plan the difference between a cluster's spec and its cloud resources, and with --yes apply it.
+
+The plan is always printed: "Will create", "Will modify" field by field (old -> new), "Will delete". Applying runs in three phases (network, security, cluster), independent resources in parallel; progress goes to stderr. Applying twice changes nothing; an interrupted apply is finished by running it again. --target cloudformation writes the stack template to --out instead of calling AWS.`
+
+  static override examples = [
+    '<%= config.bin %> update cluster demo.example.com',
+    '<%= config.bin %> update cluster demo.example.com --yes',
+    '<%= config.bin %> update cluster demo.example.com --yes --phase network',
+    '<%= config.bin %> update cluster demo.example.com --target cloudformation --out ./stack',
+  ]
+
+  static override args = {
+    name: Args.string({required: true, description: 'cluster name'}),
+  }
+
+  static override flags = {
+    yes: Flags.boolean({description: 'apply the plan, not just print it', default: false}),
+    target: Flags.string({
+      description: 'direct: call the AWS APIs; cloudformation: write a stack template',
+      options: ['direct', 'cloudformation'],
+      default: 'direct',
+    }),
+    out: Flags.string({description: 'directory for the template (--target cloudformation)'}),
+    format: Flags.string({
+      description: 'template format (--target cloudformation)',
+      options: ['json', 'yaml'],
+      default: 'json',
+    }),
+    phase: Flags.string({description: 'apply only this phase', options: ['network', 'security', 'cluster']}),
+  }
+
+  async run(): Promise<void> {
+    const f = this.flags
+    const {openStateStore} = await import('../../state/store.js')
+    const {loadCluster} = await import('../../state/clusters.js')
+    const {AwsClients} = await import('../../cloud/aws/clients.js')
+    const store = await openStateStore(f.state, {
+      ...(f.region ? {region: f.region} : {}),
+      ...(f.endpoint ? {endpoint: f.endpoint} : {}),
+    })
+    const cluster = await loadCluster(store, this.args.name)
+    const aws = new AwsClients({
+      region: f.region ?? cluster.spec.cloud.aws.region,
+      ...(f.endpoint ? {endpoint: f.endpoint} : {}),
+    })
+
+    if (f.target === 'cloudformation') {
+      const {KforgeError} = await import('../../util/errors.js')
+      if (!f.out)
+        throw new KforgeError('--target cloudformation needs --out DIR (where to write the template)')
+      const {exportCloudFormation, exportedText} = await import(
+        '../../phases/cluster/update-cloudformation.js'
+      )
+      const result = await exportCloudFormation(cluster, {
+        aws,
+        out: f.out,
+        format: f.format as 'json' | 'yaml',
+      })
+      this.print(result, () => exportedText(result))
+      return
+    }
+
+    const {updateCluster} = await import('../../phases/cluster/update.js')
+    const text = this.outputFormat === 'text'
+    const result = await updateCluster(cluster, {
+      aws,
+      yes: f.yes,
+      ...(f.phase ? {phase: f.phase} : {}),
+      logger: this.logger,
+      onPlan: (plan) => {
+        if (text) process.stdout.write(plan)
+      },
+    })
+    this.print(result, () => {
+      if (!result.changes) return ''
+      if (!result.applied) return `\nMust specify --yes to apply these changes.\n`
+      const r = result.result
+      return `\nApplied: ${r.created} created, ${r.updated} modified, ${r.deleted} deleted.\n`
+    })
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The CloudFormation target of `update cluster --target cloudformation` and `export
+ * cloudformation`: render the cluster's model as one template and write it to a directory.
+ * Templates over CloudFormation's inline limit are written all the same, with a note that they
+ * must be uploaded (S3) and deployed by TemplateURL.
+ */
+import {mkdir, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {
+  INLINE_TEMPLATE_LIMIT,
+  renderTemplate,
+  serializeTemplate,
+  type TemplateFormat,
+} from '../../cloud/aws/cfn/template.js'
+import type {AwsClients} from '../../cloud/aws/clients.js'
+import type {Cluster} from '../../spec/types.js'
+import {clusterModel, type ModelOptions} from './plan.js'
+
+export interface ExportResult {
+  file: string
+  bytes: number
+  resources: number
+  /** Over 51,200 bytes: deploy with TemplateURL after uploading to S3. */
+  needsUpload: boolean
+}
+
+export function templateFileName(cluster: string, format: TemplateFormat): string {
+  return `${cluster}.cloudformation.${format}`
+}
+
+export async function renderClusterTemplate(
+  cluster: Cluster,
+  aws: AwsClients,
+  format: TemplateFormat,
+  options: ModelOptions = {},
+): Promise<{text: string; resources: number}> {
+  const template = renderTemplate(await clusterModel(cluster, aws, options))
+  return {text: serializeTemplate(template, format), resources: Object.keys(template.Resources).length}
+}
+
+export async function exportCloudFormation(
+  cluster: Cluster,
+  options: ModelOptions & {aws: AwsClients; out: string; format?: TemplateFormat},
+): Promise<ExportResult> {
+  const format = options.format ?? 'json'
+  const {text, resources} = await renderClusterTemplate(cluster, options.aws, format, options)
+  await mkdir(options.out, {recursive: true})
+  const file = join(options.out, templateFileName(cluster.name, format))
+  await writeFile(file, text)
+  const bytes = Buffer.byteLength(text)
+  return {file, bytes, resources, needsUpload: bytes > INLINE_TEMPLATE_LIMIT}
+}
+
+export function exportedText(r: ExportResult): string {
+  const lines = [`Wrote ${r.file} (${r.resources} resources, ${r.bytes} bytes).`]
+  if (r.needsUpload) {
+    lines.push(
+      `It is over CloudFormation's ${INLINE_TEMPLATE_LIMIT}-byte limit for an inline template: upload it to S3 and`,
+      'deploy it by URL, e.g. aws cloudformation create-stack --template-url https://BUCKET.s3.amazonaws.com/KEY ...',
+    )
+  }
+  return `${lines.join('\n')}\n`
+}
