@@ -140,6 +140,7 @@ export const kmsKeyKind: ResourceKind<KmsKeyProps, KmsKeyActual> = {
             {
               Sid: 'Enable IAM policies',
               Effect: 'Allow',
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax
               Principal: {AWS: {'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root'}},
               Action: 'kms:*',
               Resource: '*',
