@@ -154,6 +154,7 @@ export function phaseCommand<D>(spec: WorkflowCommandSpec<D>): typeof BaseComman
       }
       const {phase, rest} = splitPhaseArgs(spec.workflow as Workflow<unknown>, tokens)
       const max = spec.positionals?.length ?? 0
+      if (rest.length > 0 && max === 0) throw new KforgeError(`invalid phase name: ${tokens.join('/')}`)
       if (rest.length > max) {
         throw new KforgeError(
           `unexpected argument${rest.length - max > 1 ? 's' : ''}: ${rest.slice(max).join(' ')}`,

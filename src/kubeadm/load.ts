@@ -8,7 +8,7 @@
  */
 import {readFile} from 'node:fs/promises'
 import {parseDocuments, type SourceDocument} from '../spec/parse.js'
-import {type Path, Problems, type Subject} from '../spec/problems.js'
+import {formatPath, type Path, Problems, type Subject, subjectLabel} from '../spec/problems.js'
 import {checkShape, dropNulls, isPlainObject} from '../spec/schema.js'
 import {KforgeError} from '../util/errors.js'
 import {clusterShape, initShape, joinShape, type ShapeVersion} from './shapes.js'
@@ -39,12 +39,42 @@ export async function readKubeadmConfig(file: string): Promise<KubeadmDocuments>
   return parseKubeadmConfig(text, file)
 }
 
+/**
+ * Problems labelled by kind (`ClusterConfiguration (document 2)`) with the line of the field at
+ * fault, which is what a user looks for in a kubeadm file.
+ */
+class KubeadmProblems extends Problems {
+  docs: SourceDocument[] = []
+
+  private label(subject: Subject): string {
+    if (!('document' in subject)) return subjectLabel(subject)
+    const value = this.docs[subject.document - 1]?.value
+    const kind = isPlainObject(value) && typeof value.kind === 'string' ? value.kind : undefined
+    return kind ? `${kind} (document ${subject.document})` : `document ${subject.document}`
+  }
+
+  private lineOfField(subject: Subject, path: Path): string {
+    const line = 'document' in subject ? this.docs[subject.document - 1]?.lineOf(path) : undefined
+    return line === undefined ? '' : ` (line ${line})`
+  }
+
+  override about(subject: Subject, text: string): void {
+    this.general(`${this.label(subject)}: ${text}`)
+  }
+
+  override field(subject: Subject, path: Path, text: string): void {
+    this.about(subject, `${formatPath(path)} ${text}${this.lineOfField(subject, path)}`)
+  }
+
+  override fieldError(subject: Subject, path: Path, text: string): void {
+    this.about(subject, `${formatPath(path)}: ${text}${this.lineOfField(subject, path)}`)
+  }
+}
+
 export function parseKubeadmConfig(text: string, file: string): KubeadmDocuments {
-  let docs: SourceDocument[] = []
-  const problems = new Problems(file, (subject, path) =>
-    'document' in subject ? docs[subject.document - 1]?.lineOf(path) : undefined,
-  )
-  docs = parseDocuments(text, problems)
+  const problems = new KubeadmProblems(file)
+  const docs = parseDocuments(text, problems)
+  problems.docs = docs
   problems.throwIfAny()
   const out: KubeadmDocuments = {}
   for (const doc of docs) readDocument(doc, out, problems)
@@ -58,7 +88,7 @@ export function parseKubeadmConfig(text: string, file: string): KubeadmDocuments
 }
 
 function readDocument(doc: SourceDocument, out: KubeadmDocuments, problems: Problems): void {
-  const subject: Subject = {document: doc.index, line: doc.line}
+  const subject: Subject = {document: doc.index}
   if (!isPlainObject(doc.value)) {
     problems.about(subject, 'expected a mapping with apiVersion and kind')
     return

@@ -89,10 +89,11 @@ export const preflightPhase: Phase<InitData> = {
     for (const check of preflightChecks(d)) {
       const problem = await check.run()
       if (!problem) continue
-      const line = `[${check.name}]: ${problem}`
-      if (ignored.has('all') || ignored.has(check.name.toLowerCase()))
-        ctx.logger.warn(`[preflight] WARNING ${line}`)
-      else errors.push(`\t[ERROR ${line}`)
+      if (ignored.has('all') || ignored.has(check.name.toLowerCase())) {
+        ctx.logger.warn(`[preflight] [WARNING ${check.name}]: ${problem}`)
+      } else {
+        errors.push(`\t[ERROR ${check.name}]: ${problem}`)
+      }
     }
     if (errors.length > 0) {
       throw new KforgeError(
