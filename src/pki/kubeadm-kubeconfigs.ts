@@ -44,7 +44,7 @@ export const KUBECONFIGS: readonly KubeconfigFileSpec[] = [
   {
     name: 'admin',
     file: 'admin.conf',
-    short: 'Generate a kubeconfig file for the admin to use and for kubeadm itself',
+    short: 'admin.conf (group kubeadm:cluster-admins)',
     user: () => 'kubernetes-admin',
     organizations: [CLUSTER_ADMINS_GROUP],
     local: false,
@@ -52,7 +52,7 @@ export const KUBECONFIGS: readonly KubeconfigFileSpec[] = [
   {
     name: 'super-admin',
     file: 'super-admin.conf',
-    short: 'Generate a kubeconfig file for the super-admin (system:masters, bypasses RBAC)',
+    short: 'super-admin.conf (group system:masters)',
     user: () => 'kubernetes-super-admin',
     organizations: ['system:masters'],
     local: false,
@@ -60,7 +60,7 @@ export const KUBECONFIGS: readonly KubeconfigFileSpec[] = [
   {
     name: 'kubelet',
     file: 'kubelet.conf',
-    short: 'Generate a kubeconfig file for the kubelet to use *only* for cluster bootstrapping purposes',
+    short: "kubelet.conf, this node's kubelet",
     user: (c) => `system:node:${c.nodeName}`,
     organizations: ['system:nodes'],
     local: false,
@@ -68,7 +68,7 @@ export const KUBECONFIGS: readonly KubeconfigFileSpec[] = [
   {
     name: 'controller-manager',
     file: 'controller-manager.conf',
-    short: 'Generate a kubeconfig file for the controller manager to use',
+    short: 'controller-manager.conf',
     user: () => 'system:kube-controller-manager',
     organizations: [],
     local: true,
@@ -76,7 +76,7 @@ export const KUBECONFIGS: readonly KubeconfigFileSpec[] = [
   {
     name: 'scheduler',
     file: 'scheduler.conf',
-    short: 'Generate a kubeconfig file for the scheduler to use',
+    short: 'scheduler.conf',
     user: () => 'system:kube-scheduler',
     organizations: [],
     local: true,

@@ -80,7 +80,7 @@ export function clusterInfoKubeconfig(server: string, caCertPem: string): Kubeco
 }
 
 export function serializeKubeconfig(k: Kubeconfig): string {
-  return stringify(k, {lineWidth: 0})
+  return stringify(k, {lineWidth: 0, indentSeq: false})
 }
 
 /** Parse a kubeconfig; `source` names it in errors (a file, or `cluster-info ConfigMap`). */
