@@ -1,0 +1,88 @@
+/**
+ * join's kubelet-start (kubelet config from the cluster's kubelet-config ConfigMap, kubelet flags,
+ * then the TLS bootstrap) and kubelet-wait-bootstrap (the kubelet, now with its own credentials,
+ * has registered its Node).
+ */
+import {join} from 'node:path'
+import {KubeClient} from '../../kube/client.js'
+import {KubeApiError} from '../../kube/errors.js'
+import {loadKubeconfig} from '../../kube/kubeconfig.js'
+import {ConfigMaps, Nodes} from '../../kube/resources.js'
+import {poll} from '../../kube/wait.js'
+import {KUBELET_CONFIG_FILE, KUBELET_FLAGS_FILE, kubeletFlagsEnv} from '../../kubeadm/kubelet.js'
+import {writeFileAtomic} from '../../pki/files.js'
+import {KforgeError} from '../../util/errors.js'
+import {pollInterval} from '../init/api/context.js'
+import type {Phase} from '../workflow.js'
+import {BOOTSTRAP_KUBELET_CONF, type JoinData} from './data.js'
+import {bootstrapClient, explainBootstrapError, KUBELET_CONF, tlsBootstrap} from './tls-bootstrap.js'
+
+export const kubeletStartJoinPhase: Phase<JoinData> = {
+  name: 'kubelet-start',
+  short: 'Write kubelet settings, certificates and (re)start the kubelet (TLS bootstrap)',
+  run: async (d, ctx) => {
+    const name = d.config.nodeRegistration.name
+    if (ctx.dryRun) {
+      ctx.logger.info(
+        `[kubelet-start] dry run: would download kubelet-config, write the kubelet files and request a certificate for system:node:${name}`,
+      )
+      return
+    }
+    const {client} = await bootstrapClient(d.rootDir, BOOTSTRAP_KUBELET_CONF)
+    let kubelet: string | undefined
+    try {
+      const existing = await client.find(Nodes, name)
+      const ready = existing?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
+      if (ready) {
+        throw new KforgeError(
+          `a Node with name "${name}" and status "Ready" already exists in the cluster. Delete it first (kubectl delete node ${name}) or join with another --node-name`,
+        )
+      }
+      kubelet = (await client.get(ConfigMaps, 'kubelet-config', 'kube-system')).data?.kubelet
+    } catch (err) {
+      if (err instanceof KubeApiError) explainBootstrapError(err, 'kubelet-start')
+      throw err
+    } finally {
+      client.close()
+    }
+    if (!kubelet)
+      throw new KforgeError(
+        'kubelet-start: ConfigMap kube-system/kubelet-config has no "kubelet" key; was upload-config/kubelet run on the control plane?',
+      )
+    await writeFileAtomic(join(d.rootDir, KUBELET_CONFIG_FILE), kubelet, 0o644)
+    await writeFileAtomic(
+      join(d.rootDir, KUBELET_FLAGS_FILE),
+      kubeletFlagsEnv({nodeRegistration: d.config.nodeRegistration, hostname: name}),
+      0o644,
+    )
+    ctx.logger.info(`[kubelet-start] Wrote ${KUBELET_CONFIG_FILE} and ${KUBELET_FLAGS_FILE}`)
+    await tlsBootstrap({
+      rootDir: d.rootDir,
+      nodeName: name,
+      bootstrapKubeconfig: BOOTSTRAP_KUBELET_CONF,
+      timeoutMs: d.config.timeouts.tlsBootstrap,
+      intervalMs: pollInterval(1000),
+      logger: ctx.logger,
+    })
+  },
+}
+
+export const kubeletWaitBootstrapPhase: Phase<JoinData> = {
+  name: 'kubelet-wait-bootstrap',
+  short: 'Wait for the kubelet to register its Node with its new credentials',
+  run: async (d, ctx) => {
+    if (ctx.dryRun) return
+    const name = d.config.nodeRegistration.name
+    const client = new KubeClient(await loadKubeconfig(join(d.rootDir, KUBELET_CONF), {rootDir: d.rootDir}))
+    try {
+      await poll(async () => ((await client.find(Nodes, name)) ? true : undefined), {
+        intervalMs: pollInterval(1000),
+        timeoutMs: d.config.timeouts.kubeletHealthCheck,
+        what: `the kubelet to register Node ${name}`,
+      })
+      ctx.logger.info(`[kubelet-wait-bootstrap] Node ${name} is registered`)
+    } finally {
+      client.close()
+    }
+  },
+}
