@@ -11,5 +11,10 @@
 import {Workflow} from '../workflow.js'
 import type {JoinData} from './data.js'
 import {discoveryPhase} from './discovery.js'
+import {kubeletStartJoinPhase, kubeletWaitBootstrapPhase} from './tls-bootstrap-phases.js'
 
-export const joinWorkflow = new Workflow<JoinData>('join', [discoveryPhase])
+export const joinWorkflow = new Workflow<JoinData>('join', [
+  discoveryPhase,
+  kubeletStartJoinPhase,
+  kubeletWaitBootstrapPhase,
+])
