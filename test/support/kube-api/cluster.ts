@@ -28,6 +28,8 @@ export interface ApiServerInstance {
   readonly url: string
   readonly host: string
   readonly port: number
+  /** Swap the serving certificate for new connections (kube-apiserver reloads --tls-cert-file). */
+  reloadServingCert(certPem: string | Buffer, keyPem: string | Buffer, clientCaPem: string | Buffer): void
   close(): Promise<void>
 }
 
@@ -93,6 +95,7 @@ export class SimCluster {
       url,
       host,
       port,
+      reloadServingCert: (cert, key, ca) => server.setSecureContext({cert, key, ca}),
       close: () =>
         new Promise<void>((resolve) => {
           this.servers.delete(key)

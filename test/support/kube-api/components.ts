@@ -127,7 +127,32 @@ export async function startContainer(
           `failed to listen on ${host}:${flags.get('secure-port') ?? 6443}: ${(err as Error).message}`,
         )
       }
-      return {url: server.url, stop: () => server.close()}
+      // kube-apiserver watches its serving certificate files and reloads them (since 1.17)
+      const files = () =>
+        Promise.all([
+          readInContainer(pod, c, flags.get('tls-cert-file'), 'tls-cert-file', node),
+          readInContainer(pod, c, flags.get('tls-private-key-file'), 'tls-private-key-file', node),
+          readInContainer(pod, c, flags.get('client-ca-file'), 'client-ca-file', node),
+        ])
+      let current = Buffer.concat([cert, key, ca])
+      const watcher = setInterval(() => {
+        files()
+          .then(([cert2, key2, ca2]) => {
+            const next = Buffer.concat([cert2, key2, ca2])
+            if (next.equals(current)) return
+            server.reloadServingCert(cert2, key2, ca2)
+            current = next
+          })
+          .catch(() => {}) // mid-write or briefly absent: keep serving the old certificate
+      }, 200)
+      watcher.unref()
+      return {
+        url: server.url,
+        stop: () => {
+          clearInterval(watcher)
+          return server.close()
+        },
+      }
     }
     case 'kube-controller-manager': {
       const certPath = flags.get('cluster-signing-cert-file')
