@@ -4,9 +4,9 @@
  * serverAuth/clientAuth, a subject key id on CAs and the CA's key id as authority key id on leaves.
  * Created with @peculiar/x509; read back with Node's X509Certificate.
  */
-import {randomBytes, X509Certificate} from 'node:crypto'
+import {randomBytes, webcrypto, X509Certificate} from 'node:crypto'
 import {type KeyPair, signingAlgorithm, toCryptoKeys} from './keys.js'
-import {loadX509} from './x509.js'
+import {loadX509, type X509} from './x509.js'
 
 /** kubeadm backdates NotBefore by 5 minutes to tolerate clock skew between machines. */
 export const CERTIFICATE_BACKDATE_MS = 5 * 60 * 1000
@@ -90,9 +90,44 @@ export async function createCA(req: CertRequest, key: KeyPair): Promise<CertAndK
   return {certPem: `${certPem}\n`, cert: new X509Certificate(certPem), key}
 }
 
+/** What signing with a CA needs, prepared once per CA: imported keys, issuer name, authority key id. */
+interface Signer {
+  signingKey: CryptoKey
+  issuer: InstanceType<X509['Name']>
+  authorityKeyId: InstanceType<X509['Extension']>
+}
+
+type CryptoKey = webcrypto.CryptoKey
+const signers = new WeakMap<object, Promise<Signer>>()
+
+function signerFor(x509: X509, ca: CertAndKey): Promise<Signer> {
+  let signer = signers.get(ca.key.privateKey)
+  if (!signer) {
+    signer = (async () => {
+      const keys = await toCryptoKeys(ca.key)
+      return {
+        signingKey: keys.privateKey,
+        issuer: new x509.X509Certificate(ca.cert.raw).subjectName,
+        authorityKeyId: await x509.AuthorityKeyIdentifierExtension.create(keys.publicKey, false),
+      }
+    })()
+    signers.set(ca.key.privateKey, signer)
+  }
+  return signer
+}
+
 export async function createSignedCert(req: CertRequest, key: KeyPair, ca: CertAndKey): Promise<CertAndKey> {
   const x509 = await loadX509()
-  const [keys, caKeys] = await Promise.all([toCryptoKeys(key), toCryptoKeys(ca.key)])
+  const [publicKey, signer] = await Promise.all([
+    webcrypto.subtle.importKey(
+      'spki',
+      key.publicKey.export({type: 'spki', format: 'der'}),
+      signingAlgorithm(key.privateKey),
+      true,
+      ['verify'],
+    ),
+    signerFor(x509, ca),
+  ])
   const rsa = key.privateKey.asymmetricKeyType === 'rsa'
   const usage = x509.KeyUsageFlags.digitalSignature | (rsa ? x509.KeyUsageFlags.keyEncipherment : 0)
   const extensions: InstanceType<typeof x509.Extension>[] = [
@@ -103,7 +138,7 @@ export async function createSignedCert(req: CertRequest, key: KeyPair, ca: CertA
     u === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth,
   )
   if (ekus.length > 0) extensions.push(new x509.ExtendedKeyUsageExtension(ekus, false))
-  extensions.push(await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey, false))
+  extensions.push(signer.authorityKeyId)
   const names = [
     ...(req.altNames?.dnsNames ?? []).map((value) => ({type: 'dns' as const, value})),
     ...(req.altNames?.ips ?? []).map((value) => ({type: 'ip' as const, value})),
@@ -112,11 +147,11 @@ export async function createSignedCert(req: CertRequest, key: KeyPair, ca: CertA
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serialNumber(),
     subject: new x509.Name(subjectName(req.subject)),
-    issuer: new x509.X509Certificate(ca.cert.raw).subjectName,
+    issuer: signer.issuer,
     ...validity(req, DEFAULT_CERT_VALIDITY_MS),
     signingAlgorithm: hashFor(ca.key),
-    publicKey: keys.publicKey,
-    signingKey: caKeys.privateKey,
+    publicKey,
+    signingKey: signer.signingKey,
     extensions,
   })
   const certPem = cert.toString('pem')

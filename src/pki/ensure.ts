@@ -22,7 +22,11 @@ export interface PkiContext {
   dryRun: boolean
   logger: Logger
   now?: Date
+  /** CAs already loaded or made in this run, so each is read and prepared for signing once. */
+  cas?: CaCache
 }
+
+export type CaCache = Map<string, LoadedCA>
 
 /** A CA as loaded or created; `key` is absent for an external CA (certificate only). */
 export interface LoadedCA {
@@ -47,19 +51,27 @@ function checkDates(cert: X509Certificate, file: string, now: Date): void {
 }
 
 /** Load an existing CA (key optional), or undefined when there is none. */
-export async function loadCA(dir: string, ca: CaName, now: Date = new Date()): Promise<LoadedCA | undefined> {
+export async function loadCA(
+  dir: string,
+  ca: CaName,
+  now: Date = new Date(),
+  cache?: CaCache,
+): Promise<LoadedCA | undefined> {
   const paths = pairPaths(dir, ca)
+  const cached = cache?.get(paths.cert)
+  if (cached) return cached
   const pair = await loadPair(paths, {allowMissingKey: true})
   if (!pair) return undefined
   if (!pair.cert.ca)
     throw new KforgeError(`${paths.cert}: not a CA certificate (basicConstraints CA:TRUE is missing)`)
   checkDates(pair.cert, paths.cert, now)
+  cache?.set(paths.cert, pair)
   return pair
 }
 
 export async function ensureCA(ctx: PkiContext, ca: CaName): Promise<EnsureResult> {
   const paths = pairPaths(ctx.dir, ca)
-  const existing = await loadCA(ctx.dir, ca, ctx.now)
+  const existing = await loadCA(ctx.dir, ca, ctx.now, ctx.cas)
   if (existing) {
     if (!existing.key) {
       ctx.logger.info(
@@ -80,6 +92,7 @@ export async function ensureCA(ctx: PkiContext, ca: CaName): Promise<EnsureResul
     await ctx.keys.take(ca),
   )
   await writePair(paths, created)
+  ctx.cas?.set(paths.cert, created)
   ctx.logger.info(`[certs] Generated "${ca}" certificate and key`)
   return 'created'
 }
@@ -107,7 +120,7 @@ export async function ensureCert(ctx: PkiContext, spec: CertSpec): Promise<Ensur
   if (!spec.ca) return ensureCA(ctx, spec.baseName as CaName)
   const paths = pairPaths(ctx.dir, spec.baseName)
   const caPaths = pairPaths(ctx.dir, spec.ca)
-  const [ca, existing] = await Promise.all([loadCA(ctx.dir, spec.ca, ctx.now), loadPair(paths)])
+  const [ca, existing] = await Promise.all([loadCA(ctx.dir, spec.ca, ctx.now, ctx.cas), loadPair(paths)])
   if (!ca && !ctx.dryRun) {
     throw new KforgeError(
       `${caPaths.cert} not found: the "${spec.ca}" CA signs ${spec.baseName}.crt (run the certs/${caSpec(spec.ca).name} phase first)`,

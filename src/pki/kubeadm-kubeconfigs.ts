@@ -7,7 +7,7 @@ import {isIP} from 'node:net'
 import {join} from 'node:path'
 import {KforgeError} from '../util/errors.js'
 import {createSignedCert} from './cert.js'
-import {type EnsureResult, type LoadedCA, loadCA} from './ensure.js'
+import {type CaCache, type EnsureResult, type LoadedCA, loadCA} from './ensure.js'
 import {KEY_MODE, readIfExists, writeFileAtomic} from './files.js'
 import type {KeyPool} from './key-pool.js'
 import {privateKeyPem} from './keys.js'
@@ -109,6 +109,7 @@ export interface KubeconfigContext {
   dryRun: boolean
   logger: {info(m: string): void; warn(m: string): void}
   now?: Date
+  cas?: CaCache
 }
 
 export async function ensureKubeconfig(
@@ -117,7 +118,7 @@ export async function ensureKubeconfig(
 ): Promise<EnsureResult> {
   const file = join(ctx.kubernetesDir, spec.file)
   const server = spec.local ? localAPIURL(ctx.cfg) : controlPlaneURL(ctx.cfg)
-  const [ca, existing] = await Promise.all([loadCA(ctx.pkiDir, 'ca', ctx.now), readIfExists(file)])
+  const [ca, existing] = await Promise.all([loadCA(ctx.pkiDir, 'ca', ctx.now, ctx.cas), readIfExists(file)])
   const caFile = join(ctx.pkiDir, 'ca.crt')
   if (!ca && !ctx.dryRun)
     throw new KforgeError(

@@ -7,6 +7,7 @@
  * spares us the reflect-metadata dependency. An existing polyfill is left alone.
  */
 import {webcrypto} from 'node:crypto'
+import {createRequire} from 'node:module'
 
 export type X509 = typeof import('@peculiar/x509')
 
@@ -42,7 +43,8 @@ let loading: Promise<X509> | undefined
 export function loadX509(): Promise<X509> {
   loading ??= (async () => {
     installReflectMetadata()
-    const x509 = await import('@peculiar/x509')
+    // require(), not import(): the package is CommonJS, and import() would first scan its source for export names
+    const x509 = createRequire(import.meta.url)('@peculiar/x509') as X509
     x509.cryptoProvider.set(webcrypto as unknown as Parameters<X509['cryptoProvider']['set']>[0])
     return x509
   })()

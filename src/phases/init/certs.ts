@@ -14,7 +14,7 @@ import type {Phase, PhaseContext} from '../workflow.js'
 import {type InitData, pkiConfig, pkiDir} from './data.js'
 
 function context(d: InitData, ctx: PhaseContext): PkiContext {
-  return {dir: pkiDir(d), cfg: pkiConfig(d), keys: d.keys, dryRun: ctx.dryRun, logger: ctx.logger}
+  return {dir: pkiDir(d), cfg: pkiConfig(d), keys: d.keys, cas: d.cas, dryRun: ctx.dryRun, logger: ctx.logger}
 }
 
 const usesLocalEtcd = (d: InitData) => d.cluster.etcd.local !== undefined

@@ -6,6 +6,7 @@
 import {join} from 'node:path'
 import type {CompleteInit} from '../../kubeadm/defaults.js'
 import type {ClusterConfiguration, InitConfiguration} from '../../kubeadm/types.js'
+import type {CaCache} from '../../pki/ensure.js'
 import {KeyPool} from '../../pki/key-pool.js'
 import type {PkiConfig} from '../../pki/kubeadm-certs.js'
 import type {KubeconfigConfig} from '../../pki/kubeadm-kubeconfigs.js'
@@ -21,6 +22,8 @@ export interface InitData {
   /** This machine's hostname (kubelet's --hostname-override is written only when the node name differs). */
   hostname: string
   keys: KeyPool
+  /** CAs loaded or made in this run (certs and kubeconfig phases sign with them). */
+  cas: CaCache
   /** Full names of the phases the user skipped, so group phases do not prepare work for them. */
   skipped: ReadonlySet<string>
   /** Where show-join-command prints. Not the logger: the redactor would mask the token it must show. */
@@ -47,6 +50,7 @@ export function buildInitData(o: InitDataOptions): InitData {
     ...(o.config.kubeProxy ? {kubeProxy: o.config.kubeProxy} : {}),
     hostname: o.hostname,
     keys: new KeyPool(o.config.cluster.encryptionAlgorithm),
+    cas: new Map(),
     skipped: o.skipped,
     out: o.out ?? ((text) => void process.stdout.write(text)),
     manageServices: o.rootDir === '/' && !o.dryRun,

@@ -17,6 +17,7 @@ function context(d: InitData, ctx: PhaseContext): KubeconfigContext {
     pkiDir: pkiDir(d),
     cfg: kubeconfigConfig(d),
     keys: d.keys,
+    cas: d.cas,
     dryRun: ctx.dryRun,
     logger: ctx.logger,
   }
