@@ -150,6 +150,36 @@ describe('kforge init phase certs all (RSA-2048, the default)', () => {
       expect(statSync(pki(c)).mode & 0o777, c).toBe(0o644)
   })
 
+  it('then `init phase kubeconfig all` writes kubeconfigs kubectl accepts, signed by that CA', async () => {
+    const r = await runKforge([
+      'init',
+      'phase',
+      'kubeconfig',
+      'all',
+      '--config',
+      configFile(),
+      '--root-dir',
+      root,
+    ])
+    expect(r.code, r.stderr).toBe(0)
+    for (const [file, user] of [
+      ['admin.conf', 'kubernetes-admin'],
+      ['kubelet.conf', 'system:node:cp-1'],
+    ] as const) {
+      const view = kubectlView(join(root, 'etc/kubernetes', file))
+      expect(view['current-context']).toBe(`${user}@demo`)
+      expect(view.clusters[0]!.cluster.server).toBe('https://api.demo.test:443')
+      const certFile = join(root, `${file}.crt`)
+      writeFileSync(certFile, Buffer.from(view.users[0]!.user['client-certificate-data'], 'base64'))
+      expect(openssl(['verify', '-CAfile', pki('ca.crt'), certFile])).toContain(': OK')
+    }
+    expect(
+      readdirSync(join(root, 'etc/kubernetes'))
+        .filter((f) => f.endsWith('.conf'))
+        .sort(),
+    ).toEqual(['admin.conf', 'controller-manager.conf', 'kubelet.conf', 'scheduler.conf', 'super-admin.conf'])
+  })
+
   it('reuses everything on a second run', async () => {
     const before = readFileSync(pki('apiserver.crt'), 'utf8')
     const r = await runKforge(['init', 'phase', 'certs', '--config', configFile(), '--root-dir', root])
