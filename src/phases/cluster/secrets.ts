@@ -7,6 +7,9 @@
  * Leaf certificates are not made here: each control-plane node issues its own from the shared
  * CAs during `kforge init` / `kforge join --control-plane`, with its own names and addresses.
  */
+import {BOOTSTRAP_TOKEN} from '../../assets/catalog.js'
+import {materialKey} from '../../assets/material.js'
+import type {ClusterMaterial} from '../../assets/prepare.js'
 import {createCA} from '../../pki/cert.js'
 import {
   DEFAULT_ENCRYPTION_ALGORITHM,
@@ -23,15 +26,7 @@ import type {StateStore} from '../../state/store.js'
 import {KforgeError} from '../../util/errors.js'
 import {registerSecret} from '../../util/redact.js'
 
-/** Plaintext material by asset catalogue name (src/assets/catalog.ts). */
-export type ClusterMaterial = Record<string, Buffer>
-
 const CAS: readonly CaName[] = ['ca', 'front-proxy-ca', 'etcd/ca']
-export const BOOTSTRAP_TOKEN_KEY = 'bootstrap-token'
-
-export function pkiKey(cluster: string, name: string): string {
-  return `${cluster}/pki/${name}`
-}
 
 /** What `ensureClusterSecrets` did, for the progress line. */
 export interface SecretsReport {
@@ -49,11 +44,11 @@ export async function ensureClusterSecrets(
   cluster: Cluster,
   options: {dryRun?: boolean} = {},
 ): Promise<{material: ClusterMaterial; report: SecretsReport}> {
-  const material: ClusterMaterial = {}
+  const material: Record<string, Buffer> = {}
   const report: SecretsReport = {created: [], reused: []}
-  const read = (name: string) => store.read(pkiKey(cluster.name, name))
+  const read = (name: string) => store.read(materialKey(cluster.name, name))
   const write = async (name: string, body: string, secret: boolean) => {
-    if (!options.dryRun) await store.write(pkiKey(cluster.name, name), body, {secret})
+    if (!options.dryRun) await store.write(materialKey(cluster.name, name), body, {secret})
     material[name] = Buffer.from(body)
   }
 
@@ -61,7 +56,7 @@ export async function ensureClusterSecrets(
     CAS.map(async (ca) => {
       const [cert, key] = await Promise.all([read(`${ca}.crt`), read(`${ca}.key`)])
       if (cert && key) {
-        parsePrivateKey(key, `${store.location}/${pkiKey(cluster.name, `${ca}.key`)}`)
+        parsePrivateKey(key, `${store.location}/${materialKey(cluster.name, `${ca}.key`)}`)
         material[`${ca}.crt`] = cert
         material[`${ca}.key`] = key
         report.reused.push(ca)
@@ -70,7 +65,7 @@ export async function ensureClusterSecrets(
       if (cert || key) {
         const missing = cert ? `${ca}.key` : `${ca}.crt`
         throw new KforgeError(
-          `state store ${store.location}: ${pkiKey(cluster.name, missing)} is missing while its pair exists; restore it or remove both`,
+          `state store ${store.location}: ${materialKey(cluster.name, missing)} is missing while its pair exists; restore it or remove both`,
         )
       }
       const made = await createCA({subject: CA_SUBJECTS[ca]}, await generateKey(DEFAULT_ENCRYPTION_ALGORITHM))
@@ -82,10 +77,10 @@ export async function ensureClusterSecrets(
 
   const [saKey, saPub] = await Promise.all([read('sa.key'), read('sa.pub')])
   if (saKey && saPub) {
-    const pair = parsePrivateKey(saKey, pkiKey(cluster.name, 'sa.key'))
-    if (!samePublicKey(parsePublicKey(saPub, pkiKey(cluster.name, 'sa.pub')), pair.publicKey)) {
+    const pair = parsePrivateKey(saKey, materialKey(cluster.name, 'sa.key'))
+    if (!samePublicKey(parsePublicKey(saPub, materialKey(cluster.name, 'sa.pub')), pair.publicKey)) {
       throw new KforgeError(
-        `state store ${store.location}: ${pkiKey(cluster.name, 'sa.pub')} does not match sa.key`,
+        `state store ${store.location}: ${materialKey(cluster.name, 'sa.pub')} does not match sa.key`,
       )
     }
     material['sa.key'] = saKey
@@ -98,18 +93,16 @@ export async function ensureClusterSecrets(
     report.created.push('sa')
   }
 
-  const token = await store.read(`${cluster.name}/secrets/${BOOTSTRAP_TOKEN_KEY}`)
+  const token = await read(BOOTSTRAP_TOKEN)
   if (token) {
-    material[BOOTSTRAP_TOKEN_KEY] = token
-    report.reused.push(BOOTSTRAP_TOKEN_KEY)
+    material[BOOTSTRAP_TOKEN] = token
+    report.reused.push(BOOTSTRAP_TOKEN)
   } else {
     const {formatToken, generateToken} = await import('../../bootstrap/token.js')
     const value = formatToken(generateToken())
-    if (!options.dryRun)
-      await store.write(`${cluster.name}/secrets/${BOOTSTRAP_TOKEN_KEY}`, value, {secret: true})
-    material[BOOTSTRAP_TOKEN_KEY] = Buffer.from(value)
-    report.created.push(BOOTSTRAP_TOKEN_KEY)
+    await write(BOOTSTRAP_TOKEN, value, true)
+    report.created.push(BOOTSTRAP_TOKEN)
   }
-  registerSecret(material[BOOTSTRAP_TOKEN_KEY]!.toString())
+  registerSecret(material[BOOTSTRAP_TOKEN]!.toString())
   return {material, report}
 }

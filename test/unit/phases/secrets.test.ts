@@ -2,7 +2,8 @@ import {execFileSync} from 'node:child_process'
 import {statSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {ensureClusterSecrets, pkiKey} from '../../../src/phases/cluster/secrets.js'
+import {materialKey} from '../../../src/assets/material.js'
+import {ensureClusterSecrets} from '../../../src/phases/cluster/secrets.js'
 import {clusterFromOptions} from '../../../src/spec/flags.js'
 import {LocalStateStore} from '../../../src/state/local.js'
 import {tempDir} from '../../support/cli.js'
@@ -17,14 +18,18 @@ describe('cluster secrets in the state store', () => {
     expect(first.report.created.sort()).toEqual(['bootstrap-token', 'ca', 'etcd/ca', 'front-proxy-ca', 'sa'])
 
     const subject = (name: string) =>
-      execFileSync('openssl', ['x509', '-noout', '-subject', '-in', join(dir, pkiKey(cluster.name, name))], {
-        encoding: 'utf8',
-      }).trim()
+      execFileSync(
+        'openssl',
+        ['x509', '-noout', '-subject', '-in', join(dir, materialKey(cluster.name, name))],
+        {
+          encoding: 'utf8',
+        },
+      ).trim()
     expect(subject('ca.crt')).toBe('subject=CN = kubernetes')
     expect(subject('front-proxy-ca.crt')).toBe('subject=CN = front-proxy-ca')
     expect(subject('etcd/ca.crt')).toBe('subject=CN = etcd-ca')
     for (const key of ['ca.key', 'front-proxy-ca.key', 'etcd/ca.key', 'sa.key']) {
-      expect(statSync(join(dir, pkiKey(cluster.name, key))).mode & 0o777).toBe(0o600)
+      expect(statSync(join(dir, materialKey(cluster.name, key))).mode & 0o777).toBe(0o600)
     }
     expect(first.material['bootstrap-token']!.toString()).toMatch(/^[a-z0-9]{6}\.[a-z0-9]{16}$/)
 
@@ -36,7 +41,7 @@ describe('cluster secrets in the state store', () => {
   it('refuses a CA certificate whose key is missing instead of replacing the CA', async () => {
     const store = new LocalStateStore(tempDir())
     await ensureClusterSecrets(store, cluster)
-    await store.delete(pkiKey(cluster.name, 'etcd/ca.key'))
+    await store.delete(materialKey(cluster.name, 'etcd/ca.key'))
     await expect(ensureClusterSecrets(store, cluster)).rejects.toThrow(
       'secrets.example.com/pki/etcd/ca.key is missing while its pair exists',
     )
