@@ -40,13 +40,18 @@ export interface WorkflowCommandSpec<D> {
   prepare: (input: PrepareInput) => Promise<Prepared<D>>
 }
 
-/** The phases, top to bottom, by full name (usable as typed), descriptions aligned. */
+/**
+ * The phases, top to bottom, by full name (usable as typed), descriptions aligned in a column
+ * that stays narrow enough for an 80-column terminal; a longer name pushes only its own line.
+ */
 export function describePhases(workflow: Workflow<unknown>, command: string): string {
   const rows = workflow.list()
-  const width = Math.max(...rows.map((r) => r.path.length)) + 2
+  const width = Math.min(Math.max(...rows.map((r) => r.path.length)), 30) + 2
+  const line = (path: string, short: string) =>
+    path.length + 2 > width ? `${path}  ${short}` : `${path.padEnd(width)}${short}`
   return [
     `The "${command}" command executes the following phases:`,
-    ...rows.map((r) => `${r.path.padEnd(width)}${r.short}`),
+    ...rows.map((r) => line(r.path, r.short)),
   ].join('\n')
 }
 
