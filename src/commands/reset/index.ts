@@ -1,0 +1,51 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../../cli/base.js'
+
+export default class Reset extends BaseCommand<typeof Reset> {
+  static override description = `Undo what kforge init or kforge join wrote on this node (kubeadm reset).
+
+Removes the static pod manifests, kubeconfigs, kubelet state, the etcd data dir and — unless --keep-pki — the certificates, all under --root-dir and never outside it. Asks first unless --force.`
+
+  static override examples = [
+    '<%= config.bin %> reset',
+    '<%= config.bin %> reset --force --keep-pki --root-dir /tmp/node',
+  ]
+
+  static override flags = {
+    'root-dir': Flags.string({description: 'prefix for every host path', default: '/'}),
+    force: Flags.boolean({char: 'f', description: 'do not ask for confirmation'}),
+    'keep-pki': Flags.boolean({description: 'keep the certificates directory'}),
+    'dry-run': Flags.boolean({description: 'say what would be removed, remove nothing'}),
+    'skip-phases': Flags.string({description: 'comma-separated phases to skip (preflight, cleanup-node)'}),
+  }
+
+  async run(): Promise<void> {
+    const {resolve} = await import('node:path')
+    const {resetWorkflow} = await import('../../phases/reset/workflow.js')
+    const {progressReporter} = await import('../../cli/progress.js')
+    const {readLine} = await import('../../phases/reset/ask.js')
+    const f = this.flags
+    const data = {
+      rootDir: resolve(f['root-dir']),
+      keepPki: f['keep-pki'],
+      force: f.force,
+      ask: readLine,
+      removed: [] as string[],
+      kept: [] as string[],
+    }
+    await resetWorkflow.run(() => data, {
+      skip: (f['skip-phases'] ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      dryRun: f['dry-run'],
+      logger: this.logger,
+      reporter: progressReporter(),
+    })
+    this.print({rootDir: data.rootDir, removed: data.removed, kept: data.kept, dryRun: f['dry-run']}, () =>
+      data.removed.length === 0
+        ? `nothing to remove under ${data.rootDir}\n`
+        : `${f['dry-run'] ? 'would remove' : 'removed'} under ${data.rootDir}:\n${data.removed.map((p) => `  ${p}`).join('\n')}\n`,
+    )
+  }
+}
