@@ -66,7 +66,7 @@ async function store(kforge: ReturnType<typeof cli>, cluster: Cluster) {
 const first = (calls: string[], action: string) => calls.findIndex((c) => c.endsWith(` ${action}`))
 const last = (calls: string[], action: string) => calls.findLastIndex((c) => c.endsWith(` ${action}`))
 
-describe('delete in a VPC the user brought, with what Kubernetes made', () => {
+describe('delete in a VPC the user brought, with what Kubernetes made', {timeout: 300_000}, () => {
   const region = 'eu-west-3'
   const name = 'shared.delete.example.com'
   const tag = `kubernetes.io/cluster/${name}`
@@ -110,7 +110,7 @@ describe('delete in a VPC the user brought, with what Kubernetes made', () => {
     cluster.spec.cloud.aws.image = {lookup: {...EMULATOR_IMAGE.lookup}}
     cluster.spec.dns = {zone: '', type: 'none'}
     await store(kforge, cluster)
-  })
+  }, 300_000)
 
   it('update tags the user network as shared and builds the cluster in it', async () => {
     const plan = await kforge('update', 'cluster', name)
@@ -220,7 +220,7 @@ describe('delete in a VPC the user brought, with what Kubernetes made', () => {
   })
 })
 
-describe('delete finds untagged dependents through relations', () => {
+describe('delete finds untagged dependents through relations', {timeout: 300_000}, () => {
   const region = 'eu-north-1'
   const name = 'relations.delete.example.com'
   const kforge = cli(region)

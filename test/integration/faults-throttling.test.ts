@@ -18,7 +18,7 @@ const name = 'faults.throttling.example.com'
 const dir = tempDir('kforge-faults-')
 const callLog = join(dir, 'calls.log')
 
-describe('20% throttled or dropped requests', () => {
+describe('20% throttled or dropped requests', {timeout: 300_000}, () => {
   let proxy: FaultProxy
   let env: Record<string, string>
 
@@ -36,10 +36,10 @@ describe('20% throttled or dropped requests', () => {
     writeFileSync(file, renderSpec(haPrivateCluster(name, region)))
     const created = await runKforge(['create', '-f', file], {env})
     expect(created.code, created.stderr).toBe(0)
-  })
+  }, 300_000)
   afterAll(async () => {
     await proxy.close()
-  })
+  }, 300_000)
 
   async function kforge(...args: string[]) {
     rmSync(callLog, {force: true})

@@ -43,14 +43,16 @@ function writeSpec(mutate: (c: ReturnType<typeof haPrivateCluster>) => void = ()
   return file
 }
 
-describe('update/delete cluster through the CLI (3-zone HA, private, bastion, NLB, Route53)', () => {
+describe('update/delete cluster through the CLI (3-zone HA, private, bastion, NLB, Route53)', {
+  timeout: 300_000,
+}, () => {
   let endpoint: string
   beforeAll(async () => {
     endpoint = inject('awsEndpoint')
     const created = await kforge('create', '-f', writeSpec())
     expect(created.stderr).toBe('')
     expect(created.code).toBe(0)
-  })
+  }, 300_000)
 
   it('plans without --yes and creates nothing', async () => {
     const r = await kforge('update', 'cluster', name)

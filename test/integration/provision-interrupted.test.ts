@@ -64,7 +64,7 @@ async function createSpec(name: string) {
   expect(r.code, r.stderr).toBe(0)
 }
 
-describe('interrupted create', () => {
+describe('interrupted create', {timeout: 300_000}, () => {
   const reference = 'reference.interrupted.example.com'
   const victim = 'victim.interrupted.example.com'
   let total = 0
@@ -78,7 +78,7 @@ describe('interrupted create', () => {
     expect(r.code, r.stderr).toBe(0)
     total = mutating()
     expected = counts(await inventory(inject('awsEndpoint'), region, reference))
-  })
+  }, 300_000)
 
   it('killed at several points and re-run, ends with exactly one of each resource', async () => {
     expect(total).toBeGreaterThan(60)

@@ -38,7 +38,7 @@ async function roundTrip(cluster: Cluster) {
   return {created, first}
 }
 
-describe('direct target, library level', () => {
+describe('direct target, library level', {timeout: 300_000}, () => {
   const single = publicSingleCluster('lib.provision.example.com', region)
   const ha = haPrivateCluster('ha.lib.provision.example.com', region)
   afterAll(async () => {

@@ -20,7 +20,15 @@ export interface CfnTemplate {
   AWSTemplateFormatVersion: '2010-09-09'
   Description: string
   Metadata: Record<string, unknown>
-  Resources: Record<string, {Type: string; Properties: Record<string, unknown>; DependsOn?: string[]}>
+  Resources: Record<
+    string,
+    {
+      Type: string
+      Metadata?: Record<string, unknown>
+      Properties: Record<string, unknown>
+      DependsOn?: string[]
+    }
+  >
   Outputs: Record<string, {Description: string; Value: unknown}>
 }
 
@@ -78,6 +86,7 @@ export function renderTemplate(model: Model): CfnTemplate {
     const dependsOn = (r.dependsOn ?? []).filter((d) => inStack.has(d)).map((d) => ids.get(d)!)
     resources[ids.get(r.name)!] = {
       Type: body.Type,
+      ...(body.Metadata ? {Metadata: body.Metadata} : {}),
       Properties: dropUndefined(body.Properties),
       ...(dependsOn.length > 0 ? {DependsOn: dependsOn} : {}),
     }

@@ -167,7 +167,12 @@ export async function planModel(model: Model, ctx: FindContext): Promise<Plan> {
         action = changes.length > 0 ? 'update' : 'none'
       }
     }
-    if (actual && action !== 'replace') attrs.set(d.name, actual.attrs)
+    if (actual && action !== 'replace') {
+      const changing = action === 'update' ? (kind.attrsChangedByUpdate ?? []) : []
+      const known = {...actual.attrs}
+      for (const a of changing) delete known[a]
+      attrs.set(d.name, known)
+    }
     items.push({desired: d, kind, ...(actual ? {actual} : {}), action, changes, label})
   }
 

@@ -104,6 +104,7 @@ export interface ApplyContext extends FindContext {
 export interface CfnResource {
   Type: string
   Properties: Record<string, unknown>
+  Metadata?: Record<string, unknown>
 }
 
 /**
@@ -148,6 +149,11 @@ export interface ResourceKind<P = unknown, A extends Actual = Actual> extends Di
    * (Kubernetes' load balancer rules) stays.
    */
   readonly prune: boolean
+  /**
+   * Attributes an in-place update changes (a launch template's `latestVersion`): while planned,
+   * dependents see them as unknown, so a group that points at the version is modified too.
+   */
+  readonly attrsChangedByUpdate?: readonly string[]
 
   /** The listed resource that realises `desired`, if any. `props` may hold unknown values. */
   match(desired: Desired<P>, props: Resolved<P>, candidates: readonly A[]): A | undefined

@@ -110,6 +110,8 @@ export const launchTemplateKind: ResourceKind<LaunchTemplateProps, LaunchTemplat
   immutable: ['name'],
   onImmutableChange: 'refuse',
   prune: true,
+  // An update is a new version, which the groups must then point at.
+  attrsChangedByUpdate: ['latestVersion'],
 
   async list(ctx) {
     const {paginateDescribeLaunchTemplates, paginateDescribeLaunchTemplateVersions} = await ec2Module()
