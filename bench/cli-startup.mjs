@@ -16,7 +16,18 @@ const cases = [
   ['kforge --help', ['--help']],
   [
     'kforge create cluster --dry-run -o yaml',
-    ['create', 'cluster', 'bench.example.com', '--zones', 'us-east-1a,us-east-1b,us-east-1c', '--dry-run', '-o', 'yaml', '--state', state],
+    [
+      'create',
+      'cluster',
+      'bench.example.com',
+      '--zones',
+      'us-east-1a,us-east-1b,us-east-1c',
+      '--dry-run',
+      '-o',
+      'yaml',
+      '--state',
+      state,
+    ],
   ],
 ]
 
@@ -40,6 +51,8 @@ for (const [label, args] of cases) {
     times.push(ms)
   }
   if (times.length === runs) {
-    console.log(`${label.padEnd(42)} median ${median(times).toFixed(0)} ms  (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)})`)
+    console.log(
+      `${label.padEnd(42)} median ${median(times).toFixed(0)} ms  (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)})`,
+    )
   }
 }

@@ -6,6 +6,15 @@ import {fileURLToPath} from 'node:url'
 import {Plugin} from '@oclif/core'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const plugin = new Plugin({root, type: 'core', isRoot: true, ignoreManifest: true, errorOnManifestCreate: true})
+const plugin = new Plugin({
+  root,
+  type: 'core',
+  isRoot: true,
+  ignoreManifest: true,
+  errorOnManifestCreate: true,
+})
 await plugin.load()
-writeFileSync(new URL('../oclif.manifest.json', import.meta.url), `${JSON.stringify(plugin.manifest, null, 2)}\n`)
+writeFileSync(
+  new URL('../oclif.manifest.json', import.meta.url),
+  `${JSON.stringify(plugin.manifest, null, 2)}\n`,
+)

@@ -16,7 +16,8 @@ export interface ProgressOptions {
 
 export function formatPhaseEvent(event: PhaseEvent): string {
   const indent = '  '.repeat(event.depth)
-  const took = event.elapsedMs === undefined || event.status === 'skipped' ? '' : ` (${formatMs(event.elapsedMs)})`
+  const took =
+    event.elapsedMs === undefined || event.status === 'skipped' ? '' : ` (${formatMs(event.elapsedMs)})`
   const why = event.reason && event.status !== 'done' ? `: ${event.reason}` : ''
   return `${MARK[event.status]} ${indent}${event.path}${took}${why}`
 }
