@@ -33,10 +33,35 @@ async function answers(endpoint: string): Promise<boolean> {
   }
 }
 
+/**
+ * `python3 -m moto.server`, with one fix: moto 5.2 keeps the UserData of CreateLaunchTemplateVersion
+ * unparsed and then fails an assertion (HTTP 500) whenever an auto-scaling group launches from such
+ * a version — TerminateInstanceInAutoScalingGroup, DetachInstances, SetDesiredCapacity — so no
+ * rolling update could ever get a replacement. CreateLaunchTemplate parses it; this parses it the
+ * same way on first use. Skipped if moto's internals move.
+ */
+const MOTO_MAIN = `
+import sys
+try:
+    from moto.core.types import Base64EncodedString
+    from moto.ec2.models.launch_templates import LaunchTemplateVersion
+    _user_data = LaunchTemplateVersion.user_data
+    def _parsed_user_data(self):
+        value = self.data.get("UserData")
+        if isinstance(value, str):
+            self.data["UserData"] = Base64EncodedString(value)
+        return _user_data.fget(self)
+    LaunchTemplateVersion.user_data = property(_parsed_user_data)
+except Exception as err:
+    print("moto launch template user-data fix not applied:", err, file=sys.stderr)
+from moto.server import main
+main(sys.argv[1:])
+`
+
 export async function startMoto(options: {timeoutMs?: number} = {}): Promise<MotoServer> {
   const port = await freePort()
   const endpoint = `http://127.0.0.1:${port}`
-  const child: ChildProcess = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+  const child: ChildProcess = spawn('python3', ['-c', MOTO_MAIN, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'false'},
   })

@@ -1,0 +1,85 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../../cli/base.js'
+
+export default class RollingUpdateCluster extends BaseCommand<typeof RollingUpdateCluster> {
+  static override description = `Replace the instances whose launch template version is not their group's.
+
+Without --yes, lists them (group, instance, reason). With --yes: bastions, then control-plane groups one instance at a time, then node groups (--max-surge instances are launched ahead, --max-unavailable more replaced at once). Each instance is cordoned and drained through the API (PodDisruptionBudgets respected; the drain timeout names the pod that blocked), terminated in its auto-scaling group, replaced, and the cluster validated before the next. --cloudonly skips the Kubernetes steps, for a cluster whose API is down. A failure stops the roll and says where; running it again continues from there. Run "kforge update cluster NAME --yes" first: it is what gives the groups new launch template versions.`
+
+  static override examples = [
+    '<%= config.bin %> rolling-update cluster demo.example.com',
+    '<%= config.bin %> rolling-update cluster demo.example.com --yes',
+    '<%= config.bin %> rolling-update cluster demo.example.com --yes --instance-group nodes --max-surge 2',
+    '<%= config.bin %> rolling-update cluster demo.example.com --yes --cloudonly',
+  ]
+
+  static override args = {
+    name: Args.string({required: true, description: 'cluster name'}),
+  }
+
+  static override flags = {
+    yes: Flags.boolean({description: 'replace the instances, not just list them'}),
+    'instance-group': Flags.string({description: 'only this instance group (repeatable)', multiple: true}),
+    'max-surge': Flags.integer({
+      description: 'node groups: instances launched ahead of those they replace',
+      default: 1,
+      min: 0,
+    }),
+    'max-unavailable': Flags.integer({
+      description:
+        'node groups: instances replaced at once beyond the surge (default: 0, or 1 with --max-surge 0)',
+      min: 0,
+    }),
+    cloudonly: Flags.boolean({
+      description: 'replace without draining or validating through the Kubernetes API',
+    }),
+    force: Flags.boolean({description: 'replace every instance, up to date or not'}),
+    'drain-timeout': Flags.string({description: 'give up draining a node after this long', default: '15m'}),
+    'validate-timeout': Flags.string({
+      description: 'how long the cluster may take to validate after each step',
+      default: '15m',
+    }),
+    kubeconfig: Flags.string({
+      description:
+        'kubeconfig with admin access. Default: the context named after the cluster in $KUBECONFIG or ~/.kube/config',
+    }),
+  }
+
+  async run(): Promise<void> {
+    const f = this.flags
+    const {openCluster} = await import('../../phases/lifecycle/cli.js')
+    const {clusterKubeAccess} = await import('../../phases/lifecycle/kube-access.js')
+    const {rollingUpdate} = await import('../../phases/lifecycle/rolling-update.js')
+    const {rollingText} = await import('../../phases/lifecycle/print.js')
+    const {parseDuration} = await import('../../kube/wait.js')
+    const drainTimeoutMs = parseDuration(f['drain-timeout'], '--drain-timeout')
+    const validateTimeoutMs = parseDuration(f['validate-timeout'], '--validate-timeout')
+    if (f['max-surge'] === 0 && f['max-unavailable'] === 0) {
+      const {KforgeError} = await import('../../util/errors.js')
+      throw new KforgeError('--max-surge 0 and --max-unavailable 0: one of them must be at least 1')
+    }
+    const {cluster, aws} = await openCluster(this.args.name, f)
+    const kube = await clusterKubeAccess(cluster.name, {
+      ...(f.kubeconfig ? {kubeconfig: f.kubeconfig} : {}),
+      cloudOnly: f.cloudonly,
+    })
+    try {
+      const result = await rollingUpdate(cluster, {
+        aws,
+        kube,
+        cloudOnly: f.cloudonly,
+        yes: f.yes,
+        ...(f['instance-group'] ? {instanceGroups: f['instance-group']} : {}),
+        force: f.force,
+        maxSurge: f['max-surge'],
+        ...(f['max-unavailable'] !== undefined ? {maxUnavailable: f['max-unavailable']} : {}),
+        drainTimeoutMs,
+        validateTimeoutMs,
+        logger: this.logger,
+      })
+      this.print(result, () => rollingText(result))
+    } finally {
+      if ('client' in kube) kube.client.close()
+    }
+  }
+}
