@@ -9,6 +9,7 @@ import type {AddressInfo} from 'node:net'
 import {syncBootstrapSigner, syncTokenCleaner} from './controllers/bootstrap-signer.js'
 import {syncCsrs} from './controllers/csr.js'
 import {syncDaemonSets, syncScheduler} from './controllers/daemonset.js'
+import {EtcdCluster} from './etcd.js'
 import {type AuditEntry, createHandler} from './handler.js'
 import type {Signer} from './pki.js'
 import {seedBootstrapPolicy} from './rbac.js'
@@ -42,6 +43,8 @@ export interface ClusterOptions {
 
 export class SimCluster {
   readonly store = new Store()
+  /** etcd's membership, shared by the etcd pods of every node */
+  readonly etcd = new EtcdCluster()
   readonly audit: AuditEntry[] = []
   readonly version: {major: string; minor: string; gitVersion: string}
   private readonly servers = new Map<string, ApiServerInstance>()

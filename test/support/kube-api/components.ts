@@ -10,6 +10,7 @@ import {readFile} from 'node:fs/promises'
 import {join, posix} from 'node:path'
 import type {Container, Pod} from '../../../src/kube/types.js'
 import type {ApiServerInstance, SimCluster} from './cluster.js'
+import {serveEtcd} from './etcd.js'
 import {loadCa} from './pki.js'
 
 export interface NodeInfo {
@@ -167,6 +168,34 @@ export async function startContainer(
       }
       cluster.addControllerManager(id, ca)
       return {stop: async () => cluster.removeControllerManager(id)}
+    }
+    case 'etcd': {
+      const name = flags.get('name') ?? node.nodeName
+      const peer = (flags.get('initial-advertise-peer-urls') ?? '').split(',')[0] ?? ''
+      const client = (flags.get('advertise-client-urls') ?? '').split(',').filter(Boolean)
+      const [cert, key, ca] = await Promise.all([
+        readInContainer(pod, c, flags.get('cert-file'), 'cert-file', node),
+        readInContainer(pod, c, flags.get('key-file'), 'key-file', node),
+        readInContainer(pod, c, flags.get('trusted-ca-file'), 'trusted-ca-file', node),
+      ])
+      try {
+        cluster.etcd.start(name, peer, client, flags.get('initial-cluster-state') ?? 'new')
+      } catch (err) {
+        throw new ContainerError((err as Error).message)
+      }
+      const url = client[0] ? new URL(client[0]) : undefined
+      if (!url) return {stop: async () => {}}
+      try {
+        const srv = await serveEtcd(
+          cluster.etcd,
+          () => cluster.etcd.members.find((m) => m.name === name)?.ID ?? '0',
+          {host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 2379)},
+          {cert, key, ca},
+        )
+        return {url: client[0], stop: () => srv.close()}
+      } catch (err) {
+        throw new ContainerError(`listen ${client[0]}: ${(err as Error).message}`)
+      }
     }
     case 'kube-scheduler':
       cluster.addScheduler(id)

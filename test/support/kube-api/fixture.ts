@@ -30,6 +30,8 @@ export interface NodeFixtureOptions {
   initExtra?: string
   /** /etc/kforge/node.yaml content (NodeBootstrap) */
   nodeBootstrap?: string
+  /** Extra ClusterConfiguration lines; `{{ip}}` and `{{port}}` are replaced. */
+  clusterExtra?: string
 }
 
 export async function controlPlaneNode(cluster: SimCluster, o: NodeFixtureOptions): Promise<NodeFixture> {
@@ -53,6 +55,7 @@ kind: ClusterConfiguration
 kubernetesVersion: v1.31.0
 encryptionAlgorithm: ECDSA-P256
 networking: {podSubnet: 192.168.0.0/16}
+${(o.clusterExtra ?? '').replaceAll('{{ip}}', ip).replaceAll('{{port}}', String(port))}
 `,
   )
   if (o.nodeBootstrap) {

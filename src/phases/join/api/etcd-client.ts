@@ -1,0 +1,96 @@
+/**
+ * The etcd calls a joining control plane needs, over etcd's v3 JSON gateway (the same API
+ * `etcdctl` speaks over gRPC): list members, add a member. Mutual TLS with the etcd CA and the
+ * API server's etcd client certificate, as kubeadm does (etcdutil.NewFromCluster). Endpoints are
+ * tried in order; the first that answers wins.
+ */
+import {request} from 'node:https'
+import {KforgeError} from '../../../util/errors.js'
+
+export interface EtcdMember {
+  ID: string
+  name?: string
+  peerURLs?: string[]
+  clientURLs?: string[]
+}
+
+export interface EtcdTls {
+  ca: Buffer
+  cert: Buffer
+  key: Buffer
+}
+
+export class EtcdClient {
+  constructor(
+    readonly endpoints: readonly string[],
+    private readonly tls: EtcdTls,
+    private readonly timeoutMs = 10_000,
+  ) {
+    if (endpoints.length === 0)
+      throw new KforgeError('etcd: no client endpoints known for the existing cluster')
+  }
+
+  private post<T>(endpoint: string, path: string, body: unknown): Promise<T> {
+    const payload = Buffer.from(JSON.stringify(body))
+    return new Promise((resolve, reject) => {
+      const req = request(
+        new URL(path, endpoint),
+        {
+          method: 'POST',
+          ...this.tls,
+          headers: {'Content-Type': 'application/json', 'Content-Length': payload.length},
+          timeout: this.timeoutMs,
+        },
+        (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8')
+            if (res.statusCode !== 200) {
+              let msg = text
+              try {
+                msg = (JSON.parse(text) as {message?: string; error?: string}).message ?? msg
+              } catch {}
+              reject(new KforgeError(`etcd ${endpoint}${path}: HTTP ${res.statusCode}: ${msg}`))
+              return
+            }
+            resolve(JSON.parse(text) as T)
+          })
+        },
+      )
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)))
+      req.on('error', (err) => reject(new KforgeError(`etcd ${endpoint}: ${err.message}`)))
+      req.end(payload)
+    })
+  }
+
+  private async any<T>(path: string, body: unknown): Promise<T> {
+    const errors: string[] = []
+    for (const e of this.endpoints) {
+      try {
+        return await this.post<T>(e, path, body)
+      } catch (err) {
+        errors.push((err as Error).message)
+        if (
+          !/ECONNREFUSED|EHOSTUNREACH|ETIMEDOUT|no answer|socket hang up|ECONNRESET/.test(
+            (err as Error).message,
+          )
+        )
+          break
+      }
+    }
+    throw new KforgeError(errors.join('; '))
+  }
+
+  async memberList(): Promise<EtcdMember[]> {
+    return (await this.any<{members?: EtcdMember[]}>('/v3/cluster/member/list', {})).members ?? []
+  }
+
+  /** Adds a voting member; returns the member list etcd reports after the change. */
+  async memberAdd(peerURL: string): Promise<{member: EtcdMember; members: EtcdMember[]}> {
+    const r = await this.any<{member: EtcdMember; members?: EtcdMember[]}>('/v3/cluster/member/add', {
+      peerURLs: [peerURL],
+    })
+    return {member: r.member, members: r.members ?? []}
+  }
+}

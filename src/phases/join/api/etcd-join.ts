@@ -1,0 +1,98 @@
+/**
+ * etcd-join (join --control-plane, stacked etcd): add this node as a member through the existing
+ * members' client endpoints (from the etcd mirror pods' kubeadm.kubernetes.io/etcd.advertise-client-urls
+ * annotation, as kubeadm finds them), then write the etcd static pod with the full
+ * --initial-cluster and --initial-cluster-state=existing, and wait until the member has started.
+ */
+import {readFile} from 'node:fs/promises'
+import {isIP} from 'node:net'
+import {join} from 'node:path'
+import {Pods} from '../../../kube/resources.js'
+import {poll} from '../../../kube/wait.js'
+import {etcdPod} from '../../../kubeadm/static-pods/etcd.js'
+import {serializePod} from '../../../kubeadm/static-pods/pod.js'
+import {writeFileAtomic} from '../../../pki/files.js'
+import {KforgeError} from '../../../util/errors.js'
+import {clientFor, pollInterval} from '../../init/api/context.js'
+import type {Phase} from '../../workflow.js'
+import type {JoinData} from '../data.js'
+import {controlPlaneInitData} from './cluster-config.js'
+import {EtcdClient} from './etcd-client.js'
+
+const url = (ip: string, port: number) => `https://${isIP(ip) === 6 ? `[${ip}]` : ip}:${port}`
+
+export const etcdJoinPhase: Phase<JoinData> = {
+  name: 'etcd-join',
+  short: 'Join etcd for control plane nodes',
+  runIf: async (d) => d.config.controlPlane !== undefined,
+  run: async (d, ctx) => {
+    const init = await controlPlaneInitData(d, ctx.dryRun)
+    const local = init.cluster.etcd.local
+    if (!local) {
+      ctx.logger.info('[etcd-join] external etcd: nothing to join')
+      return
+    }
+    const name = init.init.nodeRegistration.name
+    const advertise = init.init.localAPIEndpoint.advertiseAddress
+    const peerURL = url(advertise, 2380)
+    if (ctx.dryRun)
+      return ctx.logger.info(
+        `[etcd-join] dry run: would add member ${name} (${peerURL}) and write the etcd manifest`,
+      )
+    const admin = await clientFor(d, 'admin.conf')
+    const pods = await admin.list(Pods, 'kube-system', {labelSelector: 'component=etcd,tier=control-plane'})
+    const endpoints = pods.items
+      .map((p) => p.metadata.annotations?.['kubeadm.kubernetes.io/etcd.advertise-client-urls'])
+      .filter((u): u is string => Boolean(u))
+      .flatMap((u) => u.split(','))
+    if (endpoints.length === 0)
+      throw new KforgeError(
+        'etcd-join: no etcd pods with kubeadm.kubernetes.io/etcd.advertise-client-urls found in kube-system; is the cluster using stacked etcd?',
+      )
+    const pki = join(d.rootDir, init.cluster.certificatesDir)
+    const etcd = new EtcdClient(endpoints, {
+      ca: await readFile(join(pki, 'etcd/ca.crt')),
+      cert: await readFile(join(pki, 'apiserver-etcd-client.crt')),
+      key: await readFile(join(pki, 'apiserver-etcd-client.key')),
+    })
+    let members = await etcd.memberList()
+    if (members.some((m) => m.peerURLs?.includes(peerURL))) {
+      ctx.logger.info(`[etcd-join] ${peerURL} is already a member`)
+    } else {
+      ctx.logger.info(`[etcd-join] Adding etcd member ${name} (${peerURL}) via ${endpoints.join(', ')}`)
+      members = (await etcd.memberAdd(peerURL)).members
+    }
+    const initialCluster = members
+      .map((m) => `${m.name || (m.peerURLs?.includes(peerURL) ? name : '')}=${m.peerURLs?.[0] ?? ''}`)
+      .filter((s) => !s.startsWith('='))
+      .join(',')
+    const pod = etcdPod({
+      cluster: init.cluster,
+      local: {
+        ...local,
+        extraArgs: [
+          ...local.extraArgs,
+          {name: 'initial-cluster', value: initialCluster},
+          {name: 'initial-cluster-state', value: 'existing'},
+        ],
+      },
+      nodeName: name,
+      advertiseAddress: advertise,
+      imagePullPolicy: init.init.nodeRegistration.imagePullPolicy,
+    })
+    await writeFileAtomic(join(d.rootDir, 'etc/kubernetes/manifests/etcd.yaml'), serializePod(pod), 0o600)
+    ctx.logger.info(`[etcd-join] Wrote the etcd static pod manifest (initial cluster ${initialCluster})`)
+    await poll(
+      async () =>
+        (await etcd.memberList()).some((m) => m.name === name && m.peerURLs?.includes(peerURL))
+          ? true
+          : undefined,
+      {
+        intervalMs: pollInterval(1000),
+        timeoutMs: d.config.timeouts.etcdAPICall,
+        what: `etcd member ${name} to start`,
+      },
+    )
+    ctx.logger.info(`[etcd-join] etcd member ${name} is running`)
+  },
+}
