@@ -44,6 +44,16 @@ export const joinFlags = {
   'ignore-preflight-errors': Flags.string({
     description: 'comma-separated preflight checks to report as warnings (or "all")',
   }),
+  'control-plane': Flags.boolean({description: 'create a new control plane instance on this node'}),
+  'certificate-key': Flags.string({
+    description: 'key to decrypt the kubeadm-certs Secret (control-plane join)',
+  }),
+  'apiserver-advertise-address': Flags.string({
+    description: 'IP this control-plane node advertises (control-plane join)',
+  }),
+  'apiserver-bind-port': Flags.integer({
+    description: "port of this node's API server (control-plane join, default 6443)",
+  }),
 }
 
 const CONFIG_FLAGS = [
@@ -55,6 +65,10 @@ const CONFIG_FLAGS = [
   'discovery-timeout',
   'node-name',
   'cri-socket',
+  'control-plane',
+  'certificate-key',
+  'apiserver-advertise-address',
+  'apiserver-bind-port',
 ]
 
 const list = (v: unknown): string[] =>
@@ -84,6 +98,19 @@ export function joinDocsFromFlags(f: Obj, endpoint: string | undefined): {join: 
         ...(f['cri-socket'] ? {criSocket: f['cri-socket']} : {}),
       },
       ...(f['discovery-timeout'] ? {timeouts: {discovery: f['discovery-timeout']}} : {}),
+      ...(f['control-plane']
+        ? {
+            controlPlane: {
+              localAPIEndpoint: {
+                ...(f['apiserver-advertise-address']
+                  ? {advertiseAddress: f['apiserver-advertise-address']}
+                  : {}),
+                ...(f['apiserver-bind-port'] ? {bindPort: f['apiserver-bind-port']} : {}),
+              },
+              ...(f['certificate-key'] ? {certificateKey: f['certificate-key']} : {}),
+            },
+          }
+        : {}),
     },
   }
 }

@@ -9,12 +9,19 @@
  * declared as stubs so nothing pretends to work.
  */
 import {Workflow} from '../workflow.js'
+import {controlPlaneJoinPhase, joinWaitControlPlanePhase} from './api/control-plane-join.js'
+import {etcdJoinPhase} from './api/etcd-join.js'
+import {controlPlanePreparePhase} from './api/prepare.js'
 import type {JoinData} from './data.js'
 import {discoveryPhase} from './discovery.js'
 import {kubeletStartJoinPhase, kubeletWaitBootstrapPhase} from './tls-bootstrap-phases.js'
 
 export const joinWorkflow = new Workflow<JoinData>('join', [
   discoveryPhase,
+  controlPlanePreparePhase,
   kubeletStartJoinPhase,
+  etcdJoinPhase,
   kubeletWaitBootstrapPhase,
+  controlPlaneJoinPhase,
+  joinWaitControlPlanePhase,
 ])
