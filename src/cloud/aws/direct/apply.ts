@@ -63,17 +63,19 @@ export async function applyPlan(
   const work = scoped.items.filter((i) => i.action !== 'none')
   const byName = new Map(work.map((i) => [i.desired.name, i]))
   const inPlan = new Map(plan.items.map((i) => [i.desired.name, i]))
+  const missing: string[] = []
   for (const i of work) {
     for (const dep of dependenciesOf(i.desired)) {
       if (!byName.has(dep) && !attrs.has(dep)) {
-        const phase = inPlan.get(dep)?.desired.phase
-        throw new KforgeError(
+        const phase = inPlan.get(dep)?.desired.phase ?? 'network'
+        missing.push(
           `${i.desired.kind} ${i.desired.name} needs ${dep}, which does not exist yet: ` +
-            `apply the ${phase ?? 'earlier'} phase first (--phase ${phase ?? 'network'})`,
+            `apply the ${phase} phase first (--phase ${phase})`,
         )
       }
     }
   }
+  if (missing.length > 0) throw new KforgeError(missing.join('\n'))
 
   const result: ApplyResult = {created: 0, updated: 0, deleted: 0}
   const run = async (name: string) => {
