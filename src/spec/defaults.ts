@@ -6,17 +6,18 @@
 import {allocate, type Cidr, cidrProblem, formatCidr, parseCidr} from './cidr.js'
 import {CLUSTER_LABEL, type SpecInput} from './documents.js'
 import type {Problems} from './problems.js'
-import type {
-  AddonsSpec,
-  Cluster,
-  ClusterSpec,
-  ImageSpec,
-  InstanceGroup,
-  InstanceGroupDocument,
-  InstanceGroupRole,
-  SubnetSpec,
-  SubnetType,
-  TopologyType,
+import {
+  type AddonsSpec,
+  type Cluster,
+  type ClusterSpec,
+  copyMirror,
+  type ImageSpec,
+  type InstanceGroup,
+  type InstanceGroupDocument,
+  type InstanceGroupRole,
+  type SubnetSpec,
+  type SubnetType,
+  type TopologyType,
 } from './types.js'
 import {DEFAULT_KUBERNETES_VERSION, etcdVersionFor, parseVersion} from './versions.js'
 
@@ -134,6 +135,8 @@ export function applyDefaults(input: SpecInput, problems?: Problems): Cluster {
       dashboard: {enabled: addons.dashboard?.enabled ?? false},
     } satisfies AddonsSpec,
     selfHosted: s.selfHosted ?? false,
+    // No default mirror: without one, instances use the public package repositories.
+    ...(s.mirror === undefined ? {} : {mirror: copyMirror(s.mirror)}),
   }
   return {
     name,
@@ -196,6 +199,7 @@ function defaultGroup(
       nodeLabels: s.nodeLabels ?? {},
       taints: s.taints ?? [],
       cloudLabels: s.cloudLabels ?? {},
+      ...(s.additionalCloudConfig === undefined ? {} : {additionalCloudConfig: s.additionalCloudConfig}),
     },
     labels: {[CLUSTER_LABEL]: cluster, ...doc.metadata.labels},
   }

@@ -1,8 +1,11 @@
 /**
  * `kforge create cluster NAME --zones ...` flags → spec input. The layout it chooses:
- *  - control plane: 1 node for one zone, 3 for more; one group per zone, `control-plane-<zone>`,
- *    sized by dealing the nodes round-robin over the zones in order (3 over 2 zones → 2 + 1;
- *    3 over 6 zones → the first three zones get one each), minSize = maxSize;
+ *  - control plane: 1 node for one zone, 3 for more, dealt round-robin over the zones in order
+ *    (3 over 2 zones → 2 + 1; 3 over 6 zones → the first three zones get one each). One group of
+ *    exactly one instance per node, as kops does, so each Auto Scaling group replaces its instance
+ *    in place and the node keeps its etcd member and identity: `control-plane-<zone>` when the
+ *    zone has one node, `control-plane-<zone>-<n>` (n from 1) when it has several. The first group
+ *    is the one whose instance runs `kforge init`;
  *  - nodes: one `nodes` group over every zone's node subnet (the ASG spreads them),
  *    max(2, number of zones) nodes;
  *  - bastion (private topology): one `bastions` group of 1 in the utility subnets.
@@ -59,6 +62,12 @@ export function spreadOverZones(
     .filter((z) => z.size > 0)
 }
 
+/** `control-plane-<zone>` for a zone's only node; `control-plane-<zone>-1..n` for several. */
+export function controlPlaneGroupNames(zone: string, count: number): string[] {
+  if (count === 1) return [`control-plane-${zone}`]
+  return Array.from({length: count}, (_, i) => `control-plane-${zone}-${i + 1}`)
+}
+
 function group(name: string, cluster: string, spec: InstanceGroupSpecInput): InstanceGroupDocument {
   return {
     apiVersion: API_VERSION,
@@ -108,14 +117,16 @@ export function inputFromOptions(o: CreateClusterOptions): SpecInput {
   const controlPlane = spreadOverZones(o.controlPlaneCount ?? (o.zones.length > 1 ? 3 : 1), o.zones)
   const size = (machineType: string | undefined) => (machineType === undefined ? {} : {machineType})
   const groups = [
-    ...controlPlane.map(({zone, size: n}) =>
-      group(`control-plane-${zone}`, o.name, {
-        role: 'control-plane',
-        ...size(o.controlPlaneSize),
-        minSize: n,
-        maxSize: n,
-        zones: [zone],
-      }),
+    ...controlPlane.flatMap(({zone, size: n}) =>
+      controlPlaneGroupNames(zone, n).map((name) =>
+        group(name, o.name, {
+          role: 'control-plane',
+          ...size(o.controlPlaneSize),
+          minSize: 1,
+          maxSize: 1,
+          zones: [zone],
+        }),
+      ),
     ),
     group('nodes', o.name, {
       role: 'node',

@@ -7,6 +7,7 @@ import {
   API_VERSION,
   type Cluster,
   type ClusterDocument,
+  copyMirror,
   type ImageSpec,
   type InstanceGroup,
   type InstanceGroupDocument,
@@ -72,6 +73,7 @@ function clusterDocument(cluster: Cluster): ClusterDocument {
         dashboard: {enabled: s.addons.dashboard.enabled},
       },
       selfHosted: s.selfHosted,
+      ...(s.mirror === undefined ? {} : {mirror: copyMirror(s.mirror)}),
     },
   }
 }
@@ -97,6 +99,7 @@ function groupDocument(ig: InstanceGroup): InstanceGroupDocument {
         effect: t.effect,
       })),
       cloudLabels: {...s.cloudLabels},
+      ...(s.additionalCloudConfig === undefined ? {} : {additionalCloudConfig: s.additionalCloudConfig}),
     },
   }
 }

@@ -5,9 +5,11 @@
  * Keep in step with types.ts (the round-trip tests render every field and check it back).
  */
 import {type Path, type Problems, type Subject, suggest} from './problems.js'
+import {MIRROR_ARTIFACTS} from './types.js'
 
 export type Shape =
-  | {type: 'string'; enum?: readonly string[]}
+  /** `hint` is added to a wrong-type message, for fields users often write in the wrong form. */
+  | {type: 'string'; enum?: readonly string[]; hint?: string}
   | {type: 'integer'}
   | {type: 'boolean'}
   | {type: 'list'; items: Shape}
@@ -25,6 +27,18 @@ const obj = (fields: Record<string, Shape>, required: readonly string[] = []): S
   fields,
   required,
 })
+
+/** A file on the mirror; both fields are required (an unchecked download is no download). */
+const artifact = obj({path: str, sha256: str}, ['path', 'sha256'])
+const mirror = obj({baseUrl: str, ...Object.fromEntries(MIRROR_ARTIFACTS.map((name) => [name, artifact]))}, [
+  'baseUrl',
+  ...MIRROR_ARTIFACTS,
+])
+/** A cloud-config fragment is YAML text inside YAML: a block string, not a nested mapping. */
+const cloudConfigFragment: Shape = {
+  type: 'string',
+  hint: 'write the cloud-config as a block string: "additionalCloudConfig: |" with the fragment indented below it',
+}
 
 const image = obj({id: str, lookup: obj({owner: str, namePattern: str}, ['owner', 'namePattern'])})
 const toggle = obj({enabled: bool})
@@ -77,6 +91,7 @@ export const clusterSpecShape = obj(
       dashboard: toggle,
     }),
     selfHosted: bool,
+    mirror,
   },
   ['cloud'],
 )
@@ -100,6 +115,7 @@ export const instanceGroupSpecShape = obj(
       ]),
     },
     cloudLabels: stringMap,
+    additionalCloudConfig: cloudConfigFragment,
   },
   ['role'],
 )
@@ -151,11 +167,16 @@ export function checkShape(
   problems: Problems,
 ): void {
   if (!hasType(value, shape)) {
-    const quote =
-      shape.type === 'string' && (typeof value === 'number' || typeof value === 'boolean')
-        ? ` (quote it: "${String(value)}")`
-        : ''
-    problems.fieldError(subject, at, `expected ${EXPECTED[shape.type]}, got ${describeValue(value)}${quote}`)
+    const scalar = typeof value === 'number' || typeof value === 'boolean'
+    const hint =
+      shape.type !== 'string'
+        ? ''
+        : shape.hint !== undefined
+          ? ` (${shape.hint})`
+          : scalar
+            ? ` (quote it: "${String(value)}")`
+            : ''
+    problems.fieldError(subject, at, `expected ${EXPECTED[shape.type]}, got ${describeValue(value)}${hint}`)
   } else if (shape.type === 'string' && shape.enum && !shape.enum.includes(value as string)) {
     const near = suggest(value as string, shape.enum)
     const hint = near ? ` (did you mean "${near}"?)` : ''

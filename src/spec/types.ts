@@ -70,6 +70,19 @@ export interface MirrorSpec {
   nodejs: MirrorArtifact
 }
 
+/** The artifacts of a mirror, in the order specs render them. */
+export const MIRROR_ARTIFACTS = ['kubelet', 'kubectl', 'containerd', 'runc', 'cniPlugins', 'nodejs'] as const
+export type MirrorArtifactName = (typeof MIRROR_ARTIFACTS)[number]
+// A field added to MirrorSpec without being listed above fails to compile here.
+type UnlistedArtifact = Exclude<keyof MirrorSpec, 'baseUrl' | MirrorArtifactName>
+export const MIRROR_ARTIFACTS_COMPLETE: [UnlistedArtifact] extends [never] ? true : never = true
+
+/** A deep copy with its fields in a fixed order: baseUrl, then each artifact's path and sha256. */
+export function copyMirror(m: MirrorSpec): MirrorSpec {
+  const artifacts = MIRROR_ARTIFACTS.map((name) => [name, {path: m[name].path, sha256: m[name].sha256}])
+  return {baseUrl: m.baseUrl, ...(Object.fromEntries(artifacts) as Omit<MirrorSpec, 'baseUrl'>)}
+}
+
 export interface CloudSpecInput {
   /** Only `aws` today; kept as a discriminator so another provider is a compiler-checked addition. */
   provider?: 'aws'

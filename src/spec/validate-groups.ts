@@ -3,6 +3,7 @@ import {subnetTypeFor} from './defaults.js'
 import {AWS_ID, DNS_LABEL_RULE, isDnsLabel, labelKeyProblem, labelValueProblem} from './names.js'
 import type {Path, Problems, Subject} from './problems.js'
 import type {Cluster, ImageSpec, InstanceGroup} from './types.js'
+import {checkCloudConfigFragment} from './validate-boot.js'
 
 export function validateGroups(cluster: Cluster, problems: Problems): void {
   const c: Subject = {kind: 'Cluster', name: cluster.name}
@@ -15,9 +16,10 @@ export function validateGroups(cluster: Cluster, problems: Problems): void {
   } else {
     const total = controlPlane.reduce((sum, ig) => sum + ig.spec.minSize, 0)
     if (total % 2 === 0 || total > 7) {
-      const terms = controlPlane
-        .map((ig) => `InstanceGroup "${ig.name}" spec.minSize ${ig.spec.minSize}`)
-        .join(' + ')
+      const names = controlPlane.map((ig) => `"${ig.name}"`).join(', ')
+      const terms = controlPlane.every((ig) => ig.spec.minSize === 1)
+        ? `one node in each of InstanceGroups ${names}`
+        : controlPlane.map((ig) => `InstanceGroup "${ig.name}" spec.minSize ${ig.spec.minSize}`).join(' + ')
       problems.about(
         c,
         `control-plane size must be odd and at most 7 for etcd quorum (1, 3, 5 or 7), got ${total} (${terms})`,
@@ -51,26 +53,19 @@ function validateGroup(cluster: Cluster, ig: InstanceGroup, problems: Problems):
       `("${s.machineType}") is not an EC2 instance type like t3.medium`,
     )
   }
-  if (s.minSize < 0) problems.field(g, ['spec', 'minSize'], `(${s.minSize}) must be >= 0`)
-  if (s.maxSize < s.minSize)
-    problems.field(g, ['spec', 'maxSize'], `(${s.maxSize}) must be >= spec.minSize (${s.minSize})`)
   if (s.role === 'control-plane') {
-    if (s.minSize < 1)
-      problems.field(g, ['spec', 'minSize'], `(${s.minSize}) must be >= 1 in a control-plane group`)
-    if (s.maxSize > s.minSize) {
-      problems.field(
-        g,
-        ['spec', 'maxSize'],
-        `(${s.maxSize}) must equal spec.minSize (${s.minSize}) in a control-plane group: etcd members do not autoscale`,
-      )
-    }
+    checkControlPlaneSize(ig, g, problems)
     if (s.subnets.length > 1) {
       problems.field(
         g,
         ['spec', 'subnets'],
-        `must name exactly one subnet in a control-plane group, got ${s.subnets.length} (${s.subnets.join(', ')}); use one group per zone`,
+        `must name exactly one subnet in a control-plane group, got ${s.subnets.length} (${s.subnets.join(', ')}); use one group per control-plane node, each in its zone's subnet`,
       )
     }
+  } else {
+    if (s.minSize < 0) problems.field(g, ['spec', 'minSize'], `(${s.minSize}) must be >= 0`)
+    if (s.maxSize < s.minSize)
+      problems.field(g, ['spec', 'maxSize'], `(${s.maxSize}) must be >= spec.minSize (${s.minSize})`)
   }
   if (s.subnets.length === 0) problems.field(g, ['spec', 'subnets'], 'must name at least one subnet')
   const expected = subnetTypeFor(s.role, topology.type)
@@ -118,6 +113,30 @@ function validateGroup(cluster: Cluster, ig: InstanceGroup, problems: Problems):
       problems.field(g, at, 'uses the prefix "aws:", which AWS reserves')
     if (value.length > 256) problems.field(g, at, 'has a value longer than 256 characters (an AWS tag limit)')
   }
+  if (s.additionalCloudConfig !== undefined)
+    checkCloudConfigFragment(s.additionalCloudConfig, ['spec', 'additionalCloudConfig'], g, problems)
+}
+
+/**
+ * One group per control-plane node, as kops does: an Auto Scaling group of one replaces its
+ * instance in place, so each node keeps its etcd member, volume and identity, and the renderer
+ * can make exactly one instance (the first control-plane group's) run `kforge init`.
+ */
+function checkControlPlaneSize(ig: InstanceGroup, g: Subject, problems: Problems): void {
+  const {minSize, maxSize} = ig.spec
+  if (minSize === 1 && maxSize === 1) return
+  const why =
+    'in a control-plane group: kforge runs one group per control-plane node, so each keeps its etcd ' +
+    'member and identity when its instance is replaced, and the first control-plane group runs ' +
+    '`kforge init`; add one group per extra node instead (as create cluster does: ' +
+    'control-plane-<zone>-1, control-plane-<zone>-2, ...)'
+  // Equal sizes are one mistake ("3 nodes in this group"): report it once.
+  const same = minSize === maxSize
+  if (minSize !== 1) {
+    const and = same ? ` and spec.maxSize (${maxSize})` : ''
+    problems.field(g, ['spec', 'minSize'], `(${minSize})${and} must be 1 ${why}`)
+  }
+  if (maxSize !== 1 && !same) problems.field(g, ['spec', 'maxSize'], `(${maxSize}) must be 1 ${why}`)
 }
 
 export function checkLabels(

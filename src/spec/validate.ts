@@ -7,6 +7,7 @@ import {regionOfZone} from './defaults.js'
 import {AWS_ID, DNS_NAME_RULE, isDnsName} from './names.js'
 import type {Problems, Subject} from './problems.js'
 import type {Cluster} from './types.js'
+import {validateMirror} from './validate-boot.js'
 import {checkImage, checkLabels, validateGroups} from './validate-groups.js'
 import {validateNetwork} from './validate-network.js'
 import {checkKubernetesVersion} from './versions.js'
@@ -135,4 +136,5 @@ function validateClusterFields(cluster: Cluster, problems: Problems): void {
       'needs spec.addons.ebsCSI.enabled: true',
     )
   }
+  if (s.mirror) validateMirror(s.mirror, c, problems)
 }

@@ -15,7 +15,7 @@ const list = (value: string | undefined) =>
 export default class CreateCluster extends BaseCommand<typeof CreateCluster> {
   static override description = `Build a complete cluster spec from flags, store it, and plan it.
 
-One control-plane node for one zone, three for more, in one group per zone; a "nodes" group over every zone; subnets carved from the network CIDR. --dry-run -o yaml prints the spec and stores nothing: edit it and pass it to "kforge create -f".`
+One control-plane node for one zone, three for more, spread over the zones, each in its own instance group of one (control-plane-<zone>, or control-plane-<zone>-<n> when a zone has several) so every node keeps its etcd member; a "nodes" group over every zone; subnets carved from the network CIDR. --dry-run -o yaml prints the spec and stores nothing: edit it and pass it to "kforge create -f".`
 
   static override examples = [
     '<%= config.bin %> create cluster demo.example.com --zones us-east-1a,us-east-1b,us-east-1c --dry-run -o yaml',
@@ -30,7 +30,7 @@ One control-plane node for one zone, three for more, in one group per zone; a "n
   static override flags = {
     zones: Flags.string({required: true, description: 'availability zones, comma-separated'}),
     'control-plane-count': Flags.integer({
-      description: 'control-plane nodes, odd (default: 1 for one zone, else 3)',
+      description: 'control-plane nodes, odd, one instance group each (default: 1 for one zone, else 3)',
       min: 1,
     }),
     'node-count': Flags.integer({description: 'worker nodes (default: 2, or one per zone)', min: 0}),

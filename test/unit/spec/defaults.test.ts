@@ -81,9 +81,10 @@ describe('defaults from create cluster flags', () => {
     ])
   })
 
-  it('two zones: three control-plane nodes dealt 2 + 1', () => {
-    expect(groups(build({zones: ['us-east-1a', 'us-east-1b']})).slice(0, 2)).toEqual([
-      ['control-plane-us-east-1a', 'control-plane', 2, 2, 'us-east-1a'],
+  it('two zones: three control-plane nodes dealt 2 + 1, one group of one per node', () => {
+    expect(groups(build({zones: ['us-east-1a', 'us-east-1b']})).slice(0, 3)).toEqual([
+      ['control-plane-us-east-1a-1', 'control-plane', 1, 1, 'us-east-1a'],
+      ['control-plane-us-east-1a-2', 'control-plane', 1, 1, 'us-east-1a'],
       ['control-plane-us-east-1b', 'control-plane', 1, 1, 'us-east-1b'],
     ])
     expect(spreadOverZones(5, ['a', 'b', 'c'])).toEqual([
@@ -92,6 +93,26 @@ describe('defaults from create cluster flags', () => {
       {zone: 'c', size: 1},
     ])
     expect(spreadOverZones(1, ['a', 'b', 'c'])).toEqual([{zone: 'a', size: 1}])
+  })
+
+  it('one zone, three control-plane nodes: control-plane-<zone>-1..3', () => {
+    expect(groups(build({zones: ['us-east-1a'], controlPlaneCount: 3}))).toEqual([
+      ['control-plane-us-east-1a-1', 'control-plane', 1, 1, 'us-east-1a'],
+      ['control-plane-us-east-1a-2', 'control-plane', 1, 1, 'us-east-1a'],
+      ['control-plane-us-east-1a-3', 'control-plane', 1, 1, 'us-east-1a'],
+      ['nodes', 'node', 2, 2, 'us-east-1a'],
+    ])
+  })
+
+  it('five control-plane nodes over three zones: numbered only where a zone has several', () => {
+    expect(groups(build({controlPlaneCount: 5})).map((g) => g[0])).toEqual([
+      'control-plane-us-east-1a-1',
+      'control-plane-us-east-1a-2',
+      'control-plane-us-east-1b-1',
+      'control-plane-us-east-1b-2',
+      'control-plane-us-east-1c',
+      'nodes',
+    ])
   })
 
   it('refuses an even control-plane count', () => {
@@ -218,5 +239,58 @@ describe('rendering', () => {
       expect(once).toContain(field)
     }
     expect(renderSpec(loadSpec(once, 'again.yaml'))).toBe(once)
+  })
+
+  const artifacts = ['kubelet', 'kubectl', 'containerd', 'runc', 'cniPlugins', 'nodejs'] as const
+  const sumOf = (name: string) => 'abcdef'[artifacts.indexOf(name as (typeof artifacts)[number])]!.repeat(64)
+  const mirrorYaml = [
+    '  mirror:',
+    '    baseUrl: s3://air-gapped-mirror/kforge',
+    ...artifacts.flatMap((name) => [
+      `    ${name}:`,
+      `      path: files/${name}`,
+      `      sha256: ${sumOf(name)}`,
+    ]),
+  ].join('\n')
+
+  it('round-trips spec.mirror, written after selfHosted with its artifacts in a fixed order', () => {
+    // Written in another order (and flow style) than the renderer's: it comes back in its own.
+    const shuffled = ['nodejs', 'runc', 'kubectl', 'containerd', 'kubelet', 'cniPlugins']
+      .map((name) => `    ${name}: {sha256: ${sumOf(name)}, path: files/${name}}\n`)
+      .join('')
+    const mirror = `  mirror:\n${shuffled}    baseUrl: s3://air-gapped-mirror/kforge\n`
+    const text = fixture('minimal-ha.yaml').replace('spec:\n  cloud:', `spec:\n${mirror}  cloud:`)
+    const cluster = loadSpec(text, 'mirror.yaml')
+    expect(cluster.spec.mirror?.runc).toEqual({path: 'files/runc', sha256: 'd'.repeat(64)})
+    const once = renderSpec(cluster)
+    expect(once).toContain(`  selfHosted: false\n${mirrorYaml}\n---\n`)
+    expect(renderSpec(loadSpec(once, 'again.yaml'))).toBe(once)
+    // Without a mirror, none is written.
+    expect(renderSpec(loadSpec(fixture('minimal-ha.yaml'), 'plain.yaml'))).not.toContain('mirror')
+  })
+
+  it.each([
+    ['a literal block with a header line', '#cloud-config\npackages:\n  - jq\nntp:\n  enabled: true\n'],
+    ['text without a final newline', 'packages: [jq]'],
+    ['lines with trailing spaces and tabs', 'packages: [jq]   \nruncmd:\n  - echo\tdone\n'],
+    ['a fragment of only a comment', '# nothing yet\n'],
+  ])('round-trips spec.additionalCloudConfig as %s, written after cloudLabels', (_, fragment) => {
+    const cluster = loadSpec(fixture('minimal-ha.yaml'), 'plain.yaml')
+    const nodes = cluster.instanceGroups.find((g) => g.name === 'nodes')!
+    nodes.spec.additionalCloudConfig = fragment
+    const once = renderSpec(cluster)
+    expect(once).toMatch(/ {2}cloudLabels: \{\}\n {2}additionalCloudConfig: \S/)
+    const back = loadSpec(once, 'printed.yaml')
+    expect(back.instanceGroups.find((g) => g.name === 'nodes')!.spec.additionalCloudConfig).toBe(fragment)
+    expect(back.instanceGroups[0]!.spec.additionalCloudConfig).toBeUndefined()
+    expect(renderSpec(back)).toBe(once)
+  })
+
+  it('writes a multi-line fragment as a literal block a user can read and edit', () => {
+    const cluster = loadSpec(fixture('minimal-ha.yaml'), 'plain.yaml')
+    cluster.instanceGroups[3]!.spec.additionalCloudConfig = '#cloud-config\npackages:\n  - jq\n'
+    expect(renderSpec(cluster)).toContain(
+      '  cloudLabels: {}\n  additionalCloudConfig: |\n    #cloud-config\n    packages:\n      - jq\n',
+    )
   })
 })

@@ -286,22 +286,60 @@ describe('instance group rules', () => {
       d.splice(3, 1)
     })
     expect(messagesOf(text)).toEqual([
-      `${C} control-plane size must be odd and at most 7 for etcd quorum (1, 3, 5 or 7), got 2 (InstanceGroup "control-plane-us-east-1a" spec.minSize 1 + InstanceGroup "control-plane-us-east-1b" spec.minSize 1)`,
+      `${C} control-plane size must be odd and at most 7 for etcd quorum (1, 3, 5 or 7), got 2 (one node in each of InstanceGroups "control-plane-us-east-1a", "control-plane-us-east-1b")`,
+    ])
+    const nine = edited((d) => {
+      for (let n = 1; n <= 6; n++) {
+        d.push({...d[1], metadata: {name: `control-plane-extra-${n}`}})
+      }
+    })
+    expect(messagesOf(nine)).toEqual([
+      expect.stringMatching(
+        /^cluster\.yaml: Cluster "demo\.example\.com": control-plane size must be odd and at most 7 for etcd quorum \(1, 3, 5 or 7\), got 9 \(one node in each of InstanceGroups "control-plane-us-east-1a", .*"control-plane-extra-6"\)$/,
+      ),
     ])
   })
 
-  it('fixes control-plane group sizes and keeps each in one subnet', () => {
+  /** Why a control-plane group holds exactly one instance, as each size problem explains it. */
+  const onePerNode =
+    'in a control-plane group: kforge runs one group per control-plane node, so each keeps its etcd member and identity when its instance is replaced, and the first control-plane group runs `kforge init`; ' +
+    'add one group per extra node instead (as create cluster does: control-plane-<zone>-1, control-plane-<zone>-2, ...)'
+
+  it('holds each control-plane group to exactly one instance', () => {
     const text = edited((d) => {
       d[1].spec.maxSize = 3
       d[2].spec.minSize = 0
-      d[2].spec.maxSize = 0
+      d[2].spec.maxSize = 2
+      d[3].spec.minSize = 3
+      d[3].spec.maxSize = 3
+    })
+    const a = 'control-plane-us-east-1a'
+    const b = 'control-plane-us-east-1b'
+    const c = 'control-plane-us-east-1c'
+    const problems = problemsOf(text)
+    expect(problems.map((p) => p.replace(/ \(line \d+\)$/, ''))).toEqual([
+      `${C} control-plane size must be odd and at most 7 for etcd quorum (1, 3, 5 or 7), got 4 (InstanceGroup "${a}" spec.minSize 1 + InstanceGroup "${b}" spec.minSize 0 + InstanceGroup "${c}" spec.minSize 3)`,
+      `${IG(a)} spec.maxSize (3) must be 1 ${onePerNode}`,
+      `${IG(b)} spec.minSize (0) must be 1 ${onePerNode}`,
+      `${IG(b)} spec.maxSize (2) must be 1 ${onePerNode}`,
+      // Equal sizes are one mistake, reported once at spec.minSize.
+      `${IG(c)} spec.minSize (3) and spec.maxSize (3) must be 1 ${onePerNode}`,
+    ])
+    // Each names the line of the field at fault.
+    const lines = text.split('\n')
+    const lineOf = (needle: string, after: string) =>
+      lines.indexOf(needle, lines.indexOf(`  name: ${after}`)) + 1
+    expect(problems[1]).toMatch(new RegExp(`\\(line ${lineOf('  maxSize: 3', a)}\\)$`))
+    expect(problems[2]).toMatch(new RegExp(`\\(line ${lineOf('  minSize: 0', b)}\\)$`))
+    expect(problems[4]).toMatch(new RegExp(`\\(line ${lineOf('  minSize: 3', c)}\\)$`))
+  })
+
+  it('keeps each control-plane group in one subnet', () => {
+    const text = edited((d) => {
       d[3].spec.zones = undefined
     })
     expect(messagesOf(text)).toEqual([
-      `${C} control-plane size must be odd and at most 7 for etcd quorum (1, 3, 5 or 7), got 2 (InstanceGroup "control-plane-us-east-1a" spec.minSize 1 + InstanceGroup "control-plane-us-east-1b" spec.minSize 0 + InstanceGroup "control-plane-us-east-1c" spec.minSize 1)`,
-      `${IG('control-plane-us-east-1a')} spec.maxSize (3) must equal spec.minSize (1) in a control-plane group: etcd members do not autoscale`,
-      `${IG('control-plane-us-east-1b')} spec.minSize (0) must be >= 1 in a control-plane group`,
-      `${IG('control-plane-us-east-1c')} spec.subnets must name exactly one subnet in a control-plane group, got 3 (us-east-1a, us-east-1b, us-east-1c); use one group per zone`,
+      `${IG('control-plane-us-east-1c')} spec.subnets must name exactly one subnet in a control-plane group, got 3 (us-east-1a, us-east-1b, us-east-1c); use one group per control-plane node, each in its zone's subnet`,
     ])
   })
 
@@ -394,5 +432,109 @@ describe('instance group rules', () => {
 
   it('loads the fixture as the defaults describe', () => {
     expect(problemsOf(fixture('minimal-ha.yaml'))).toEqual([])
+  })
+})
+
+/** A complete, valid mirror: every artifact with a path and a lowercase SHA-256. */
+const sum = (c: string) => c.repeat(64)
+const validMirror = () => ({
+  baseUrl: 'https://mirror.example.com/kforge',
+  kubelet: {path: 'kubernetes/v1.32.4/amd64/kubelet', sha256: sum('1')},
+  kubectl: {path: 'kubernetes/v1.32.4/amd64/kubectl', sha256: sum('2')},
+  containerd: {path: 'containerd-1.7.27-linux-amd64.tar.gz', sha256: sum('3')},
+  runc: {path: 'runc.amd64', sha256: sum('4')},
+  cniPlugins: {path: 'cni-plugins-linux-amd64-v1.6.2.tgz', sha256: sum('5')},
+  nodejs: {path: 'node-v22.12.0-linux-x64.tar.gz', sha256: sum('6')},
+})
+
+describe('mirror rules', () => {
+  it('accepts an https:// or s3:// mirror with every artifact checked', () => {
+    for (const baseUrl of ['https://mirror.example.com/kforge', 's3://my-mirror', 's3://my.mirror/a/b/']) {
+      const text = edited((d) => {
+        d[0].spec.mirror = {...validMirror(), baseUrl}
+      })
+      expect(problemsOf(text)).toEqual([])
+    }
+  })
+
+  it('needs an https:// or s3:// base URL', () => {
+    for (const baseUrl of [
+      'http://mirror.example.com',
+      'ftp://mirror.example.com',
+      'mirror.example.com',
+      's3://A_Bucket',
+      's3://',
+      'https://',
+    ]) {
+      const text = edited((d) => {
+        d[0].spec.mirror = {...validMirror(), baseUrl}
+      })
+      expect(messagesOf(text)).toEqual([
+        `${C} spec.mirror.baseUrl ("${baseUrl}") must be an https:// URL or an s3://bucket/prefix location`,
+      ])
+    }
+  })
+
+  it('needs each artifact sha256 as 64 lowercase hex digits, and a plain path', () => {
+    const text = edited((d) => {
+      const m = validMirror()
+      m.kubelet.sha256 = sum('A')
+      m.runc.sha256 = 'abc123'
+      m.nodejs.sha256 = `sha256:${sum('6')}`
+      m.cniPlugins.path = ''
+      m.containerd.path = 'https://elsewhere.example.com/containerd.tgz'
+      d[0].spec.mirror = m
+    })
+    const why = 'is not a SHA-256: 64 lowercase hex digits, as sha256sum prints them'
+    expect(messagesOf(text)).toEqual([
+      `${C} spec.mirror.kubelet.sha256 ("${sum('A')}") ${why}`,
+      `${C} spec.mirror.containerd.path ("https://elsewhere.example.com/containerd.tgz") must be a path under spec.mirror.baseUrl, without spaces or quotes (like kubernetes/v1.32.4/amd64/containerd)`,
+      `${C} spec.mirror.runc.sha256 ("abc123") ${why}`,
+      `${C} spec.mirror.cniPlugins.path ("") must be a path under spec.mirror.baseUrl, without spaces or quotes (like kubernetes/v1.32.4/amd64/cniPlugins)`,
+      `${C} spec.mirror.nodejs.sha256 ("sha256:${sum('6')}") ${why}`,
+    ])
+    const line = text.split('\n').indexOf(`      sha256: ${sum('A')}`) + 1
+    expect(problemsOf(text)[0]).toMatch(new RegExp(`\\(line ${line}\\)$`))
+  })
+})
+
+describe('additionalCloudConfig rules', () => {
+  const withFragment = (fragment: string) =>
+    edited((d) => {
+      d[4].spec.additionalCloudConfig = fragment
+    })
+
+  it('accepts a mapping, with or without a #cloud-config line, and a fragment of only comments', () => {
+    for (const fragment of [
+      'packages: [jq]\n',
+      '#cloud-config\nntp:\n  enabled: true\n',
+      '# nothing yet\n',
+      '',
+    ]) {
+      expect(problemsOf(withFragment(fragment))).toEqual([])
+    }
+  })
+
+  it('needs valid YAML, naming the line of the fragment and of the field', () => {
+    const text = withFragment('#cloud-config\npackages:\n  - jq\n users: []\n')
+    const line = text.split('\n').findIndex((l) => l.startsWith('  additionalCloudConfig:')) + 1
+    expect(problemsOf(text)).toEqual([
+      `${IG('nodes')} spec.additionalCloudConfig is not valid YAML: line 4 of the fragment: All mapping items must start at the same column (line ${line})`,
+    ])
+    expect(messagesOf(withFragment('packages: [jq]\n---\nusers: []\n'))).toEqual([
+      `${IG('nodes')} spec.additionalCloudConfig is not valid YAML: line 2 of the fragment: holds more than one YAML document (a "---" line); write one mapping`,
+    ])
+    expect(messagesOf(withFragment('ntp: 1\nntp: 2\n'))).toEqual([
+      `${IG('nodes')} spec.additionalCloudConfig is not valid YAML: line 2 of the fragment: Map keys must be unique`,
+    ])
+  })
+
+  it('needs a mapping of cloud-config keys', () => {
+    expect(messagesOf(withFragment('- jq\n- curl\n'))).toEqual([
+      `${IG('nodes')} spec.additionalCloudConfig must be a YAML mapping of cloud-config keys (like "packages: [jq]"), got a list`,
+    ])
+    expect(messagesOf(withFragment('install jq please'))).toEqual([
+      `${IG('nodes')} spec.additionalCloudConfig must be a YAML mapping of cloud-config keys (like "packages: [jq]"), got string "install jq please"`,
+    ])
   })
 })

@@ -135,6 +135,42 @@ describe('spec structure', () => {
     ])
   })
 
+  it('checks the shape of spec.mirror and spec.additionalCloudConfig, suggesting near names', () => {
+    const artifact = {path: 'x', sha256: 'a'.repeat(64)}
+    const text = edited((docs) => {
+      docs[0].spec.mirror = {
+        baseURL: 'https://mirror.example.com',
+        kubelet: {path: 'kubelet', sha265: 'a'.repeat(64)},
+        kubectl: artifact,
+        containerd: 'containerd.tgz',
+        runc: artifact,
+        cniplugins: artifact,
+      }
+      docs[4].spec.additionalCloudconfig = 'packages: [jq]\n'
+    })
+    expect(messagesOf(text)).toEqual([
+      `${C} spec.mirror.baseURL: unknown field (did you mean "baseUrl"?)`,
+      `${C} spec.mirror.kubelet.sha265: unknown field (did you mean "sha256"?)`,
+      `${C} spec.mirror.kubelet.sha256: required field is missing`,
+      `${C} spec.mirror.containerd: expected a mapping, got string "containerd.tgz"`,
+      `${C} spec.mirror.cniplugins: unknown field (did you mean "cniPlugins"?)`,
+      `${C} spec.mirror.baseUrl: required field is missing`,
+      `${C} spec.mirror.cniPlugins: required field is missing`,
+      `${C} spec.mirror.nodejs: required field is missing`,
+      'cluster.yaml: InstanceGroup "nodes": spec.additionalCloudconfig: unknown field (did you mean "additionalCloudConfig"?)',
+    ])
+  })
+
+  it('asks for additionalCloudConfig as a block string when it is written as YAML', () => {
+    const text = fixture('minimal-ha.yaml').replace(
+      '  maxSize: 6\n',
+      '  maxSize: 6\n  additionalCloudConfig:\n    packages: [jq]\n',
+    )
+    expect(problemsOf(text)).toEqual([
+      'cluster.yaml: InstanceGroup "nodes": spec.additionalCloudConfig: expected a string, got a mapping (write the cloud-config as a block string: "additionalCloudConfig: |" with the fragment indented below it) (line 44)',
+    ])
+  })
+
   it('gives the line of each field at fault', () => {
     const text = fixture('minimal-ha.yaml').replace('  maxSize: 6', '  maxSize: 6\n  machineTyp: m5.large')
     expect(problemsOf(text)).toEqual([
