@@ -229,7 +229,8 @@ describe('validate -f', () => {
     const ok = await runKforge(['validate', '-f', 'good.yaml'], {cwd: dir})
     expect(ok.code).toBe(0)
     expect(ok.stdout).toBe(
-      'OK spec: Cluster "demo.example.com" v1.32.4 with control-plane-us-east-1a (control-plane), nodes (node)\n',
+      'OK spec: Cluster "demo.example.com" v1.32.4 with control-plane-us-east-1a (control-plane), nodes (node)\n' +
+        'OK userdata: 2 instance groups render to valid cloud-config that EC2 user-data can carry\n',
     )
     writeFileSync(
       join(dir, 'bad.yaml'),

@@ -5,7 +5,7 @@ import {ValidationError} from '../../util/errors.js'
 export default class Validate extends BaseCommand<typeof Validate> {
   static override description = `Check a spec file without touching the cloud.
 
-Reports every problem at once, each naming the file, the document and the field, and exits non-zero if there is any. "kforge validate cluster NAME" checks a running cluster instead.`
+Parses the spec and checks every field, then renders each instance group's cloud-config and checks its keys, types and size (with --state, for the state store the cluster will use; without it, an S3 store is assumed). Reports every problem at once, each naming the file, the document and the field or the rendered line, and exits non-zero if there is any. "kforge validate cluster NAME" checks a running cluster instead.`
 
   static override examples = [
     '<%= config.bin %> create cluster demo.example.com --zones us-east-1a,us-east-1b,us-east-1c --dry-run -o yaml > cluster.yaml',
@@ -25,7 +25,9 @@ Reports every problem at once, each naming the file, the document and the field,
     const {readSpecText} = await import('../../phases/cluster/spec-file.js')
     const {validateSpecText} = await import('../../phases/validate.js')
     const file = this.flags.filename
-    const result = await validateSpecText(await readSpecText(file), file === '-' ? '<stdin>' : file)
+    const result = await validateSpecText(await readSpecText(file), file === '-' ? '<stdin>' : file, {
+      ...(this.flags.state === undefined ? {} : {stateStore: this.flags.state}),
+    })
     const valid = result.problems.length === 0
     if (this.outputFormat !== 'text') {
       this.print({file: result.file, valid, passed: result.passed, problems: result.problems}, () => '')
