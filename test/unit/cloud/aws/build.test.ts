@@ -1,0 +1,144 @@
+/** Spec → resource model: what each topology gets, the security rules, the tags. Pure, no cloud. */
+import {describe, expect, it} from 'vitest'
+import {buildModel} from '../../../../src/cloud/aws/build/index.js'
+import type {Desired, Model} from '../../../../src/cloud/aws/model/types.js'
+import {Ref} from '../../../../src/cloud/aws/model/types.js'
+import type {SecurityGroupRuleProps} from '../../../../src/cloud/aws/resources/security-group-rule.js'
+import type {Cluster} from '../../../../src/spec/types.js'
+import {KforgeError} from '../../../../src/util/errors.js'
+import {haPrivateCluster, publicSingleCluster} from '../../../fixtures/cloud/clusters.js'
+
+const image = {id: 'ami-0123456789abcdef0', rootDeviceName: '/dev/sda1'}
+const model = (c: Cluster): Model =>
+  buildModel(c, {
+    images: new Map(c.instanceGroups.map((g) => [g.name, image])),
+    userData: (g) => `#cloud-config\n# ${g}\n`,
+  })
+const ofKind = (m: Model, kind: string) => m.resources.filter((r) => r.kind === kind)
+const named = (m: Model, name: string) =>
+  m.resources.find((r) => r.name === name) as Desired<Record<string, unknown>>
+
+describe('3-zone HA private model', () => {
+  const m = model(haPrivateCluster('ha.build.example.com'))
+
+  it('has a NAT gateway, address and private route table per zone; one public route table', () => {
+    const count = (kind: string) => ofKind(m, kind).length
+    expect(count('Subnet')).toBe(6)
+    expect(count('NatGateway')).toBe(3)
+    expect(count('Eip')).toBe(3)
+    expect(count('RouteTable')).toBe(4)
+    expect(count('RouteTableAssociation')).toBe(6)
+    expect(count('AutoScalingGroup')).toBe(5)
+    expect(count('IamRole')).toBe(3)
+    expect(count('LoadBalancer')).toBe(1)
+    expect(count('DnsRecord')).toBe(2)
+    expect(count('KmsKey')).toBe(1)
+    expect(count('KeyPair')).toBe(1)
+  })
+
+  it('opens etcd to control-plane nodes only, the API port to spec.api.access on the load balancer', () => {
+    const rules = ofKind(m, 'SecurityGroupRule').map((r) => r.props as SecurityGroupRuleProps)
+    const into = (g: string) => rules.filter((r) => (r.groupId as Ref).target === `sg-${g}`)
+    const covers = (r: SecurityGroupRuleProps, port: number) =>
+      r.protocol === '-1' || (r.protocol === 'tcp' && r.fromPort <= port && port <= r.toPort)
+    for (const port of [2379, 2380]) {
+      const open = into('control-plane').filter((r) => covers(r, port))
+      expect(open.map((r) => (r.sourceGroupId as Ref).target)).toEqual(['sg-control-plane'])
+    }
+    expect(into('control-plane').some((r) => r.cidr !== undefined && r.cidr !== '')).toBe(false)
+    expect(into('api-lb').map((r) => [r.cidr, r.fromPort])).toEqual([['203.0.113.0/24', 6443]])
+    expect(
+      into('nodes')
+        .filter((r) => covers(r, 10250))
+        .map((r) => (r.sourceGroupId as Ref).target)
+        .sort(),
+    ).toEqual(['sg-control-plane', 'sg-nodes'])
+    expect(into('bastion').map((r) => [r.cidr, r.fromPort])).toEqual([['203.0.113.0/24', 22]])
+  })
+
+  it('requires IMDSv2 and encrypts root volumes through the launch template', () => {
+    const lt = named(m, 'lt-nodes').props
+    expect(lt.metadataHopLimit).toBe(1)
+    expect(lt.rootVolume).toEqual({deviceName: '/dev/sda1', size: 128, type: 'gp3'})
+    expect(lt.instanceProfileArn).toEqual(new Ref('profile-nodes', 'arn'))
+    expect(lt.keyName).toEqual(new Ref('keypair', 'name'))
+  })
+
+  it('tags instances (through the group) with cluster, role, group and autoscaler templates', () => {
+    const tags = named(m, 'asg-nodes').props.tags as Record<string, string>
+    expect(tags).toMatchObject({
+      KubernetesCluster: 'ha.build.example.com',
+      'kubernetes.io/cluster/ha.build.example.com': 'owned',
+      'k8s.io/role/node': '1',
+      'kforge.dev/instancegroup': 'nodes',
+      Name: 'nodes.ha.build.example.com',
+      'k8s.io/cluster-autoscaler/enabled': '1',
+    })
+    const cp = named(m, 'asg-control-plane-us-east-1a').props
+    expect(cp.tags).toMatchObject({'k8s.io/role/control-plane': '1'})
+    expect(cp.targetGroupArns).toEqual([new Ref('api-tg', 'arn')])
+    expect(cp.subnetIds).toEqual([new Ref('subnet-us-east-1a')])
+  })
+
+  it('puts node labels and taints into cluster-autoscaler node-template tags', () => {
+    const c = haPrivateCluster('labels.build.example.com')
+    const nodes = c.instanceGroups.find((g) => g.name === 'nodes')!
+    nodes.spec.nodeLabels = {'workload/type': 'batch'}
+    nodes.spec.taints = [{key: 'dedicated', value: 'batch', effect: 'NoSchedule'}]
+    const tags = named(model(c), 'asg-nodes').props.tags as Record<string, string>
+    expect(tags['k8s.io/cluster-autoscaler/node-template/label/workload/type']).toBe('batch')
+    expect(tags['k8s.io/cluster-autoscaler/node-template/taint/dedicated']).toBe('batch:NoSchedule')
+  })
+
+  it('gives the role policies the cluster key, and scopes cloud-provider changes to the cluster', () => {
+    const doc = named(m, 'policy-control-plane').props.document as {Statement: Array<Record<string, unknown>>}
+    expect(doc.Statement.find((s) => s.Sid === 'ClusterKey')?.Resource).toEqual(new Ref('kms-key', 'arn'))
+    expect(doc.Statement.find((s) => s.Sid === 'CloudProviderChangeOwned')?.Condition).toEqual({
+      StringEquals: {'aws:ResourceTag/KubernetesCluster': 'ha.build.example.com'},
+    })
+  })
+})
+
+describe('other topologies', () => {
+  it('public, one zone: no NAT, subnets map public addresses, no private route tables', () => {
+    const m = model(publicSingleCluster('pub.build.example.com'))
+    expect(ofKind(m, 'NatGateway')).toEqual([])
+    expect(ofKind(m, 'RouteTable').map((r) => r.name)).toEqual(['rtb-public'])
+    expect(named(m, 'subnet-us-east-1a').props.mapPublicIpOnLaunch).toBe(true)
+    expect(ofKind(m, 'HostedZone')).toEqual([])
+  })
+
+  it('a VPC the user brought: found by id, tagged shared, no gateways or routes of ours', () => {
+    const c = publicSingleCluster('shared.build.example.com')
+    c.spec.cloud.aws.vpcId = 'vpc-0123456789abcdef0'
+    c.spec.networking.subnets = c.spec.networking.subnets.map((s) => ({...s, id: 'subnet-0123456789abcdef0'}))
+    const m = model(c)
+    expect(named(m, 'vpc').external).toBe('vpc-0123456789abcdef0')
+    expect(named(m, 'vpc').props.tags).toEqual({'kubernetes.io/cluster/shared.build.example.com': 'shared'})
+    expect(ofKind(m, 'InternetGateway')).toEqual([])
+    expect(ofKind(m, 'RouteTable')).toEqual([])
+  })
+
+  it('refuses subnets of ours in a VPC that is not', () => {
+    const c = publicSingleCluster('mixed.build.example.com')
+    c.spec.cloud.aws.vpcId = 'vpc-0123456789abcdef0'
+    expect(() => model(c)).toThrow(KforgeError)
+    expect(() => model(c)).toThrow(
+      /spec.networking.subnets\[0\] \(us-east-1a\): with spec.cloud.aws.vpcId, give every subnet's id/,
+    )
+  })
+
+  it('without a load balancer the records are placeholders and the API port opens on the control plane', () => {
+    const c = haPrivateCluster('dns.build.example.com')
+    c.spec.api.endpoint = 'dns'
+    const m = model(c)
+    expect(ofKind(m, 'LoadBalancer')).toEqual([])
+    expect(named(m, 'dns-api').props.alias).toBeUndefined()
+    const api = ofKind(m, 'SecurityGroupRule')
+      .map((r) => r.props as SecurityGroupRuleProps)
+      .filter((r) => r.fromPort === 6443)
+    expect(api.map((r) => [(r.groupId as Ref).target, r.cidr])).toEqual([
+      ['sg-control-plane', '203.0.113.0/24'],
+    ])
+  })
+})

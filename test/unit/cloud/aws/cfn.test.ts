@@ -1,0 +1,92 @@
+/** The CloudFormation rendering of the model: ids, references, determinism. Pure, no cloud. */
+import {describe, expect, it} from 'vitest'
+import {buildModel} from '../../../../src/cloud/aws/build/index.js'
+import {logicalId, renderTemplate, serializeTemplate} from '../../../../src/cloud/aws/cfn/template.js'
+import type {Model} from '../../../../src/cloud/aws/model/types.js'
+import {ref} from '../../../../src/cloud/aws/model/types.js'
+import type {Cluster} from '../../../../src/spec/types.js'
+import {haPrivateCluster, publicSingleCluster} from '../../../fixtures/cloud/clusters.js'
+
+const image = {id: 'ami-0123456789abcdef0', rootDeviceName: '/dev/sda1'}
+const model = (c: Cluster): Model =>
+  buildModel(c, {images: new Map(c.instanceGroups.map((g) => [g.name, image]))})
+
+describe('logical ids', () => {
+  it('are the resource names in PascalCase', () => {
+    expect(logicalId('subnet-us-east-1a')).toBe('SubnetUsEast1a')
+    expect(logicalId('rule-control-plane-tcp-1-2378-from-nodes')).toBe('RuleControlPlaneTcp12378FromNodes')
+  })
+
+  it('refuses two names that collide', () => {
+    const m: Model = {
+      cluster: 'x',
+      region: 'us-east-1',
+      outputs: [],
+      resources: [
+        {kind: 'InternetGateway', name: 'a-b', phase: 'network', props: {tags: {}}},
+        {kind: 'InternetGateway', name: 'a.b', phase: 'network', props: {tags: {}}},
+      ],
+    }
+    expect(() => renderTemplate(m)).toThrow('resources a-b and a.b both map to logical id AB')
+  })
+})
+
+describe('renderTemplate', () => {
+  const cluster = haPrivateCluster('ha.cfn.example.com')
+  const t = renderTemplate(model(cluster))
+
+  it('is byte-identical for identical input, in JSON and YAML', () => {
+    const again = renderTemplate(model(haPrivateCluster('ha.cfn.example.com')))
+    expect(serializeTemplate(again, 'json')).toBe(serializeTemplate(t, 'json'))
+    expect(serializeTemplate(again, 'yaml')).toBe(serializeTemplate(t, 'yaml'))
+  })
+
+  it('renders references as Ref and Fn::GetAtt and ordering as DependsOn', () => {
+    expect(t.Resources.NatUsEast1a!.Properties).toMatchObject({
+      SubnetId: {Ref: 'SubnetUtilityUsEast1a'},
+      AllocationId: {'Fn::GetAtt': ['EipNatUsEast1a', 'AllocationId']},
+    })
+    expect(t.Resources.NatUsEast1a!.DependsOn).toEqual(['IgwAttachment'])
+    expect(t.Resources.RuleNodesAllFromNodes!.Properties).toMatchObject({
+      GroupId: {'Fn::GetAtt': ['SgNodes', 'GroupId']},
+      SourceSecurityGroupId: {'Fn::GetAtt': ['SgNodes', 'GroupId']},
+    })
+    expect(t.Resources.DnsApi!.Properties).toMatchObject({
+      HostedZoneName: 'cfn.example.com.',
+      AliasTarget: {
+        DNSName: {'Fn::GetAtt': ['ApiLb', 'DNSName']},
+        HostedZoneId: {'Fn::GetAtt': ['ApiLb', 'CanonicalHostedZoneID']},
+      },
+    })
+  })
+
+  it('leaves the hosted zone out (it must exist) and lists resources after what they refer to', () => {
+    expect(Object.values(t.Resources).some((r) => r.Type === 'AWS::Route53::HostedZone')).toBe(false)
+    const order = Object.keys(t.Resources)
+    expect(order.indexOf('Vpc')).toBeLessThan(order.indexOf('SubnetUsEast1a'))
+    expect(order.indexOf('KmsKey')).toBeLessThan(order.indexOf('PolicyControlPlane'))
+    expect(order.indexOf('LtNodes')).toBeLessThan(order.indexOf('AsgNodes'))
+  })
+
+  it('names the user-supplied VPC by its id', () => {
+    const c = publicSingleCluster('shared.cfn.example.com')
+    c.spec.cloud.aws.vpcId = 'vpc-0123456789abcdef0'
+    c.spec.networking.subnets = c.spec.networking.subnets.map((s) => ({...s, id: 'subnet-0123456789abcdef0'}))
+    const shared = renderTemplate(model(c))
+    expect(shared.Resources.Vpc).toBeUndefined()
+    expect(shared.Resources.SgNodes!.Properties.VpcId).toBe('vpc-0123456789abcdef0')
+    expect(shared.Outputs.VpcId!.Value).toBe('vpc-0123456789abcdef0')
+  })
+
+  it('refuses a reference to something the model does not have', () => {
+    const m: Model = {
+      cluster: 'x',
+      region: 'us-east-1',
+      outputs: [],
+      resources: [
+        {kind: 'RouteTable', name: 'rtb', phase: 'network', props: {vpcId: ref('nowhere'), tags: {}}},
+      ],
+    }
+    expect(() => renderTemplate(m)).toThrow('rtb refers to nowhere, which the model does not have')
+  })
+})
