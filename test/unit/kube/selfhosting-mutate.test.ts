@@ -1,0 +1,112 @@
+import {describe, expect, it} from 'vitest'
+import {
+  checkpointPod,
+  daemonSetToStaticPod,
+  staticPodToDaemonSet,
+} from '../../../src/kube/selfhosting/mutate.js'
+import type {Pod} from '../../../src/kube/types.js'
+
+const apiserver: Pod = {
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: {
+    name: 'kube-apiserver',
+    namespace: 'kube-system',
+    labels: {component: 'kube-apiserver', tier: 'control-plane'},
+    annotations: {'kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint': '10.0.0.5:6443'},
+  },
+  spec: {
+    hostNetwork: true,
+    priorityClassName: 'system-node-critical',
+    containers: [
+      {
+        name: 'kube-apiserver',
+        image: 'registry.k8s.io/kube-apiserver:v1.31.0',
+        command: ['kube-apiserver', '--advertise-address=10.0.0.5', '--secure-port=6443'],
+      },
+    ],
+    volumes: [{name: 'k8s-certs', hostPath: {path: '/etc/kubernetes/pki', type: 'DirectoryOrCreate'}}],
+  },
+}
+
+describe('self-hosting mutations', () => {
+  it("applies kubeadm's changes to the API server static pod", () => {
+    const ds = staticPodToDaemonSet(apiserver, 'kube-apiserver')
+    expect(ds.metadata).toMatchObject({
+      name: 'self-hosted-kube-apiserver',
+      namespace: 'kube-system',
+      labels: {'k8s-app': 'self-hosted-kube-apiserver'},
+    })
+    expect(ds.spec.selector.matchLabels).toEqual({'k8s-app': 'self-hosted-kube-apiserver'})
+    expect(ds.spec.updateStrategy).toEqual({type: 'RollingUpdate', rollingUpdate: {maxUnavailable: 1}})
+    const spec = ds.spec.template.spec
+    expect(spec.nodeSelector).toEqual({'node-role.kubernetes.io/control-plane': ''})
+    expect(spec.tolerations).toEqual([
+      {key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule'},
+    ])
+    expect(spec.dnsPolicy).toBe('ClusterFirstWithHostNet')
+    expect(spec.hostNetwork).toBe(true)
+    expect(spec.volumes).toEqual(apiserver.spec.volumes)
+    expect(spec.containers[0]!.command).toEqual([
+      'kube-apiserver',
+      '--advertise-address=$(HOST_IP)',
+      '--secure-port=6443',
+    ])
+    expect(spec.containers[0]!.env).toEqual([
+      {name: 'HOST_IP', valueFrom: {fieldRef: {fieldPath: 'status.hostIP'}}},
+    ])
+    // the input is not modified
+    expect(apiserver.spec.containers[0]!.command![1]).toBe('--advertise-address=10.0.0.5')
+  })
+
+  it("comes back to the same static pod, with the node's address", () => {
+    const ds = staticPodToDaemonSet(apiserver, 'kube-apiserver')
+    expect(daemonSetToStaticPod(ds, 'kube-apiserver', '10.0.0.5')).toEqual(apiserver)
+    const moved = daemonSetToStaticPod(ds, 'kube-apiserver', '10.0.0.9')
+    expect(moved.spec.containers[0]!.command).toContain('--advertise-address=10.0.0.9')
+  })
+
+  it('keeps changes made to the DaemonSet while self-hosted when going back', () => {
+    const ds = staticPodToDaemonSet(
+      {
+        ...apiserver,
+        metadata: {...apiserver.metadata, name: 'kube-scheduler'},
+        spec: {
+          ...apiserver.spec,
+          containers: [
+            {
+              name: 'kube-scheduler',
+              image: 'registry.k8s.io/kube-scheduler:v1.31.0',
+              command: ['kube-scheduler'],
+            },
+          ],
+        },
+      },
+      'kube-scheduler',
+    )
+    ds.spec.template.spec.containers[0]!.image = 'registry.k8s.io/kube-scheduler:v1.31.4'
+    const back = daemonSetToStaticPod(ds, 'kube-scheduler', '10.0.0.5')
+    expect(back.spec.containers[0]!.image).toBe('registry.k8s.io/kube-scheduler:v1.31.4')
+    expect(back.spec.nodeSelector).toBeUndefined()
+    expect(back.spec.dnsPolicy).toBeUndefined()
+  })
+
+  it('checkpoints a running pod as a static pod without DaemonSet scheduling fields', () => {
+    const ds = staticPodToDaemonSet(apiserver, 'kube-apiserver')
+    const running: Pod = {
+      metadata: {name: 'self-hosted-kube-apiserver-x7k2p', namespace: 'kube-system'},
+      spec: {...ds.spec.template.spec, nodeName: 'cp-1', affinity: {nodeAffinity: {}}},
+    }
+    const cp = checkpointPod(running, 'kube-apiserver', 'cp-1')
+    expect(cp.metadata.name).toBe('kube-apiserver')
+    expect(cp.metadata.annotations).toEqual({
+      'kforge.dev/checkpoint-of': 'kube-system/self-hosted-kube-apiserver-x7k2p',
+      'kforge.dev/node-name': 'cp-1',
+    })
+    expect(cp.spec.nodeName).toBeUndefined()
+    expect(cp.spec.affinity).toBeUndefined()
+    expect(cp.spec.containers[0]!.env).toEqual([
+      {name: 'HOST_IP', valueFrom: {fieldRef: {fieldPath: 'status.hostIP'}}},
+    ])
+  })
+})
