@@ -1,0 +1,77 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../../cli/base.js'
+
+export default class UpgradeCluster extends BaseCommand<typeof UpgradeCluster> {
+  static override description = `Change a cluster's Kubernetes version within the skew policy, then roll it.
+
+The policy: the control plane moves one minor version at a time, up, or back by at most one; kubelets are never newer than the control plane. Prints the plan (spec, kubeadm-config, which groups roll, the cloud changes). With --yes: stores the new version, applies it to the cloud (new launch template versions), records it in kube-system/kubeadm-config, rolls the control-plane groups one instance at a time, updates kube-proxy, then rolls the other groups. A self-hosted control plane (spec.selfHosted) is upgraded in place instead: its DaemonSets get the new images and no control-plane instance is replaced. Running it again with the same version continues a roll that stopped.`
+
+  static override examples = [
+    '<%= config.bin %> upgrade cluster demo.example.com --kubernetes-version v1.32.4',
+    '<%= config.bin %> upgrade cluster demo.example.com --kubernetes-version v1.32.4 --yes',
+    '<%= config.bin %> upgrade cluster demo.example.com --kubernetes-version v1.32.5 --yes --cloudonly',
+  ]
+
+  static override args = {
+    name: Args.string({required: true, description: 'cluster name'}),
+  }
+
+  static override flags = {
+    'kubernetes-version': Flags.string({required: true, description: 'the version to move to, vX.Y.Z'}),
+    yes: Flags.boolean({description: 'upgrade, not just print the plan'}),
+    'allow-prerelease': Flags.boolean({description: 'allow a pre-release target (v1.33.0-rc.1)'}),
+    cloudonly: Flags.boolean({
+      description: 'without the Kubernetes API: no kubelet check, no kubeadm-config or kube-proxy update, no draining',
+    }),
+    'max-surge': Flags.integer({description: 'node groups: instances launched ahead of those they replace', min: 0}),
+    'max-unavailable': Flags.integer({description: 'node groups: instances replaced at once beyond the surge', min: 0}),
+    'drain-timeout': Flags.string({description: 'give up draining a node after this long', default: '15m'}),
+    'validate-timeout': Flags.string({
+      description: 'how long the cluster may take to validate (or a DaemonSet to roll out) after each step',
+      default: '15m',
+    }),
+    kubeconfig: Flags.string({
+      description:
+        'kubeconfig with admin access. Default: the context named after the cluster in $KUBECONFIG or ~/.kube/config',
+    }),
+  }
+
+  async run(): Promise<void> {
+    const f = this.flags
+    const {openCluster} = await import('../../phases/lifecycle/cli.js')
+    const {clusterKubeAccess} = await import('../../phases/lifecycle/kube-access.js')
+    const {upgradeCluster} = await import('../../phases/lifecycle/upgrade.js')
+    const {parseDuration} = await import('../../kube/wait.js')
+    const {store, cluster, aws} = await openCluster(this.args.name, f)
+    const kube = await clusterKubeAccess(cluster.name, {
+      ...(f.kubeconfig ? {kubeconfig: f.kubeconfig} : {}),
+      cloudOnly: f.cloudonly,
+    })
+    const text = this.outputFormat === 'text'
+    try {
+      const result = await upgradeCluster(cluster, f['kubernetes-version'], {
+        store,
+        aws,
+        kube,
+        cloudOnly: f.cloudonly,
+        yes: f.yes,
+        allowPrerelease: f['allow-prerelease'],
+        ...(f['max-surge'] !== undefined ? {maxSurge: f['max-surge']} : {}),
+        ...(f['max-unavailable'] !== undefined ? {maxUnavailable: f['max-unavailable']} : {}),
+        drainTimeoutMs: parseDuration(f['drain-timeout'], '--drain-timeout'),
+        validateTimeoutMs: parseDuration(f['validate-timeout'], '--validate-timeout'),
+        logger: this.logger,
+        onPlan: (plan) => {
+          if (text) process.stdout.write(plan)
+        },
+      })
+      this.print(result, () =>
+        result.applied
+          ? `\nCluster ${cluster.name} is at ${result.plan.to}:\n${result.steps.map((s) => `  ${s}`).join('\n')}\n`
+          : '\nMust specify --yes to upgrade.\n',
+      )
+    } finally {
+      if ('client' in kube) kube.client.close()
+    }
+  }
+}
