@@ -148,10 +148,17 @@ export async function runningInstances(aws: AwsClients, cluster: string): Promis
 }
 
 /**
- * What kubelets do when instances boot: register a Ready Node for every running instance that has
- * none (control-plane nodes with their static pods). Run it in a loop to follow replacements.
+ * What kubelets do: register a Ready Node for every running instance that has none (control-plane
+ * nodes with their static pods), and run the pods bound to their nodes. Run it in a loop to follow
+ * replacements and DaemonSet rollouts.
  */
 export async function registerNodes(client: KubeClient, aws: AwsClients, cluster: string): Promise<void> {
+  // Pods bound to a node start and become Ready (DaemonSet pods included).
+  for (const pod of (await client.list(Pods)).items) {
+    const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
+    // A pod changed or deleted meanwhile is picked up on the next pass.
+    if (pod.spec.nodeName && !ready) await markPod(client, pod, true).catch(() => undefined)
+  }
   const nodes = await client.list(Nodes)
   const known = new Set(nodes.items.map((n) => n.spec?.providerID?.split('/').pop()))
   for (const i of await runningInstances(aws, cluster)) {

@@ -120,6 +120,13 @@ export async function upgradeCluster(
   options: UpgradeOptions,
 ): Promise<UpgradeResult> {
   const logger = options.logger ?? silentLogger
+  const skew = {
+    current: cluster.spec.kubernetesVersion,
+    target,
+    ...(options.allowPrerelease ? {allowPrerelease: true} : {}),
+  }
+  // The policy first: a refused version needs no API access to be refused.
+  checkSkew(skew)
   const kube = client(options.kube, options.cloudOnly)
   if (!options.cloudOnly && !kube) {
     const why = 'skipped' in options.kube ? options.kube.skipped : ''
@@ -129,12 +136,7 @@ export async function upgradeCluster(
     )
   }
   const kubelets = kube ? await kubeletVersions(kube) : undefined
-  const kind = checkSkew({
-    current: cluster.spec.kubernetesVersion,
-    target,
-    ...(kubelets ? {kubelets} : {}),
-    ...(options.allowPrerelease ? {allowPrerelease: true} : {}),
-  })
+  const kind = checkSkew({...skew, ...(kubelets ? {kubelets} : {})})
   const next = kind === 'none' ? cluster : upgradedSpec(cluster, target)
   const byRole = (role: string) => next.instanceGroups.filter((g) => g.spec.role === role).map((g) => g.name)
   const plan: UpgradePlan = {
