@@ -5,7 +5,7 @@
  * tried in order; the first that answers wins.
  */
 import {request} from 'node:https'
-import {KforgeError} from '../../../util/errors.js'
+import {KforgeError} from '../util/errors.js'
 
 export interface EtcdMember {
   ID: string
@@ -92,5 +92,9 @@ export class EtcdClient {
       peerURLs: [peerURL],
     })
     return {member: r.member, members: r.members ?? []}
+  }
+
+  async memberRemove(id: string): Promise<EtcdMember[]> {
+    return (await this.any<{members?: EtcdMember[]}>('/v3/cluster/member/remove', {ID: id})).members ?? []
   }
 }

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base.js'
+import type {ResetData} from '../../phases/reset/workflow.js'
 
 export default class Reset extends BaseCommand<typeof Reset> {
   static override description = `Undo what kforge init or kforge join wrote on this node (kubeadm reset).
@@ -16,7 +17,9 @@ Removes the static pod manifests, kubeconfigs, kubelet state, the etcd data dir 
     force: Flags.boolean({char: 'f', description: 'do not ask for confirmation'}),
     'keep-pki': Flags.boolean({description: 'keep the certificates directory'}),
     'dry-run': Flags.boolean({description: 'say what would be removed, remove nothing'}),
-    'skip-phases': Flags.string({description: 'comma-separated phases to skip (preflight, cleanup-node)'}),
+    'skip-phases': Flags.string({
+      description: 'comma-separated phases to skip (preflight, remove-etcd-member, cleanup-node)',
+    }),
   }
 
   async run(): Promise<void> {
@@ -25,13 +28,13 @@ Removes the static pod manifests, kubeconfigs, kubelet state, the etcd data dir 
     const {progressReporter} = await import('../../cli/progress.js')
     const {readLine} = await import('../../phases/reset/ask.js')
     const f = this.flags
-    const data = {
+    const data: ResetData = {
       rootDir: resolve(f['root-dir']),
       keepPki: f['keep-pki'],
       force: f.force,
       ask: readLine,
-      removed: [] as string[],
-      kept: [] as string[],
+      removed: [],
+      kept: [],
     }
     await resetWorkflow.run(() => data, {
       skip: (f['skip-phases'] ?? '')
@@ -42,10 +45,18 @@ Removes the static pod manifests, kubeconfigs, kubelet state, the etcd data dir 
       logger: this.logger,
       reporter: progressReporter(),
     })
-    this.print({rootDir: data.rootDir, removed: data.removed, kept: data.kept, dryRun: f['dry-run']}, () =>
-      data.removed.length === 0
-        ? `nothing to remove under ${data.rootDir}\n`
-        : `${f['dry-run'] ? 'would remove' : 'removed'} under ${data.rootDir}:\n${data.removed.map((p) => `  ${p}`).join('\n')}\n`,
+    this.print(
+      {
+        rootDir: data.rootDir,
+        removed: data.removed,
+        kept: data.kept,
+        dryRun: f['dry-run'],
+        ...(data.etcd ? {etcdMember: data.etcd} : {}),
+      },
+      () =>
+        data.removed.length === 0
+          ? `nothing to remove under ${data.rootDir}\n`
+          : `${f['dry-run'] ? 'would remove' : 'removed'} under ${data.rootDir}:\n${data.removed.map((p) => `  ${p}`).join('\n')}\n`,
     )
   }
 }

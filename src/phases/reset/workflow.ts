@@ -1,11 +1,12 @@
 /**
- * `kforge reset`: kubeadm's reset phases, top to bottom: preflight (confirm), cleanup-node (remove
- * what init/join wrote under the root dir). etcd membership is not removed here: a node leaving a
- * stacked etcd must be removed from the member list by the remaining members (see the report).
+ * `kforge reset`: kubeadm's reset phases, top to bottom: preflight (confirm), remove-etcd-member
+ * (a stacked etcd member leaves its cluster), cleanup-node (remove what init/join wrote under the
+ * root dir).
  */
 import {rm} from 'node:fs/promises'
 import {KforgeError} from '../../util/errors.js'
 import {Workflow} from '../workflow.js'
+import {localEtcdPeerURL, removeEtcdMember} from './etcd-member.js'
 import {exists, resetTargets, safeTarget} from './paths.js'
 
 export interface ResetData {
@@ -17,6 +18,8 @@ export interface ResetData {
   /** What was removed (node paths), for the command's output. */
   removed: string[]
   kept: string[]
+  /** What happened to this node's etcd member, when it had one. */
+  etcd?: 'removed' | 'last-member' | 'not-a-member' | 'failed'
 }
 
 export const resetWorkflow = new Workflow<ResetData>('reset', [
@@ -30,6 +33,15 @@ export const resetWorkflow = new Workflow<ResetData>('reset', [
       )
       if (!/^y(es)?$/i.test(answer.trim()))
         throw new KforgeError('reset aborted: answer "y" to proceed, or pass --force')
+    },
+  },
+  {
+    name: 'remove-etcd-member',
+    short: 'Remove a local etcd member',
+    runIf: async (d) => (await localEtcdPeerURL(d.rootDir)) !== undefined,
+    run: async (d, ctx) => {
+      if (ctx.dryRun) return ctx.logger.info("[reset] dry run: would remove this node's etcd member")
+      d.etcd = await removeEtcdMember(d.rootDir, ctx.logger)
     },
   },
   {

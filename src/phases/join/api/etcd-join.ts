@@ -7,6 +7,7 @@
 import {readFile} from 'node:fs/promises'
 import {isIP} from 'node:net'
 import {join} from 'node:path'
+import {EtcdClient} from '../../../kube/etcd-client.js'
 import {Pods} from '../../../kube/resources.js'
 import {poll} from '../../../kube/wait.js'
 import {etcdPod} from '../../../kubeadm/static-pods/etcd.js'
@@ -17,7 +18,6 @@ import {clientFor, pollInterval} from '../../init/api/context.js'
 import type {Phase} from '../../workflow.js'
 import type {JoinData} from '../data.js'
 import {controlPlaneInitData} from './cluster-config.js'
-import {EtcdClient} from './etcd-client.js'
 
 const url = (ip: string, port: number) => `https://${isIP(ip) === 6 ? `[${ip}]` : ip}:${port}`
 
