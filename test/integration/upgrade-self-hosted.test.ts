@@ -1,0 +1,174 @@
+/**
+ * A patch upgrade of a self-hosted control plane (spec.selfHosted) through the CLI, against the
+ * emulator and the API double: the `self-hosted-*` DaemonSets and kube-proxy get the new images
+ * and roll their pods in place, kubeadm-config records the version, and no control-plane instance
+ * is replaced — even though its launch template changed (here its machine type changed too), which
+ * is left for an explicit rolling update.
+ */
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
+import {AwsClients} from '../../src/cloud/aws/clients.js'
+import {KubeClient} from '../../src/kube/client.js'
+import {loadKubeconfig} from '../../src/kube/kubeconfig.js'
+import {ConfigMaps, DaemonSets, Pods} from '../../src/kube/resources.js'
+import type {DaemonSet} from '../../src/kube/types.js'
+import {deleteCluster} from '../../src/phases/cluster/delete.js'
+import {loadCluster, saveClusterSpec} from '../../src/state/clusters.js'
+import {LocalStateStore} from '../../src/state/local.js'
+import {publicSingleCluster} from '../fixtures/cloud/clusters.js'
+import {emulatorEnv} from '../support/aws-env.js'
+import {runKforge, tempDir} from '../support/cli.js'
+import {type KubeApi, startKubeApi} from '../support/kube-api/index.js'
+import {type CloudInstance, kubeletLoop, registerNodes, runningInstances} from './lifecycle-support.js'
+
+process.env.AWS_ACCESS_KEY_ID = 'testing'
+process.env.AWS_SECRET_ACCESS_KEY = 'testing'
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
+
+const REGION = 'us-east-2'
+const NAME = 'upgrade-self-hosted.example.com'
+const COMPONENTS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler']
+
+function daemonSet(name: string, image: string, controlPlane: boolean): DaemonSet {
+  const labels = {'k8s-app': name}
+  return {
+    metadata: {name, namespace: 'kube-system'},
+    spec: {
+      selector: {matchLabels: labels},
+      template: {
+        metadata: {labels},
+        spec: {
+          hostNetwork: true,
+          ...(controlPlane
+            ? {
+                nodeSelector: {'node-role.kubernetes.io/control-plane': ''},
+                tolerations: [
+                  {key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule'},
+                ],
+              }
+            : {}),
+          containers: [{name: name.replace(/^self-hosted-/, ''), image}],
+        },
+      },
+      updateStrategy: {type: 'RollingUpdate', rollingUpdate: {maxUnavailable: 1}},
+    },
+  }
+}
+
+describe('upgrade of a self-hosted control plane', () => {
+  const dir = tempDir()
+  const state = join(dir, 'state')
+  const store = new LocalStateStore(state)
+  const env = {
+    ...emulatorEnv(REGION),
+    KFORGE_STATE_STORE: state,
+    HOME: dir,
+    KUBECONFIG: '',
+    KFORGE_POLL_MS: '50',
+  }
+  const aws = new AwsClients({region: REGION, endpoint: inject('awsEndpoint')})
+  const kforge = (...args: string[]) => runKforge(args, {env})
+  let api: KubeApi
+  let client: KubeClient
+  let stopKubelet: () => Promise<void>
+  let before: CloudInstance[]
+
+  beforeAll(async () => {
+    const cluster = publicSingleCluster(NAME, REGION, {kubernetesVersion: 'v1.31.2'})
+    cluster.spec.selfHosted = true
+    await saveClusterSpec(store, cluster)
+    expect((await kforge('update', 'cluster', NAME, '--yes')).code).toBe(0)
+    before = await runningInstances(aws, NAME)
+
+    api = await startKubeApi()
+    client = new KubeClient(await loadKubeconfig(api.adminKubeconfig))
+    await registerNodes(client, aws, NAME)
+    stopKubelet = kubeletLoop(client, aws, NAME)
+    for (const c of COMPONENTS)
+      await client.create(DaemonSets, daemonSet(`self-hosted-${c}`, `registry.k8s.io/${c}:v1.31.2`, true))
+    await client.create(DaemonSets, daemonSet('kube-proxy', 'registry.k8s.io/kube-proxy:v1.31.2', false))
+    await client.create(ConfigMaps, {
+      metadata: {name: 'kubeadm-config', namespace: 'kube-system'},
+      data: {
+        ClusterConfiguration:
+          'apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nkubernetesVersion: v1.31.2\nclusterName: kubernetes\n',
+      },
+    })
+
+    // The control-plane launch template changes as well (a new machine type).
+    const stored = await loadCluster(store, NAME)
+    stored.instanceGroups.find((g) => g.spec.role === 'control-plane')!.spec.machineType = 't3.large'
+    await saveClusterSpec(store, stored)
+  }, 240_000)
+
+  afterAll(async () => {
+    await stopKubelet?.()
+    client?.close()
+    await api?.close()
+    await deleteCluster(NAME, {aws, yes: true, spec: await loadCluster(store, NAME)})
+  }, 180_000)
+
+  it('v1.31.2 -> v1.31.4 retags the DaemonSets in place and replaces no control-plane instance', async () => {
+    const plan = await kforge(
+      'upgrade',
+      'cluster',
+      NAME,
+      '--kubernetes-version',
+      'v1.31.4',
+      '--kubeconfig',
+      api.adminKubeconfig,
+    )
+    expect(plan.code).toBe(0)
+    expect(plan.stdout).toContain('v1.31.2 -> v1.31.4 (patch, within the skew policy)')
+    expect(plan.stdout).toContain('control plane (self-hosted): DaemonSets self-hosted-kube-apiserver')
+    expect(plan.stdout).toContain('no instance replaced')
+    expect(plan.stdout).toContain('kubelets now: v1.31.2')
+
+    const up = await kforge(
+      'upgrade',
+      'cluster',
+      NAME,
+      '--kubernetes-version',
+      'v1.31.4',
+      '--yes',
+      '--kubeconfig',
+      api.adminKubeconfig,
+      '--validate-timeout',
+      '60s',
+    )
+    expect(up.stderr).not.toContain('Error')
+    expect(up.code).toBe(0)
+    for (const c of COMPONENTS) {
+      expect(up.stdout).toContain(`DaemonSet kube-system/self-hosted-${c}: rolled out at v1.31.4`)
+      const ds = await client.get(DaemonSets, `self-hosted-${c}`, 'kube-system')
+      expect(ds.spec.template.spec.containers[0]!.image).toBe(`registry.k8s.io/${c}:v1.31.4`)
+      // Its pods run the new image (the old ones were replaced by the DaemonSet controller).
+      const pods = (await client.list(Pods, 'kube-system', {labelSelector: `k8s-app=self-hosted-${c}`})).items
+      expect(pods.length).toBeGreaterThan(0)
+      for (const p of pods) expect(p.spec.containers[0]!.image).toBe(`registry.k8s.io/${c}:v1.31.4`)
+    }
+    const proxy = await client.get(DaemonSets, 'kube-proxy', 'kube-system')
+    expect(proxy.spec.template.spec.containers[0]!.image).toBe('registry.k8s.io/kube-proxy:v1.31.4')
+    const cm = await client.get(ConfigMaps, 'kubeadm-config', 'kube-system')
+    expect(cm.data?.ClusterConfiguration).toContain('kubernetesVersion: v1.31.4')
+    expect((await loadCluster(store, NAME)).spec.kubernetesVersion).toBe('v1.31.4')
+
+    // No control-plane instance was replaced, though its launch template changed: the rolling
+    // update lists exactly it, for the user to run when it suits.
+    const after = await runningInstances(aws, NAME)
+    const cp = (list: CloudInstance[]) => list.filter((i) => i.role === 'control-plane').map((i) => i.id)
+    expect(cp(after)).toEqual(cp(before))
+    const pending = await kforge(
+      'rolling-update',
+      'cluster',
+      NAME,
+      '--kubeconfig',
+      api.adminKubeconfig,
+      '-o',
+      'json',
+    )
+    expect(JSON.parse(pending.stdout).candidates.map((c: {instance: string}) => c.instance)).toEqual(
+      cp(before),
+    )
+  })
+})
