@@ -1,0 +1,118 @@
+/**
+ * `kforge validate cluster` with the Kubernetes side, through the CLI, against the emulator and
+ * the API double: instances without Nodes, a pending system pod and an unreachable API are each
+ * named; `--wait` keeps checking until the nodes register and then succeeds; `-o json` carries the
+ * same report.
+ */
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
+import {AwsClients} from '../../src/cloud/aws/clients.js'
+import {KubeClient} from '../../src/kube/client.js'
+import {loadKubeconfig} from '../../src/kube/kubeconfig.js'
+import {Pods} from '../../src/kube/resources.js'
+import {deleteCluster} from '../../src/phases/cluster/delete.js'
+import {loadCluster, saveClusterSpec} from '../../src/state/clusters.js'
+import {LocalStateStore} from '../../src/state/local.js'
+import {publicSingleCluster} from '../fixtures/cloud/clusters.js'
+import {emulatorEnv} from '../support/aws-env.js'
+import {runKforge, tempDir} from '../support/cli.js'
+import {type KubeApi, kubeconfigYaml, startKubeApi} from '../support/kube-api/index.js'
+import {freePort} from '../support/moto.js'
+import {type CloudInstance, kubeletLoop, runningInstances} from './lifecycle-support.js'
+
+process.env.AWS_ACCESS_KEY_ID = 'testing'
+process.env.AWS_SECRET_ACCESS_KEY = 'testing'
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
+
+const REGION = 'us-west-1'
+const NAME = 'lifecycle-validate.example.com'
+
+describe('validate cluster with the Kubernetes API', () => {
+  const dir = tempDir()
+  const state = join(dir, 'state')
+  const store = new LocalStateStore(state)
+  const env = {
+    ...emulatorEnv(REGION),
+    KFORGE_STATE_STORE: state,
+    HOME: dir,
+    KUBECONFIG: '',
+    KFORGE_POLL_MS: '100',
+  }
+  const aws = new AwsClients({region: REGION, endpoint: inject('awsEndpoint')})
+  const kforge = (...args: string[]) => runKforge(args, {env})
+  let api: KubeApi
+  let client: KubeClient
+  let instances: CloudInstance[]
+  let stopKubelet: (() => Promise<void>) | undefined
+
+  beforeAll(async () => {
+    await saveClusterSpec(store, publicSingleCluster(NAME, REGION))
+    expect((await kforge('update', 'cluster', NAME, '--yes')).code).toBe(0)
+    instances = await runningInstances(aws, NAME)
+    api = await startKubeApi()
+    client = new KubeClient(await loadKubeconfig(api.adminKubeconfig))
+  }, 180_000)
+  afterAll(async () => {
+    await stopKubelet?.()
+    client?.close()
+    await api?.close()
+    await deleteCluster(NAME, {aws, yes: true, spec: await loadCluster(store, NAME)})
+  }, 180_000)
+
+  it('names every instance without a Node and a pending system pod', async () => {
+    await client.create(Pods, {
+      metadata: {name: 'coredns-x', namespace: 'kube-system', labels: {'k8s-app': 'kube-dns'}},
+      spec: {
+        containers: [{name: 'coredns', image: 'registry.k8s.io/coredns/coredns:v1.11.3'}],
+        nodeSelector: {none: 'x'},
+      },
+    })
+    const r = await kforge('validate', 'cluster', NAME, '--kubeconfig', api.adminKubeconfig, '-o', 'json')
+    expect(r.code).not.toBe(0)
+    const report = JSON.parse(r.stdout)
+    expect(report.valid).toBe(false)
+    expect(report.kubernetes.checked).toBe(true)
+    const names = report.failures.map((f: {kind: string; name: string}) => `${f.kind} ${f.name}`)
+    for (const i of instances) expect(names).toContain(`instance ${i.id}`)
+    expect(names).toContain('pod kube-system/coredns-x')
+    expect(report.failures.find((f: {name: string}) => f.name === instances[0]!.id).message).toMatch(
+      /no Node registered for it/,
+    )
+    expect(r.stderr).toContain(`cluster ${NAME} did not validate:`)
+    await client.delete(Pods, 'coredns-x', 'kube-system')
+  })
+
+  it('an unreachable API is a failure that names the address', async () => {
+    const port = await freePort()
+    const file = join(dir, 'unreachable.conf')
+    writeFileSync(
+      file,
+      kubeconfigYaml({
+        server: `https://127.0.0.1:${port}`,
+        caPem: api.ca.certPem,
+        token: 'abcdef.0123456789abcdef',
+      }),
+    )
+    const r = await kforge('validate', 'cluster', NAME, '--kubeconfig', file)
+    expect(r.code).not.toBe(0)
+    expect(r.stdout).toMatch(
+      new RegExp(`api\\s+https://127.0.0.1:${port}\\s+cannot reach the Kubernetes API`),
+    )
+  })
+
+  it('--wait retries until the nodes have registered', async () => {
+    const seen = api.cluster.audit.length
+    const waiting = kforge('validate', 'cluster', NAME, '--kubeconfig', api.adminKubeconfig, '--wait', '90s')
+    // The kubelets come up only after the command has looked once (and found no nodes).
+    while (!api.cluster.audit.slice(seen).some((a) => a.path.startsWith('/api/v1/nodes'))) {
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    stopKubelet = kubeletLoop(client, aws, NAME)
+    const r = await waiting
+    expect(r.code).toBe(0)
+    expect(r.stderr).toContain('is not valid yet')
+    expect(r.stdout).toContain(`Your cluster ${NAME} is ready.`)
+    for (const i of instances) expect(r.stdout).toContain(i.id)
+  })
+})
