@@ -49,6 +49,22 @@ afterAll(async () => {
 const get = (kind: string, ns: string | undefined, name: string) =>
   cluster.store.get(resourceByKind(kind), ns, name)
 
+describe('kforge init --dry-run', () => {
+  it('walks every phase, API phases included, and writes nothing', async () => {
+    const {mkdtempSync, readdirSync} = await import('node:fs')
+    const {tmpdir} = await import('node:os')
+    const root = mkdtempSync(join(tmpdir(), 'kforge-dry-'))
+    const {runKforge} = await import('../support/cli.js')
+    const r = await runKforge(['init', '--config', cp.config, '--root-dir', root, '--dry-run'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toContain(
+      '[bootstrap-token] dry run: would create 1 token Secret(s), ConfigMap kube-public/cluster-info',
+    )
+    expect(r.stderr).toMatch(/✓ +addon\/coredns/)
+    expect(readdirSync(root)).toEqual([])
+  })
+})
+
 describe('kforge init against the API double', () => {
   it('runs every phase in kubeadm order and prints the join command', () => {
     expect(initResult.code, initResult.stderr).toBe(0)

@@ -67,6 +67,16 @@ const joinArgs = (root: string, port: number, key: string) => [
 ]
 
 describe('kforge join --control-plane', () => {
+  it('prints the control-plane join command with token create --print-join-command --certificate-key', async () => {
+    const r = await cp1.run(['token', 'create', '--print-join-command', '--certificate-key', KEY])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout.trim()).toMatch(
+      new RegExp(
+        `^kforge join 127\\.0\\.0\\.51:${cp1.port} --token [a-z0-9]{6}\\.[a-z0-9]{16} --discovery-token-ca-cert-hash ${pin} --control-plane --certificate-key ${KEY}$`,
+      ),
+    )
+  })
+
   it('refuses a wrong certificate key before writing any certificate', async () => {
     const root = tempDir('kforge-cp2-badkey-')
     const r = await runKforge(joinArgs(root, await getFreePort(IP2), 'b2'.repeat(32)), {env: FAST})

@@ -29,6 +29,10 @@ The token is printed on stdout: it is a credential, treat the output accordingly
     'print-join-command': Flags.boolean({
       description: 'print the whole `kforge join` command, not just the token',
     }),
+    'certificate-key': Flags.string({
+      description: 'with --print-join-command: print a control-plane join command using this certificate key',
+      dependsOn: ['print-join-command'],
+    }),
   }
 
   async run(): Promise<void> {
@@ -65,7 +69,7 @@ The token is printed on stdout: it is a credential, treat the output accordingly
       client.close()
     }
     const text = f['print-join-command']
-      ? `${await joinCommand(creds, formatToken(token))}\n`
+      ? `${await joinCommand(creds, formatToken(token), f['certificate-key'] ? ['--control-plane', '--certificate-key', f['certificate-key']] : [])}\n`
       : `${formatToken(token)}\n`
     // Not through print(): the redactor would mask the very token this command exists to show.
     if (this.outputFormat === 'text') process.stdout.write(text)

@@ -60,8 +60,6 @@ export const bootstrapTokenPhase: Phase<InitData> = {
   short: 'Generates bootstrap tokens used to join a node to a cluster',
   aliases: ['bootstraptoken'],
   run: async (d, ctx) => {
-    const file = kubeconfigFile(d, 'admin.conf')
-    const clusterInfo = clusterInfoKubeconfig(await readFile(file, 'utf8'), file)
     const rbac = [...bootstrapTokenRbac(), ...clusterInfoRbac()]
     if (ctx.dryRun) {
       ctx.logger.info(
@@ -69,6 +67,8 @@ export const bootstrapTokenPhase: Phase<InitData> = {
       )
       return
     }
+    const file = kubeconfigFile(d, 'admin.conf')
+    const clusterInfo = clusterInfoKubeconfig(await readFile(file, 'utf8'), file)
     const client = await adminClient(d, ctx.logger)
     for (const t of d.init.bootstrapTokens) {
       ctx.logger.info(`[bootstrap-token] Using token: ${t.token.id}.<hidden>`)

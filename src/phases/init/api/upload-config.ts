@@ -46,6 +46,12 @@ export const uploadKubeletConfigPhase: Phase<InitData> = {
   name: 'kubelet',
   short: 'Upload the kubelet component config to a ConfigMap',
   run: async (d, ctx) => {
+    if (ctx.dryRun) {
+      ctx.logger.info(
+        `[upload-config] dry run: would apply ${describeAll([configMapOf('kube-system', 'kubelet-config', {}), ...kubeletConfigRbac()]).join(', ')}`,
+      )
+      return
+    }
     const file = join(d.rootDir, KUBELET_CONFIG_FILE)
     let kubelet: string
     try {
