@@ -1,7 +1,7 @@
 /**
  * `kforge upgrade cluster`: check the skew policy, print the plan, then — with --yes — store the
- * new version in the spec, apply it to the cloud (new launch template versions, through the same
- * `updateCluster` as `kforge update cluster`), record it in kube-system/kubeadm-config, and move the
+ * new version in the spec, apply it to the cloud (new launch template versions, through what `kforge update
+ * cluster` runs), record it in kube-system/kubeadm-config, and move the
  * control plane first: by rolling its groups, or for a self-hosted control plane by retagging its
  * DaemonSets in place (no instance is replaced). Then kube-proxy, then the other groups. Running
  * it again with the same version continues a roll that stopped.
@@ -42,11 +42,17 @@ export interface UpgradeOptions {
   validateTimeoutMs?: number
   intervalMs?: number
   logger?: Logger
-  /** Apply the upgraded spec to the cloud. Default: `updateCluster(cluster, {aws, yes: true})` */
-  apply?: (cluster: Cluster) => Promise<void>
+  /**
+   * Plan (and with `yes`, apply) a spec against the cloud, returning the plan text — what
+   * `kforge update cluster` does, so the launch templates come out the same. Default:
+   * `updateCluster(cluster, {aws, yes, logger})`
+   */
+  update?: CloudUpdate
   /** Called with the plan text before anything changes. */
   onPlan?: (text: string) => void
 }
+
+export type CloudUpdate = (cluster: Cluster, options: {yes: boolean}) => Promise<string>
 
 export interface UpgradePlan {
   cluster: string
@@ -149,10 +155,15 @@ export async function upgradeCluster(
     nodeGroups: [...byRole('bastion'), ...byRole('node')],
     ...(kubelets ? {kubelets} : {}),
   }
-  const {updateCluster} = await import('../cluster/update.js')
-  let cloudPlan = ''
-  await updateCluster(next, {aws: options.aws, logger, onPlan: (text) => (cloudPlan = text)})
-  options.onPlan?.(planText(plan, cloudPlan))
+  const update: CloudUpdate =
+    options.update ??
+    (async (c, {yes}) => {
+      const {updateCluster} = await import('../cluster/update.js')
+      let text = ''
+      await updateCluster(c, {aws: options.aws, yes, logger, onPlan: (t) => (text = t)})
+      return text
+    })
+  options.onPlan?.(planText(plan, await update(next, {yes: false})))
   const result: UpgradeResult = {plan, applied: false, steps: [], rolls: []}
   if (!options.yes) return result
 
@@ -164,10 +175,7 @@ export async function upgradeCluster(
     await saveClusterSpec(options.store, next)
     step(`stored spec.kubernetesVersion ${target}`)
   }
-  const apply =
-    options.apply ??
-    (async (c: Cluster) => void (await updateCluster(c, {aws: options.aws, yes: true, logger})))
-  await apply(next)
+  await update(next, {yes: true})
   step('applied the spec to the cloud (launch templates)')
   if (kube) {
     if (await setClusterConfigVersion(kube, target))
