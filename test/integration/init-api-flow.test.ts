@@ -49,7 +49,7 @@ afterAll(async () => {
 const get = (kind: string, ns: string | undefined, name: string) =>
   cluster.store.get(resourceByKind(kind), ns, name)
 
-describe('kforge init --dry-run', () => {
+describe('kforge init --dry-run', {timeout: 120_000}, () => {
   it('walks every phase, API phases included, and writes nothing', async () => {
     const {mkdtempSync, readdirSync} = await import('node:fs')
     const {tmpdir} = await import('node:os')
@@ -65,7 +65,7 @@ describe('kforge init --dry-run', () => {
   })
 })
 
-describe('kforge init against the API double', () => {
+describe('kforge init against the API double', {timeout: 180_000}, () => {
   it('runs every phase in kubeadm order and prints the join command', () => {
     expect(initResult.code, initResult.stderr).toBe(0)
     const done = initResult.stderr
@@ -96,7 +96,7 @@ describe('kforge init against the API double', () => {
     expect(done.filter((p) => order.includes(p!))).toEqual(order)
     expect(initResult.stderr).toMatch(/- self-hosting: not needed/)
     expect(initResult.stdout).toContain(
-      `kforge join 127.0.0.1:${cp.port} --token ${TEST_TOKEN} --discovery-token-ca-cert-hash sha256:`,
+      `kforge join ${cp.ip}:${cp.port} --token ${TEST_TOKEN} --discovery-token-ca-cert-hash sha256:`,
     )
   })
 

@@ -66,7 +66,7 @@ const joinArgs = (root: string, port: number, key: string) => [
   '200ms',
 ]
 
-describe('kforge join --control-plane', () => {
+describe('kforge join --control-plane', {timeout: 180_000}, () => {
   it('prints the control-plane join command with token create --print-join-command --certificate-key', async () => {
     const r = await cp1.run(['token', 'create', '--print-join-command', '--certificate-key', KEY])
     expect(r.code, r.stderr).toBe(0)

@@ -58,7 +58,7 @@ const joinArgs = (root: string, name: string, extra: string[] = []) => [
   ...extra,
 ]
 
-describe('kforge join (worker)', () => {
+describe('kforge join (worker)', {timeout: 180_000}, () => {
   it('ends with a kubelet.conf whose client certificate chains to the cluster CA as system:node:<name>', async () => {
     const {root} = worker('worker-1', '127.0.0.22')
     const r = await runKforge(joinArgs(root, 'worker-1'), {env: FAST})

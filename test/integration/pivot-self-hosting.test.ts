@@ -61,7 +61,7 @@ function servingSerial(): Promise<string> {
   })
 }
 
-describe('self-hosted pivot', () => {
+describe('self-hosted pivot', {timeout: 180_000}, () => {
   it('leaves etcd static and the control plane in three Ready DaemonSets', async () => {
     expect(init.code, init.stderr).toBe(0)
     expect(init.stderr).toMatch(/✓ self-hosting/)

@@ -63,7 +63,7 @@ encryptionAlgorithm: ECDSA-P256
   writeFileSync(join(template, 'etc/hostname'), 'cp-r\n')
 }, 60_000)
 
-describe('kforge reset', () => {
+describe('kforge reset', {timeout: 180_000}, () => {
   it('asks, and does nothing on "n" or on no answer', async () => {
     const root = await initialisedNode()
     const before = tree(root)

@@ -19,7 +19,7 @@ afterAll(async () => {
 
 const secrets = () => resourceByKind('Secret')
 
-describe('kforge token', () => {
+describe('kforge token', {timeout: 180_000}, () => {
   it('creates a token Secret kubeadm would read, lists it without its secret, and deletes it', async () => {
     const kc = ['--kubeconfig', api.adminKubeconfig]
     const created = await runKforge(['token', 'create', ...kc, '--ttl', '2h', '--description', 'for node-7'])
