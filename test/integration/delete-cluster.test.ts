@@ -114,7 +114,7 @@ describe('delete in a VPC the user brought, with what Kubernetes made', {timeout
 
   it('update tags the user network as shared and builds the cluster in it', async () => {
     const plan = await kforge('update', 'cluster', name)
-    expect(plan.stdout).toContain('Will tag as shared (otherwise untouched):')
+    expect(plan.stdout, plan.stderr).toContain('Will tag as shared (otherwise untouched):')
     expect(plan.stdout).toContain(`~ Vpc ${vpcId}`)
     expect(plan.stdout).not.toMatch(/\+ (Vpc|Subnet|InternetGateway|RouteTable|NatGateway) /)
     const r = await kforge('update', 'cluster', name, '--yes')

@@ -47,6 +47,9 @@ export const gatewayAttachmentKind: ResourceKind<GatewayAttachmentProps, Gateway
   },
   update: async (_ctx, _d, _p, a) => a,
 
+  // Deleting the gateway detaches it.
+  neededOnClusterDelete: () => false,
+
   async delete(ctx, a) {
     const {DetachInternetGatewayCommand} = await ec2Module()
     await (await ec2(ctx)).send(

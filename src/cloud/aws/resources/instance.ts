@@ -19,7 +19,10 @@ export const instanceKind: Discoverable<Actual> = {
     const out: Actual[] = []
     for await (const page of paginateDescribeInstances(
       {client},
-      {Filters: [...ownedFilter(ctx.cluster), {Name: 'instance-state-name', Values: ALIVE}]},
+      {
+        Filters: [...ownedFilter(ctx.cluster), {Name: 'instance-state-name', Values: ALIVE}],
+        MaxResults: 1000,
+      },
     )) {
       for (const r of page.Reservations ?? []) {
         for (const i of r.Instances ?? [])
@@ -28,6 +31,9 @@ export const instanceKind: Discoverable<Actual> = {
     }
     return out
   },
+
+  // A group's instances go with the group (force-deleted); only strays are terminated here.
+  neededOnClusterDelete: (a) => a.tags['aws:autoscaling:groupName'] === undefined,
 
   async delete(ctx, a) {
     const {TerminateInstancesCommand, DescribeInstancesCommand} = await ec2Module()

@@ -22,7 +22,7 @@ export function listOwnedGateways(ctx: FindContext): Promise<InternetGateway[]> 
     const out: InternetGateway[] = []
     for await (const page of paginateDescribeInternetGateways(
       {client},
-      {Filters: ownedFilter(ctx.cluster)},
+      {Filters: ownedFilter(ctx.cluster), MaxResults: 1000},
     )) {
       out.push(...(page.InternetGateways ?? []))
     }
@@ -34,7 +34,8 @@ export const internetGatewayKind: ResourceKind<InternetGatewayProps, InternetGat
   kind: 'InternetGateway',
   cfnType: 'AWS::EC2::InternetGateway',
   phase: 'network',
-  deleteAfter: ['GatewayAttachment'],
+  // Deleting it detaches it first; public addresses in the VPC block the detach.
+  deleteAfter: ['GatewayAttachment', 'NatGateway', 'Eip', 'LoadBalancer', 'AutoScalingGroup', 'Instance'],
   ownership: 'tags',
   immutable: [],
   onImmutableChange: 'refuse',

@@ -4,9 +4,11 @@
  * points at that version number (never `$Latest`, so what a group runs is explicit).
  */
 import type {RequestLaunchTemplateData, ResponseLaunchTemplateData} from '@aws-sdk/client-ec2'
+import {KforgeError} from '../../../util/errors.js'
 import {changes, sortedStrings, tagChanges} from '../model/diff.js'
+import {awsErrorCode} from '../model/errors.js'
 import type {Actual, ResourceKind, Tags, Val} from '../model/types.js'
-import {fromTagList, toTagList} from '../tags.js'
+import {fromTagList, isOwned, RESOURCE_TAG, toTagList} from '../tags.js'
 import {createTags, ec2, ec2Module, matchByName, ownedFilter, tagSpec, tagsFrom} from './ec2.js'
 
 export interface LaunchTemplateProps {
@@ -117,7 +119,10 @@ export const launchTemplateKind: ResourceKind<LaunchTemplateProps, LaunchTemplat
     const {paginateDescribeLaunchTemplates, paginateDescribeLaunchTemplateVersions} = await ec2Module()
     const client = await ec2(ctx)
     const templates = []
-    for await (const page of paginateDescribeLaunchTemplates({client}, {Filters: ownedFilter(ctx.cluster)})) {
+    for await (const page of paginateDescribeLaunchTemplates(
+      {client},
+      {Filters: ownedFilter(ctx.cluster), MaxResults: 200},
+    )) {
       templates.push(...(page.LaunchTemplates ?? []))
     }
     if (templates.length === 0) return []
@@ -169,18 +174,38 @@ export const launchTemplateKind: ResourceKind<LaunchTemplateProps, LaunchTemplat
     ).concat(tagChanges(p.tags, a.tags))
   },
 
-  async create(ctx, _d, p) {
-    const {CreateLaunchTemplateCommand} = await ec2Module()
-    const out = await (await ec2(ctx)).send(
-      new CreateLaunchTemplateCommand({
-        LaunchTemplateName: p.name,
-        ClientToken: ctx.token('lt', p.name, JSON.stringify(p)),
-        LaunchTemplateData: toRequest(p),
-        TagSpecifications: tagSpec('launch-template', p.tags),
-      }),
-    )
-    const id = out.LaunchTemplate!.LaunchTemplateId!
-    const version = out.LaunchTemplate!.LatestVersionNumber ?? 1
+  async create(ctx, d, p) {
+    const {CreateLaunchTemplateCommand, DescribeLaunchTemplatesCommand} = await ec2Module()
+    const client = await ec2(ctx)
+    let template: {
+      LaunchTemplateId?: string
+      LatestVersionNumber?: number
+      Tags?: {Key?: string; Value?: string}[]
+    }
+    try {
+      const out = await client.send(
+        new CreateLaunchTemplateCommand({
+          LaunchTemplateName: p.name,
+          ClientToken: ctx.token('lt', p.name, JSON.stringify(p)),
+          LaunchTemplateData: toRequest(p),
+          TagSpecifications: tagSpec('launch-template', p.tags),
+        }),
+      )
+      template = out.LaunchTemplate!
+    } catch (err) {
+      // A create whose answer was lost (a retried call, a killed run) left it there: adopt ours.
+      if (awsErrorCode(err) !== 'InvalidLaunchTemplateName.AlreadyExistsException') throw err
+      const found = await client.send(new DescribeLaunchTemplatesCommand({LaunchTemplateNames: [p.name]}))
+      template = found.LaunchTemplates?.[0] ?? {}
+      if (
+        fromTagList(template.Tags)[RESOURCE_TAG] !== d.name ||
+        !isOwned(ctx.cluster, fromTagList(template.Tags))
+      ) {
+        throw new KforgeError(`launch template ${p.name} exists and is not this cluster's ${d.name}`)
+      }
+    }
+    const id = template.LaunchTemplateId!
+    const version = template.LatestVersionNumber ?? 1
     return {
       id,
       attrs: {id, name: p.name, latestVersion: String(version)},

@@ -82,7 +82,7 @@ export const natGatewayKind: ResourceKind<NatGatewayProps, NatGatewayActual> = {
     const out: NatGatewayActual[] = []
     for await (const page of paginateDescribeNatGateways(
       {client},
-      {Filter: [...ownedFilter(ctx.cluster), {Name: 'state', Values: LIVE}]},
+      {Filter: [...ownedFilter(ctx.cluster), {Name: 'state', Values: LIVE}], MaxResults: 1000},
     )) {
       for (const g of page.NatGateways ?? []) {
         const a = toActual(g)

@@ -20,7 +20,10 @@ export function listOwnedRouteTables(ctx: FindContext): Promise<RouteTable[]> {
     const {paginateDescribeRouteTables} = await ec2Module()
     const client = await ec2(ctx)
     const out: RouteTable[] = []
-    for await (const page of paginateDescribeRouteTables({client}, {Filters: ownedFilter(ctx.cluster)})) {
+    for await (const page of paginateDescribeRouteTables(
+      {client},
+      {Filters: ownedFilter(ctx.cluster), MaxResults: 100},
+    )) {
       out.push(...(page.RouteTables ?? []))
     }
     return out

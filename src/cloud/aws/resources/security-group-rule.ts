@@ -73,7 +73,7 @@ async function listRules(ctx: FindContext): Promise<SecurityGroupRuleActual[]> {
   const out: SecurityGroupRuleActual[] = []
   for await (const page of paginateDescribeSecurityGroupRules(
     {client},
-    {Filters: [{Name: 'group-id', Values: groups}]},
+    {Filters: [{Name: 'group-id', Values: groups}], MaxResults: 1000},
   )) {
     for (const r of page.SecurityGroupRules ?? []) {
       if (r.IsEgress) continue

@@ -1,8 +1,10 @@
 /** Security groups, one per role (control plane, nodes, bastion, API load balancer). Rules are their own kind. */
 import type {SecurityGroup} from '@aws-sdk/client-ec2'
+import {KforgeError} from '../../../util/errors.js'
 import {changes, tagChanges} from '../model/diff.js'
+import {awsErrorCode} from '../model/errors.js'
 import type {Actual, FindContext, ResourceKind, Tags, Val} from '../model/types.js'
-import {fromTagList, toTagList} from '../tags.js'
+import {fromTagList, isOwned, RESOURCE_TAG, toTagList} from '../tags.js'
 import {createTags, ec2, ec2Module, matchByName, ownedFilter, tagSpec, tagsFrom} from './ec2.js'
 
 export interface SecurityGroupProps {
@@ -24,7 +26,10 @@ export function listOwnedGroups(ctx: FindContext): Promise<SecurityGroup[]> {
     const {paginateDescribeSecurityGroups} = await ec2Module()
     const client = await ec2(ctx)
     const groups: SecurityGroup[] = []
-    for await (const page of paginateDescribeSecurityGroups({client}, {Filters: ownedFilter(ctx.cluster)})) {
+    for await (const page of paginateDescribeSecurityGroups(
+      {client},
+      {Filters: ownedFilter(ctx.cluster), MaxResults: 1000},
+    )) {
       groups.push(...(page.SecurityGroups ?? []))
     }
     return groups
@@ -61,17 +66,40 @@ export const securityGroupKind: ResourceKind<SecurityGroupProps, SecurityGroupAc
       ['description', p.description, a.description],
     ).concat(tagChanges(p.tags, a.tags)),
 
-  async create(ctx, _d, p) {
-    const {CreateSecurityGroupCommand} = await ec2Module()
-    const out = await (await ec2(ctx)).send(
-      new CreateSecurityGroupCommand({
-        VpcId: p.vpcId,
-        GroupName: p.groupName,
-        Description: p.description,
-        TagSpecifications: tagSpec('security-group', p.tags),
-      }),
-    )
-    const id = out.GroupId!
+  async create(ctx, d, p) {
+    const {CreateSecurityGroupCommand, DescribeSecurityGroupsCommand} = await ec2Module()
+    const client = await ec2(ctx)
+    let id: string
+    try {
+      const out = await client.send(
+        new CreateSecurityGroupCommand({
+          VpcId: p.vpcId,
+          GroupName: p.groupName,
+          Description: p.description,
+          TagSpecifications: tagSpec('security-group', p.tags),
+        }),
+      )
+      id = out.GroupId!
+    } catch (err) {
+      // Names are unique per VPC: one whose answer was lost is there already. Adopt ours only.
+      if (awsErrorCode(err) !== 'InvalidGroup.Duplicate') throw err
+      const found = await client.send(
+        new DescribeSecurityGroupsCommand({
+          Filters: [
+            {Name: 'group-name', Values: [p.groupName]},
+            {Name: 'vpc-id', Values: [p.vpcId]},
+          ],
+        }),
+      )
+      const g = found.SecurityGroups?.[0]
+      const tags = fromTagList(g?.Tags)
+      if (!g || tags[RESOURCE_TAG] !== d.name || !isOwned(ctx.cluster, tags)) {
+        throw new KforgeError(
+          `security group ${p.groupName} exists in ${p.vpcId} and is not this cluster's ${d.name}`,
+        )
+      }
+      id = g.GroupId!
+    }
     return {id, attrs: {id}, tags: p.tags, vpcId: p.vpcId, groupName: p.groupName, description: p.description}
   },
 

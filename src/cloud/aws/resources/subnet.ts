@@ -42,7 +42,10 @@ export const subnetKind: ResourceKind<SubnetProps, SubnetActual> = {
     const {paginateDescribeSubnets, DescribeSubnetsCommand} = await ec2Module()
     const client = await ec2(ctx)
     const subnets = []
-    for await (const page of paginateDescribeSubnets({client}, {Filters: ownedFilter(ctx.cluster)})) {
+    for await (const page of paginateDescribeSubnets(
+      {client},
+      {Filters: ownedFilter(ctx.cluster), MaxResults: 1000},
+    )) {
       subnets.push(...(page.Subnets ?? []))
     }
     if (external.length > 0) {

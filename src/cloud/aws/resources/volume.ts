@@ -14,7 +14,10 @@ export const volumeKind: Discoverable<Actual> = {
     const {paginateDescribeVolumes} = await ec2Module()
     const client = await ec2(ctx)
     const out: Actual[] = []
-    for await (const page of paginateDescribeVolumes({client}, {Filters: ownedFilter(ctx.cluster)})) {
+    for await (const page of paginateDescribeVolumes(
+      {client},
+      {Filters: ownedFilter(ctx.cluster), MaxResults: 500},
+    )) {
       for (const v of page.Volumes ?? [])
         out.push({id: v.VolumeId!, attrs: {id: v.VolumeId!}, tags: fromTagList(v.Tags)})
     }

@@ -44,7 +44,10 @@ export const vpcKind: ResourceKind<VpcProps, VpcActual> = {
     const {paginateDescribeVpcs, DescribeVpcsCommand, DescribeVpcAttributeCommand} = await ec2Module()
     const client = await ec2(ctx)
     const vpcs = []
-    for await (const page of paginateDescribeVpcs({client}, {Filters: ownedFilter(ctx.cluster)})) {
+    for await (const page of paginateDescribeVpcs(
+      {client},
+      {Filters: ownedFilter(ctx.cluster), MaxResults: 1000},
+    )) {
       vpcs.push(...(page.Vpcs ?? []))
     }
     if (external.length > 0) {
