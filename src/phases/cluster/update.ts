@@ -22,6 +22,22 @@ interface UpdateData extends ClusterPlan {
   progress: (line: string) => void
   concurrency: number
   result: ApplyResult
+  /** See UpdateOptions.lateUserData. */
+  lateUserData?: () => Promise<(group: string) => string>
+  logger: Logger
+}
+
+/**
+ * User-data that could only be rendered once the security phase made the cluster's KMS key:
+ * rebuild the model with it and plan again (fresh reads) before the cluster phase applies.
+ */
+async function replanWithLateUserData(data: UpdateData): Promise<void> {
+  if (!data.lateUserData) return
+  const userData = await data.lateUserData()
+  const again = await planCluster(data.cluster, data.ctx.aws, {logger: data.logger, userData})
+  data.plan = again.plan
+  data.ctx = again.ctx
+  data.state = newApplyState(again.plan)
 }
 
 const SHORT: Record<PhaseName, string> = {
@@ -36,6 +52,7 @@ function applyPhase(name: PhaseName): Phase<UpdateData> {
     short: SHORT[name],
     async run(data, ctx) {
       if (ctx.dryRun) return
+      if (name === 'cluster') await replanWithLateUserData(data)
       const last = data.phases.at(-1) === name
       const r = await applyPlan(data.plan, data.ctx, {
         phases: [name],
@@ -65,6 +82,12 @@ export interface UpdateOptions extends ModelOptions {
   concurrency?: number
   /** Called with the plan before anything is applied (the command prints it). */
   onPlan?: (text: string, data: PlanData) => void
+  /**
+   * For user-data that needs what the security phase makes (the cluster KMS key seals it): called
+   * after the security phase, before the cluster phase, which is then re-planned with its result.
+   * Until then `userData` stands in (the printed plan shows what it gives).
+   */
+  lateUserData?: () => Promise<(group: string) => string>
 }
 
 export interface UpdateResult {
@@ -101,6 +124,8 @@ export async function updateCluster(cluster: Cluster, options: UpdateOptions): P
     progress: loggerProgress(logger),
     concurrency: options.concurrency ?? 8,
     result,
+    logger,
+    ...(options.lateUserData ? {lateUserData: options.lateUserData} : {}),
   }
   await updateWorkflow.run(() => run, {
     logger,
