@@ -100,6 +100,18 @@ describe('kforge join (worker)', {timeout: 180_000}, () => {
     expect(mine.status.conditions[0]).toMatchObject({type: 'Approved', reason: 'AutoApproved'})
   })
 
+  it('init phase upload-certs --upload-certs makes a certificate key, prints it once, and encrypts with it', async () => {
+    const r = await cp.run(['init', 'phase', 'upload-certs', '--upload-certs', '--config', cp.config])
+    expect(r.code, r.stderr).toBe(0)
+    const key = /\[upload-certs\] Using certificate key:\n([0-9a-f]{64})\n/.exec(r.stdout)?.[1]
+    expect(key).toBeDefined()
+    expect(r.stderr).not.toContain(key!)
+    const {decryptBytes} = await import('../../src/kube/certificate-key.js')
+    const s = cluster.store.get(resourceByKind('Secret'), 'kube-system', 'kubeadm-certs')!
+    const ca = decryptBytes(Buffer.from(s.data['ca.crt'], 'base64'), Buffer.from(key!, 'hex'))
+    expect(ca.equals(readFileSync(join(cp.root, 'etc/kubernetes/pki/ca.crt')))).toBe(true)
+  })
+
   it('fails precisely and writes no kubeconfig: wrong token, expired token, no signing usage, wrong pin', async () => {
     const cases: {name: string; args: (root: string) => string[]; setup?: () => void; expect: RegExp}[] = [
       {
