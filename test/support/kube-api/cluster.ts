@@ -149,7 +149,9 @@ export class SimCluster {
     this.syncing = true
     setImmediate(() => {
       this.syncOnce()
-        .catch((err) => this.controllerErrors.push(String(err)))
+        .catch((err) => {
+          if (this.controllerErrors.length < 100) this.controllerErrors.push(String(err))
+        })
         .finally(() => {
           this.syncing = false
           if (this.dirty) {

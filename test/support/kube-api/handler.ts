@@ -150,7 +150,7 @@ function route(
     }
     if (method === 'POST') {
       const obj = body()
-      check({...attrs('create'), ...(obj.metadata?.name ? {} : {})}, details)
+      check(attrs('create'), details)
       checkTypeMeta(r, obj)
       if (r.kind === 'CertificateSigningRequest') {
         obj.spec = {...obj.spec, username: who.name, groups: who.groups, uid: who.uid ?? ''}

@@ -126,7 +126,7 @@ export class SimNode {
           restarts: 0,
         })
       } catch (err) {
-        this.events.push(`${f}: ${(err as Error).message}`)
+        if (this.events.length < 100) this.events.push(`${f}: ${(err as Error).message}`)
       }
     }
     return out
