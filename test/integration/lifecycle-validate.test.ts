@@ -2,7 +2,8 @@
  * `kforge validate cluster` with the Kubernetes side, through the CLI, against the emulator and
  * the API double: instances without Nodes, a pending system pod and an unreachable API are each
  * named; `--wait` keeps checking until the nodes register and then succeeds; `-o json` carries the
- * same report.
+ * same report. And the same validation between the steps of a rolling update: a replacement that
+ * never registers stops the roll, saying where; the next run continues from there.
  */
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -114,5 +115,41 @@ describe('validate cluster with the Kubernetes API', () => {
     expect(r.stderr).toContain('is not valid yet')
     expect(r.stdout).toContain(`Your cluster ${NAME} is ready.`)
     for (const i of instances) expect(r.stdout).toContain(i.id)
+  })
+
+  it('a roll stops where the cluster fails to validate, and a re-run continues from there', async () => {
+    // Kubelets stop registering: the surge replacement never gets a Node.
+    await stopKubelet?.()
+    stopKubelet = undefined
+    const nodes = instances.filter((i) => i.group === 'nodes').map((i) => i.id)
+    const args = ['rolling-update', 'cluster', NAME, '--yes', '--force', '--instance-group', 'nodes']
+    const stopped = await kforge(...args, '--kubeconfig', api.adminKubeconfig, '--validate-timeout', '2s')
+    expect(stopped.code).not.toBe(0)
+    expect(stopped.stderr).toMatch(
+      new RegExp(
+        `rolling update stopped at ${nodes[1]} of group nodes \\(0 of 2 instances replaced\\): the cluster did not validate within 2s`,
+      ),
+    )
+    expect(stopped.stderr).toMatch(/instance i-\w+: group nodes: no Node registered for it/)
+    expect(stopped.stderr).toContain('again to continue from there')
+
+    stopKubelet = kubeletLoop(client, aws, NAME)
+    const resumed = await kforge(
+      ...args.slice(0, 4),
+      '--instance-group',
+      'nodes',
+      '--kubeconfig',
+      api.adminKubeconfig,
+    )
+    expect(resumed.code).toBe(0)
+    // Not forced this time: what is left is the instance detached by the stopped run, and the
+    // member still on the group's version is left alone.
+    expect(resumed.stdout).toContain('Replaced 1 instances')
+    expect(resumed.stdout).toMatch(new RegExp(`nodes\\s+${nodes[1]}\\s+detached from`))
+    const running = (await runningInstances(aws, NAME)).map((i) => i.id)
+    expect(running).not.toContain(nodes[1])
+    expect(running).toContain(nodes[0])
+    const valid = await kforge('validate', 'cluster', NAME, '--kubeconfig', api.adminKubeconfig)
+    expect(valid.code).toBe(0)
   })
 })
