@@ -21,10 +21,17 @@ The policy: the control plane moves one minor version at a time, up, or back by 
     yes: Flags.boolean({description: 'upgrade, not just print the plan'}),
     'allow-prerelease': Flags.boolean({description: 'allow a pre-release target (v1.33.0-rc.1)'}),
     cloudonly: Flags.boolean({
-      description: 'without the Kubernetes API: no kubelet check, no kubeadm-config or kube-proxy update, no draining',
+      description:
+        'without the Kubernetes API: no kubelet check, no kubeadm-config or kube-proxy update, no draining',
     }),
-    'max-surge': Flags.integer({description: 'node groups: instances launched ahead of those they replace', min: 0}),
-    'max-unavailable': Flags.integer({description: 'node groups: instances replaced at once beyond the surge', min: 0}),
+    'max-surge': Flags.integer({
+      description: 'node groups: instances launched ahead of those they replace',
+      min: 0,
+    }),
+    'max-unavailable': Flags.integer({
+      description: 'node groups: instances replaced at once beyond the surge',
+      min: 0,
+    }),
     'drain-timeout': Flags.string({description: 'give up draining a node after this long', default: '15m'}),
     'validate-timeout': Flags.string({
       description: 'how long the cluster may take to validate (or a DaemonSet to roll out) after each step',
