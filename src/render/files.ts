@@ -8,6 +8,7 @@ import type {Cluster, InstanceGroup, MirrorArtifact, MirrorSpec} from '../spec/t
 import {parseVersion} from '../spec/versions.js'
 import {KforgeError} from '../util/errors.js'
 import {kubeadmConfig} from './kubeadm.js'
+import {nodeBootstrapFile, pivotRecoverUnits} from './node-bootstrap.js'
 import {renderTemplate} from './templates.js'
 import type {AssetRole, ClusterAssets, TemplateName} from './types.js'
 import {type FetchTarget, fetchTarget, mirrorUrl} from './urls.js'
@@ -134,7 +135,15 @@ export function instanceView(cluster: Cluster, group: InstanceGroup, assets: Clu
   const template = templateFor(cluster, group)
   const description = DESCRIPTIONS[template]
   const region = cluster.spec.cloud.aws.region
-  const names = {cluster: cluster.name, group: group.name, description, title: `kforge ${template} boot`}
+  const controlPlane = template === 'control-plane-init' || template === 'control-plane-join'
+  const recoverUnits = controlPlane ? pivotRecoverUnits(cluster) : []
+  const names = {
+    cluster: cluster.name,
+    group: group.name,
+    description,
+    title: `kforge ${template} boot`,
+    pivotRecover: recoverUnits.length > 0,
+  }
   if (template === 'bastion') {
     return {
       template,
@@ -204,6 +213,7 @@ export function instanceView(cluster: Cluster, group: InstanceGroup, assets: Clu
       },
     )
   }
+  files.push(...recoverUnits)
   const publicFiles = assets.public
     .filter((a) => a.roles.includes(role))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
@@ -213,6 +223,9 @@ export function instanceView(cluster: Cluster, group: InstanceGroup, assets: Clu
     mode: '0600',
     content: kubeadmConfig(cluster, group, template, assets.apiEndpoint, assets.caPin),
   })
+  // Only init reads it today; every control-plane node carries it so an operator can re-run
+  // `kforge init phase addon ...` from whichever node is left.
+  if (controlPlane) files.push(nodeBootstrapFile(cluster))
   files.push({
     path: '/etc/kforge/assets.json',
     mode: '0600',

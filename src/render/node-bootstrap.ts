@@ -1,0 +1,53 @@
+/**
+ * What the node agent's init takes from the cluster spec beyond kubeadm's configuration: the CNI,
+ * the AWS addons and the self-hosted pivot (`/etc/kforge/node.yaml`, read by
+ * src/phases/init/api/addon/node-config.ts), and, for a self-hosted control plane, the systemd
+ * units that run `kforge pivot recover`. No secrets: the file is 0644.
+ */
+import {stringify} from 'yaml'
+import {NODE_CONFIG_FILE} from '../phases/init/api/addon/node-config.js'
+import type {Cluster, CniPlugin} from '../spec/types.js'
+import type {InstanceFile} from './files.js'
+import {renderTemplate} from './templates.js'
+
+/** The `kind: NodeBootstrap` document, field for field what the init reader accepts. */
+export interface NodeBootstrapDocument {
+  apiVersion: 'kforge.dev/v1alpha1'
+  kind: 'NodeBootstrap'
+  cni: CniPlugin
+  addons: {
+    cloudControllerManager: {enabled: boolean}
+    ebsCSI: {enabled: boolean; defaultStorageClass: boolean}
+  }
+  selfHosted: boolean
+}
+
+export function nodeBootstrapDocument(cluster: Cluster): NodeBootstrapDocument {
+  const {networking, addons, selfHosted} = cluster.spec
+  return {
+    apiVersion: 'kforge.dev/v1alpha1',
+    kind: 'NodeBootstrap',
+    cni: networking.cni,
+    addons: {
+      cloudControllerManager: {enabled: addons.cloudControllerManager.enabled},
+      ebsCSI: {enabled: addons.ebsCSI.enabled, defaultStorageClass: addons.ebsCSI.defaultStorageClass},
+    },
+    selfHosted,
+  }
+}
+
+export function nodeBootstrapFile(cluster: Cluster): InstanceFile {
+  return {path: NODE_CONFIG_FILE, mode: '0644', content: stringify(nodeBootstrapDocument(cluster))}
+}
+
+export const PIVOT_RECOVER_UNIT = 'kforge-pivot-recover'
+
+/** The recovery service and its timer: control-plane instances of a self-hosted cluster only. */
+export function pivotRecoverUnits(cluster: Cluster): InstanceFile[] {
+  if (!cluster.spec.selfHosted) return []
+  return (['service', 'timer'] as const).map((kind) => ({
+    path: `/etc/systemd/system/${PIVOT_RECOVER_UNIT}.${kind}`,
+    mode: '0644',
+    content: renderTemplate(`files/${PIVOT_RECOVER_UNIT}.${kind}`, {}),
+  }))
+}
