@@ -11,12 +11,14 @@
  *  - bastion (private topology): one `bastions` group of 1 in the utility subnets.
  * The result goes through the same defaults and validation as a spec file.
  */
+import {KforgeError} from '../util/errors.js'
 import type {SpecInput} from './documents.js'
 import {completeCluster} from './index.js'
 import {
   API_VERSION,
   type Cluster,
   type ClusterSpecInput,
+  type ImageSpec,
   type InstanceGroupDocument,
   type InstanceGroupSpecInput,
   type SubnetSpec,
@@ -49,7 +51,22 @@ export interface CreateClusterOptions {
   /** The public key's text (the command reads the file). */
   sshPublicKey?: string
   kmsKeyArn?: string
+  /** `ami-…`, or `OWNER/NAME-PATTERN` for the newest matching image (kops's --image form). */
+  image?: string
   existing?: ExistingNetwork
+}
+
+/** `--image`: an AMI id, or `OWNER/NAME-PATTERN` (owner an account id or alias such as `amazon`). */
+export function imageFromFlag(value: string): ImageSpec {
+  if (/^ami-[0-9a-f]{8,17}$/.test(value)) return {id: value}
+  const slash = value.indexOf('/')
+  if (slash <= 0 || slash === value.length - 1) {
+    throw new KforgeError(
+      `--image "${value}": expected an AMI id (ami-0123456789abcdef0) or OWNER/NAME-PATTERN ` +
+        '(099720109477/ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*)',
+    )
+  }
+  return {lookup: {owner: value.slice(0, slash), namePattern: value.slice(slash + 1)}}
 }
 
 /** Split `count` nodes over `zones` round-robin; zones that get none are left out. */
@@ -97,6 +114,7 @@ export function inputFromOptions(o: CreateClusterOptions): SpecInput {
         zones: o.zones,
         ...(existing ? {vpcId: existing.vpcId} : {}),
         ...(o.kmsKeyArn === undefined ? {} : {kmsKeyArn: o.kmsKeyArn}),
+        ...(o.image === undefined ? {} : {image: imageFromFlag(o.image)}),
         ...(o.sshPublicKey === undefined ? {} : {sshKey: {publicKey: o.sshPublicKey.trim()}}),
       },
     },

@@ -60,6 +60,10 @@ One control-plane node for one zone, three for more, spread over the zones, each
     'ssh-public-key': Flags.string({
       description: 'OpenSSH public key file to import as the instances key pair',
     }),
+    image: Flags.string({
+      description:
+        'machine image: an AMI id, or OWNER/NAME-PATTERN for the newest match (default: Ubuntu 24.04)',
+    }),
     'kms-key': Flags.string({description: 'KMS key ARN for asset encryption (default: kforge creates one)'}),
     'dry-run': Flags.boolean({description: 'print the spec; store nothing'}),
     yes: Flags.boolean({description: 'apply the plan, not just print it'}),
@@ -87,6 +91,7 @@ One control-plane node for one zone, three for more, spread over the zones, each
       ...(f['network-cidr'] === undefined ? {} : {networkCIDR: f['network-cidr']}),
       ...(f['api-access'] === undefined ? {} : {apiAccess: list(f['api-access'])}),
       ...(f['kms-key'] === undefined ? {} : {kmsKeyArn: f['kms-key']}),
+      ...(f.image === undefined ? {} : {image: f.image}),
       ...(f['ssh-public-key'] === undefined ? {} : {sshPublicKey: await readPublicKey(f['ssh-public-key'])}),
       ...(f['vpc-id'] === undefined ? {} : {existing: await this.existingNetwork(f['vpc-id'])}),
     }
