@@ -50,8 +50,8 @@ export const deleteWorkflow = new Workflow<DeleteData>('delete cluster', [
     runIf: (data) => !data.keepState && data.store !== undefined,
     async run(data, ctx) {
       if (ctx.dryRun) return
-      const store = data.store!
-      for (const key of await store.list(`${data.ctx.cluster}/`)) await store.delete(key)
+      const {deleteClusterState} = await import('../../state/clusters.js')
+      await deleteClusterState(data.store!, data.ctx.cluster)
       data.removedState = true
     },
   },
