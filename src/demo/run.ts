@@ -54,7 +54,6 @@ function runCli(args: string[], env: Record<string, string>): Promise<StepResult
     })
     child.stderr.on('data', (c: Buffer) => {
       stderr += c.toString()
-      process.stderr.write(c)
     })
     child.on('error', reject)
     child.on('close', (code) => resolve({code: code ?? 1, stdout, stderr}))
@@ -73,11 +72,13 @@ async function main(): Promise<number> {
   const work = mkdtempSync(join(tmpdir(), 'kforge-demo-'))
   process.stdout.write('kforge demo: starting the AWS API emulator (moto server) on loopback…\n')
   const moto = await startMoto()
-  process.stdout.write(`  emulator at ${moto.endpoint}; state store ${join(work, 'state')}\n\n`)
+  process.stdout.write(
+    `  emulator at ${moto.endpoint}; state store s3://kforge-demo-state/clusters (in the emulator)\n\n`,
+  )
   const ctx: DemoContext = {
     cluster: 'demo.example.com',
     zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
-    state: join(work, 'state'),
+    state: 's3://kforge-demo-state/clusters',
     work,
     env: {
       AWS_ENDPOINT_URL: moto.endpoint,
@@ -85,12 +86,16 @@ async function main(): Promise<number> {
       AWS_ACCESS_KEY_ID: 'demo',
       AWS_SECRET_ACCESS_KEY: 'demo',
       AWS_REGION: 'us-east-1',
-      KFORGE_STATE_STORE: join(work, 'state'),
+      KFORGE_STATE_STORE: 's3://kforge-demo-state/clusters',
       KUBECONFIG: join(work, 'kubeconfig'),
       NO_COLOR: '1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
   }
   Object.assign(process.env, ctx.env)
+  // An S3 state store, as a real cluster needs (instances fetch the node agent from it).
+  const {CreateBucketCommand, S3Client} = await import('@aws-sdk/client-s3')
+  await new S3Client({forcePathStyle: true}).send(new CreateBucketCommand({Bucket: 'kforge-demo-state'}))
 
   const timings: string[][] = []
   let failed = false

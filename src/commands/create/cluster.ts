@@ -107,7 +107,17 @@ One control-plane node for one zone, three for more, spread over the zones, each
       ...(f.region ? {region: f.region} : {}),
       ...(f.endpoint ? {endpoint: f.endpoint} : {}),
     })
-    const result = await createCluster(store, cluster, {yes: f.yes})
+    const {provisionHook} = await import('../../phases/cluster/provision.js')
+    const text = this.outputFormat === 'text'
+    const apply = provisionHook(
+      store,
+      {...(f.region ? {region: f.region} : {}), ...(f.endpoint ? {endpoint: f.endpoint} : {})},
+      this.logger,
+      (plan) => {
+        if (text) process.stdout.write(plan)
+      },
+    )
+    const result = await createCluster(store, cluster, {yes: f.yes, apply})
     this.print(result, () => createdText(result))
   }
 
@@ -129,8 +139,7 @@ One control-plane node for one zone, three for more, spread over the zones, each
 
 export function createdText(result: {cluster: string; stored: string; next?: string}): string {
   const lines = [`Stored the spec of cluster "${result.cluster}" at ${result.stored}.`]
-  if (result.next)
-    lines.push('Nothing was created in AWS yet. To plan and apply it, run:', `  ${result.next}`)
+  if (result.next) lines.push('Nothing was created in AWS yet. To apply the plan, run:', `  ${result.next}`)
   return `${lines.join('\n')}\n`
 }
 

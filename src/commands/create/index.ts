@@ -32,7 +32,12 @@ is found. The output of "kforge create cluster ... --dry-run -o yaml" is a valid
     const {openStateStore} = await import('../../state/store.js')
     const {createCluster} = await import('../../phases/cluster/spec-store.js')
     const store = await openStateStore(this.flags.state, this.awsOptions())
-    const result = await createCluster(store, cluster, {yes: this.flags.yes})
+    const {provisionHook} = await import('../../phases/cluster/provision.js')
+    const text = this.outputFormat === 'text'
+    const apply = provisionHook(store, this.awsOptions(), this.logger, (plan) => {
+      if (text) process.stdout.write(plan)
+    })
+    const result = await createCluster(store, cluster, {yes: this.flags.yes, apply})
     this.print(result, () => createdText(result))
   }
 

@@ -65,9 +65,10 @@ The plan is always printed: "Will create", "Will modify" field by field (old -> 
       return
     }
 
-    const {updateCluster} = await import('../../phases/cluster/update.js')
+    const {provisionCluster} = await import('../../phases/cluster/provision.js')
     const text = this.outputFormat === 'text'
-    const result = await updateCluster(cluster, {
+    const result = await provisionCluster(cluster, {
+      store,
       aws,
       yes: f.yes,
       ...(f.phase ? {phase: f.phase} : {}),

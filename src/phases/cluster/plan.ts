@@ -3,6 +3,7 @@
  * exists and diff. Shared by `update cluster` (direct target), `create cluster --yes` and the
  * CloudFormation export (which needs only the model).
  */
+import type {UserDataFn} from '../../cloud/aws/build/context.js'
 import {buildModel} from '../../cloud/aws/build/index.js'
 import type {AwsClients} from '../../cloud/aws/clients.js'
 import {directContext} from '../../cloud/aws/direct/context.js'
@@ -14,7 +15,7 @@ import type {Logger} from '../../util/logger.js'
 
 export interface ModelOptions {
   /** Instance group → cloud-config text. Default: the cluster's rendered user-data. */
-  userData?: (group: string) => string
+  userData?: UserDataFn
 }
 
 export async function clusterModel(

@@ -44,7 +44,12 @@ export async function createCluster(
       next: `kforge update cluster ${cluster.name} --yes`,
     }
   await options.apply(cluster, {yes: options.yes ?? false})
-  return {cluster: cluster.name, stored, planned: true}
+  return {
+    cluster: cluster.name,
+    stored,
+    planned: true,
+    ...(options.yes ? {} : {next: `kforge update cluster ${cluster.name} --yes`}),
+  }
 }
 
 /** Overwrite a stored cluster's spec with a validated one. */

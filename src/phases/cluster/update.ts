@@ -4,6 +4,7 @@
  * limits the apply as kops's does. Prunes (resources the spec no longer has) run at the end of
  * the last selected phase, after everything that might still use them has been changed.
  */
+import type {UserDataFn} from '../../cloud/aws/build/context.js'
 import type {AwsClients} from '../../cloud/aws/clients.js'
 import {type ApplyResult, type ApplyState, applyPlan, newApplyState} from '../../cloud/aws/direct/apply.js'
 import {planForPhases, planHasChanges} from '../../cloud/aws/direct/plan.js'
@@ -23,7 +24,7 @@ interface UpdateData extends ClusterPlan {
   concurrency: number
   result: ApplyResult
   /** See UpdateOptions.lateUserData. */
-  lateUserData?: () => Promise<(group: string) => string>
+  lateUserData?: () => Promise<UserDataFn>
   logger: Logger
 }
 
@@ -87,7 +88,7 @@ export interface UpdateOptions extends ModelOptions {
    * after the security phase, before the cluster phase, which is then re-planned with its result.
    * Until then `userData` stands in (the printed plan shows what it gives).
    */
-  lateUserData?: () => Promise<(group: string) => string>
+  lateUserData?: () => Promise<UserDataFn>
 }
 
 export interface UpdateResult {

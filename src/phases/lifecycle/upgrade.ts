@@ -158,9 +158,15 @@ export async function upgradeCluster(
   const update: CloudUpdate =
     options.update ??
     (async (c, {yes}) => {
-      const {updateCluster} = await import('../cluster/update.js')
+      const {provisionCluster} = await import('../cluster/provision.js')
       let text = ''
-      await updateCluster(c, {aws: options.aws, yes, logger, onPlan: (t) => (text = t)})
+      await provisionCluster(c, {
+        store: options.store,
+        aws: options.aws,
+        yes,
+        logger,
+        onPlan: (t) => (text = t),
+      })
       return text
     })
   options.onPlan?.(planText(plan, await update(next, {yes: false})))

@@ -7,8 +7,8 @@ import {ownedTags} from '../tags.js'
 export interface BuildInputs {
   /** Instance group → image (resolveImages). */
   images: ImageMap
-  /** Instance group → cloud-config text. Default: userDataFor. */
-  userData?: (group: string) => string
+  /** Instance group → the exact user-data bytes (or cloud-config text). Default: userDataFor. */
+  userData?: UserDataFn
 }
 
 export class ModelBuilder {
@@ -38,3 +38,6 @@ export class ModelBuilder {
     return ownedTags(this.name, logical, what ? `${what}.${this.name}` : this.name, extra)
   }
 }
+
+/** Instance group → its user-data: text, or bytes (the renderer may gzip). */
+export type UserDataFn = (group: string) => string | Uint8Array

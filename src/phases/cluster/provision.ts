@@ -1,0 +1,68 @@
+/**
+ * The one way the provisioner plans and applies a stored cluster with real user-data: `update
+ * cluster`, `create cluster --yes` and `upgrade cluster` all come through here, so they can never
+ * apply a cluster differently.
+ *
+ * User-data is rendered before planning when the KMS key exists; on a first apply it is rendered
+ * after the security phase has made the key (the plan says it is pending until then).
+ */
+import type {AwsClients} from '../../cloud/aws/clients.js'
+import type {Cluster} from '../../spec/types.js'
+import type {StateStore} from '../../state/store.js'
+import type {Logger} from '../../util/logger.js'
+import {type UpdateOptions, type UpdateResult, updateCluster} from './update.js'
+import {clusterUserData} from './userdata.js'
+
+export interface ProvisionOptions extends Omit<UpdateOptions, 'userData' | 'lateUserData'> {
+  store: StateStore
+  aws: AwsClients
+  logger: Logger
+}
+
+export async function provisionCluster(cluster: Cluster, options: ProvisionOptions): Promise<UpdateResult> {
+  const {store, aws, logger} = options
+  const source = await clusterUserData(cluster, {store, aws, logger, publish: false})
+  if (source.ready) {
+    // Published before anything launches: the node agent and any large cloud-config.
+    const late = async () => {
+      const published = await clusterUserData(cluster, {store, aws, logger, publish: true})
+      if (!published.ready) throw new Error(`user-data for ${cluster.name} is not ready: ${published.reason}`)
+      return (group: string) => Buffer.from(published.base64(group), 'base64')
+    }
+    return updateCluster(cluster, {
+      ...options,
+      userData: (group) => Buffer.from(source.base64(group), 'base64'),
+      ...(options.yes ? {lateUserData: late} : {}),
+    })
+  }
+  if (source.why === 'unavailable') return updateCluster(cluster, options)
+  logger.info(`user-data: ${source.reason}`)
+  return updateCluster(cluster, {
+    ...options,
+    lateUserData: async () => {
+      const ready = await clusterUserData(cluster, {store, aws, logger, publish: true})
+      if (!ready.ready) throw new Error(`user-data for ${cluster.name} is still not ready: ${ready.reason}`)
+      return (group: string) => Buffer.from(ready.base64(group), 'base64')
+    },
+  })
+}
+
+/**
+ * `create cluster` / `create -f`'s apply hook: plan (printed through `onPlan`) and, with --yes,
+ * apply the stored cluster exactly as `update cluster` would.
+ */
+export function provisionHook(
+  store: StateStore,
+  aws: {region?: string; endpoint?: string},
+  logger: Logger,
+  onPlan: (text: string) => void,
+): (cluster: Cluster, options: {yes: boolean}) => Promise<void> {
+  return async (cluster, {yes}) => {
+    const {AwsClients} = await import('../../cloud/aws/clients.js')
+    const clients = new AwsClients({
+      region: aws.region ?? cluster.spec.cloud.aws.region,
+      ...(aws.endpoint ? {endpoint: aws.endpoint} : {}),
+    })
+    await provisionCluster(cluster, {store, aws: clients, logger, yes, onPlan})
+  }
+}
