@@ -112,12 +112,17 @@ export function demoSteps(): DemoStep[] {
       show: (r) => head(r.stdout, 24),
     },
     {
-      title: 'Create the cluster: validate the spec, store it, make its PKI, print the plan',
+      title: 'Create the cluster: validate the spec and store it (no cloud calls yet)',
       args: (c) => ['create', 'cluster', c.cluster, '--zones', zones(c), '--image', EMULATOR_IMAGE],
       show: (r) => head(`${r.stdout}${r.stderr}`, 30),
     },
     {title: 'List clusters in the state store', args: () => ['get', 'clusters']},
     {title: 'List its instance groups', args: (c) => ['get', 'instancegroups', '--name', c.cluster]},
+    {
+      title: 'Preview the plan: make the PKI, then Will create … (nothing applied)',
+      args: (c) => ['update', 'cluster', c.cluster],
+      show: (r) => head(`${r.stderr}${r.stdout}`, 24),
+    },
     {
       title: 'Apply the plan: network, security, cluster phases, with progress',
       args: (c) => ['update', 'cluster', c.cluster, '--yes'],

@@ -117,7 +117,9 @@ One control-plane node for one zone, three for more, spread over the zones, each
         if (text) process.stdout.write(plan)
       },
     )
-    const result = await createCluster(store, cluster, {yes: f.yes, apply})
+    // Without --yes nothing touches the cloud: the spec and its PKI are stored and
+    // `kforge update cluster` previews the plan (kops's create → update flow).
+    const result = await createCluster(store, cluster, f.yes ? {yes: true, apply} : {})
     this.print(result, () => createdText(result))
   }
 
@@ -139,7 +141,13 @@ One control-plane node for one zone, three for more, spread over the zones, each
 
 export function createdText(result: {cluster: string; stored: string; next?: string}): string {
   const lines = [`Stored the spec of cluster "${result.cluster}" at ${result.stored}.`]
-  if (result.next) lines.push('Nothing was created in AWS yet. To apply the plan, run:', `  ${result.next}`)
+  if (result.next) {
+    lines.push(
+      'Nothing was created in AWS yet. Preview the plan, then apply it:',
+      `  ${result.next.replace(/ --yes$/, '')}`,
+      `  ${result.next}`,
+    )
+  }
   return `${lines.join('\n')}\n`
 }
 

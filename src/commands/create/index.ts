@@ -37,7 +37,9 @@ is found. The output of "kforge create cluster ... --dry-run -o yaml" is a valid
     const apply = provisionHook(store, this.awsOptions(), this.logger, (plan) => {
       if (text) process.stdout.write(plan)
     })
-    const result = await createCluster(store, cluster, {yes: this.flags.yes, apply})
+    // Without --yes nothing touches the cloud: the spec and its PKI are stored and
+    // `kforge update cluster` previews the plan (kops's create → update flow).
+    const result = await createCluster(store, cluster, this.flags.yes ? {yes: true, apply} : {})
     this.print(result, () => createdText(result))
   }
 
