@@ -5,11 +5,12 @@
  * started. Ends with a table of step timings.
  */
 import {spawn} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {formatMs} from '../cli/progress.js'
+import {isMutating} from '../cloud/aws/clients.js'
 import {startMoto} from '../sandbox/moto.js'
 import {formatTable} from '../util/output.js'
 import {demoSteps} from './steps.js'
@@ -39,6 +40,13 @@ export interface DemoStep {
   after?: (result: StepResult, ctx: DemoContext) => Promise<void> | void
   /** Instead of a CLI command, a direct check against the emulator. */
   check?: (ctx: DemoContext) => Promise<string>
+}
+
+/** AWS calls one step made, from the CLI's call log (KFORGE_AWS_CALL_LOG): `mutating/total`. */
+function countCalls(file: string): string {
+  if (!existsSync(file)) return '0/0'
+  const actions = readFileSync(file, 'utf8').trim().split('\n').filter(Boolean)
+  return `${actions.filter((line) => isMutating(line.split(' ')[1] ?? '')).length}/${actions.length}`
 }
 
 function runCli(args: string[], env: Record<string, string>): Promise<StepResult> {
@@ -107,15 +115,17 @@ async function main(): Promise<number> {
       if (step.check) {
         process.stdout.write(`[${n}] ${step.title}\n`)
         process.stdout.write(`${indent(await step.check(ctx))}\n\n`)
-        timings.push([n, step.title, formatMs(performance.now() - started), 'ok'])
+        timings.push([n, step.title, formatMs(performance.now() - started), '-', 'ok'])
         continue
       }
       const args = step.args(ctx)
       process.stdout.write(`[${n}] ${step.title}\n  $ kforge ${args.join(' ')}\n`)
-      const result = await runCli(args, ctx.env)
+      const callLog = join(work, `calls-${i}.log`)
+      const result = await runCli(args, {...ctx.env, KFORGE_AWS_CALL_LOG: callLog})
       const took = formatMs(performance.now() - started)
+      const calls = countCalls(callLog)
       if (result.code !== 0) {
-        timings.push([n, step.title, took, `FAILED (exit ${result.code})`])
+        timings.push([n, step.title, took, calls, `FAILED (exit ${result.code})`])
         process.stdout.write(`  step failed with exit code ${result.code}\n`)
         failed = true
         break
@@ -124,13 +134,15 @@ async function main(): Promise<number> {
       if (shown.trim() !== '') process.stdout.write(`${indent(shown)}\n`)
       process.stdout.write('\n')
       await step.after?.(result, ctx)
-      timings.push([n, step.title, took, 'ok'])
+      timings.push([n, step.title, took, calls, 'ok'])
     }
   } finally {
     await moto.stop()
     rmSync(work, {recursive: true, force: true})
   }
-  process.stdout.write(`Summary\n${formatTable(['STEP', 'WHAT', 'TIME', 'RESULT'], timings)}`)
+  process.stdout.write(
+    `Summary\n${formatTable(['STEP', 'WHAT', 'TIME', 'AWS CALLS (MUTATING/ALL)', 'RESULT'], timings)}`,
+  )
   process.stdout.write(
     failed ? 'demo FAILED\n' : 'demo finished; the emulator is stopped and the state removed.\n',
   )
