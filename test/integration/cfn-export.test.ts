@@ -36,13 +36,18 @@ import {renderSpec} from '../../src/spec/render.js'
 import type {Cluster} from '../../src/spec/types.js'
 import {haPrivateCluster} from '../fixtures/cloud/clusters.js'
 import {counts, type Inventory, inventory} from '../fixtures/cloud/inventory.js'
+import {emulatorStateStore} from '../fixtures/cloud/state.js'
 import {emulatorEnv} from '../support/aws-env.js'
 import {runKforge, tempDir} from '../support/cli.js'
 
 const run = promisify(execFile)
 const region = 'sa-east-1'
 const dir = tempDir('kforge-cfn-')
-const env = {...emulatorEnv(region), KFORGE_STATE_STORE: join(dir, 'state'), KFORGE_POLL_MS: '50'}
+const env = {
+  ...emulatorEnv(region),
+  KFORGE_STATE_STORE: 's3://kforge-cfn-export/kforge',
+  KFORGE_POLL_MS: '50',
+}
 const creds = {accessKeyId: 'testing', secretAccessKey: 'testing'}
 const kforge = (...args: string[]) => runKforge(args, {env})
 
@@ -62,6 +67,11 @@ async function cfnLint(file: string): Promise<{code: number; out: string}> {
     return {code: e.code, out: e.stdout + e.stderr}
   }
 }
+
+// The state store lives in the emulator's S3, where instances would fetch from it.
+beforeAll(async () => {
+  await emulatorStateStore(region, 'kforge-cfn-export')
+})
 
 describe('export cloudformation', {timeout: 300_000}, () => {
   const full = 'full.cfn-export.example.com'

@@ -33,6 +33,7 @@ import {renderSpec} from '../../src/spec/render.js'
 import type {Cluster} from '../../src/spec/types.js'
 import {EMULATOR_IMAGE, privateSingleCluster} from '../fixtures/cloud/clusters.js'
 import {inventory} from '../fixtures/cloud/inventory.js'
+import {emulatorStateStore} from '../fixtures/cloud/state.js'
 import {emulatorEnv} from '../support/aws-env.js'
 import {runKforge, tempDir} from '../support/cli.js'
 
@@ -43,7 +44,7 @@ const creds = {accessKeyId: 'testing', secretAccessKey: 'testing'}
 function cli(region: string) {
   const env = {
     ...emulatorEnv(region),
-    KFORGE_STATE_STORE: join(dir, `state-${region}`),
+    KFORGE_STATE_STORE: `s3://kforge-delete-${region}/kforge`,
     KFORGE_POLL_MS: '50',
     KFORGE_AWS_CALL_LOG: callLog,
   }
@@ -65,6 +66,12 @@ async function store(kforge: ReturnType<typeof cli>, cluster: Cluster) {
 /** Position of the first/last call of an action in the call log. */
 const first = (calls: string[], action: string) => calls.findIndex((c) => c.endsWith(` ${action}`))
 const last = (calls: string[], action: string) => calls.findLastIndex((c) => c.endsWith(` ${action}`))
+
+// The state store lives in the emulator's S3, where instances would fetch from it.
+beforeAll(async () => {
+  await emulatorStateStore('eu-west-3', 'kforge-delete-eu-west-3')
+  await emulatorStateStore('eu-north-1', 'kforge-delete-eu-north-1')
+})
 
 describe('delete in a VPC the user brought, with what Kubernetes made', {timeout: 300_000}, () => {
   const region = 'eu-west-3'

@@ -6,9 +6,11 @@
 import {existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
+import {isMutating} from '../../src/cloud/aws/clients.js'
 import {renderSpec} from '../../src/spec/render.js'
 import {haPrivateCluster} from '../fixtures/cloud/clusters.js'
 import {inventory} from '../fixtures/cloud/inventory.js'
+import {emulatorStateStore} from '../fixtures/cloud/state.js'
 import {emulatorEnv} from '../support/aws-env.js'
 import {runKforge, tempDir} from '../support/cli.js'
 import {type FaultProxy, startFaultProxy} from '../support/fault-proxy.js'
@@ -17,6 +19,11 @@ const region = 'ap-southeast-2'
 const name = 'faults.throttling.example.com'
 const dir = tempDir('kforge-faults-')
 const callLog = join(dir, 'calls.log')
+
+// The state store lives in the emulator's S3, where instances would fetch from it.
+beforeAll(async () => {
+  await emulatorStateStore(region, 'kforge-faults')
+})
 
 describe('20% throttled or dropped requests', {timeout: 300_000}, () => {
   let proxy: FaultProxy
@@ -27,7 +34,7 @@ describe('20% throttled or dropped requests', {timeout: 300_000}, () => {
     env = {
       ...emulatorEnv(region),
       AWS_ENDPOINT_URL: proxy.endpoint,
-      KFORGE_STATE_STORE: join(dir, 'state'),
+      KFORGE_STATE_STORE: 's3://kforge-faults/kforge',
       KFORGE_POLL_MS: '50',
       KFORGE_DELETE_BACKOFF_MS: '100',
       KFORGE_AWS_CALL_LOG: callLog,
@@ -45,7 +52,7 @@ describe('20% throttled or dropped requests', {timeout: 300_000}, () => {
     rmSync(callLog, {force: true})
     const r = await runKforge(args, {env})
     const calls = existsSync(callLog) ? readFileSync(callLog, 'utf8').trim().split('\n') : []
-    return {...r, mutating: calls.filter((c) => c !== '' && !/ (Describe|List|Get)/.test(c))}
+    return {...r, mutating: calls.filter((c) => c !== '' && isMutating(c.split(' ')[1]!))}
   }
 
   it('creates the cluster', async () => {

@@ -7,9 +7,11 @@ import {spawn} from 'node:child_process'
 import {existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {beforeAll, describe, expect, inject, it} from 'vitest'
+import {isMutating} from '../../src/cloud/aws/clients.js'
 import {renderSpec} from '../../src/spec/render.js'
 import {haPrivateCluster} from '../fixtures/cloud/clusters.js'
 import {counts, inventory} from '../fixtures/cloud/inventory.js'
+import {emulatorStateStore} from '../fixtures/cloud/state.js'
 import {emulatorEnv} from '../support/aws-env.js'
 import {repoRoot, runKforge, tempDir} from '../support/cli.js'
 
@@ -18,7 +20,7 @@ const dir = tempDir('kforge-interrupted-')
 const callLog = join(dir, 'calls.log')
 const env = {
   ...emulatorEnv(region),
-  KFORGE_STATE_STORE: join(dir, 'state'),
+  KFORGE_STATE_STORE: 's3://kforge-interrupted/kforge',
   KFORGE_POLL_MS: '50',
   KFORGE_AWS_CALL_LOG: callLog,
 }
@@ -27,7 +29,7 @@ const mutating = () =>
   existsSync(callLog)
     ? readFileSync(callLog, 'utf8')
         .split('\n')
-        .filter((c) => c !== '' && !/ (Describe|List|Get)/.test(c)).length
+        .filter((c) => c !== '' && isMutating(c.split(' ')[1]!)).length
     : 0
 
 /** Runs `update cluster --yes` and SIGKILLs it once `killAfter` mutating calls have started. */
@@ -63,6 +65,11 @@ async function createSpec(name: string) {
   const r = await runKforge(['create', '-f', file], {env})
   expect(r.code, r.stderr).toBe(0)
 }
+
+// The state store lives in the emulator's S3, where instances would fetch from it.
+beforeAll(async () => {
+  await emulatorStateStore(region, 'kforge-interrupted')
+})
 
 describe('interrupted create', {timeout: 300_000}, () => {
   const reference = 'reference.interrupted.example.com'

@@ -10,13 +10,14 @@ import {renderSpec} from '../../src/spec/render.js'
 import type {Cluster} from '../../src/spec/types.js'
 import {publicSingleCluster} from '../fixtures/cloud/clusters.js'
 import {inventory} from '../fixtures/cloud/inventory.js'
+import {emulatorStateStore} from '../fixtures/cloud/state.js'
 import {emulatorEnv} from '../support/aws-env.js'
 import {runKforge, tempDir} from '../support/cli.js'
 
 const region = 'ap-northeast-1'
 const name = 'phases.provision.example.com'
 const dir = tempDir('kforge-phases-')
-const env = {...emulatorEnv(region), KFORGE_STATE_STORE: join(dir, 'state'), KFORGE_POLL_MS: '50'}
+const env = {...emulatorEnv(region), KFORGE_STATE_STORE: 's3://kforge-phases/kforge', KFORGE_POLL_MS: '50'}
 const kforge = (...args: string[]) => runKforge(args, {env})
 const kinds = async () => Object.keys(await inventory(inject('awsEndpoint'), region, name)).sort()
 
@@ -27,6 +28,11 @@ function specFile(mutate: (c: Cluster) => void = () => {}): string {
   writeFileSync(file, renderSpec(cluster))
   return file
 }
+
+// The state store lives in the emulator's S3, where instances would fetch from it.
+beforeAll(async () => {
+  await emulatorStateStore(region, 'kforge-phases')
+})
 
 describe('update cluster --phase', {timeout: 300_000}, () => {
   beforeAll(async () => {
@@ -70,7 +76,7 @@ describe('update cluster --phase', {timeout: 300_000}, () => {
       expect.arrayContaining(['AutoScalingGroup', 'LaunchTemplate', 'LoadBalancer', 'TargetGroup']),
     )
     const again = await kforge('update', 'cluster', name)
-    expect(again.stdout).toMatch(/^No changes/)
+    expect(again.stdout, again.stdout).toMatch(/^No changes/)
   })
 
   it('an immutable change is refused with the resource and field', async () => {

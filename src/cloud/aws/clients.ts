@@ -39,9 +39,14 @@ export interface AwsCall {
 
 export type AwsCallListener = (call: AwsCall) => void
 
-/** Describe/List/Get are reads; every other operation changes something. */
+/**
+ * Reads (Describe/List/Get/Head...) and pure computations (KMS Encrypt/Decrypt/GenerateDataKey)
+ * change nothing; every other operation does.
+ */
 export function isMutating(action: string): boolean {
-  return !/^(Describe|List|Get|Lookup|Search|Validate|Estimate)/.test(action)
+  return !/^(Describe|List|Get|Head|Lookup|Search|Validate|Estimate|Encrypt|Decrypt|GenerateDataKey)/.test(
+    action,
+  )
 }
 
 function envCallListener(): AwsCallListener | undefined {

@@ -6,7 +6,13 @@
  */
 import type {UserDataFn} from '../../cloud/aws/build/context.js'
 import type {AwsClients} from '../../cloud/aws/clients.js'
-import {type ApplyResult, type ApplyState, applyPlan, newApplyState} from '../../cloud/aws/direct/apply.js'
+import {
+  type ApplyResult,
+  type ApplyState,
+  applyPlan,
+  missingPrerequisites,
+  newApplyState,
+} from '../../cloud/aws/direct/apply.js'
 import {planForPhases, planHasChanges} from '../../cloud/aws/direct/plan.js'
 import {formatPlan, type PlanData, planData} from '../../cloud/aws/direct/print.js'
 import {loggerProgress} from '../../cloud/aws/direct/progress.js'
@@ -34,6 +40,9 @@ interface UpdateData extends ClusterPlan {
  */
 async function replanWithLateUserData(data: UpdateData): Promise<void> {
   if (!data.lateUserData) return
+  // A cluster phase run before the security phase: say that, not that user-data is not ready.
+  const missing = missingPrerequisites(data.plan, {phases: ['cluster'], attrs: data.state.attrs})
+  if (missing.length > 0) throw new KforgeError(missing.join('\n'))
   const userData = await data.lateUserData()
   const again = await planCluster(data.cluster, data.ctx.aws, {logger: data.logger, userData})
   data.plan = again.plan

@@ -46,6 +46,34 @@ export function newApplyState(plan: Plan): ApplyState {
   return {attrs}
 }
 
+/**
+ * What the changes in `phases` need that neither exists nor is made in those phases (a later
+ * phase applied before an earlier one), one message per need, naming the phase to run first.
+ */
+export function missingPrerequisites(
+  plan: Plan,
+  options: {phases: readonly PhaseName[]; attrs?: ReadonlyMap<string, Record<string, string>>},
+): string[] {
+  const attrs = options.attrs ?? newApplyState(plan).attrs
+  const scoped = planForPhases(plan, options.phases)
+  const work = scoped.items.filter((i) => i.action !== 'none')
+  const changing = new Set(work.map((i) => i.desired.name))
+  const inPlan = new Map(plan.items.map((i) => [i.desired.name, i]))
+  const missing: string[] = []
+  for (const i of work) {
+    for (const dep of dependenciesOf(i.desired)) {
+      if (!changing.has(dep) && !attrs.has(dep)) {
+        const phase = inPlan.get(dep)?.desired.phase ?? 'network'
+        missing.push(
+          `${i.desired.kind} ${i.desired.name} needs ${dep}, which does not exist yet: ` +
+            `apply the ${phase} phase first (--phase ${phase})`,
+        )
+      }
+    }
+  }
+  return missing
+}
+
 export async function applyPlan(
   plan: Plan,
   ctx: ApplyContext,
@@ -62,19 +90,7 @@ export async function applyPlan(
 
   const work = scoped.items.filter((i) => i.action !== 'none')
   const byName = new Map(work.map((i) => [i.desired.name, i]))
-  const inPlan = new Map(plan.items.map((i) => [i.desired.name, i]))
-  const missing: string[] = []
-  for (const i of work) {
-    for (const dep of dependenciesOf(i.desired)) {
-      if (!byName.has(dep) && !attrs.has(dep)) {
-        const phase = inPlan.get(dep)?.desired.phase ?? 'network'
-        missing.push(
-          `${i.desired.kind} ${i.desired.name} needs ${dep}, which does not exist yet: ` +
-            `apply the ${phase} phase first (--phase ${phase})`,
-        )
-      }
-    }
-  }
+  const missing = missingPrerequisites(plan, {phases: options.phases ?? PHASES, attrs})
   if (missing.length > 0) throw new KforgeError(missing.join('\n'))
 
   const result: ApplyResult = {created: 0, updated: 0, deleted: 0}
