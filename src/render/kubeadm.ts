@@ -105,6 +105,10 @@ export function kubeadmConfig(
         {
           token: BOOTSTRAP_TOKEN_PLACEHOLDER,
           description: `kforge: instances of cluster ${cluster.name} join with this token`,
+          // No expiry: auto-scaling groups launch joining instances at any time, long after
+          // kubeadm's 24 h default. The token only travels KMS-sealed in user-data, and
+          // `kforge token delete` revokes it.
+          ttl: '0s',
           usages: ['signing', 'authentication'],
           groups: ['system:bootstrappers:kubeadm:default-node-token'],
         },
