@@ -12,29 +12,13 @@ When the API server does not answer, install this node's checkpoints (the last s
   static override flags = {...pivotFlags}
 
   async run(): Promise<void> {
-    const {loadKubeconfig} = await import('../../kube/kubeconfig.js')
-    const {KubeClient} = await import('../../kube/client.js')
-    const {kubeconfigPath} = await import('../../kube/flags.js')
-    const {parseDuration} = await import('../../kube/wait.js')
     const {recover} = await import('../../kube/selfhosting/recover.js')
-    const {pollInterval} = await import('../../phases/init/api/context.js')
-    const f = this.flags
-    const client = new KubeClient(await loadKubeconfig(kubeconfigPath(f), {rootDir: f['root-dir']}))
-    try {
-      const result = await recover({
-        client,
-        rootDir: f['root-dir'],
-        nodeName: f['node-name'],
-        logger: this.logger,
-        timing: {intervalMs: pollInterval(1000), timeoutMs: parseDuration(f.timeout, '--timeout')},
-      })
-      this.print(
-        result,
-        () =>
-          `installed checkpoints: ${result.installed.join(', ') || 'none'}; withdrawn: ${result.withdrawn.join(', ') || 'none'}\n`,
-      )
-    } finally {
-      client.close()
-    }
+    const {withPivotSession} = await import('../../kube/selfhosting/session.js')
+    const result = await withPivotSession(this.flags, this.logger, recover)
+    this.print(
+      result,
+      () =>
+        `installed checkpoints: ${result.installed.join(', ') || 'none'}; withdrawn: ${result.withdrawn.join(', ') || 'none'}\n`,
+    )
   }
 }

@@ -11,27 +11,11 @@ For kube-scheduler, kube-controller-manager, then kube-apiserver: write the stat
   static override flags = {...pivotFlags}
 
   async run(): Promise<void> {
-    const {loadKubeconfig} = await import('../../kube/kubeconfig.js')
-    const {KubeClient} = await import('../../kube/client.js')
-    const {kubeconfigPath} = await import('../../kube/flags.js')
-    const {parseDuration} = await import('../../kube/wait.js')
     const {rollback} = await import('../../kube/selfhosting/rollback.js')
-    const {pollInterval} = await import('../../phases/init/api/context.js')
-    const f = this.flags
-    const client = new KubeClient(await loadKubeconfig(kubeconfigPath(f), {rootDir: f['root-dir']}))
-    try {
-      const restored = await rollback({
-        client,
-        rootDir: f['root-dir'],
-        nodeName: f['node-name'],
-        logger: this.logger,
-        timing: {intervalMs: pollInterval(1000), timeoutMs: parseDuration(f.timeout, '--timeout')},
-      })
-      this.print({restored}, () =>
-        restored.length ? `static pods restored: ${restored.join(', ')}\n` : 'nothing to roll back\n',
-      )
-    } finally {
-      client.close()
-    }
+    const {withPivotSession} = await import('../../kube/selfhosting/session.js')
+    const restored = await withPivotSession(this.flags, this.logger, rollback)
+    this.print({restored}, () =>
+      restored.length ? `static pods restored: ${restored.join(', ')}\n` : 'nothing to roll back\n',
+    )
   }
 }
