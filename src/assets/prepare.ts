@@ -6,6 +6,7 @@
 import type {KMSClient} from '@aws-sdk/client-kms'
 import {computePin} from '../bootstrap/pin.js'
 import type {AwsClients} from '../cloud/aws/clients.js'
+import {clusterAlias} from '../cloud/aws/resources/kms.js'
 import type {ClusterAssets, EncryptedAsset, PublicAsset, RemoteFile} from '../render/types.js'
 import type {Cluster} from '../spec/types.js'
 import type {StateStore} from '../state/store.js'
@@ -16,9 +17,9 @@ import {ASSET_CATALOG} from './catalog.js'
 /** Plaintext secret and public material by catalogue name (`ca.key`, `bootstrap-token`, ...). */
 export type ClusterMaterial = Readonly<Record<string, Buffer>>
 
-/** The KMS alias kforge creates when the spec names no key (the resource model makes it). */
+/** The KMS alias kforge creates when the spec names no key: the resource model's own name for it. */
 export function defaultKmsKey(clusterName: string): string {
-  return `alias/kforge/${clusterName.replace(/[^a-zA-Z0-9/_-]/g, '-')}`
+  return clusterAlias(clusterName)
 }
 
 /** The key to seal with: spec.cloud.aws.kmsKeyArn, else kforge's alias for the cluster. */
