@@ -4,7 +4,13 @@
  * is made here in TypeScript; the templates only lay the results out.
  */
 import {BOOTSTRAP_TOKEN, BOOTSTRAP_TOKEN_PATH} from '../assets/catalog.js'
-import type {Cluster, InstanceGroup, MirrorArtifact, MirrorSpec} from '../spec/types.js'
+import {
+  type Cluster,
+  type InstanceGroup,
+  MIRROR_ARTIFACTS,
+  type MirrorArtifact,
+  type MirrorSpec,
+} from '../spec/types.js'
 import {parseVersion} from '../spec/versions.js'
 import {KforgeError} from '../util/errors.js'
 import {kubeadmConfig} from './kubeadm.js'
@@ -90,8 +96,6 @@ type MirrorView = Record<keyof Omit<MirrorSpec, 'baseUrl'>, {url: string; sha256
   baseUrl: string
   region: string
 }
-
-const MIRROR_ARTIFACTS = ['kubelet', 'kubectl', 'containerd', 'runc', 'cniPlugins', 'nodejs'] as const
 
 export function mirrorView(mirror: MirrorSpec, region: string): MirrorView {
   const view: Partial<MirrorView> = {baseUrl: mirror.baseUrl}
