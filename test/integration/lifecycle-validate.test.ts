@@ -7,19 +7,16 @@
  */
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
-import {AwsClients} from '../../src/cloud/aws/clients.js'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {KubeClient} from '../../src/kube/client.js'
 import {loadKubeconfig} from '../../src/kube/kubeconfig.js'
 import {Pods} from '../../src/kube/resources.js'
 import {deleteCluster} from '../../src/phases/cluster/delete.js'
 import {loadCluster, saveClusterSpec} from '../../src/state/clusters.js'
-import {LocalStateStore} from '../../src/state/local.js'
 import {publicSingleCluster} from '../fixtures/cloud/clusters.js'
-import {emulatorEnv} from '../support/aws-env.js'
-import {runKforge, tempDir} from '../support/cli.js'
 import {type KubeApi, kubeconfigYaml, startKubeApi} from '../support/kube-api/index.js'
 import {freePort} from '../support/moto.js'
+import {cloudSandbox} from './lifecycle-sandbox.js'
 import {type CloudInstance, kubeletLoop, runningInstances} from './lifecycle-support.js'
 
 process.env.AWS_ACCESS_KEY_ID = 'testing'
@@ -30,18 +27,7 @@ const REGION = 'us-west-1'
 const NAME = 'lifecycle-validate.example.com'
 
 describe('validate cluster with the Kubernetes API', () => {
-  const dir = tempDir()
-  const state = join(dir, 'state')
-  const store = new LocalStateStore(state)
-  const env = {
-    ...emulatorEnv(REGION),
-    KFORGE_STATE_STORE: state,
-    HOME: dir,
-    KUBECONFIG: '',
-    KFORGE_POLL_MS: '100',
-  }
-  const aws = new AwsClients({region: REGION, endpoint: inject('awsEndpoint')})
-  const kforge = (...args: string[]) => runKforge(args, {env})
+  const {dir, store, aws, kforge} = cloudSandbox(REGION, 100)
   let api: KubeApi
   let client: KubeClient
   let instances: CloudInstance[]

@@ -1,18 +1,8 @@
-/**
- * The rolling update against the emulator, through the CLI: after a group's machine type changes
- * and `update cluster --yes` gives it a new launch template version, `validate cluster` names the
- * outdated instances, `rolling-update` lists exactly them, `rolling-update --cloudonly --yes`
- * replaces exactly them (surge included), and a second run finds nothing to do.
- */
-import {join} from 'node:path'
-import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
-import {AwsClients} from '../../src/cloud/aws/clients.js'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {deleteCluster} from '../../src/phases/cluster/delete.js'
 import {loadCluster, saveClusterSpec} from '../../src/state/clusters.js'
-import {LocalStateStore} from '../../src/state/local.js'
 import {publicSingleCluster} from '../fixtures/cloud/clusters.js'
-import {emulatorEnv} from '../support/aws-env.js'
-import {runKforge, tempDir} from '../support/cli.js'
+import {cloudSandbox} from './lifecycle-sandbox.js'
 import {type CloudInstance, runningInstances} from './lifecycle-support.js'
 
 process.env.AWS_ACCESS_KEY_ID = 'testing'
@@ -23,18 +13,7 @@ const REGION = 'us-east-2'
 const NAME = 'rolling-cloudonly.example.com'
 
 describe('rolling-update --cloudonly against the emulator', () => {
-  const dir = tempDir()
-  const state = join(dir, 'state')
-  const store = new LocalStateStore(state)
-  const env = {
-    ...emulatorEnv(REGION),
-    KFORGE_STATE_STORE: state,
-    HOME: dir,
-    KUBECONFIG: '',
-    KFORGE_POLL_MS: '50',
-  }
-  const aws = new AwsClients({region: REGION, endpoint: inject('awsEndpoint')})
-  const kforge = (...args: string[]) => runKforge(args, {env})
+  const {store, aws, kforge} = cloudSandbox(REGION, 50)
   let before: CloudInstance[]
 
   beforeAll(async () => {

@@ -1,24 +1,13 @@
-/**
- * A patch upgrade of a self-hosted control plane (spec.selfHosted) through the CLI, against the
- * emulator and the API double: the `self-hosted-*` DaemonSets and kube-proxy get the new images
- * and roll their pods in place, kubeadm-config records the version, and no control-plane instance
- * is replaced — even though its launch template changed (here its machine type changed too), which
- * is left for an explicit rolling update.
- */
-import {join} from 'node:path'
-import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
-import {AwsClients} from '../../src/cloud/aws/clients.js'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {KubeClient} from '../../src/kube/client.js'
 import {loadKubeconfig} from '../../src/kube/kubeconfig.js'
 import {ConfigMaps, DaemonSets, Pods} from '../../src/kube/resources.js'
 import type {DaemonSet} from '../../src/kube/types.js'
 import {deleteCluster} from '../../src/phases/cluster/delete.js'
 import {loadCluster, saveClusterSpec} from '../../src/state/clusters.js'
-import {LocalStateStore} from '../../src/state/local.js'
 import {publicSingleCluster} from '../fixtures/cloud/clusters.js'
-import {emulatorEnv} from '../support/aws-env.js'
-import {runKforge, tempDir} from '../support/cli.js'
 import {type KubeApi, startKubeApi} from '../support/kube-api/index.js'
+import {cloudSandbox} from './lifecycle-sandbox.js'
 import {type CloudInstance, kubeletLoop, registerNodes, runningInstances} from './lifecycle-support.js'
 
 process.env.AWS_ACCESS_KEY_ID = 'testing'
@@ -56,18 +45,7 @@ function daemonSet(name: string, image: string, controlPlane: boolean): DaemonSe
 }
 
 describe('upgrade of a self-hosted control plane', () => {
-  const dir = tempDir()
-  const state = join(dir, 'state')
-  const store = new LocalStateStore(state)
-  const env = {
-    ...emulatorEnv(REGION),
-    KFORGE_STATE_STORE: state,
-    HOME: dir,
-    KUBECONFIG: '',
-    KFORGE_POLL_MS: '50',
-  }
-  const aws = new AwsClients({region: REGION, endpoint: inject('awsEndpoint')})
-  const kforge = (...args: string[]) => runKforge(args, {env})
+  const {store, aws, kforge} = cloudSandbox(REGION, 50)
   let api: KubeApi
   let client: KubeClient
   let stopKubelet: () => Promise<void>

@@ -1,18 +1,9 @@
-/**
- * `kforge upgrade cluster` through the CLI against the emulator: the skew policy refuses
- * v1.29 -> v1.31 naming the rule and changes nothing; v1.30 -> v1.31 prints its plan, and with
- * --yes stores the version, applies it and rolls the control plane before the nodes, leaving every
- * instance on its group's current launch template; running it again continues (nothing left).
- */
-import {join} from 'node:path'
-import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
-import {AwsClients} from '../../src/cloud/aws/clients.js'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {deleteCluster} from '../../src/phases/cluster/delete.js'
 import {loadCluster, loadClusterText, saveClusterSpec} from '../../src/state/clusters.js'
-import {LocalStateStore} from '../../src/state/local.js'
 import {publicSingleCluster} from '../fixtures/cloud/clusters.js'
-import {emulatorEnv} from '../support/aws-env.js'
-import {runKforge, tempDir} from '../support/cli.js'
+
+import {cloudSandbox} from './lifecycle-sandbox.js'
 
 process.env.AWS_ACCESS_KEY_ID = 'testing'
 process.env.AWS_SECRET_ACCESS_KEY = 'testing'
@@ -23,18 +14,7 @@ const OLD = 'upgrade-skew-129.example.com'
 const NAME = 'upgrade-skew-130.example.com'
 
 describe('upgrade cluster', () => {
-  const dir = tempDir()
-  const state = join(dir, 'state')
-  const store = new LocalStateStore(state)
-  const env = {
-    ...emulatorEnv(REGION),
-    KFORGE_STATE_STORE: state,
-    HOME: dir,
-    KUBECONFIG: '',
-    KFORGE_POLL_MS: '50',
-  }
-  const aws = new AwsClients({region: REGION, endpoint: inject('awsEndpoint')})
-  const kforge = (...args: string[]) => runKforge(args, {env})
+  const {store, aws, kforge} = cloudSandbox(REGION, 50)
 
   beforeAll(async () => {
     await saveClusterSpec(store, publicSingleCluster(OLD, REGION, {kubernetesVersion: 'v1.29.4'}))
