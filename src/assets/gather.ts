@@ -3,9 +3,10 @@
  * state store, build the node agent, seal the secrets (cached) and describe where instances
  * fetch things. The apply path publishes what instances fetch; an export only describes it.
  */
+
+import type {Cluster} from '../api/v1alpha1/types.js'
 import type {AwsClients} from '../cloud/aws/clients.js'
 import type {ClusterAssets, RenderedUserData} from '../render/types.js'
-import type {Cluster} from '../spec/types.js'
 import type {StateStore} from '../state/store.js'
 import {readClusterMaterial} from './material.js'
 import {buildNodeAgent, nodeAgentLocation, publishNodeAgent} from './node-agent.js'

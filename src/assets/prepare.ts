@@ -4,11 +4,11 @@
  * the CA pin. The result is the `ClusterAssets` that `renderUserData` takes.
  */
 import type {KMSClient} from '@aws-sdk/client-kms'
+import type {Cluster} from '../api/v1alpha1/types.js'
 import {computePin} from '../bootstrap/pin.js'
 import type {AwsClients} from '../cloud/aws/clients.js'
 import {clusterAlias} from '../cloud/aws/resources/kms.js'
 import type {ClusterAssets, EncryptedAsset, PublicAsset, RemoteFile} from '../render/types.js'
-import type {Cluster} from '../spec/types.js'
 import type {StateStore} from '../state/store.js'
 import {errorMessage, KforgeError} from '../util/errors.js'
 import {sealCached} from './cache.js'

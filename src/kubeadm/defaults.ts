@@ -6,6 +6,10 @@
  */
 import {isIP} from 'node:net'
 import {hostname, networkInterfaces} from 'node:os'
+import {isDnsName} from '../api/names.js'
+import {formatPath, type Path, Problems} from '../api/problems.js'
+import {isPlainObject} from '../api/v1alpha1/schema.js'
+import {checkKubernetesVersion, DEFAULT_KUBERNETES_VERSION} from '../api/versions.js'
 import {parseExpiration} from '../bootstrap/secret.js'
 import {
   EXTRA_GROUP_PATTERN,
@@ -17,10 +21,6 @@ import {
   type TokenUsage,
 } from '../bootstrap/token.js'
 import {type EncryptionAlgorithm, isEncryptionAlgorithm} from '../pki/keys.js'
-import {isDnsName} from '../spec/names.js'
-import {formatPath, type Path, Problems} from '../spec/problems.js'
-import {isPlainObject} from '../spec/schema.js'
-import {checkKubernetesVersion, DEFAULT_KUBERNETES_VERSION} from '../spec/versions.js'
 import {parseDuration} from './duration.js'
 import type {
   APIEndpoint,

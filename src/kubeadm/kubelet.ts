@@ -5,8 +5,8 @@
  */
 import {posix} from 'node:path'
 import {stringify} from 'yaml'
+import {isPlainObject} from '../api/v1alpha1/schema.js'
 import {clusterDnsIP} from '../pki/kubeadm-certs.js'
-import {isPlainObject} from '../spec/schema.js'
 import {args, argsToCommand} from './args.js'
 import type {ClusterConfiguration, NodeRegistration} from './types.js'
 

@@ -3,7 +3,7 @@
  * including the ones kforge does not act on, so a real kubeadm config is accepted and only true
  * typos are reported as unknown fields.
  */
-import type {Shape} from '../spec/schema.js'
+import type {Shape} from '../api/v1alpha1/schema.js'
 
 const str: Shape = {type: 'string'}
 const int: Shape = {type: 'integer'}

@@ -141,7 +141,7 @@ export interface ClusterConfiguration {
     /** Default: cluster.local */
     dnsDomain: string
   }
-  /** Default: DEFAULT_KUBERNETES_VERSION (src/spec/versions.ts) */
+  /** Default: DEFAULT_KUBERNETES_VERSION (src/api/versions.ts) */
   kubernetesVersion: string
   controlPlaneEndpoint?: string
   apiServer: ControlPlaneComponent & {certSANs: string[]}

@@ -5,8 +5,8 @@
  * problem of every kind at once.
  */
 import {isScalar, LineCounter, parseAllDocuments} from 'yaml'
-import {loadSpec} from '../spec/index.js'
-import type {Cluster, InstanceGroup} from '../spec/types.js'
+import {loadSpec} from '../api/v1alpha1/index.js'
+import type {Cluster, InstanceGroup} from '../api/v1alpha1/types.js'
 import {ValidationError} from '../util/errors.js'
 import {type Phase, Workflow} from './workflow.js'
 

@@ -5,7 +5,7 @@
  */
 import {mkdir, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import type {Cluster} from '../spec/types.js'
+import type {Cluster} from '../api/v1alpha1/types.js'
 import {KforgeError} from '../util/errors.js'
 import {renderUserData} from './render.js'
 import type {ClusterAssets, Delivery, TemplateName} from './types.js'

@@ -3,15 +3,16 @@
  * needs. Every decision about an instance group's boot (template, package sources, which assets)
  * is made here in TypeScript; the templates only lay the results out.
  */
-import {BOOTSTRAP_TOKEN, BOOTSTRAP_TOKEN_PATH} from '../assets/catalog.js'
+
 import {
   type Cluster,
   type InstanceGroup,
   MIRROR_ARTIFACTS,
   type MirrorArtifact,
   type MirrorSpec,
-} from '../spec/types.js'
-import {parseVersion} from '../spec/versions.js'
+} from '../api/v1alpha1/types.js'
+import {parseVersion} from '../api/versions.js'
+import {BOOTSTRAP_TOKEN, BOOTSTRAP_TOKEN_PATH} from '../assets/catalog.js'
 import {KforgeError} from '../util/errors.js'
 import {kubeadmConfig} from './kubeadm.js'
 import {nodeBootstrapFile, pivotRecoverUnits} from './node-bootstrap.js'

@@ -4,7 +4,7 @@
  * at BOOTSTRAP_TOKEN_PLACEHOLDER, so the reviewable config never holds a secret.
  */
 import {stringify} from 'yaml'
-import type {Cluster, InstanceGroup, Taint} from '../spec/types.js'
+import type {Cluster, InstanceGroup, Taint} from '../api/v1alpha1/types.js'
 import {KforgeError} from '../util/errors.js'
 import type {TemplateName} from './types.js'
 

@@ -5,8 +5,8 @@
  * units that run `kforge pivot recover`. No secrets: the file is 0644.
  */
 import {stringify} from 'yaml'
+import type {Cluster, CniPlugin} from '../api/v1alpha1/types.js'
 import {NODE_CONFIG_FILE} from '../phases/init/api/addon/node-config.js'
-import type {Cluster, CniPlugin} from '../spec/types.js'
 import type {InstanceFile} from './files.js'
 import {renderTemplate} from './templates.js'
 

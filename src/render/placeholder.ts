@@ -4,8 +4,8 @@
  * real render would, without KMS or the state store. Never used for an instance.
  */
 import {createHash} from 'node:crypto'
+import type {Cluster} from '../api/v1alpha1/types.js'
 import {ASSET_CATALOG} from '../assets/catalog.js'
-import type {Cluster} from '../spec/types.js'
 import type {ClusterAssets} from './types.js'
 
 /** Plaintext sizes: an RSA-2048 PKCS#8 PEM key, a CA certificate PEM, a token. */

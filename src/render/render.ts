@@ -10,7 +10,7 @@
 import {createHash} from 'node:crypto'
 import {gzipSync} from 'node:zlib'
 import {parse} from 'yaml'
-import type {Cluster} from '../spec/types.js'
+import type {Cluster} from '../api/v1alpha1/types.js'
 import {KforgeError} from '../util/errors.js'
 import {modulesFor} from './cloud-config-schema.js'
 import {instanceView} from './files.js'

@@ -3,7 +3,7 @@
  * export and `kforge export userdata` pass in, and what they get back. Rendering is pure: the same
  * input gives the same bytes, so an unchanged cluster never churns its launch templates.
  */
-import type {Cluster, InstanceGroup, InstanceGroupRole} from '../spec/types.js'
+import type {Cluster, InstanceGroup, InstanceGroupRole} from '../api/v1alpha1/types.js'
 
 /**
  * A secret sealed with the cluster's KMS key, base64 fields. `kms`: KMS Encrypt's CiphertextBlob

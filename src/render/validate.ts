@@ -5,8 +5,8 @@
  * `validateClusterUserData` is what `kforge validate -f` (and every apply) calls.
  */
 import {isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap} from 'yaml'
-import {suggest} from '../spec/problems.js'
-import type {Cluster} from '../spec/types.js'
+import {suggest} from '../api/problems.js'
+import type {Cluster} from '../api/v1alpha1/types.js'
 import {errorMessage} from '../util/errors.js'
 import {KEY_SHAPES, type Shape, TOP_LEVEL_KEYS} from './cloud-config-schema.js'
 import {placeholderAssets} from './placeholder.js'

@@ -4,8 +4,8 @@
  * or older store is caught at the door, and the other keys under `<cluster>/` (PKI, assets) go
  * with the cluster when it is deleted.
  */
-import {loadSpec, renderSpec} from '../spec/index.js'
-import type {Cluster} from '../spec/types.js'
+import {loadSpec, renderSpec} from '../api/v1alpha1/index.js'
+import type {Cluster} from '../api/v1alpha1/types.js'
 import {KforgeError} from '../util/errors.js'
 import type {StateStore} from './store.js'
 

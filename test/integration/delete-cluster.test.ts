@@ -28,9 +28,9 @@ import {
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2'
 import {beforeAll, describe, expect, inject, it} from 'vitest'
-import {clusterFromOptions} from '../../src/spec/flags.js'
-import {renderSpec} from '../../src/spec/render.js'
-import type {Cluster} from '../../src/spec/types.js'
+import {clusterFromOptions} from '../../src/api/v1alpha1/flags.js'
+import {renderSpec} from '../../src/api/v1alpha1/render.js'
+import type {Cluster} from '../../src/api/v1alpha1/types.js'
 import {EMULATOR_IMAGE, privateSingleCluster} from '../fixtures/cloud/clusters.js'
 import {inventory} from '../fixtures/cloud/inventory.js'
 import {emulatorStateStore} from '../fixtures/cloud/state.js'

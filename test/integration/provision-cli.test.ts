@@ -11,8 +11,8 @@ import {
   Route53Client,
 } from '@aws-sdk/client-route-53'
 import {beforeAll, describe, expect, inject, it} from 'vitest'
+import {renderSpec} from '../../src/api/v1alpha1/render.js'
 import {isMutating} from '../../src/cloud/aws/clients.js'
-import {renderSpec} from '../../src/spec/render.js'
 import {haPrivateCluster} from '../fixtures/cloud/clusters.js'
 import {inventory} from '../fixtures/cloud/inventory.js'
 import {emulatorStateStore} from '../fixtures/cloud/state.js'

@@ -4,10 +4,10 @@
  */
 import {ListAliasesCommand} from '@aws-sdk/client-kms'
 import {afterAll, describe, expect, inject, it} from 'vitest'
+import type {Cluster} from '../../src/api/v1alpha1/types.js'
 import {type AwsCall, AwsClients, isMutating} from '../../src/cloud/aws/clients.js'
 import {deleteCluster} from '../../src/phases/cluster/delete.js'
 import {updateCluster} from '../../src/phases/cluster/update.js'
-import type {Cluster} from '../../src/spec/types.js'
 import {haPrivateCluster, publicSingleCluster} from '../fixtures/cloud/clusters.js'
 
 const region = 'us-west-2'

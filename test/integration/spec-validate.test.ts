@@ -7,9 +7,9 @@ import {createHash} from 'node:crypto'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
+import {loadSpec} from '../../src/api/v1alpha1/index.js'
 import {placeholderAssets} from '../../src/render/placeholder.js'
 import {renderCloudConfig} from '../../src/render/render.js'
-import {loadSpec} from '../../src/spec/index.js'
 import {runKforge, tempDir} from '../support/cli.js'
 
 let base: string

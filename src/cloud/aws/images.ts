@@ -5,7 +5,7 @@
  * block-device mapping.
  */
 import type {Image} from '@aws-sdk/client-ec2'
-import type {Cluster, ImageSpec} from '../../spec/types.js'
+import type {Cluster, ImageSpec} from '../../api/v1alpha1/types.js'
 import {KforgeError} from '../../util/errors.js'
 import type {AwsClients} from './clients.js'
 

@@ -2,7 +2,7 @@
  * The user-data each instance group's launch template carries. The one place the provisioner
  * asks for it, so switching to the full renderer (src/render) is a change here only.
  */
-import type {Cluster, InstanceGroup} from '../../spec/types.js'
+import type {Cluster, InstanceGroup} from '../../api/v1alpha1/types.js'
 
 /** Cloud-config text for `group`'s instances. */
 export function userDataFor(cluster: Cluster, group: InstanceGroup): string {

@@ -1,7 +1,7 @@
 import {readFile} from 'node:fs/promises'
 import {Args, Flags} from '@oclif/core'
+import type {CreateClusterOptions, ExistingNetwork} from '../../api/v1alpha1/flags.js'
 import {BaseCommand} from '../../cli/base.js'
-import type {CreateClusterOptions, ExistingNetwork} from '../../spec/flags.js'
 import {errorMessage, KforgeError} from '../../util/errors.js'
 
 const list = (value: string | undefined) =>
@@ -71,7 +71,7 @@ One control-plane node for one zone, three for more, spread over the zones, each
 
   async run(): Promise<void> {
     const f = this.flags
-    const {clusterFromOptions} = await import('../../spec/flags.js')
+    const {clusterFromOptions} = await import('../../api/v1alpha1/flags.js')
     if (f['network-cidr'] !== undefined && f['vpc-id'] !== undefined) {
       throw new KforgeError(
         '--network-cidr and --vpc-id: the network CIDR of an existing VPC is read from EC2; pass one or the other',
@@ -96,7 +96,7 @@ One control-plane node for one zone, three for more, spread over the zones, each
       ...(f['vpc-id'] === undefined ? {} : {existing: await this.existingNetwork(f['vpc-id'])}),
     }
     const cluster = clusterFromOptions(options)
-    const {printSpec} = await import('../../spec/print.js')
+    const {printSpec} = await import('../../api/v1alpha1/print.js')
     if (f['dry-run']) {
       printSpec(cluster, this.outputFormat, 'Dry run: nothing was stored. Use -o yaml for the complete spec.')
       return

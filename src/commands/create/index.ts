@@ -25,7 +25,7 @@ is found. The output of "kforge create cluster ... --dry-run -o yaml" is a valid
     const {readSpecFile} = await import('../../phases/cluster/spec-file.js')
     const cluster = await readSpecFile(this.flags.filename)
     if (this.flags['dry-run']) {
-      const {printSpec} = await import('../../spec/print.js')
+      const {printSpec} = await import('../../api/v1alpha1/print.js')
       printSpec(cluster, this.outputFormat, 'Dry run: nothing was stored. Use -o yaml for the complete spec.')
       return
     }

@@ -20,7 +20,7 @@ export default class GetCluster extends BaseCommand<typeof GetCluster> {
     const store = await openStateStore(this.flags.state)
     if (this.outputFormat === 'json') {
       const {loadCluster} = await import('../../state/clusters.js')
-      const {toDocuments} = await import('../../spec/render.js')
+      const {toDocuments} = await import('../../api/v1alpha1/render.js')
       this.print(toDocuments(await loadCluster(store, this.args.name)), () => '')
       return
     }

@@ -9,8 +9,8 @@ export default class GetClusters extends BaseCommand<typeof GetClusters> {
   async run(): Promise<void> {
     const {openStateStore} = await import('../../state/store.js')
     const {listClusters, loadCluster} = await import('../../state/clusters.js')
-    const {toDocuments} = await import('../../spec/render.js')
-    const {CLUSTER_COLUMNS, clusterRow} = await import('../../spec/summary.js')
+    const {toDocuments} = await import('../../api/v1alpha1/render.js')
+    const {CLUSTER_COLUMNS, clusterRow} = await import('../../api/v1alpha1/summary.js')
     const {formatTable} = await import('../../util/output.js')
     const store = await openStateStore(this.flags.state)
     const rows: string[][] = []

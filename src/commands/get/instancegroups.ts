@@ -18,8 +18,8 @@ export default class GetInstanceGroups extends BaseCommand<typeof GetInstanceGro
   async run(): Promise<void> {
     const {openStateStore} = await import('../../state/store.js')
     const {loadCluster} = await import('../../state/clusters.js')
-    const {toDocuments} = await import('../../spec/render.js')
-    const {groupsTable} = await import('../../spec/summary.js')
+    const {toDocuments} = await import('../../api/v1alpha1/render.js')
+    const {groupsTable} = await import('../../api/v1alpha1/summary.js')
     const store = await openStateStore(this.flags.state)
     const cluster = await loadCluster(store, this.flags.name)
     this.print(toDocuments(cluster).slice(1), () => groupsTable(cluster))

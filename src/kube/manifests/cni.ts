@@ -4,7 +4,7 @@
  * kforge owns the shape of; the plugins' CRDs and full RBAC come from their upstream manifests
  * (not vendored here).
  */
-import type {CniPlugin} from '../../spec/types.js'
+import type {CniPlugin} from '../../api/v1alpha1/types.js'
 import {Namespaces} from '../resources.js'
 import {clusterRole, clusterRoleBinding, serviceAccount} from './rbac.js'
 import type {ManifestSet} from './types.js'

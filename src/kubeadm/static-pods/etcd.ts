@@ -4,7 +4,7 @@
  */
 import {isIP} from 'node:net'
 import {posix} from 'node:path'
-import {etcdVersionFor} from '../../spec/versions.js'
+import {etcdVersionFor} from '../../api/versions.js'
 import {args, argsToCommand} from '../args.js'
 import type {ClusterConfiguration, LocalEtcd} from '../types.js'
 import {type Pod, probes, staticPod} from './pod.js'

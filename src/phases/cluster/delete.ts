@@ -3,6 +3,8 @@
  * it, and with --yes delete it in dependency order; then drop the cluster from the state store
  * unless asked to keep it. Shared resources are never deleted; their `shared` tag is removed.
  */
+
+import type {Cluster} from '../../api/v1alpha1/types.js'
 import type {AwsClients} from '../../cloud/aws/clients.js'
 import {directContext} from '../../cloud/aws/direct/context.js'
 import {type Doomed, deleteResources} from '../../cloud/aws/direct/delete.js'
@@ -11,7 +13,6 @@ import {actualLabel} from '../../cloud/aws/direct/print.js'
 import {loggerProgress} from '../../cloud/aws/direct/progress.js'
 import {untagShared} from '../../cloud/aws/direct/shared.js'
 import type {ApplyContext} from '../../cloud/aws/model/types.js'
-import type {Cluster} from '../../spec/types.js'
 import type {StateStore} from '../../state/store.js'
 import {type Logger, silentLogger} from '../../util/logger.js'
 import {type PhaseReporter, Workflow} from '../workflow.js'

@@ -3,6 +3,8 @@
  * exists and diff. Shared by `update cluster` (direct target), `create cluster --yes` and the
  * CloudFormation export (which needs only the model).
  */
+
+import type {Cluster} from '../../api/v1alpha1/types.js'
 import type {UserDataFn} from '../../cloud/aws/build/context.js'
 import {buildModel} from '../../cloud/aws/build/index.js'
 import type {AwsClients} from '../../cloud/aws/clients.js'
@@ -10,7 +12,6 @@ import {directContext} from '../../cloud/aws/direct/context.js'
 import {type Plan, planModel} from '../../cloud/aws/direct/plan.js'
 import {resolveImages} from '../../cloud/aws/images.js'
 import type {ApplyContext, Model} from '../../cloud/aws/model/types.js'
-import type {Cluster} from '../../spec/types.js'
 import type {Logger} from '../../util/logger.js'
 
 export interface ModelOptions {

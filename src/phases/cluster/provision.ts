@@ -6,8 +6,9 @@
  * User-data is rendered before planning when the KMS key exists; on a first apply it is rendered
  * after the security phase has made the key (the plan says it is pending until then).
  */
+
+import type {Cluster} from '../../api/v1alpha1/types.js'
 import type {AwsClients} from '../../cloud/aws/clients.js'
-import type {Cluster} from '../../spec/types.js'
 import type {StateStore} from '../../state/store.js'
 import type {Logger} from '../../util/logger.js'
 import {type UpdateOptions, type UpdateResult, updateCluster} from './update.js'

@@ -7,6 +7,8 @@
  * Leaf certificates are not made here: each control-plane node issues its own from the shared
  * CAs during `kforge init` / `kforge join --control-plane`, with its own names and addresses.
  */
+
+import type {Cluster} from '../../api/v1alpha1/types.js'
 import {BOOTSTRAP_TOKEN} from '../../assets/catalog.js'
 import {materialKey} from '../../assets/material.js'
 import type {ClusterMaterial} from '../../assets/prepare.js'
@@ -21,7 +23,6 @@ import {
   samePublicKey,
 } from '../../pki/keys.js'
 import {CA_SUBJECTS, type CaName} from '../../pki/kubeadm-certs.js'
-import type {Cluster} from '../../spec/types.js'
 import type {StateStore} from '../../state/store.js'
 import {KforgeError} from '../../util/errors.js'
 import {registerSecret} from '../../util/redact.js'

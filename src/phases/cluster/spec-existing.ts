@@ -2,9 +2,10 @@
  * `create cluster --vpc-id ... --subnet-ids ...`: read the user's VPC and subnets from EC2 so the
  * spec records their real CIDRs and zones (kforge never guesses what it did not create).
  */
+
+import type {ExistingNetwork} from '../../api/v1alpha1/flags.js'
+import type {SubnetType, TopologyType} from '../../api/v1alpha1/types.js'
 import type {AwsClients} from '../../cloud/aws/clients.js'
-import type {ExistingNetwork} from '../../spec/flags.js'
-import type {SubnetType, TopologyType} from '../../spec/types.js'
 import {errorMessage, KforgeError} from '../../util/errors.js'
 
 export interface ExistingNetworkRequest {

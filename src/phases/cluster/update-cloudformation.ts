@@ -6,6 +6,7 @@
  */
 import {mkdir, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
+import type {Cluster} from '../../api/v1alpha1/types.js'
 import {
   INLINE_TEMPLATE_LIMIT,
   renderTemplate,
@@ -13,7 +14,6 @@ import {
   type TemplateFormat,
 } from '../../cloud/aws/cfn/template.js'
 import type {AwsClients} from '../../cloud/aws/clients.js'
-import type {Cluster} from '../../spec/types.js'
 import {clusterModel, type ModelOptions} from './plan.js'
 
 export interface ExportResult {

@@ -4,6 +4,8 @@
  * limits the apply as kops's does. Prunes (resources the spec no longer has) run at the end of
  * the last selected phase, after everything that might still use them has been changed.
  */
+
+import type {Cluster} from '../../api/v1alpha1/types.js'
 import type {UserDataFn} from '../../cloud/aws/build/context.js'
 import type {AwsClients} from '../../cloud/aws/clients.js'
 import {
@@ -17,7 +19,6 @@ import {planForPhases, planHasChanges} from '../../cloud/aws/direct/plan.js'
 import {formatPlan, type PlanData, planData} from '../../cloud/aws/direct/print.js'
 import {loggerProgress} from '../../cloud/aws/direct/progress.js'
 import {PHASES, type PhaseName} from '../../cloud/aws/model/types.js'
-import type {Cluster} from '../../spec/types.js'
 import {KforgeError} from '../../util/errors.js'
 import {type Logger, silentLogger} from '../../util/logger.js'
 import {type Phase, type PhaseReporter, Workflow} from '../workflow.js'

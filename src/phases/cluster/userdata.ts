@@ -6,11 +6,12 @@
  * security phase), so until then the user-data is "pending": the plan says so, and the apply
  * renders it between the security and cluster phases.
  */
+
+import type {Cluster} from '../../api/v1alpha1/types.js'
 import {gatherClusterAssets, publishUserData} from '../../assets/gather.js'
 import type {AwsClients} from '../../cloud/aws/clients.js'
 import {renderClusterUserData} from '../../render/render.js'
 import type {RenderedUserData} from '../../render/types.js'
-import type {Cluster} from '../../spec/types.js'
 import type {StateStore} from '../../state/store.js'
 import {KforgeError} from '../../util/errors.js'
 import type {Logger} from '../../util/logger.js'

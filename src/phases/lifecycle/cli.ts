@@ -4,8 +4,8 @@
  * flag (`--kubeconfig`).
  */
 import {Flags} from '@oclif/core'
+import type {Cluster} from '../../api/v1alpha1/types.js'
 import type {AwsClients} from '../../cloud/aws/clients.js'
-import type {Cluster} from '../../spec/types.js'
 import type {StateStore} from '../../state/store.js'
 
 export interface GlobalCloudFlags {

@@ -7,12 +7,13 @@
  * group to be whole again, and validate the cluster before going on. Any failure stops the roll
  * and says where; every run starts from what the cloud shows, so re-running continues.
  */
+
+import type {Cluster} from '../../api/v1alpha1/types.js'
 import type {AwsClients} from '../../cloud/aws/clients.js'
 import type {KubeClient} from '../../kube/client.js'
 import {drainNode} from '../../kube/drain.js'
 import {Nodes} from '../../kube/resources.js'
 import {formatDuration} from '../../kube/wait.js'
-import type {Cluster} from '../../spec/types.js'
 import {errorMessage, KforgeError} from '../../util/errors.js'
 import {type Logger, silentLogger} from '../../util/logger.js'
 import {detachForSurge, terminate, waitForGroup} from './asg-ops.js'

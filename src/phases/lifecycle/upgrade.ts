@@ -6,13 +6,14 @@
  * DaemonSets in place (no instance is replaced). Then kube-proxy, then the other groups. Running
  * it again with the same version continues a roll that stopped.
  */
+
+import {loadSpec, renderSpec} from '../../api/v1alpha1/index.js'
+import type {Cluster} from '../../api/v1alpha1/types.js'
+import {etcdVersionFor} from '../../api/versions.js'
 import type {AwsClients} from '../../cloud/aws/clients.js'
 import type {KubeClient} from '../../kube/client.js'
 import {Nodes} from '../../kube/resources.js'
 import {formatDuration} from '../../kube/wait.js'
-import {loadSpec, renderSpec} from '../../spec/index.js'
-import type {Cluster} from '../../spec/types.js'
-import {etcdVersionFor} from '../../spec/versions.js'
 import {saveClusterSpec} from '../../state/clusters.js'
 import type {StateStore} from '../../state/store.js'
 import {KforgeError} from '../../util/errors.js'

@@ -5,11 +5,12 @@
  * same function between steps, without the plan and the launch-template-version check (the roll
  * is what brings instances to the current version).
  */
+
+import type {Cluster, InstanceGroupRole} from '../../api/v1alpha1/types.js'
 import type {AwsClients} from '../../cloud/aws/clients.js'
 import {KubeApiError, KubeConnectionError} from '../../kube/errors.js'
 import {Nodes, Pods} from '../../kube/resources.js'
 import type {Node, Pod} from '../../kube/types.js'
-import type {Cluster, InstanceGroupRole} from '../../spec/types.js'
 import {type Logger, silentLogger} from '../../util/logger.js'
 import {type Failure, groupFailures, kubeFailures, nodeOf, resourceFailures, ZONE_LABEL} from './checks.js'
 import {type Inventory, readInventory} from './inventory.js'

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
+import {DEFAULT_KUBERNETES_VERSION} from '../../../src/api/versions.js'
 import {completeInitConfig, completeJoinConfig, type HostFacts} from '../../../src/kubeadm/defaults.js'
 import {parseKubeadmConfig} from '../../../src/kubeadm/load.js'
-import {DEFAULT_KUBERNETES_VERSION} from '../../../src/spec/versions.js'
 import {ValidationError} from '../../../src/util/errors.js'
 
 const host: HostFacts = {hostname: 'node-a', ipv4: '192.0.2.5'}

@@ -1,4 +1,7 @@
 import {describe, expect, it} from 'vitest'
+import {clusterFromOptions} from '../../../src/api/v1alpha1/flags.js'
+import {renderSpec} from '../../../src/api/v1alpha1/index.js'
+import type {Cluster} from '../../../src/api/v1alpha1/types.js'
 import {
   createCluster,
   editCluster,
@@ -6,9 +9,6 @@ import {
   withProblems,
 } from '../../../src/phases/cluster/spec-store.js'
 import {VALIDATE_PHASES, validateSpecText, validateWorkflow} from '../../../src/phases/validate.js'
-import {clusterFromOptions} from '../../../src/spec/flags.js'
-import {renderSpec} from '../../../src/spec/index.js'
-import type {Cluster} from '../../../src/spec/types.js'
 import {loadClusterText} from '../../../src/state/clusters.js'
 import {LocalStateStore} from '../../../src/state/local.js'
 import {tempDir} from '../../support/cli.js'

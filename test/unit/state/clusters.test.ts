@@ -1,8 +1,8 @@
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {clusterFromOptions} from '../../../src/spec/flags.js'
-import {renderSpec} from '../../../src/spec/index.js'
+import {clusterFromOptions} from '../../../src/api/v1alpha1/flags.js'
+import {renderSpec} from '../../../src/api/v1alpha1/index.js'
 import {
   createClusterSpec,
   deleteClusterState,

@@ -3,7 +3,7 @@
  * their tags from the group (propagated at launch): cluster, role, group, Name, and the
  * cluster-autoscaler node-template tags for the group's labels and taints.
  */
-import type {InstanceGroup} from '../../../spec/types.js'
+import type {InstanceGroup} from '../../../api/v1alpha1/types.js'
 import {ref, type Tags, type Val} from '../model/types.js'
 import type {AutoScalingGroupProps} from '../resources/autoscaling-group.js'
 import type {LaunchTemplateProps} from '../resources/launch-template.js'

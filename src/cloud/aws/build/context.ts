@@ -1,5 +1,5 @@
 /** What the builders share: the cluster, the model being filled, and tag helpers. */
-import type {Cluster} from '../../../spec/types.js'
+import type {Cluster} from '../../../api/v1alpha1/types.js'
 import type {ImageMap} from '../images.js'
 import type {Desired, Output, PhaseName, Tags} from '../model/types.js'
 import {ownedTags} from '../tags.js'

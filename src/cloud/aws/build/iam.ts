@@ -3,7 +3,7 @@
  * CSI driver need (changes scoped to resources tagged as the cluster's where IAM allows); nodes
  * can describe instances and pull images; the bastion can do next to nothing.
  */
-import type {InstanceGroupRole} from '../../../spec/types.js'
+import type {InstanceGroupRole} from '../../../api/v1alpha1/types.js'
 import {ref, type Val} from '../model/types.js'
 import {clusterPath} from '../resources/iam.js'
 import type {IamRoleProps} from '../resources/iam-role.js'

@@ -2,7 +2,7 @@
  * Cluster spec → resource model. Pure: the same cluster and inputs give the same model, which
  * is what makes the CloudFormation export byte-identical and the direct plan repeatable.
  */
-import type {Cluster} from '../../../spec/types.js'
+import type {Cluster} from '../../../api/v1alpha1/types.js'
 import type {Model} from '../model/types.js'
 import {buildGroups} from './compute.js'
 import {type BuildInputs, ModelBuilder} from './context.js'

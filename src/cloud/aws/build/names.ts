@@ -1,6 +1,6 @@
 /** Logical names (model keys, CloudFormation ids) and AWS names with their length limits. */
 import {createHash} from 'node:crypto'
-import type {InstanceGroupRole} from '../../../spec/types.js'
+import type {InstanceGroupRole} from '../../../api/v1alpha1/types.js'
 
 export type SgRole = 'control-plane' | 'nodes' | 'bastion' | 'api-lb'
 

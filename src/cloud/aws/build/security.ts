@@ -8,7 +8,7 @@
  * when there is one, the control plane then accepting it from the load balancer's group only.
  */
 import {createHash} from 'node:crypto'
-import type {InstanceGroupRole} from '../../../spec/types.js'
+import type {InstanceGroupRole} from '../../../api/v1alpha1/types.js'
 import {ref} from '../model/types.js'
 import {type KeyPairProps, PUBLIC_KEY_TAG} from '../resources/key-pair.js'
 import {clusterAlias} from '../resources/kms.js'

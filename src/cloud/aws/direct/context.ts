@@ -1,6 +1,6 @@
 /** The context the direct target's reads and writes share for one run. */
 import {createHash} from 'node:crypto'
-import type {Cluster} from '../../../spec/types.js'
+import type {Cluster} from '../../../api/v1alpha1/types.js'
 import {type Logger, silentLogger} from '../../../util/logger.js'
 import type {AwsClients} from '../clients.js'
 import type {ApplyContext} from '../model/types.js'

@@ -3,7 +3,7 @@
  * and the one contract (`ResourceKind`) every kind of resource implements for both targets:
  * find/diff/create/update/delete through the SDK, and render into CloudFormation.
  */
-import type {Cluster} from '../../../spec/types.js'
+import type {Cluster} from '../../../api/v1alpha1/types.js'
 import type {Logger} from '../../../util/logger.js'
 import type {AwsClients} from '../clients.js'
 

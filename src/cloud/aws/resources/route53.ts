@@ -1,6 +1,6 @@
 /** Helpers the Route53 kinds share: the zone the spec names, the API record names. */
 import type {HostedZone, Route53Client} from '@aws-sdk/client-route-53'
-import type {Cluster} from '../../../spec/types.js'
+import type {Cluster} from '../../../api/v1alpha1/types.js'
 import type {FindContext, Tags} from '../model/types.js'
 
 export function route53(ctx: FindContext): Promise<Route53Client> {

@@ -1,10 +1,10 @@
 /** Spec → resource model: what each topology gets, the security rules, the tags. Pure, no cloud. */
 import {describe, expect, it} from 'vitest'
+import type {Cluster} from '../../../../src/api/v1alpha1/types.js'
 import {buildModel} from '../../../../src/cloud/aws/build/index.js'
 import type {Desired, Model} from '../../../../src/cloud/aws/model/types.js'
 import {Ref} from '../../../../src/cloud/aws/model/types.js'
 import type {SecurityGroupRuleProps} from '../../../../src/cloud/aws/resources/security-group-rule.js'
-import type {Cluster} from '../../../../src/spec/types.js'
 import {KforgeError} from '../../../../src/util/errors.js'
 import {haPrivateCluster, publicSingleCluster} from '../../../fixtures/cloud/clusters.js'
 

@@ -1,10 +1,10 @@
 /** The CloudFormation rendering of the model: ids, references, determinism. Pure, no cloud. */
 import {describe, expect, it} from 'vitest'
+import type {Cluster} from '../../../../src/api/v1alpha1/types.js'
 import {buildModel} from '../../../../src/cloud/aws/build/index.js'
 import {logicalId, renderTemplate, serializeTemplate} from '../../../../src/cloud/aws/cfn/template.js'
 import type {Model} from '../../../../src/cloud/aws/model/types.js'
 import {ref} from '../../../../src/cloud/aws/model/types.js'
-import type {Cluster} from '../../../../src/spec/types.js'
 import {haPrivateCluster, publicSingleCluster} from '../../../fixtures/cloud/clusters.js'
 
 const image = {id: 'ami-0123456789abcdef0', rootDeviceName: '/dev/sda1'}

@@ -15,7 +15,7 @@
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {parse} from 'yaml'
-import type {CniPlugin} from '../../../../spec/types.js'
+import type {CniPlugin} from '../../../../api/v1alpha1/types.js'
 import {KforgeError} from '../../../../util/errors.js'
 
 export const NODE_CONFIG_FILE = '/etc/kforge/node.yaml'

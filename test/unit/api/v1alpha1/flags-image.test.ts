@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {clusterFromOptions, imageFromFlag} from '../../../src/spec/flags.js'
+import {clusterFromOptions, imageFromFlag} from '../../../../src/api/v1alpha1/flags.js'
 
 describe('--image', () => {
   it('takes an AMI id or OWNER/NAME-PATTERN, as kops does', () => {

@@ -1,7 +1,7 @@
 /** Network rules: VPC, subnet, pod and service CIDRs, subnet placement by zone and topology. */
-import {type Cidr, cidrProblem, contains, overlaps, parseCidr} from './cidr.js'
-import {AWS_ID, isDnsLabel} from './names.js'
-import type {Path, Problems, Subject} from './problems.js'
+import {type Cidr, cidrProblem, contains, overlaps, parseCidr} from '../cidr.js'
+import {AWS_ID, isDnsLabel} from '../names.js'
+import type {Path, Problems, Subject} from '../problems.js'
 import type {Cluster} from './types.js'
 
 const NET: Path = ['spec', 'networking']

@@ -1,5 +1,5 @@
 /** Short text views of a cluster for `get` and `create --dry-run`: a heading line and tables. */
-import {formatTable} from '../util/output.js'
+import {formatTable} from '../../util/output.js'
 import type {Cluster} from './types.js'
 
 export const CLUSTER_COLUMNS = ['NAME', 'VERSION', 'ZONES', 'TOPOLOGY'] as const

@@ -3,7 +3,7 @@
  * `-o json` the same documents as a JSON array, text a summary. Specs hold no secrets (keys and
  * tokens live elsewhere in the store), and the YAML must stay byte-exact, so no redaction here.
  */
-import type {OutputFormat} from '../util/output.js'
+import type {OutputFormat} from '../../util/output.js'
 import {renderSpec, toDocuments} from './render.js'
 import {clusterSummary} from './summary.js'
 import type {Cluster} from './types.js'

@@ -7,7 +7,7 @@ import {
   formatVersion,
   parseVersion,
   supportedMinors,
-} from '../../../src/spec/versions.js'
+} from '../../../src/api/versions.js'
 
 describe('versions', () => {
   it('parses vX.Y.Z with an optional pre-release', () => {

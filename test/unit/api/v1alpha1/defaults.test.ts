@@ -1,10 +1,14 @@
 import {describe, expect, it} from 'vitest'
-import {contains, overlaps, parseCidr} from '../../../src/spec/cidr.js'
-import {carveSubnets, regionOfZone} from '../../../src/spec/defaults.js'
-import {type CreateClusterOptions, clusterFromOptions, spreadOverZones} from '../../../src/spec/flags.js'
-import {loadSpec, renderSpec} from '../../../src/spec/index.js'
-import type {Cluster} from '../../../src/spec/types.js'
-import {ValidationError} from '../../../src/util/errors.js'
+import {contains, overlaps, parseCidr} from '../../../../src/api/cidr.js'
+import {carveSubnets, regionOfZone} from '../../../../src/api/v1alpha1/defaults.js'
+import {
+  type CreateClusterOptions,
+  clusterFromOptions,
+  spreadOverZones,
+} from '../../../../src/api/v1alpha1/flags.js'
+import {loadSpec, renderSpec} from '../../../../src/api/v1alpha1/index.js'
+import type {Cluster} from '../../../../src/api/v1alpha1/types.js'
+import {ValidationError} from '../../../../src/util/errors.js'
 import {fixture} from './helpers.js'
 
 const zones3 = ['us-east-1a', 'us-east-1b', 'us-east-1c']

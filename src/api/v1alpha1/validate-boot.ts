@@ -5,7 +5,7 @@
  * (render/validate.ts, run by `kforge validate -f`).
  */
 import {isMap, isSeq, LineCounter, parseDocument} from 'yaml'
-import type {Path, Problems, Subject} from './problems.js'
+import type {Path, Problems, Subject} from '../problems.js'
 import {describeValue} from './schema.js'
 import {MIRROR_ARTIFACTS, type MirrorSpec} from './types.js'
 

@@ -1,7 +1,8 @@
 /** InstanceGroup rules, and the etcd quorum across the control-plane groups. */
+
+import {AWS_ID, DNS_LABEL_RULE, isDnsLabel, labelKeyProblem, labelValueProblem} from '../names.js'
+import type {Path, Problems, Subject} from '../problems.js'
 import {subnetTypeFor} from './defaults.js'
-import {AWS_ID, DNS_LABEL_RULE, isDnsLabel, labelKeyProblem, labelValueProblem} from './names.js'
-import type {Path, Problems, Subject} from './problems.js'
 import type {Cluster, ImageSpec, InstanceGroup} from './types.js'
 import {checkCloudConfigFragment} from './validate-boot.js'
 

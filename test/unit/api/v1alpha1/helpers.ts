@@ -1,10 +1,10 @@
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {parseAllDocuments, stringify} from 'yaml'
-import {loadSpec} from '../../../src/spec/index.js'
-import {ValidationError} from '../../../src/util/errors.js'
+import {loadSpec} from '../../../../src/api/v1alpha1/index.js'
+import {ValidationError} from '../../../../src/util/errors.js'
 
-export const fixtures = join(import.meta.dirname, '..', '..', 'fixtures', 'spec')
+export const fixtures = join(import.meta.dirname, '..', '..', '..', 'fixtures', 'spec')
 
 export function fixture(name: string): string {
   return readFileSync(join(fixtures, name), 'utf8')

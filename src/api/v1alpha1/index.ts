@@ -4,10 +4,11 @@
  * defaults → semantic validation. Each stage reports all it finds; a stage runs only when the
  * ones before it found nothing, so a problem is never reported twice under two names.
  */
+
+import {parseDocuments, type SourceDocument} from '../parse.js'
+import {Problems} from '../problems.js'
 import {applyDefaults} from './defaults.js'
 import {decodeDocuments, type SpecInput, subjectKey} from './documents.js'
-import {parseDocuments, type SourceDocument} from './parse.js'
-import {Problems} from './problems.js'
 import type {Cluster} from './types.js'
 import {validateCluster} from './validate.js'
 

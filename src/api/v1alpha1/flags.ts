@@ -11,7 +11,7 @@
  *  - bastion (private topology): one `bastions` group of 1 in the utility subnets.
  * The result goes through the same defaults and validation as a spec file.
  */
-import {KforgeError} from '../util/errors.js'
+import {KforgeError} from '../../util/errors.js'
 import type {SpecInput} from './documents.js'
 import {completeCluster} from './index.js'
 import {

@@ -4,7 +4,7 @@
  * outside an enum and missing required fields; semantic rules live in validate*.ts.
  * Keep in step with types.ts (the round-trip tests render every field and check it back).
  */
-import {type Path, type Problems, type Subject, suggest} from './problems.js'
+import {type Path, type Problems, type Subject, suggest} from '../problems.js'
 import {MIRROR_ARTIFACTS} from './types.js'
 
 export type Shape =

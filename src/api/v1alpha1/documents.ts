@@ -3,8 +3,8 @@
  * against its shape. The reverse, `toDocuments`, writes a complete Cluster back out.
  */
 
-import type {SourceDocument} from './parse.js'
-import {type Problems, type Subject, suggest} from './problems.js'
+import type {SourceDocument} from '../parse.js'
+import {type Problems, type Subject, suggest} from '../problems.js'
 import {
   checkShape,
   clusterSpecShape,

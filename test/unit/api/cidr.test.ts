@@ -8,7 +8,7 @@ import {
   overlaps,
   parseCidr,
   split,
-} from '../../../src/spec/cidr.js'
+} from '../../../src/api/cidr.js'
 
 const c = parseCidr
 

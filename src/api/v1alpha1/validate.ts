@@ -2,15 +2,15 @@
  * Semantic validation of a defaulted Cluster. Every rule reports into `problems` and carries on,
  * so the user sees all of them at once. Shape (unknown fields, types, enums) was checked earlier.
  */
-import {cidrProblem} from './cidr.js'
+import {cidrProblem} from '../cidr.js'
+import {AWS_ID, DNS_NAME_RULE, isDnsName} from '../names.js'
+import type {Problems, Subject} from '../problems.js'
+import {checkKubernetesVersion} from '../versions.js'
 import {regionOfZone} from './defaults.js'
-import {AWS_ID, DNS_NAME_RULE, isDnsName} from './names.js'
-import type {Problems, Subject} from './problems.js'
 import type {Cluster} from './types.js'
 import {validateMirror} from './validate-boot.js'
 import {checkImage, checkLabels, validateGroups} from './validate-groups.js'
 import {validateNetwork} from './validate-network.js'
-import {checkKubernetesVersion} from './versions.js'
 
 export function validateCluster(cluster: Cluster, problems: Problems): void {
   validateClusterFields(cluster, problems)

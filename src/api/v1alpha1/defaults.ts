@@ -3,9 +3,10 @@
  * it cannot derive (a subnet CIDR when the network CIDR is invalid) are left empty for
  * validation to report, so one pass finds every problem.
  */
-import {allocate, type Cidr, cidrProblem, formatCidr, parseCidr} from './cidr.js'
+import {allocate, type Cidr, cidrProblem, formatCidr, parseCidr} from '../cidr.js'
+import type {Problems} from '../problems.js'
+import {DEFAULT_KUBERNETES_VERSION, etcdVersionFor, parseVersion} from '../versions.js'
 import {CLUSTER_LABEL, type SpecInput} from './documents.js'
-import type {Problems} from './problems.js'
 import {
   type AddonsSpec,
   type Cluster,
@@ -19,7 +20,6 @@ import {
   type SubnetType,
   type TopologyType,
 } from './types.js'
-import {DEFAULT_KUBERNETES_VERSION, etcdVersionFor, parseVersion} from './versions.js'
 
 export const DEFAULT_NETWORK_CIDR = '10.0.0.0/16'
 export const DEFAULT_POD_CIDR = '100.96.0.0/11'
