@@ -14,7 +14,7 @@ process.env.KFORGE_POLL_MS ??= '50'
 
 const dist = (p) => fileURLToPath(new URL(`../dist/${p}`, import.meta.url))
 const {startMoto} = await import(dist('sandbox/moto.js'))
-const {clusterFromOptions} = await import(dist('spec/flags.js'))
+const {clusterFromOptions} = await import(dist('api/v1alpha1/flags.js'))
 const {AwsClients, isMutating} = await import(dist('cloud/aws/clients.js'))
 const {updateCluster} = await import(dist('phases/cluster/update.js'))
 const {deleteCluster} = await import(dist('phases/cluster/delete.js'))

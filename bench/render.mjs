@@ -2,9 +2,10 @@
 // Median wall time to render every instance group's user-data (cloud-config, delivery, sha256)
 // for clusters of 1, 10 and 100 instance groups, with realistic-size placeholder assets (no KMS).
 // Prints figures only; it asserts nothing. Run after `npm run build`: `node bench/render.mjs`.
+
+import {clusterFromOptions} from '../dist/api/v1alpha1/flags.js'
 import {placeholderAssets} from '../dist/render/placeholder.js'
 import {renderClusterUserData} from '../dist/render/render.js'
-import {clusterFromOptions} from '../dist/spec/flags.js'
 
 const runs = Number(process.env.BENCH_RUNS ?? 15)
 
