@@ -5,6 +5,7 @@
 import {ListAliasesCommand} from '@aws-sdk/client-kms'
 import {afterAll, describe, expect, inject, it} from 'vitest'
 import type {Cluster} from '../../src/api/v1alpha1/types.js'
+import {awsNames} from '../../src/cloud/aws/build/names.js'
 import {type AwsCall, AwsClients, isMutating} from '../../src/cloud/aws/clients.js'
 import {deleteCluster} from '../../src/phases/cluster/delete.js'
 import {updateCluster} from '../../src/phases/cluster/update.js'
@@ -115,9 +116,7 @@ describe('direct target, library level', {timeout: 300_000}, () => {
     let sawKey = false
     const late = async () => {
       const listed = await (await clients().kms()).send(new ListAliasesCommand({}))
-      sawKey = (listed.Aliases ?? []).some(
-        (a) => a.AliasName === 'alias/kforge/late-lib-provision-example-com',
-      )
+      sawKey = (listed.Aliases ?? []).some((a) => a.AliasName === awsNames.kmsAlias(c.name))
       return (group: string) => `#cloud-config\n# sealed for ${group}\n`
     }
     await updateCluster(c, {

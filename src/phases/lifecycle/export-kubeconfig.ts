@@ -7,7 +7,7 @@
  */
 
 import type {Cluster} from '../../api/v1alpha1/types.js'
-import {shortName} from '../../cloud/aws/build/names.js'
+import {awsNames} from '../../cloud/aws/build/names.js'
 import type {AwsClients} from '../../cloud/aws/clients.js'
 import type {StateStore} from '../../state/store.js'
 import {KforgeError} from '../../util/errors.js'
@@ -46,7 +46,7 @@ export async function apiServerUrl(cluster: Cluster, aws?: AwsClients, internal 
     return `https://${internal ? `api.internal.${cluster.name}` : spec.api.dnsName}:${port}`
   }
   if (spec.api.endpoint !== 'loadBalancer' || !aws) return `https://${spec.api.dnsName}:${port}`
-  const name = shortName('api', cluster.name)
+  const name = awsNames.apiLoadBalancer(cluster.name)
   const {DescribeLoadBalancersCommand} = await import('@aws-sdk/client-elastic-load-balancing-v2')
   try {
     const out = await (await aws.elbv2()).send(new DescribeLoadBalancersCommand({Names: [name]}))

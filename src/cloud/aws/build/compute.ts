@@ -10,7 +10,7 @@ import type {LaunchTemplateProps} from '../resources/launch-template.js'
 import {INSTANCE_GROUP_TAG, ownedTags} from '../tags.js'
 import {userDataFor} from '../userdata.js'
 import type {ModelBuilder} from './context.js'
-import {names, ROLE_IAM, ROLE_SG} from './names.js'
+import {awsNames, names, ROLE_IAM, ROLE_SG} from './names.js'
 
 /** kops's role tags: the control plane also keeps the legacy `master` role tag tools still read. */
 function roleTags(group: InstanceGroup): Tags {
@@ -64,7 +64,7 @@ export function buildGroups(b: ModelBuilder): void {
     const sgs: Val[] = [ref(names.sg(ROLE_SG[group.spec.role]))]
     const lt = names.launchTemplate(group.name)
     b.add<LaunchTemplateProps>('LaunchTemplate', lt, 'cluster', {
-      name: `${group.name}.${b.name}`,
+      name: awsNames.launchTemplate(group.name, b.name),
       imageId: image.id,
       instanceType: group.spec.machineType,
       ...(b.has(names.profile(iam)) ? {instanceProfileArn: ref(names.profile(iam), 'arn')} : {}),
@@ -90,7 +90,7 @@ export function buildGroups(b: ModelBuilder): void {
 
     const withLb = spec.api.endpoint === 'loadBalancer' && group.spec.role === 'control-plane'
     b.add<AutoScalingGroupProps>('AutoScalingGroup', names.asg(group.name), 'cluster', {
-      name: `${group.name}.${b.name}`,
+      name: awsNames.autoScalingGroup(group.name, b.name),
       minSize: group.spec.minSize,
       maxSize: group.spec.maxSize,
       launchTemplateId: ref(lt),

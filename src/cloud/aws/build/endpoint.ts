@@ -11,7 +11,7 @@ import type {LoadBalancerProps} from '../resources/load-balancer.js'
 import {apiRecordNames} from '../resources/route53.js'
 import type {TargetGroupProps} from '../resources/target-group.js'
 import type {ModelBuilder} from './context.js'
-import {names, shortName} from './names.js'
+import {awsNames, names} from './names.js'
 
 export function buildLoadBalancer(b: ModelBuilder): void {
   const {spec} = b.cluster
@@ -22,14 +22,14 @@ export function buildLoadBalancer(b: ModelBuilder): void {
     if (s.type === type && !perZone.has(s.zone)) perZone.set(s.zone, s.name)
 
   b.add<LoadBalancerProps>('LoadBalancer', names.apiLoadBalancer, 'cluster', {
-    name: shortName('api', b.name),
+    name: awsNames.apiLoadBalancer(b.name),
     scheme: spec.dns.type === 'private' ? 'internal' : 'internet-facing',
     subnetIds: [...perZone.values()].map((s) => ref(names.subnet(s))),
     securityGroupIds: [ref(names.sg('api-lb'))],
     tags: b.tags(names.apiLoadBalancer, 'api'),
   })
   b.add<TargetGroupProps>('TargetGroup', names.apiTargetGroup, 'cluster', {
-    name: shortName('tg-api', b.name),
+    name: awsNames.apiTargetGroup(b.name),
     port: spec.api.port,
     vpcId: ref(names.vpc),
     tags: b.tags(names.apiTargetGroup, 'api'),

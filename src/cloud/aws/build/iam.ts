@@ -10,7 +10,7 @@ import type {IamRoleProps} from '../resources/iam-role.js'
 import type {InstanceProfileProps} from '../resources/instance-profile.js'
 import type {RolePolicyProps} from '../resources/role-policy.js'
 import type {ModelBuilder} from './context.js'
-import {dottedName, names, ROLE_IAM} from './names.js'
+import {awsNames, names, ROLE_IAM} from './names.js'
 
 type IamRole = (typeof ROLE_IAM)[InstanceGroupRole]
 
@@ -109,7 +109,7 @@ export function clusterKey(b: ModelBuilder): Val {
 export function buildIam(b: ModelBuilder): void {
   const roles = [...new Set(b.cluster.instanceGroups.map((g) => ROLE_IAM[g.spec.role]))].sort()
   for (const role of roles) {
-    const roleName = dottedName(role, b.name)
+    const roleName = awsNames.instanceRole(role, b.name)
     b.add<IamRoleProps>('IamRole', names.role(role), 'security', {
       name: roleName,
       path: clusterPath(b.name),

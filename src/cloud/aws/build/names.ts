@@ -46,30 +46,71 @@ export const names = {
   apiInternalRecord: 'dns-api-internal',
 }
 
-function hash(text: string, length: number): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, length)
+/** Characters of the cluster-name hash every AWS name carries (40 bits of SHA-256). */
+export const NAME_HASH_LENGTH = 10
+
+/** A short hash of the whole cluster name: what keeps two clusters' AWS names apart. */
+export function clusterHash(cluster: string): string {
+  return createHash('sha256').update(cluster).digest('hex').slice(0, NAME_HASH_LENGTH)
 }
+
+/** What an AWS service accepts in a name: how long, and which characters. */
+export interface NameRule {
+  readonly max: number
+  /** One character the service refuses; each becomes '-'. */
+  readonly refused: RegExp
+}
+
+/** The limits kforge's names live within (AWS API references, 2026). */
+export const NAME_RULES = {
+  /** KMS alias: 256 characters of [a-zA-Z0-9/_-], `alias/` included. */
+  kmsAlias: {max: 256, refused: /[^a-zA-Z0-9/_-]/g},
+  /** ELBv2 load balancer and target group: 32 characters of [a-zA-Z0-9-], no '-' at either end. */
+  elb: {max: 32, refused: /[^a-zA-Z0-9-]/g},
+  /** IAM role (64, [\w+=,.@-]); the instance profile shares its name (limit 128). */
+  iamRole: {max: 64, refused: /[^\w+=,.@-]/g},
+  /** EC2 launch template: 128 characters of [a-zA-Z0-9().\-/_]. */
+  launchTemplate: {max: 128, refused: /[^a-zA-Z0-9().\-/_]/g},
+  /** Auto Scaling group: 255 characters (no ':' — it would read as part of an ARN). */
+  autoScalingGroup: {max: 255, refused: /[^\x20-\x39\x3b-\x7e]/g},
+  /** EC2 security group: 255 characters, no leading `sg-` (the prefixes here never start so). */
+  securityGroup: {max: 255, refused: /[^a-zA-Z0-9 ._\-:/()#,@[\]+=&;{}!$*]/g},
+  /** EC2 key pair: 255 ASCII characters. */
+  keyPair: {max: 255, refused: /[^\x20-\x7e]/g},
+} as const satisfies Record<string, NameRule>
 
 /**
- * `<prefix>-<cluster as dashes>` within `max` characters of [a-zA-Z0-9-] (load balancer and target
- * group names: 32); too long, it keeps a prefix and adds a hash of the whole cluster name.
+ * `<prefix><separator><cluster, readable>-<hash of the cluster name>` within the rule's length.
+ *
+ * Why always the hash: the readable part is lossy — ELB and KMS names have no '.', so
+ * `demo.example.com` and `demo-example.com` read the same; IAM compares names case-blind; long
+ * names are cut — and a name two clusters share means one cluster adopting, re-tagging or deleting
+ * the other's resource. The hash of the full name, always last, keeps every name injective for a
+ * given prefix; the readable part is only for people.
  */
-export function shortName(prefix: string, cluster: string, max = 32): string {
-  const slug = cluster.replace(/[^a-zA-Z0-9]+/g, '-').replace(/^-|-$/g, '')
-  const full = `${prefix}-${slug}`
-  if (full.length <= max) return full
-  const h = hash(cluster, 6)
-  return `${full.slice(0, max - h.length - 1).replace(/-$/, '')}-${h}`
+export function clusterScopedName(prefix: string, cluster: string, rule: NameRule, separator = '-'): string {
+  const suffix = `-${clusterHash(cluster)}`
+  const room = rule.max - prefix.length - separator.length - suffix.length
+  if (room < 0) throw new Error(`name prefix "${prefix}" leaves no room within ${rule.max} characters`)
+  const readable = cluster
+    .replace(rule.refused, '-')
+    .slice(0, room)
+    .replace(/[-.]+$/, '')
+  return readable === '' ? `${prefix}${suffix}` : `${prefix}${separator}${readable}${suffix}`
 }
 
-/** `<what>.<cluster>` within `max` characters (IAM role and profile names: 64). */
-export function dottedName(what: string, cluster: string, max = 64): string {
-  const full = `${what}.${cluster}`
-  if (full.length <= max) return full
-  const h = hash(full, 8)
-  return `${full.slice(0, max - h.length - 1)}-${h}`
-}
-
-export function keyPairName(cluster: string): string {
-  return `kforge-${cluster}`
+/** Every AWS name kforge derives from a cluster name: one place, so no two can drift apart. */
+export const awsNames = {
+  kmsAlias: (cluster: string) => clusterScopedName('alias/kforge', cluster, NAME_RULES.kmsAlias, '/'),
+  apiLoadBalancer: (cluster: string) => clusterScopedName('api', cluster, NAME_RULES.elb),
+  apiTargetGroup: (cluster: string) => clusterScopedName('tg-api', cluster, NAME_RULES.elb),
+  /** The role and its instance profile: `control-plane.<cluster>-<hash>`. */
+  instanceRole: (role: string, cluster: string) => clusterScopedName(role, cluster, NAME_RULES.iamRole, '.'),
+  launchTemplate: (group: string, cluster: string) =>
+    clusterScopedName(group, cluster, NAME_RULES.launchTemplate, '.'),
+  autoScalingGroup: (group: string, cluster: string) =>
+    clusterScopedName(group, cluster, NAME_RULES.autoScalingGroup, '.'),
+  securityGroup: (role: SgRole, cluster: string) =>
+    clusterScopedName(role, cluster, NAME_RULES.securityGroup, '.'),
+  keyPair: (cluster: string) => clusterScopedName('kforge', cluster, NAME_RULES.keyPair),
 }

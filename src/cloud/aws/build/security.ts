@@ -11,14 +11,13 @@ import {createHash} from 'node:crypto'
 import type {InstanceGroupRole} from '../../../api/v1alpha1/types.js'
 import {ref} from '../model/types.js'
 import {type KeyPairProps, PUBLIC_KEY_TAG} from '../resources/key-pair.js'
-import {clusterAlias} from '../resources/kms.js'
 import type {KmsAliasProps} from '../resources/kms-alias.js'
 import type {KmsKeyProps} from '../resources/kms-key.js'
 import type {SecurityGroupProps} from '../resources/security-group.js'
 import type {SecurityGroupRuleProps} from '../resources/security-group-rule.js'
 import type {ModelBuilder} from './context.js'
 import {buildIam} from './iam.js'
-import {keyPairName, names, type SgRole} from './names.js'
+import {awsNames, names, type SgRole} from './names.js'
 
 type Source = {cidr: string} | {group: SgRole}
 
@@ -43,7 +42,7 @@ export function buildSecurityGroups(b: ModelBuilder): void {
   for (const g of groups) {
     b.add<SecurityGroupProps>('SecurityGroup', names.sg(g), 'security', {
       vpcId: ref(names.vpc),
-      groupName: `${g}.${b.name}`,
+      groupName: awsNames.securityGroup(g, b.name),
       description: `kforge ${g} security group for cluster ${b.name}`,
       tags: b.tags(names.sg(g), g),
     })
@@ -125,7 +124,7 @@ export function buildSecurity(b: ModelBuilder): void {
       tags: b.tags(names.kmsKey, 'kms'),
     })
     b.add<KmsAliasProps>('KmsAlias', names.kmsAlias, 'security', {
-      name: clusterAlias(b.name),
+      name: awsNames.kmsAlias(b.name),
       targetKeyId: ref(names.kmsKey),
     })
     b.outputs.push({name: 'KmsKeyArn', description: 'The cluster key', value: ref(names.kmsKey, 'arn')})
@@ -133,7 +132,7 @@ export function buildSecurity(b: ModelBuilder): void {
   if (aws.sshKey?.publicKey) {
     const publicKey = aws.sshKey.publicKey.trim()
     b.add<KeyPairProps>('KeyPair', names.keyPair, 'security', {
-      name: keyPairName(b.name),
+      name: awsNames.keyPair(b.name),
       publicKey,
       tags: b.tags(names.keyPair, 'ssh', {
         [PUBLIC_KEY_TAG]: createHash('sha256').update(publicKey).digest('hex'),

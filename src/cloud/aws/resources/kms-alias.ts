@@ -1,4 +1,4 @@
-/** `alias/kforge/<cluster>`: how the cluster's key is found again. */
+/** `alias/kforge/<cluster>-<hash>`: how the cluster's key is found again. */
 import {changes} from '../model/diff.js'
 import type {Actual, ResourceKind, Val} from '../model/types.js'
 import {clusterAlias, kms, kmsModule, listAliases} from './kms.js'

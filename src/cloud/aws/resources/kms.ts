@@ -1,5 +1,6 @@
 /** Helpers the KMS kinds share: one ListAliases per run. */
 import type {AliasListEntry, KMSClient} from '@aws-sdk/client-kms'
+import {awsNames} from '../build/names.js'
 import type {FindContext} from '../model/types.js'
 
 export function kms(ctx: FindContext): Promise<KMSClient> {
@@ -10,9 +11,9 @@ export async function kmsModule(): Promise<typeof import('@aws-sdk/client-kms')>
   return import('@aws-sdk/client-kms')
 }
 
-/** KMS alias names allow neither dots nor most punctuation. */
+/** `alias/kforge/<cluster>-<hash>`: the one alias name (see build/names.ts for why the hash). */
 export function clusterAlias(cluster: string): string {
-  return `alias/kforge/${cluster.replace(/[^a-zA-Z0-9/_-]/g, '-')}`
+  return awsNames.kmsAlias(cluster)
 }
 
 export function listAliases(ctx: FindContext): Promise<AliasListEntry[]> {
