@@ -5,8 +5,8 @@
  */
 import type {InstanceGroup} from '../../../api/v1alpha1/types.js'
 import {ref, type Tags, type Val} from '../model/types.js'
-import type {AutoScalingGroupProps} from '../resources/autoscaling-group.js'
-import type {LaunchTemplateProps} from '../resources/launch-template.js'
+import {autoScalingGroupKind} from '../resources/autoscaling-group.js'
+import {launchTemplateKind} from '../resources/launch-template.js'
 import {INSTANCE_GROUP_TAG, ownedTags} from '../tags.js'
 import {userDataFor} from '../userdata.js'
 import type {ModelBuilder} from './context.js'
@@ -63,7 +63,7 @@ export function buildGroups(b: ModelBuilder): void {
     const iam = ROLE_IAM[group.spec.role]
     const sgs: Val[] = [ref(names.sg(ROLE_SG[group.spec.role]))]
     const lt = names.launchTemplate(group.name)
-    b.add<LaunchTemplateProps>('LaunchTemplate', lt, 'cluster', {
+    b.add(launchTemplateKind, lt, {
       name: awsNames.launchTemplate(group.name, b.name),
       imageId: image.id,
       instanceType: group.spec.machineType,
@@ -89,7 +89,7 @@ export function buildGroups(b: ModelBuilder): void {
     })
 
     const withLb = spec.api.endpoint === 'loadBalancer' && group.spec.role === 'control-plane'
-    b.add<AutoScalingGroupProps>('AutoScalingGroup', names.asg(group.name), 'cluster', {
+    b.add(autoScalingGroupKind, names.asg(group.name), {
       name: awsNames.autoScalingGroup(group.name, b.name),
       minSize: group.spec.minSize,
       maxSize: group.spec.maxSize,

@@ -1,7 +1,7 @@
 /** What the builders share: the cluster, the model being filled, and tag helpers. */
 import type {Cluster} from '../../../api/v1alpha1/types.js'
 import type {ImageMap} from '../images.js'
-import type {Desired, Output, PhaseName, Tags} from '../model/types.js'
+import type {Actual, Desired, Output, ResourceKind, Tags} from '../model/types.js'
 import {ownedTags} from '../tags.js'
 
 export interface BuildInputs {
@@ -24,9 +24,18 @@ export class ModelBuilder {
     return this.cluster.name
   }
 
-  add<P>(kind: string, name: string, phase: PhaseName, props: P, extra: Partial<Desired<P>> = {}): void {
+  /**
+   * Adds one resource of `kind`: `props` are checked against the kind's props type, and the
+   * resource's phase is the kind's (a kind belongs to one phase).
+   */
+  add<P, A extends Actual>(
+    kind: ResourceKind<P, A>,
+    name: string,
+    props: P,
+    extra: Pick<Desired<P>, 'dependsOn' | 'external'> = {},
+  ): void {
     if (this.resources.some((r) => r.name === name)) throw new Error(`duplicate resource name ${name}`)
-    this.resources.push({kind, name, phase, props, ...extra})
+    this.resources.push({kind: kind.kind, name, phase: kind.phase, props, ...extra})
   }
 
   has(name: string): boolean {

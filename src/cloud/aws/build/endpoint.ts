@@ -4,12 +4,12 @@
  * and the Route53 records `api.<cluster>` / `api.internal.<cluster>` unless dns.type is none.
  */
 import {ref} from '../model/types.js'
-import type {DnsRecordProps} from '../resources/dns-record.js'
-import type {HostedZoneProps} from '../resources/hosted-zone.js'
-import type {ListenerProps} from '../resources/listener.js'
-import type {LoadBalancerProps} from '../resources/load-balancer.js'
+import {dnsRecordKind} from '../resources/dns-record.js'
+import {hostedZoneKind} from '../resources/hosted-zone.js'
+import {listenerKind} from '../resources/listener.js'
+import {loadBalancerKind} from '../resources/load-balancer.js'
 import {apiRecordNames} from '../resources/route53.js'
-import type {TargetGroupProps} from '../resources/target-group.js'
+import {targetGroupKind} from '../resources/target-group.js'
 import type {ModelBuilder} from './context.js'
 import {awsNames, names} from './names.js'
 
@@ -21,20 +21,20 @@ export function buildLoadBalancer(b: ModelBuilder): void {
   for (const s of spec.networking.subnets)
     if (s.type === type && !perZone.has(s.zone)) perZone.set(s.zone, s.name)
 
-  b.add<LoadBalancerProps>('LoadBalancer', names.apiLoadBalancer, 'cluster', {
+  b.add(loadBalancerKind, names.apiLoadBalancer, {
     name: awsNames.apiLoadBalancer(b.name),
     scheme: spec.dns.type === 'private' ? 'internal' : 'internet-facing',
     subnetIds: [...perZone.values()].map((s) => ref(names.subnet(s))),
     securityGroupIds: [ref(names.sg('api-lb'))],
     tags: b.tags(names.apiLoadBalancer, 'api'),
   })
-  b.add<TargetGroupProps>('TargetGroup', names.apiTargetGroup, 'cluster', {
+  b.add(targetGroupKind, names.apiTargetGroup, {
     name: awsNames.apiTargetGroup(b.name),
     port: spec.api.port,
     vpcId: ref(names.vpc),
     tags: b.tags(names.apiTargetGroup, 'api'),
   })
-  b.add<ListenerProps>('Listener', names.apiListener, 'cluster', {
+  b.add(listenerKind, names.apiListener, {
     loadBalancerArn: ref(names.apiLoadBalancer),
     port: spec.api.port,
     targetGroupArn: ref(names.apiTargetGroup, 'arn'),
@@ -50,7 +50,7 @@ export function buildDns(b: ModelBuilder): void {
   const {spec} = b.cluster
   if (spec.dns.type === 'none') return
   const priv = spec.dns.type === 'private'
-  b.add<HostedZoneProps>('HostedZone', names.hostedZone, 'cluster', {
+  b.add(hostedZoneKind, names.hostedZone, {
     name: spec.dns.zone,
     private: priv,
     ...(priv ? {vpcId: ref(names.vpc)} : {}),
@@ -71,7 +71,7 @@ export function buildDns(b: ModelBuilder): void {
     [names.apiRecord, records.api],
     [names.apiInternalRecord, records.internal],
   ] as const) {
-    b.add<DnsRecordProps>('DnsRecord', name, 'cluster', {
+    b.add(dnsRecordKind, name, {
       zoneId: ref(names.hostedZone),
       zoneName: spec.dns.zone,
       name: fqdn,

@@ -6,9 +6,9 @@
 import type {InstanceGroupRole} from '../../../api/v1alpha1/types.js'
 import {ref, type Val} from '../model/types.js'
 import {clusterPath} from '../resources/iam.js'
-import type {IamRoleProps} from '../resources/iam-role.js'
-import type {InstanceProfileProps} from '../resources/instance-profile.js'
-import type {RolePolicyProps} from '../resources/role-policy.js'
+import {iamRoleKind} from '../resources/iam-role.js'
+import {instanceProfileKind} from '../resources/instance-profile.js'
+import {rolePolicyKind} from '../resources/role-policy.js'
 import type {ModelBuilder} from './context.js'
 import {awsNames, names, ROLE_IAM} from './names.js'
 
@@ -110,19 +110,19 @@ export function buildIam(b: ModelBuilder): void {
   const roles = [...new Set(b.cluster.instanceGroups.map((g) => ROLE_IAM[g.spec.role]))].sort()
   for (const role of roles) {
     const roleName = awsNames.instanceRole(role, b.name)
-    b.add<IamRoleProps>('IamRole', names.role(role), 'security', {
+    b.add(iamRoleKind, names.role(role), {
       name: roleName,
       path: clusterPath(b.name),
       assumeRolePolicy: ASSUME_EC2,
       description: `kforge ${role} instances of cluster ${b.name}`,
       tags: b.tags(names.role(role), role),
     })
-    b.add<RolePolicyProps>('RolePolicy', names.policy(role), 'security', {
+    b.add(rolePolicyKind, names.policy(role), {
       roleName: ref(names.role(role)),
       policyName: `kforge-${role}`,
       document: {Version: '2012-10-17', Statement: statements(role, b.name, clusterKey(b))},
     })
-    b.add<InstanceProfileProps>('InstanceProfile', names.profile(role), 'security', {
+    b.add(instanceProfileKind, names.profile(role), {
       name: roleName,
       path: clusterPath(b.name),
       roleName: ref(names.role(role)),

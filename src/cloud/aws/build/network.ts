@@ -1,15 +1,15 @@
 /** Network phase: VPC, subnets, internet gateway, route tables, NAT gateways. */
 import {KforgeError} from '../../../util/errors.js'
 import {ref} from '../model/types.js'
-import type {EipProps} from '../resources/eip.js'
-import type {GatewayAttachmentProps} from '../resources/gateway-attachment.js'
-import type {InternetGatewayProps} from '../resources/internet-gateway.js'
-import type {NatGatewayProps} from '../resources/nat-gateway.js'
-import type {RouteProps} from '../resources/route.js'
-import type {RouteTableProps} from '../resources/route-table.js'
-import type {RouteTableAssociationProps} from '../resources/route-table-association.js'
-import type {SubnetProps} from '../resources/subnet.js'
-import type {VpcProps} from '../resources/vpc.js'
+import {eipKind} from '../resources/eip.js'
+import {gatewayAttachmentKind} from '../resources/gateway-attachment.js'
+import {internetGatewayKind} from '../resources/internet-gateway.js'
+import {natGatewayKind} from '../resources/nat-gateway.js'
+import {routeKind} from '../resources/route.js'
+import {routeTableKind} from '../resources/route-table.js'
+import {routeTableAssociationKind} from '../resources/route-table-association.js'
+import {subnetKind} from '../resources/subnet.js'
+import {vpcKind} from '../resources/vpc.js'
 import {sharedTags} from '../tags.js'
 import type {ModelBuilder} from './context.js'
 import {names} from './names.js'
@@ -25,10 +25,9 @@ export function buildNetwork(b: ModelBuilder): void {
   const aws = spec.cloud.aws
   const subnets = spec.networking.subnets
 
-  b.add<VpcProps>(
-    'Vpc',
+  b.add(
+    vpcKind,
     names.vpc,
-    'network',
     {
       cidr: spec.networking.networkCIDR,
       enableDnsHostnames: true,
@@ -47,10 +46,9 @@ export function buildNetwork(b: ModelBuilder): void {
     )
   }
   for (const s of subnets) {
-    b.add<SubnetProps>(
-      'Subnet',
+    b.add(
+      subnetKind,
       names.subnet(s.name),
-      'network',
       {
         vpcId: ref(names.vpc),
         cidr: s.cidr,
@@ -70,24 +68,23 @@ export function buildNetwork(b: ModelBuilder): void {
 
 function buildRouting(b: ModelBuilder): void {
   const subnets = b.cluster.spec.networking.subnets
-  b.add<InternetGatewayProps>('InternetGateway', names.igw, 'network', {tags: b.tags(names.igw, undefined)})
-  b.add<GatewayAttachmentProps>('GatewayAttachment', names.igwAttachment, 'network', {
+  b.add(internetGatewayKind, names.igw, {tags: b.tags(names.igw, undefined)})
+  b.add(gatewayAttachmentKind, names.igwAttachment, {
     vpcId: ref(names.vpc),
     internetGatewayId: ref(names.igw),
   })
-  b.add<RouteTableProps>('RouteTable', names.publicRouteTable, 'network', {
+  b.add(routeTableKind, names.publicRouteTable, {
     vpcId: ref(names.vpc),
     tags: b.tags(names.publicRouteTable, 'public', {'kubernetes.io/kops/role': 'public'}),
   })
-  b.add<RouteProps>(
-    'Route',
+  b.add(
+    routeKind,
     names.publicDefaultRoute,
-    'network',
     {routeTableId: ref(names.publicRouteTable), destination: '0.0.0.0/0', gatewayId: ref(names.igw)},
     {dependsOn: [names.igwAttachment]},
   )
   for (const s of subnets.filter((x) => x.type !== 'private')) {
-    b.add<RouteTableAssociationProps>('RouteTableAssociation', names.association(s.name), 'network', {
+    b.add(routeTableAssociationKind, names.association(s.name), {
       routeTableId: ref(names.publicRouteTable),
       subnetId: ref(names.subnet(s.name)),
     })
@@ -101,11 +98,10 @@ function buildRouting(b: ModelBuilder): void {
         `spec.networking.subnets: zone ${zone} has a private subnet but no utility subnet for its NAT gateway`,
       )
     }
-    b.add<EipProps>('Eip', names.natEip(zone), 'network', {tags: b.tags(names.natEip(zone), `nat-${zone}`)})
-    b.add<NatGatewayProps>(
-      'NatGateway',
+    b.add(eipKind, names.natEip(zone), {tags: b.tags(names.natEip(zone), `nat-${zone}`)})
+    b.add(
+      natGatewayKind,
       names.nat(zone),
-      'network',
       {
         subnetId: ref(names.subnet(utility.name)),
         allocationId: ref(names.natEip(zone), 'allocationId'),
@@ -113,19 +109,19 @@ function buildRouting(b: ModelBuilder): void {
       },
       {dependsOn: [names.igwAttachment]},
     )
-    b.add<RouteTableProps>('RouteTable', names.privateRouteTable(zone), 'network', {
+    b.add(routeTableKind, names.privateRouteTable(zone), {
       vpcId: ref(names.vpc),
       tags: b.tags(names.privateRouteTable(zone), `private-${zone}`, {
         'kubernetes.io/kops/role': `private-${zone}`,
       }),
     })
-    b.add<RouteProps>('Route', names.privateDefaultRoute(zone), 'network', {
+    b.add(routeKind, names.privateDefaultRoute(zone), {
       routeTableId: ref(names.privateRouteTable(zone)),
       destination: '0.0.0.0/0',
       natGatewayId: ref(names.nat(zone)),
     })
     for (const s of subnets.filter((x) => x.type === 'private' && x.zone === zone)) {
-      b.add<RouteTableAssociationProps>('RouteTableAssociation', names.association(s.name), 'network', {
+      b.add(routeTableAssociationKind, names.association(s.name), {
         routeTableId: ref(names.privateRouteTable(zone)),
         subnetId: ref(names.subnet(s.name)),
       })

@@ -10,11 +10,11 @@
 import {createHash} from 'node:crypto'
 import type {InstanceGroupRole} from '../../../api/v1alpha1/types.js'
 import {ref} from '../model/types.js'
-import {type KeyPairProps, PUBLIC_KEY_TAG} from '../resources/key-pair.js'
-import type {KmsAliasProps} from '../resources/kms-alias.js'
-import type {KmsKeyProps} from '../resources/kms-key.js'
-import type {SecurityGroupProps} from '../resources/security-group.js'
-import type {SecurityGroupRuleProps} from '../resources/security-group-rule.js'
+import {keyPairKind, PUBLIC_KEY_TAG} from '../resources/key-pair.js'
+import {kmsAliasKind} from '../resources/kms-alias.js'
+import {kmsKeyKind} from '../resources/kms-key.js'
+import {securityGroupKind} from '../resources/security-group.js'
+import {securityGroupRuleKind} from '../resources/security-group-rule.js'
 import type {ModelBuilder} from './context.js'
 import {buildIam} from './iam.js'
 import {awsNames, names, type SgRole} from './names.js'
@@ -40,7 +40,7 @@ export function buildSecurityGroups(b: ModelBuilder): void {
   if (withLb) groups.push('api-lb')
 
   for (const g of groups) {
-    b.add<SecurityGroupProps>('SecurityGroup', names.sg(g), 'security', {
+    b.add(securityGroupKind, names.sg(g), {
       vpcId: ref(names.vpc),
       groupName: awsNames.securityGroup(g, b.name),
       description: `kforge ${g} security group for cluster ${b.name}`,
@@ -57,7 +57,7 @@ export function buildSecurityGroups(b: ModelBuilder): void {
     const ports =
       p.protocol === '-1' ? 'all' : p.from === -1 ? `p${p.protocol}` : `${p.protocol}-${p.from}-${p.to}`
     const name = `rule-${group}-${ports}-from-${sourceSlug(source)}`
-    b.add<SecurityGroupRuleProps>('SecurityGroupRule', name, 'security', {
+    b.add(securityGroupRuleKind, name, {
       groupId: ref(names.sg(group)),
       protocol: p.protocol,
       fromPort: p.from,
@@ -119,11 +119,11 @@ export function buildSecurity(b: ModelBuilder): void {
   buildIam(b)
   const aws = b.cluster.spec.cloud.aws
   if (!aws.kmsKeyArn) {
-    b.add<KmsKeyProps>('KmsKey', names.kmsKey, 'security', {
+    b.add(kmsKeyKind, names.kmsKey, {
       description: `kforge cluster ${b.name}: encrypts its assets`,
       tags: b.tags(names.kmsKey, 'kms'),
     })
-    b.add<KmsAliasProps>('KmsAlias', names.kmsAlias, 'security', {
+    b.add(kmsAliasKind, names.kmsAlias, {
       name: awsNames.kmsAlias(b.name),
       targetKeyId: ref(names.kmsKey),
     })
@@ -131,7 +131,7 @@ export function buildSecurity(b: ModelBuilder): void {
   }
   if (aws.sshKey?.publicKey) {
     const publicKey = aws.sshKey.publicKey.trim()
-    b.add<KeyPairProps>('KeyPair', names.keyPair, 'security', {
+    b.add(keyPairKind, names.keyPair, {
       name: awsNames.keyPair(b.name),
       publicKey,
       tags: b.tags(names.keyPair, 'ssh', {

@@ -8,7 +8,7 @@
  */
 import {stringify} from 'yaml'
 import {KforgeError} from '../../../util/errors.js'
-import {dependencyOrder} from '../direct/plan.js'
+import {dependencyOrder} from '../model/order.js'
 import {mapRefs} from '../model/refs.js'
 import type {Desired, Model, Ref} from '../model/types.js'
 import {kindOf} from '../resources/index.js'

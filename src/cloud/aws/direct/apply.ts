@@ -5,12 +5,13 @@
  */
 import {KforgeError} from '../../../util/errors.js'
 import {runGraph} from '../model/concurrency.js'
+import {dependenciesOf} from '../model/order.js'
 import {hasUnknown, mapRefs, showText, unknownValue} from '../model/refs.js'
 import type {ApplyContext, PhaseName} from '../model/types.js'
 import {PHASES} from '../model/types.js'
 import {clusterTagKey} from '../tags.js'
 import {deleteResources} from './delete.js'
-import {dependenciesOf, isImmutableChange, type Plan, type PlanItem, planForPhases} from './plan.js'
+import {isImmutableChange, type Plan, type PlanItem, planForPhases} from './plan.js'
 import {type Progress, seconds} from './progress.js'
 
 export interface ApplyOptions {

@@ -5,7 +5,8 @@
  */
 import {KforgeError} from '../../../util/errors.js'
 import {mapLimit} from '../model/concurrency.js'
-import {mapRefs, refTargets, showText, showValue, unknownValue} from '../model/refs.js'
+import {dependencyOrder} from '../model/order.js'
+import {mapRefs, showText, showValue, unknownValue} from '../model/refs.js'
 import type {
   Actual,
   AnyDiscoverable,
@@ -50,41 +51,6 @@ export interface Plan {
 export interface Refusal {
   phase: PhaseName
   message: string
-}
-
-/** Dependency order (each resource after what it refers to), stable with respect to model order. */
-export function dependencyOrder(model: Model): Desired[] {
-  const byName = new Map(model.resources.map((r) => [r.name, r]))
-  const deps = new Map<string, string[]>()
-  for (const r of model.resources) {
-    const targets = [...refTargets(r.props), ...(r.dependsOn ?? [])]
-    for (const t of targets) {
-      if (!byName.has(t))
-        throw new KforgeError(`resource ${r.kind} ${r.name} refers to ${t}, which the model does not have`)
-    }
-    deps.set(r.name, targets)
-  }
-  const done = new Set<string>()
-  const out: Desired[] = []
-  while (out.length < model.resources.length) {
-    const before = out.length
-    for (const r of model.resources) {
-      if (done.has(r.name)) continue
-      if (deps.get(r.name)!.every((d) => done.has(d) || d === r.name)) {
-        done.add(r.name)
-        out.push(r)
-      }
-    }
-    if (out.length === before) {
-      const left = model.resources.filter((r) => !done.has(r.name)).map((r) => r.name)
-      throw new KforgeError(`the resource model has a dependency cycle among: ${left.join(', ')}`)
-    }
-  }
-  return out
-}
-
-export function dependenciesOf(d: Desired): string[] {
-  return [...new Set([...refTargets(d.props), ...(d.dependsOn ?? [])])]
 }
 
 export function isImmutableChange(kind: AnyKind, change: FieldChange): boolean {
