@@ -10,8 +10,9 @@ import {stringify} from 'yaml'
 import {KforgeError} from '../../../util/errors.js'
 import {dependencyOrder} from '../model/order.js'
 import {mapRefs} from '../model/refs.js'
-import type {Desired, Model, Ref} from '../model/types.js'
-import {kindOf} from '../resources/index.js'
+import type {Model, Ref} from '../model/types.js'
+import type {AnyCfnRendering} from './kind.js'
+import {CFN_RENDERINGS} from './kinds.js'
 
 /** CloudFormation's limit for a template passed inline (TemplateBody); larger needs TemplateURL. */
 export const INLINE_TEMPLATE_LIMIT = 51_200
@@ -45,6 +46,14 @@ export function logicalId(name: string): string {
 
 const NOT_IN_STACK = '⟦not-in-stack:'
 
+const renderings = new Map(CFN_RENDERINGS.map((r) => [r.kind, r]))
+
+function renderingOf(kind: string): AnyCfnRendering {
+  const rendering = renderings.get(kind)
+  if (!rendering) throw new KforgeError(`resource kind ${kind} has no CloudFormation rendering`)
+  return rendering
+}
+
 export function renderTemplate(model: Model): CfnTemplate {
   const byName = new Map(model.resources.map((r) => [r.name, r]))
   const ids = new Map<string, string>()
@@ -58,7 +67,7 @@ export function renderTemplate(model: Model): CfnTemplate {
   }
   const inStack = new Set(
     model.resources
-      .filter((r) => !r.external && kindOf(r.kind).toCloudFormation(r, r.props) !== undefined)
+      .filter((r) => !r.external && renderingOf(r.kind).render(r.props, r) !== undefined)
       .map((r) => r.name),
   )
 
@@ -69,7 +78,7 @@ export function renderTemplate(model: Model): CfnTemplate {
       // The user's own resources are named by id.
       if (target.external) return target.external
       if (!inStack.has(target.name)) return `${NOT_IN_STACK}${target.name}⟧`
-      const how = kindOf(target.kind).cfnAttr(ref.attr)
+      const how = renderingOf(target.kind).attr(ref.attr)
       const id = ids.get(target.name)!
       return how === 'Ref' ? {Ref: id} : {'Fn::GetAtt': [id, how.getAtt]}
     })
@@ -78,14 +87,15 @@ export function renderTemplate(model: Model): CfnTemplate {
   // Dependency order: CloudFormation does not need it, but a reader (and the emulator) does.
   for (const r of dependencyOrder(model)) {
     if (!inStack.has(r.name)) continue
-    const body = kindOf(r.kind).toCloudFormation(r as Desired, render(r.props))!
+    const rendering = renderingOf(r.kind)
+    const body = rendering.render(render(r.props), r)!
     const text = JSON.stringify(body)
     if (text.includes(NOT_IN_STACK)) {
       throw new KforgeError(`${r.kind} ${r.name} refers to a resource that is not part of the stack`)
     }
     const dependsOn = (r.dependsOn ?? []).filter((d) => inStack.has(d)).map((d) => ids.get(d)!)
     resources[ids.get(r.name)!] = {
-      Type: body.Type,
+      Type: rendering.type,
       ...(body.Metadata ? {Metadata: body.Metadata} : {}),
       Properties: dropUndefined(body.Properties),
       ...(dependsOn.length > 0 ? {DependsOn: dependsOn} : {}),

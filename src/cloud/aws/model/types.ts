@@ -1,7 +1,8 @@
 /**
  * The resource model: a graph of desired AWS resources that refer to each other by logical name,
- * and the one contract (`ResourceKind`) every kind of resource implements for both targets:
- * find/diff/create/update/delete through the SDK, and render into CloudFormation.
+ * and the one contract (`ResourceKind`) every kind of resource implements for the direct target:
+ * find/diff/create/update/delete through the SDK. Each other target renders a kind in a file of
+ * its own beside it (`resources/<kind>.cfn.ts` for CloudFormation).
  */
 import type {Cluster} from '../../../api/v1alpha1/types.js'
 import type {Logger} from '../../../util/logger.js'
@@ -33,14 +34,17 @@ export function ref(target: string, attr = 'id'): Ref {
 /** A string field that may point at another resource. */
 export type Val = string | Ref
 
-/** A props type with every Ref replaced by the string it resolves to. */
-export type Resolved<T> = T extends Ref
-  ? string
+/** A props type with every Ref replaced by what a target makes of it (`V`). */
+export type Rendered<T, V> = T extends Ref
+  ? V
   : T extends readonly (infer U)[]
-    ? Resolved<U>[]
+    ? Rendered<U, V>[]
     : T extends object
-      ? {[K in keyof T]: Resolved<T[K]>}
+      ? {[K in keyof T]: Rendered<T[K], V>}
       : T
+
+/** A props type with every Ref replaced by the string it resolves to (the direct target). */
+export type Resolved<T> = Rendered<T, string>
 
 export type Tags = Record<string, string>
 
@@ -98,13 +102,6 @@ export interface FindContext {
 export interface ApplyContext extends FindContext {
   /** A deterministic idempotency token for APIs that take one (`ClientToken`). */
   token(...parts: string[]): string
-}
-
-/** A CloudFormation resource body as a kind renders it; DependsOn is added by the renderer. */
-export interface CfnResource {
-  Type: string
-  Properties: Record<string, unknown>
-  Metadata?: Record<string, unknown>
 }
 
 /**
@@ -172,15 +169,6 @@ export interface ResourceKind<P = unknown, A extends Actual = Actual> extends Di
   tagShared?(ctx: ApplyContext, actual: A, tags: Tags): Promise<void>
   /** A short human description for plan output and progress (`10.0.0.0/16`). */
   describe(props: Resolved<P>): string
-
-  readonly cfnType: string
-  /**
-   * CloudFormation body; Refs in `props` are already rendered as intrinsic functions. Undefined:
-   * not part of the stack (it must exist before the stack is deployed).
-   */
-  toCloudFormation(desired: Desired<P>, props: unknown): CfnResource | undefined
-  /** How CloudFormation expresses `attr` of this kind: `Ref`, or the Fn::GetAtt attribute name. */
-  cfnAttr(attr: string): 'Ref' | {getAtt: string}
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds kinds of every props type

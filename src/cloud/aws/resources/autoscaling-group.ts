@@ -71,7 +71,6 @@ function tagList(name: string, tags: Tags) {
 
 export const autoScalingGroupKind: ResourceKind<AutoScalingGroupProps, AutoScalingGroupActual> = {
   kind: 'AutoScalingGroup',
-  cfnType: 'AWS::AutoScaling::AutoScalingGroup',
   phase: 'cluster',
   deleteAfter: [],
   ownership: 'tags',
@@ -210,24 +209,4 @@ export const autoScalingGroupKind: ResourceKind<AutoScalingGroupProps, AutoScali
   },
 
   describe: (p) => `${p.minSize}..${p.maxSize} instances`,
-
-  toCloudFormation: (_d, p) => {
-    const props = p as AutoScalingGroupProps
-    return {
-      Type: 'AWS::AutoScaling::AutoScalingGroup',
-      Properties: {
-        AutoScalingGroupName: props.name,
-        MinSize: String(props.minSize),
-        MaxSize: String(props.maxSize),
-        DesiredCapacity: String(props.minSize),
-        LaunchTemplate: {LaunchTemplateId: props.launchTemplateId, Version: props.launchTemplateVersion},
-        VPCZoneIdentifier: props.subnetIds,
-        ...(props.targetGroupArns.length > 0 ? {TargetGroupARNs: props.targetGroupArns} : {}),
-        Tags: Object.keys(props.tags)
-          .sort()
-          .map((Key) => ({Key, Value: props.tags[Key], PropagateAtLaunch: true})),
-      },
-    }
-  },
-  cfnAttr: () => 'Ref',
 }

@@ -61,7 +61,6 @@ async function change(
 
 export const dnsRecordKind: ResourceKind<DnsRecordProps, DnsRecordActual> = {
   kind: 'DnsRecord',
-  cfnType: 'AWS::Route53::RecordSet',
   phase: 'cluster',
   deleteAfter: [],
   ownership: 'parent',
@@ -122,26 +121,4 @@ export const dnsRecordKind: ResourceKind<DnsRecordProps, DnsRecordActual> = {
   },
 
   describe: (p) => `${p.name} → ${p.alias ? p.alias.dnsName : (p.address ?? PLACEHOLDER_ADDRESS)}`,
-
-  toCloudFormation: (_d, p) => {
-    const props = p as DnsRecordProps & {alias?: {dnsName: unknown; hostedZoneId: unknown}}
-    return {
-      Type: 'AWS::Route53::RecordSet',
-      Properties: {
-        HostedZoneName: fqdn(props.zoneName),
-        Name: fqdn(props.name),
-        Type: 'A',
-        ...(props.alias
-          ? {
-              AliasTarget: {
-                DNSName: props.alias.dnsName,
-                HostedZoneId: props.alias.hostedZoneId,
-                EvaluateTargetHealth: false,
-              },
-            }
-          : {TTL: '60', ResourceRecords: [props.address ?? PLACEHOLDER_ADDRESS]}),
-      },
-    }
-  },
-  cfnAttr: () => 'Ref',
 }

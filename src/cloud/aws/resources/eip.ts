@@ -1,7 +1,7 @@
 /** An Elastic IP for a NAT gateway. Released after its NAT gateway is gone. */
 import {tagChanges} from '../model/diff.js'
 import type {Actual, ResourceKind, Tags} from '../model/types.js'
-import {fromTagList, toTagList} from '../tags.js'
+import {fromTagList} from '../tags.js'
 import {createTags, ec2, ec2Module, matchByName, ownedFilter, tagSpec, tagsFrom} from './ec2.js'
 
 export interface EipProps {
@@ -15,7 +15,6 @@ export interface EipActual extends Actual {
 
 export const eipKind: ResourceKind<EipProps, EipActual> = {
   kind: 'Eip',
-  cfnType: 'AWS::EC2::EIP',
   phase: 'network',
   deleteAfter: ['NatGateway', 'Instance', 'AutoScalingGroup'],
   ownership: 'tags',
@@ -63,10 +62,4 @@ export const eipKind: ResourceKind<EipProps, EipActual> = {
   },
 
   describe: () => '',
-
-  toCloudFormation: (_d, p) => ({
-    Type: 'AWS::EC2::EIP',
-    Properties: {Domain: 'vpc', Tags: toTagList((p as EipProps).tags)},
-  }),
-  cfnAttr: (attr) => (attr === 'id' || attr === 'allocationId' ? {getAtt: 'AllocationId'} : 'Ref'),
 }

@@ -15,7 +15,6 @@ export interface GatewayAttachmentActual extends Actual {
 
 export const gatewayAttachmentKind: ResourceKind<GatewayAttachmentProps, GatewayAttachmentActual> = {
   kind: 'GatewayAttachment',
-  cfnType: 'AWS::EC2::VPCGatewayAttachment',
   phase: 'network',
   // Public addresses in the VPC (NAT gateways, instances, load balancers) block the detach.
   deleteAfter: ['NatGateway', 'Eip', 'LoadBalancer', 'AutoScalingGroup', 'Instance'],
@@ -58,13 +57,4 @@ export const gatewayAttachmentKind: ResourceKind<GatewayAttachmentProps, Gateway
   },
 
   describe: (p) => `${p.internetGatewayId} to ${p.vpcId}`,
-
-  toCloudFormation: (_d, p) => {
-    const props = p as Record<string, unknown>
-    return {
-      Type: 'AWS::EC2::VPCGatewayAttachment',
-      Properties: {VpcId: props.vpcId, InternetGatewayId: props.internetGatewayId},
-    }
-  },
-  cfnAttr: () => 'Ref',
 }

@@ -27,7 +27,6 @@ export interface HostedZoneActual extends Actual {
 
 export const hostedZoneKind: ResourceKind<HostedZoneProps, HostedZoneActual> = {
   kind: 'HostedZone',
-  cfnType: 'AWS::Route53::HostedZone',
   phase: 'cluster',
   deleteAfter: ['DnsRecord'],
   ownership: 'tags',
@@ -110,7 +109,4 @@ export const hostedZoneKind: ResourceKind<HostedZoneProps, HostedZoneActual> = {
   },
 
   describe: (p) => `${p.private ? 'private' : 'public'} zone ${p.name}`,
-
-  toCloudFormation: () => undefined,
-  cfnAttr: (attr) => (attr === 'name' ? {getAtt: 'Name'} : 'Ref'),
 }

@@ -20,7 +20,6 @@ export interface IamRoleActual extends Actual {
 
 export const iamRoleKind: ResourceKind<IamRoleProps, IamRoleActual> = {
   kind: 'IamRole',
-  cfnType: 'AWS::IAM::Role',
   phase: 'security',
   deleteAfter: ['InstanceProfile', 'RolePolicy'],
   ownership: 'parent',
@@ -127,19 +126,4 @@ export const iamRoleKind: ResourceKind<IamRoleProps, IamRoleActual> = {
   },
 
   describe: (p) => p.name,
-
-  toCloudFormation: (_d, p) => {
-    const props = p as IamRoleProps
-    return {
-      Type: 'AWS::IAM::Role',
-      Properties: {
-        RoleName: props.name,
-        Path: props.path,
-        Description: props.description,
-        AssumeRolePolicyDocument: props.assumeRolePolicy,
-        Tags: toTagList(props.tags),
-      },
-    }
-  },
-  cfnAttr: (attr) => (attr === 'arn' ? {getAtt: 'Arn'} : 'Ref'),
 }

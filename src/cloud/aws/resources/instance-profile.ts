@@ -19,7 +19,6 @@ export interface InstanceProfileActual extends Actual {
 
 export const instanceProfileKind: ResourceKind<InstanceProfileProps, InstanceProfileActual> = {
   kind: 'InstanceProfile',
-  cfnType: 'AWS::IAM::InstanceProfile',
   phase: 'security',
   deleteAfter: ['AutoScalingGroup', 'Instance'],
   ownership: 'parent',
@@ -107,13 +106,4 @@ export const instanceProfileKind: ResourceKind<InstanceProfileProps, InstancePro
   },
 
   describe: (p) => `${p.name} → ${p.roleName}`,
-
-  toCloudFormation: (_d, p) => {
-    const props = p as Record<string, unknown>
-    return {
-      Type: 'AWS::IAM::InstanceProfile',
-      Properties: {InstanceProfileName: props.name, Path: props.path, Roles: [props.roleName]},
-    }
-  },
-  cfnAttr: (attr) => (attr === 'arn' ? {getAtt: 'Arn'} : 'Ref'),
 }

@@ -3,7 +3,7 @@ import type {InternetGateway} from '@aws-sdk/client-ec2'
 import {tagChanges} from '../model/diff.js'
 import {awsErrorCode} from '../model/errors.js'
 import type {Actual, FindContext, ResourceKind, Tags} from '../model/types.js'
-import {fromTagList, toTagList} from '../tags.js'
+import {fromTagList} from '../tags.js'
 import {createTags, ec2, ec2Module, matchByName, ownedFilter, tagSpec, tagsFrom} from './ec2.js'
 
 export interface InternetGatewayProps {
@@ -32,7 +32,6 @@ export function listOwnedGateways(ctx: FindContext): Promise<InternetGateway[]> 
 
 export const internetGatewayKind: ResourceKind<InternetGatewayProps, InternetGatewayActual> = {
   kind: 'InternetGateway',
-  cfnType: 'AWS::EC2::InternetGateway',
   phase: 'network',
   // Deleting it detaches it first; public addresses in the VPC block the detach.
   deleteAfter: ['GatewayAttachment', 'NatGateway', 'Eip', 'LoadBalancer', 'AutoScalingGroup', 'Instance'],
@@ -82,10 +81,4 @@ export const internetGatewayKind: ResourceKind<InternetGatewayProps, InternetGat
   },
 
   describe: () => '',
-
-  toCloudFormation: (_d, p) => ({
-    Type: 'AWS::EC2::InternetGateway',
-    Properties: {Tags: toTagList((p as InternetGatewayProps).tags)},
-  }),
-  cfnAttr: (attr) => (attr === 'id' ? 'Ref' : {getAtt: attr}),
 }

@@ -5,7 +5,7 @@
  */
 import {changes, tagChanges} from '../model/diff.js'
 import type {Actual, ResourceKind, Tags} from '../model/types.js'
-import {fromTagList, toTagList} from '../tags.js'
+import {fromTagList} from '../tags.js'
 import {createTags, ec2, ec2Module, matchByName, ownedFilter, tagSpec, tagsFrom} from './ec2.js'
 
 export const PUBLIC_KEY_TAG = 'kforge.dev/public-key-sha256'
@@ -23,7 +23,6 @@ export interface KeyPairActual extends Actual {
 
 export const keyPairKind: ResourceKind<KeyPairProps, KeyPairActual> = {
   kind: 'KeyPair',
-  cfnType: 'AWS::EC2::KeyPair',
   phase: 'security',
   deleteAfter: [],
   ownership: 'tags',
@@ -72,13 +71,4 @@ export const keyPairKind: ResourceKind<KeyPairProps, KeyPairActual> = {
   },
 
   describe: (p) => p.name,
-
-  toCloudFormation: (_d, p) => {
-    const props = p as KeyPairProps
-    return {
-      Type: 'AWS::EC2::KeyPair',
-      Properties: {KeyName: props.name, PublicKeyMaterial: props.publicKey, Tags: toTagList(props.tags)},
-    }
-  },
-  cfnAttr: (attr) => (attr === 'id' ? {getAtt: 'KeyPairId'} : 'Ref'),
 }

@@ -14,7 +14,6 @@ export interface KmsAliasActual extends Actual {
 
 export const kmsAliasKind: ResourceKind<KmsAliasProps, KmsAliasActual> = {
   kind: 'KmsAlias',
-  cfnType: 'AWS::KMS::Alias',
   phase: 'security',
   deleteAfter: [],
   ownership: 'parent',
@@ -49,10 +48,4 @@ export const kmsAliasKind: ResourceKind<KmsAliasProps, KmsAliasActual> = {
   },
 
   describe: (p) => p.name,
-
-  toCloudFormation: (_d, p) => {
-    const props = p as Record<string, unknown>
-    return {Type: 'AWS::KMS::Alias', Properties: {AliasName: props.name, TargetKeyId: props.targetKeyId}}
-  },
-  cfnAttr: () => 'Ref',
 }

@@ -47,7 +47,6 @@ async function describe(ctx: FindContext, keyId: string): Promise<KmsKeyActual |
 
 export const kmsKeyKind: ResourceKind<KmsKeyProps, KmsKeyActual> = {
   kind: 'KmsKey',
-  cfnType: 'AWS::KMS::Key',
   phase: 'security',
   deleteAfter: ['KmsAlias'],
   ownership: 'tags',
@@ -125,33 +124,4 @@ export const kmsKeyKind: ResourceKind<KmsKeyProps, KmsKeyActual> = {
   },
 
   describe: (p) => p.description,
-
-  toCloudFormation: (_d, p) => {
-    const props = p as KmsKeyProps
-    return {
-      Type: 'AWS::KMS::Key',
-      Properties: {
-        Description: props.description,
-        EnableKeyRotation: true,
-        // What CreateKey gives a key without a policy: the account administers it through IAM.
-        KeyPolicy: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'Enable IAM policies',
-              Effect: 'Allow',
-              // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax
-              Principal: {AWS: {'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root'}},
-              Action: 'kms:*',
-              Resource: '*',
-            },
-          ],
-        },
-        Tags: Object.keys(props.tags)
-          .sort()
-          .map((Key) => ({Key, Value: props.tags[Key]})),
-      },
-    }
-  },
-  cfnAttr: (attr) => (attr === 'arn' ? {getAtt: 'Arn'} : 'Ref'),
 }

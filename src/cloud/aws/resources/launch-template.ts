@@ -7,7 +7,7 @@ import type {RequestLaunchTemplateData, ResponseLaunchTemplateData} from '@aws-s
 import {KforgeError} from '../../../util/errors.js'
 import {changes, sortedStrings, tagChanges} from '../model/diff.js'
 import {awsErrorCode} from '../model/errors.js'
-import type {Actual, ResourceKind, Tags, Val} from '../model/types.js'
+import type {Actual, Rendered, Resolved, ResourceKind, Tags, Val} from '../model/types.js'
 import {fromTagList, isOwned, RESOURCE_TAG, toTagList} from '../tags.js'
 import {createTags, ec2, ec2Module, matchByName, ownedFilter, tagSpec, tagsFrom} from './ec2.js'
 
@@ -51,14 +51,16 @@ export interface LaunchTemplateActual extends Actual {
   data?: TemplateData
 }
 
-function toRequest(
-  p: Omit<LaunchTemplateProps, 'tags' | 'name'> & {keyName?: string},
-): RequestLaunchTemplateData {
+/**
+ * The template data both targets write: `V` is what a Ref became (an id for the API, Ref / GetAtt
+ * for CloudFormation), so the one function serves both without casting the references away.
+ */
+export function templateData<V>(p: Rendered<Omit<LaunchTemplateProps, 'tags' | 'name'>, V>) {
   return {
     ImageId: p.imageId,
     InstanceType: p.instanceType as RequestLaunchTemplateData['InstanceType'],
-    ...(p.instanceProfileArn ? {IamInstanceProfile: {Arn: p.instanceProfileArn as string}} : {}),
-    SecurityGroupIds: p.securityGroupIds as string[],
+    ...(p.instanceProfileArn ? {IamInstanceProfile: {Arn: p.instanceProfileArn}} : {}),
+    SecurityGroupIds: p.securityGroupIds,
     ...(p.keyName ? {KeyName: p.keyName} : {}),
     UserData: p.userData,
     BlockDeviceMappings: [
@@ -73,12 +75,16 @@ function toRequest(
       },
     ],
     MetadataOptions: {
-      HttpTokens: 'required',
-      HttpEndpoint: 'enabled',
+      HttpTokens: 'required' as const,
+      HttpEndpoint: 'enabled' as const,
       HttpPutResponseHopLimit: p.metadataHopLimit,
     },
-    TagSpecifications: [{ResourceType: 'volume', Tags: toTagList(p.volumeTags)}],
+    TagSpecifications: [{ResourceType: 'volume' as const, Tags: toTagList(p.volumeTags)}],
   }
+}
+
+function toRequest(p: Resolved<LaunchTemplateProps>): RequestLaunchTemplateData {
+  return templateData<string>(p)
 }
 
 function fromResponse(d: ResponseLaunchTemplateData): TemplateData {
@@ -105,7 +111,6 @@ function fromResponse(d: ResponseLaunchTemplateData): TemplateData {
 
 export const launchTemplateKind: ResourceKind<LaunchTemplateProps, LaunchTemplateActual> = {
   kind: 'LaunchTemplate',
-  cfnType: 'AWS::EC2::LaunchTemplate',
   phase: 'cluster',
   deleteAfter: ['AutoScalingGroup'],
   ownership: 'tags',
@@ -247,22 +252,4 @@ export const launchTemplateKind: ResourceKind<LaunchTemplateProps, LaunchTemplat
   },
 
   describe: (p) => `${p.instanceType} ${p.imageId}`,
-
-  toCloudFormation: (_d, p) => {
-    const props = p as LaunchTemplateProps
-    const data = toRequest(props as unknown as LaunchTemplateProps & {keyName?: string}) as Record<
-      string,
-      unknown
-    >
-    return {
-      Type: 'AWS::EC2::LaunchTemplate',
-      Properties: {
-        LaunchTemplateName: props.name,
-        LaunchTemplateData: data,
-        TagSpecifications: [{ResourceType: 'launch-template', Tags: toTagList(props.tags)}],
-      },
-    }
-  },
-  cfnAttr: (attr) =>
-    attr === 'id' ? 'Ref' : {getAtt: attr === 'latestVersion' ? 'LatestVersionNumber' : attr},
 }

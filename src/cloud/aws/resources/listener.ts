@@ -17,7 +17,6 @@ export interface ListenerActual extends Actual {
 
 export const listenerKind: ResourceKind<ListenerProps, ListenerActual> = {
   kind: 'Listener',
-  cfnType: 'AWS::ElasticLoadBalancingV2::Listener',
   phase: 'cluster',
   deleteAfter: [],
   ownership: 'parent',
@@ -83,18 +82,4 @@ export const listenerKind: ResourceKind<ListenerProps, ListenerActual> = {
   neededOnClusterDelete: () => false,
 
   describe: (p) => `TCP ${p.port}`,
-
-  toCloudFormation: (_d, p) => {
-    const props = p as Record<string, unknown>
-    return {
-      Type: 'AWS::ElasticLoadBalancingV2::Listener',
-      Properties: {
-        LoadBalancerArn: props.loadBalancerArn,
-        Protocol: 'TCP',
-        Port: props.port,
-        DefaultActions: [{Type: 'forward', TargetGroupArn: props.targetGroupArn}],
-      },
-    }
-  },
-  cfnAttr: () => 'Ref',
 }

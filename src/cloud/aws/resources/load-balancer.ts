@@ -26,7 +26,6 @@ export interface LoadBalancerActual extends Actual {
 
 export const loadBalancerKind: ResourceKind<LoadBalancerProps, LoadBalancerActual> = {
   kind: 'LoadBalancer',
-  cfnType: 'AWS::ElasticLoadBalancingV2::LoadBalancer',
   phase: 'cluster',
   deleteAfter: [],
   ownership: 'tags',
@@ -126,25 +125,4 @@ export const loadBalancerKind: ResourceKind<LoadBalancerProps, LoadBalancerActua
   },
 
   describe: (p) => `${p.scheme} network load balancer ${p.name}`,
-
-  toCloudFormation: (_d, p) => {
-    const props = p as LoadBalancerProps
-    return {
-      Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer',
-      Properties: {
-        Name: props.name,
-        Type: 'network',
-        Scheme: props.scheme,
-        Subnets: props.subnetIds,
-        SecurityGroups: props.securityGroupIds,
-        Tags: toTagList(props.tags),
-      },
-    }
-  },
-  cfnAttr: (attr) => {
-    if (attr === 'dnsName') return {getAtt: 'DNSName'}
-    if (attr === 'canonicalHostedZoneId') return {getAtt: 'CanonicalHostedZoneID'}
-    if (attr === 'name') return {getAtt: 'LoadBalancerName'}
-    return 'Ref'
-  },
 }

@@ -7,7 +7,7 @@ import type {NatGateway} from '@aws-sdk/client-ec2'
 import {changes, tagChanges} from '../model/diff.js'
 import type {Actual, FindContext, ResourceKind, Tags, Val} from '../model/types.js'
 import {poll} from '../model/wait.js'
-import {fromTagList, isOwned, toTagList} from '../tags.js'
+import {fromTagList, isOwned} from '../tags.js'
 import {createTags, ec2, ec2Module, matchByName, ownedFilter, tagSpec, tagsFrom} from './ec2.js'
 
 export interface NatGatewayProps {
@@ -68,7 +68,6 @@ async function waitFor(
 
 export const natGatewayKind: ResourceKind<NatGatewayProps, NatGatewayActual> = {
   kind: 'NatGateway',
-  cfnType: 'AWS::EC2::NatGateway',
   phase: 'network',
   deleteAfter: ['AutoScalingGroup', 'Instance'],
   ownership: 'tags',
@@ -134,13 +133,4 @@ export const natGatewayKind: ResourceKind<NatGatewayProps, NatGatewayActual> = {
   },
 
   describe: (p) => `in ${p.subnetId}`,
-
-  toCloudFormation: (_d, p) => {
-    const props = p as Record<string, unknown> & {tags: Tags}
-    return {
-      Type: 'AWS::EC2::NatGateway',
-      Properties: {SubnetId: props.subnetId, AllocationId: props.allocationId, Tags: toTagList(props.tags)},
-    }
-  },
-  cfnAttr: (attr) => (attr === 'id' ? 'Ref' : {getAtt: attr}),
 }

@@ -18,7 +18,6 @@ export interface RolePolicyActual extends Actual {
 
 export const rolePolicyKind: ResourceKind<RolePolicyProps, RolePolicyActual> = {
   kind: 'RolePolicy',
-  cfnType: 'AWS::IAM::Policy',
   phase: 'security',
   deleteAfter: [],
   ownership: 'parent',
@@ -84,13 +83,4 @@ export const rolePolicyKind: ResourceKind<RolePolicyProps, RolePolicyActual> = {
   neededOnClusterDelete: () => false,
 
   describe: (p) => `${p.policyName} on ${p.roleName}`,
-
-  toCloudFormation: (_d, p) => {
-    const props = p as Record<string, unknown>
-    return {
-      Type: 'AWS::IAM::Policy',
-      Properties: {PolicyName: props.policyName, PolicyDocument: props.document, Roles: [props.roleName]},
-    }
-  },
-  cfnAttr: () => 'Ref',
 }

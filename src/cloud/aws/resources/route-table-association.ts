@@ -19,7 +19,6 @@ export const routeTableAssociationKind: ResourceKind<
   RouteTableAssociationActual
 > = {
   kind: 'RouteTableAssociation',
-  cfnType: 'AWS::EC2::SubnetRouteTableAssociation',
   phase: 'network',
   deleteAfter: [],
   ownership: 'parent',
@@ -68,13 +67,4 @@ export const routeTableAssociationKind: ResourceKind<
   },
 
   describe: (p) => `${p.subnetId} → ${p.routeTableId}`,
-
-  toCloudFormation: (_d, p) => {
-    const props = p as Record<string, unknown>
-    return {
-      Type: 'AWS::EC2::SubnetRouteTableAssociation',
-      Properties: {RouteTableId: props.routeTableId, SubnetId: props.subnetId},
-    }
-  },
-  cfnAttr: () => 'Ref',
 }

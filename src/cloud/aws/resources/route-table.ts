@@ -2,7 +2,7 @@
 import type {RouteTable} from '@aws-sdk/client-ec2'
 import {changes, tagChanges} from '../model/diff.js'
 import type {Actual, FindContext, ResourceKind, Tags, Val} from '../model/types.js'
-import {fromTagList, toTagList} from '../tags.js'
+import {fromTagList} from '../tags.js'
 import {createTags, ec2, ec2Module, matchByName, ownedFilter, tagSpec, tagsFrom} from './ec2.js'
 
 export interface RouteTableProps {
@@ -32,7 +32,6 @@ export function listOwnedRouteTables(ctx: FindContext): Promise<RouteTable[]> {
 
 export const routeTableKind: ResourceKind<RouteTableProps, RouteTableActual> = {
   kind: 'RouteTable',
-  cfnType: 'AWS::EC2::RouteTable',
   phase: 'network',
   deleteAfter: ['RouteTableAssociation'],
   ownership: 'tags',
@@ -76,10 +75,4 @@ export const routeTableKind: ResourceKind<RouteTableProps, RouteTableActual> = {
   },
 
   describe: () => '',
-
-  toCloudFormation: (_d, p) => {
-    const props = p as RouteTableProps
-    return {Type: 'AWS::EC2::RouteTable', Properties: {VpcId: props.vpcId, Tags: toTagList(props.tags)}}
-  },
-  cfnAttr: (attr) => (attr === 'id' ? 'Ref' : {getAtt: attr}),
 }

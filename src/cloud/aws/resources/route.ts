@@ -24,7 +24,6 @@ export interface RouteActual extends Actual {
 
 export const routeKind: ResourceKind<RouteProps, RouteActual> = {
   kind: 'Route',
-  cfnType: 'AWS::EC2::Route',
   phase: 'network',
   deleteAfter: [],
   ownership: 'parent',
@@ -97,18 +96,4 @@ export const routeKind: ResourceKind<RouteProps, RouteActual> = {
   neededOnClusterDelete: () => false,
 
   describe: (p) => `${p.destination} via ${p.gatewayId ?? p.natGatewayId}`,
-
-  toCloudFormation: (_d, p) => {
-    const props = p as Record<string, unknown>
-    return {
-      Type: 'AWS::EC2::Route',
-      Properties: {
-        RouteTableId: props.routeTableId,
-        DestinationCidrBlock: props.destination,
-        ...(props.gatewayId ? {GatewayId: props.gatewayId} : {}),
-        ...(props.natGatewayId ? {NatGatewayId: props.natGatewayId} : {}),
-      },
-    }
-  },
-  cfnAttr: () => 'Ref',
 }

@@ -96,7 +96,6 @@ async function listRules(ctx: FindContext): Promise<SecurityGroupRuleActual[]> {
 
 export const securityGroupRuleKind: ResourceKind<SecurityGroupRuleProps, SecurityGroupRuleActual> = {
   kind: 'SecurityGroupRule',
-  cfnType: 'AWS::EC2::SecurityGroupIngress',
   phase: 'security',
   deleteAfter: [],
   ownership: 'parent',
@@ -151,25 +150,4 @@ export const securityGroupRuleKind: ResourceKind<SecurityGroupRuleProps, Securit
     const proto = p.protocol === '-1' ? 'all' : p.protocol
     return `${proto}/${ports} from ${p.cidr ?? p.sourceGroupId}`
   },
-
-  toCloudFormation: (_d, p) => {
-    const props = p as SecurityGroupRuleProps & {sourceGroupId?: unknown; groupId: unknown}
-    const numbered = props.protocol === 'tcp' || props.protocol === 'udp'
-    // A protocol number other than -1 gets explicit -1 ports, as in the direct target: AWS ignores
-    // them, and the emulator refuses the rule without them.
-    const explicit = numbered || props.protocol !== '-1'
-    return {
-      Type: 'AWS::EC2::SecurityGroupIngress',
-      ...(explicit && !numbered ? {Metadata: {'cfn-lint': {config: {ignore_checks: ['W3687']}}}} : {}),
-      Properties: {
-        GroupId: props.groupId,
-        IpProtocol: props.protocol,
-        ...(explicit ? {FromPort: numbered ? props.fromPort : -1, ToPort: numbered ? props.toPort : -1} : {}),
-        ...(props.cidr ? {CidrIp: props.cidr} : {}),
-        ...(props.sourceGroupId ? {SourceSecurityGroupId: props.sourceGroupId} : {}),
-        Description: props.description,
-      },
-    }
-  },
-  cfnAttr: () => 'Ref',
 }

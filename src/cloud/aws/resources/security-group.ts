@@ -4,7 +4,7 @@ import {KforgeError} from '../../../util/errors.js'
 import {changes, tagChanges} from '../model/diff.js'
 import {awsErrorCode} from '../model/errors.js'
 import type {Actual, FindContext, ResourceKind, Tags, Val} from '../model/types.js'
-import {fromTagList, isOwned, RESOURCE_TAG, toTagList} from '../tags.js'
+import {fromTagList, isOwned, RESOURCE_TAG} from '../tags.js'
 import {createTags, ec2, ec2Module, matchByName, ownedFilter, tagSpec, tagsFrom} from './ec2.js'
 
 export interface SecurityGroupProps {
@@ -38,7 +38,6 @@ export function listOwnedGroups(ctx: FindContext): Promise<SecurityGroup[]> {
 
 export const securityGroupKind: ResourceKind<SecurityGroupProps, SecurityGroupActual> = {
   kind: 'SecurityGroup',
-  cfnType: 'AWS::EC2::SecurityGroup',
   phase: 'security',
   deleteAfter: ['SecurityGroupRule', 'AutoScalingGroup', 'Instance', 'LoadBalancer', 'NetworkInterface'],
   ownership: 'tags',
@@ -114,18 +113,4 @@ export const securityGroupKind: ResourceKind<SecurityGroupProps, SecurityGroupAc
   },
 
   describe: (p) => p.groupName,
-
-  toCloudFormation: (_d, p) => {
-    const props = p as SecurityGroupProps
-    return {
-      Type: 'AWS::EC2::SecurityGroup',
-      Properties: {
-        GroupName: props.groupName,
-        GroupDescription: props.description,
-        VpcId: props.vpcId,
-        Tags: toTagList(props.tags),
-      },
-    }
-  },
-  cfnAttr: (attr) => (attr === 'id' ? {getAtt: 'GroupId'} : {getAtt: attr}),
 }

@@ -2,7 +2,7 @@
 import {changes, tagChanges} from '../model/diff.js'
 import {isNotFound} from '../model/errors.js'
 import type {Actual, ResourceKind, Tags, Val} from '../model/types.js'
-import {fromTagList, toTagList} from '../tags.js'
+import {fromTagList} from '../tags.js'
 import {createTags, ec2, ec2Module, matchByName, ownedFilter, tagSpec, tagsFrom} from './ec2.js'
 
 export interface SubnetProps {
@@ -23,7 +23,6 @@ export interface SubnetActual extends Actual {
 
 export const subnetKind: ResourceKind<SubnetProps, SubnetActual> = {
   kind: 'Subnet',
-  cfnType: 'AWS::EC2::Subnet',
   phase: 'network',
   deleteAfter: [
     'AutoScalingGroup',
@@ -123,19 +122,4 @@ export const subnetKind: ResourceKind<SubnetProps, SubnetActual> = {
   tagShared: (ctx, a, tags) => createTags(ctx, a.id, tags),
 
   describe: (p) => `${p.cidr} in ${p.zone}`,
-
-  toCloudFormation: (_d, p) => {
-    const props = p as SubnetProps
-    return {
-      Type: 'AWS::EC2::Subnet',
-      Properties: {
-        VpcId: props.vpcId,
-        CidrBlock: props.cidr,
-        AvailabilityZone: props.zone,
-        MapPublicIpOnLaunch: props.mapPublicIpOnLaunch,
-        Tags: toTagList(props.tags),
-      },
-    }
-  },
-  cfnAttr: (attr) => (attr === 'id' ? 'Ref' : {getAtt: attr === 'zone' ? 'AvailabilityZone' : attr}),
 }

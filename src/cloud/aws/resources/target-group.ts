@@ -21,7 +21,6 @@ export interface TargetGroupActual extends Actual {
 
 export const targetGroupKind: ResourceKind<TargetGroupProps, TargetGroupActual> = {
   kind: 'TargetGroup',
-  cfnType: 'AWS::ElasticLoadBalancingV2::TargetGroup',
   phase: 'cluster',
   deleteAfter: ['LoadBalancer', 'Listener', 'AutoScalingGroup'],
   ownership: 'tags',
@@ -92,21 +91,4 @@ export const targetGroupKind: ResourceKind<TargetGroupProps, TargetGroupActual> 
   },
 
   describe: (p) => `TCP ${p.port}`,
-
-  toCloudFormation: (_d, p) => {
-    const props = p as TargetGroupProps
-    return {
-      Type: 'AWS::ElasticLoadBalancingV2::TargetGroup',
-      Properties: {
-        Name: props.name,
-        Protocol: 'TCP',
-        Port: props.port,
-        VpcId: props.vpcId,
-        TargetType: 'instance',
-        HealthCheckProtocol: 'TCP',
-        Tags: toTagList(props.tags),
-      },
-    }
-  },
-  cfnAttr: (attr) => (attr === 'name' ? {getAtt: 'TargetGroupName'} : 'Ref'),
 }

@@ -2,7 +2,7 @@
 import {changes, tagChanges} from '../model/diff.js'
 import {isNotFound} from '../model/errors.js'
 import type {Actual, ResourceKind, Tags} from '../model/types.js'
-import {fromTagList, toTagList} from '../tags.js'
+import {fromTagList} from '../tags.js'
 import {createTags, ec2, ec2Module, matchByName, ownedFilter, tagSpec, tagsFrom} from './ec2.js'
 
 export interface VpcProps {
@@ -21,7 +21,6 @@ export interface VpcActual extends Actual {
 
 export const vpcKind: ResourceKind<VpcProps, VpcActual> = {
   kind: 'Vpc',
-  cfnType: 'AWS::EC2::VPC',
   phase: 'network',
   deleteAfter: [
     'Subnet',
@@ -132,18 +131,4 @@ export const vpcKind: ResourceKind<VpcProps, VpcActual> = {
   tagShared: (ctx, a, tags) => createTags(ctx, a.id, tags),
 
   describe: (p) => p.cidr,
-
-  toCloudFormation: (_d, p) => {
-    const props = p as VpcProps
-    return {
-      Type: 'AWS::EC2::VPC',
-      Properties: {
-        CidrBlock: props.cidr,
-        EnableDnsHostnames: props.enableDnsHostnames,
-        EnableDnsSupport: props.enableDnsSupport,
-        Tags: toTagList(props.tags),
-      },
-    }
-  },
-  cfnAttr: (attr) => (attr === 'id' ? 'Ref' : {getAtt: attr === 'cidr' ? 'CidrBlock' : attr}),
 }

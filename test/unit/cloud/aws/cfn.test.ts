@@ -2,9 +2,11 @@
 import {describe, expect, it} from 'vitest'
 import type {Cluster} from '../../../../src/api/v1alpha1/types.js'
 import {buildModel} from '../../../../src/cloud/aws/build/index.js'
+import {CFN_RENDERINGS} from '../../../../src/cloud/aws/cfn/kinds.js'
 import {logicalId, renderTemplate, serializeTemplate} from '../../../../src/cloud/aws/cfn/template.js'
 import type {Model} from '../../../../src/cloud/aws/model/types.js'
 import {ref} from '../../../../src/cloud/aws/model/types.js'
+import {KINDS} from '../../../../src/cloud/aws/resources/index.js'
 import {haPrivateCluster, publicSingleCluster} from '../../../fixtures/cloud/clusters.js'
 
 const image = {id: 'ami-0123456789abcdef0', rootDeviceName: '/dev/sda1'}
@@ -88,5 +90,21 @@ describe('renderTemplate', () => {
       ],
     }
     expect(() => renderTemplate(m)).toThrow('rtb refers to nowhere, which the model does not have')
+  })
+})
+
+describe('the CloudFormation target beside the kinds', () => {
+  it('has one rendering for every kind the model can hold, so every kind can be exported', () => {
+    expect(CFN_RENDERINGS.map((r) => r.kind).sort()).toEqual(KINDS.map((k) => k.kind).sort())
+  })
+
+  it('names the kind that has no rendering instead of leaving it out of the stack', () => {
+    const m: Model = {
+      cluster: 'demo.example.com',
+      region: 'us-east-1',
+      resources: [{kind: 'Widget', name: 'widget', phase: 'network', props: {}}],
+      outputs: [],
+    }
+    expect(() => renderTemplate(m)).toThrow('resource kind Widget has no CloudFormation rendering')
   })
 })
