@@ -20,6 +20,30 @@ export function tagSpec(type: ResourceType, tags: Tags): TagSpecification[] {
   return [{ResourceType: type, Tags: toTagList(tags)}]
 }
 
+/**
+ * Every item of one EC2 kind the cluster owns, across all pages: one paginated Describe filtered
+ * on the cluster's ownership tag (plus `filters`), so each kind lists in one batched read.
+ */
+export async function listOwned<Page, Item>(
+  ctx: FindContext,
+  paginate: (
+    config: {client: EC2Client},
+    input: {Filters: Filter[]; MaxResults: number},
+  ) => AsyncIterable<Page>,
+  items: (page: Page) => readonly Item[] | undefined,
+  maxResults: number,
+  filters: Filter[] = [],
+): Promise<Item[]> {
+  const client = await ec2(ctx)
+  const out: Item[] = []
+  for await (const page of paginate(
+    {client},
+    {Filters: [...ownedFilter(ctx.cluster), ...filters], MaxResults: maxResults},
+  ))
+    out.push(...(items(page) ?? []))
+  return out
+}
+
 /** The candidate carrying this logical name (owned), or the user's resource by id (shared). */
 export function matchByName<A extends Actual>(desired: Desired, candidates: readonly A[]): A | undefined {
   if (desired.external) return candidates.find((c) => c.id === desired.external)

@@ -2,7 +2,7 @@
 import type {Actual, Discoverable} from '../model/types.js'
 import {poll} from '../model/wait.js'
 import {fromTagList} from '../tags.js'
-import {ec2, ec2Module, ownedFilter} from './ec2.js'
+import {ec2, ec2Module, listOwned} from './ec2.js'
 
 const ALIVE = ['pending', 'running', 'stopping', 'stopped', 'shutting-down']
 
@@ -15,21 +15,14 @@ export const instanceKind: Discoverable<Actual> = {
 
   async list(ctx) {
     const {paginateDescribeInstances} = await ec2Module()
-    const client = await ec2(ctx)
-    const out: Actual[] = []
-    for await (const page of paginateDescribeInstances(
-      {client},
-      {
-        Filters: [...ownedFilter(ctx.cluster), {Name: 'instance-state-name', Values: ALIVE}],
-        MaxResults: 1000,
-      },
-    )) {
-      for (const r of page.Reservations ?? []) {
-        for (const i of r.Instances ?? [])
-          out.push({id: i.InstanceId!, attrs: {id: i.InstanceId!}, tags: fromTagList(i.Tags)})
-      }
-    }
-    return out
+    const found = await listOwned(
+      ctx,
+      paginateDescribeInstances,
+      (page) => (page.Reservations ?? []).flatMap((r) => r.Instances ?? []),
+      1000,
+      [{Name: 'instance-state-name', Values: ALIVE}],
+    )
+    return found.map((i) => ({id: i.InstanceId!, attrs: {id: i.InstanceId!}, tags: fromTagList(i.Tags)}))
   },
 
   // A group's instances go with the group (force-deleted); only strays are terminated here.

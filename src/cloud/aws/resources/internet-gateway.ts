@@ -4,7 +4,7 @@ import {tagChanges} from '../model/diff.js'
 import {awsErrorCode} from '../model/errors.js'
 import type {Actual, FindContext, ResourceKind, Tags} from '../model/types.js'
 import {fromTagList} from '../tags.js'
-import {createTags, ec2, ec2Module, matchByName, ownedFilter, tagSpec, tagsFrom} from './ec2.js'
+import {createTags, ec2, ec2Module, listOwned, matchByName, tagSpec, tagsFrom} from './ec2.js'
 
 export interface InternetGatewayProps {
   tags: Tags
@@ -18,14 +18,7 @@ export interface InternetGatewayActual extends Actual {
 export function listOwnedGateways(ctx: FindContext): Promise<InternetGateway[]> {
   return ctx.once('ec2:DescribeInternetGateways', async () => {
     const {paginateDescribeInternetGateways} = await ec2Module()
-    const client = await ec2(ctx)
-    const out: InternetGateway[] = []
-    for await (const page of paginateDescribeInternetGateways(
-      {client},
-      {Filters: ownedFilter(ctx.cluster), MaxResults: 1000},
-    )) {
-      out.push(...(page.InternetGateways ?? []))
-    }
+    const out = await listOwned(ctx, paginateDescribeInternetGateways, (page) => page.InternetGateways, 1000)
     return out
   })
 }

@@ -9,7 +9,7 @@ import {changes, sortedStrings, tagChanges} from '../model/diff.js'
 import {awsErrorCode} from '../model/errors.js'
 import type {Actual, Rendered, Resolved, ResourceKind, Tags, Val} from '../model/types.js'
 import {fromTagList, isOwned, RESOURCE_TAG, toTagList} from '../tags.js'
-import {createTags, ec2, ec2Module, matchByName, ownedFilter, tagSpec, tagsFrom} from './ec2.js'
+import {createTags, ec2, ec2Module, listOwned, matchByName, tagSpec, tagsFrom} from './ec2.js'
 
 export interface LaunchTemplateProps {
   name: string
@@ -123,13 +123,12 @@ export const launchTemplateKind: ResourceKind<LaunchTemplateProps, LaunchTemplat
   async list(ctx) {
     const {paginateDescribeLaunchTemplates, paginateDescribeLaunchTemplateVersions} = await ec2Module()
     const client = await ec2(ctx)
-    const templates = []
-    for await (const page of paginateDescribeLaunchTemplates(
-      {client},
-      {Filters: ownedFilter(ctx.cluster), MaxResults: 200},
-    )) {
-      templates.push(...(page.LaunchTemplates ?? []))
-    }
+    const templates = await listOwned(
+      ctx,
+      paginateDescribeLaunchTemplates,
+      (page) => page.LaunchTemplates,
+      200,
+    )
     if (templates.length === 0) return []
     // One read for every template's latest version: omitting the template id describes them all,
     // so the number of calls does not grow with the number of instance groups.

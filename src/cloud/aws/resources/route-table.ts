@@ -3,7 +3,7 @@ import type {RouteTable} from '@aws-sdk/client-ec2'
 import {changes, tagChanges} from '../model/diff.js'
 import type {Actual, FindContext, ResourceKind, Tags, Val} from '../model/types.js'
 import {fromTagList} from '../tags.js'
-import {createTags, ec2, ec2Module, matchByName, ownedFilter, tagSpec, tagsFrom} from './ec2.js'
+import {createTags, ec2, ec2Module, listOwned, matchByName, tagSpec, tagsFrom} from './ec2.js'
 
 export interface RouteTableProps {
   vpcId: Val
@@ -18,14 +18,7 @@ export interface RouteTableActual extends Actual {
 export function listOwnedRouteTables(ctx: FindContext): Promise<RouteTable[]> {
   return ctx.once('ec2:DescribeRouteTables', async () => {
     const {paginateDescribeRouteTables} = await ec2Module()
-    const client = await ec2(ctx)
-    const out: RouteTable[] = []
-    for await (const page of paginateDescribeRouteTables(
-      {client},
-      {Filters: ownedFilter(ctx.cluster), MaxResults: 100},
-    )) {
-      out.push(...(page.RouteTables ?? []))
-    }
+    const out = await listOwned(ctx, paginateDescribeRouteTables, (page) => page.RouteTables, 100)
     return out
   })
 }

@@ -5,7 +5,7 @@ import {changes, tagChanges} from '../model/diff.js'
 import {awsErrorCode} from '../model/errors.js'
 import type {Actual, FindContext, ResourceKind, Tags, Val} from '../model/types.js'
 import {fromTagList, isOwned, RESOURCE_TAG} from '../tags.js'
-import {createTags, ec2, ec2Module, matchByName, ownedFilter, tagSpec, tagsFrom} from './ec2.js'
+import {createTags, ec2, ec2Module, listOwned, matchByName, tagSpec, tagsFrom} from './ec2.js'
 
 export interface SecurityGroupProps {
   vpcId: Val
@@ -24,14 +24,7 @@ export interface SecurityGroupActual extends Actual {
 export function listOwnedGroups(ctx: FindContext): Promise<SecurityGroup[]> {
   return ctx.once('ec2:DescribeSecurityGroups', async () => {
     const {paginateDescribeSecurityGroups} = await ec2Module()
-    const client = await ec2(ctx)
-    const groups: SecurityGroup[] = []
-    for await (const page of paginateDescribeSecurityGroups(
-      {client},
-      {Filters: ownedFilter(ctx.cluster), MaxResults: 1000},
-    )) {
-      groups.push(...(page.SecurityGroups ?? []))
-    }
+    const groups = await listOwned(ctx, paginateDescribeSecurityGroups, (page) => page.SecurityGroups, 1000)
     return groups
   })
 }

@@ -3,7 +3,7 @@ import {changes, tagChanges} from '../model/diff.js'
 import {isNotFound} from '../model/errors.js'
 import type {Actual, ResourceKind, Tags, Val} from '../model/types.js'
 import {fromTagList} from '../tags.js'
-import {createTags, ec2, ec2Module, matchByName, ownedFilter, tagSpec, tagsFrom} from './ec2.js'
+import {createTags, ec2, ec2Module, listOwned, matchByName, tagSpec, tagsFrom} from './ec2.js'
 
 export interface SubnetProps {
   vpcId: Val
@@ -40,13 +40,7 @@ export const subnetKind: ResourceKind<SubnetProps, SubnetActual> = {
   async list(ctx, external) {
     const {paginateDescribeSubnets, DescribeSubnetsCommand} = await ec2Module()
     const client = await ec2(ctx)
-    const subnets = []
-    for await (const page of paginateDescribeSubnets(
-      {client},
-      {Filters: ownedFilter(ctx.cluster), MaxResults: 1000},
-    )) {
-      subnets.push(...(page.Subnets ?? []))
-    }
+    const subnets = await listOwned(ctx, paginateDescribeSubnets, (page) => page.Subnets, 1000)
     if (external.length > 0) {
       try {
         subnets.push(

@@ -1,7 +1,7 @@
 /** EBS volumes tagged as the cluster's (persistent volumes the CSI driver made, strays). */
 import type {Actual, Discoverable} from '../model/types.js'
 import {fromTagList} from '../tags.js'
-import {ec2, ec2Module, ownedFilter} from './ec2.js'
+import {ec2, ec2Module, listOwned} from './ec2.js'
 
 export const volumeKind: Discoverable<Actual> = {
   kind: 'Volume',
@@ -12,16 +12,8 @@ export const volumeKind: Discoverable<Actual> = {
 
   async list(ctx) {
     const {paginateDescribeVolumes} = await ec2Module()
-    const client = await ec2(ctx)
-    const out: Actual[] = []
-    for await (const page of paginateDescribeVolumes(
-      {client},
-      {Filters: ownedFilter(ctx.cluster), MaxResults: 500},
-    )) {
-      for (const v of page.Volumes ?? [])
-        out.push({id: v.VolumeId!, attrs: {id: v.VolumeId!}, tags: fromTagList(v.Tags)})
-    }
-    return out
+    const found = await listOwned(ctx, paginateDescribeVolumes, (page) => page.Volumes, 500)
+    return found.map((v) => ({id: v.VolumeId!, attrs: {id: v.VolumeId!}, tags: fromTagList(v.Tags)}))
   },
 
   async delete(ctx, a) {

@@ -3,7 +3,7 @@ import {changes, tagChanges} from '../model/diff.js'
 import {isNotFound} from '../model/errors.js'
 import type {Actual, ResourceKind, Tags} from '../model/types.js'
 import {fromTagList} from '../tags.js'
-import {createTags, ec2, ec2Module, matchByName, ownedFilter, tagSpec, tagsFrom} from './ec2.js'
+import {createTags, ec2, ec2Module, listOwned, matchByName, tagSpec, tagsFrom} from './ec2.js'
 
 export interface VpcProps {
   cidr: string
@@ -42,13 +42,7 @@ export const vpcKind: ResourceKind<VpcProps, VpcActual> = {
   async list(ctx, external) {
     const {paginateDescribeVpcs, DescribeVpcsCommand, DescribeVpcAttributeCommand} = await ec2Module()
     const client = await ec2(ctx)
-    const vpcs = []
-    for await (const page of paginateDescribeVpcs(
-      {client},
-      {Filters: ownedFilter(ctx.cluster), MaxResults: 1000},
-    )) {
-      vpcs.push(...(page.Vpcs ?? []))
-    }
+    const vpcs = await listOwned(ctx, paginateDescribeVpcs, (page) => page.Vpcs, 1000)
     if (external.length > 0) {
       try {
         vpcs.push(...((await client.send(new DescribeVpcsCommand({VpcIds: [...external]}))).Vpcs ?? []))
