@@ -7,6 +7,7 @@
 import {loadSpec, renderSpec} from '../api/v1alpha1/index.js'
 import type {Cluster} from '../api/v1alpha1/types.js'
 import {KforgeError} from '../util/errors.js'
+import {lockKey} from './lock.js'
 import type {StateStore} from './store.js'
 
 export const CONFIG_FILE = 'config.yaml'
@@ -70,6 +71,7 @@ export async function deleteClusterState(store: StateStore, name: string): Promi
   if (!(await clusterExists(store, name))) throw notFound(store, name)
   const keys = await store.list(`${name}/`)
   // The spec goes last: if deletion stops half-way, the cluster is still listed and can be retried.
-  for (const key of keys.filter((k) => k !== configKey(name))) await store.delete(key)
+  // The lock stays for its holder (the delete that runs this) to release.
+  for (const key of keys.filter((k) => k !== configKey(name) && k !== lockKey(name))) await store.delete(key)
   await store.delete(configKey(name))
 }

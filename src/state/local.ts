@@ -4,9 +4,9 @@
  * 0600 from the first byte (mode at open, not chmod afterwards).
  */
 import {randomBytes} from 'node:crypto'
-import {mkdir, open, readdir, readFile, rename, rm} from 'node:fs/promises'
+import {link, mkdir, open, readdir, readFile, rename, rm} from 'node:fs/promises'
 import {dirname, join, relative, sep} from 'node:path'
-import {checkKey, type StateStore, type WriteOptions} from './store.js'
+import {type CreateResult, checkKey, type StateStore, type WriteOptions} from './store.js'
 
 export class LocalStateStore implements StateStore {
   constructor(readonly location: string) {}
@@ -26,6 +26,43 @@ export class LocalStateStore implements StateStore {
 
   async write(key: string, body: string | Uint8Array, options: WriteOptions = {}): Promise<void> {
     const target = this.path(key)
+    const temp = await this.writeTemp(target, body, options)
+    try {
+      await rename(temp, target)
+    } catch (err) {
+      await rm(temp, {force: true})
+      throw err
+    }
+  }
+
+  /**
+   * An exclusive create that never shows a half-written object: the complete temp file is
+   * hard-linked to the key, which fails with EEXIST when the key exists (atomic on POSIX
+   * filesystems, NFS included, where `open(O_EXCL)` historically was not).
+   */
+  async createIfAbsent(
+    key: string,
+    body: string | Uint8Array,
+    options: WriteOptions = {},
+  ): Promise<CreateResult> {
+    const target = this.path(key)
+    for (;;) {
+      const temp = await this.writeTemp(target, body, options)
+      try {
+        await link(temp, target)
+        return {created: true}
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      } finally {
+        await rm(temp, {force: true})
+      }
+      const existing = await this.read(key)
+      // Deleted between our link and our read: try again.
+      if (existing !== undefined) return {created: false, existing}
+    }
+  }
+
+  private async writeTemp(target: string, body: string | Uint8Array, options: WriteOptions): Promise<string> {
     await mkdir(dirname(target), {recursive: true, mode: 0o700})
     const temp = `${target}.tmp-${randomBytes(6).toString('hex')}`
     const handle = await open(temp, 'wx', options.secret ? 0o600 : 0o644)
@@ -35,12 +72,7 @@ export class LocalStateStore implements StateStore {
     } finally {
       await handle.close()
     }
-    try {
-      await rename(temp, target)
-    } catch (err) {
-      await rm(temp, {force: true})
-      throw err
-    }
+    return temp
   }
 
   async list(prefix: string): Promise<string[]> {

@@ -5,7 +5,7 @@
 import type {S3Client} from '@aws-sdk/client-s3'
 import {AwsClients, type AwsOptions} from '../cloud/aws/clients.js'
 import {KforgeError} from '../util/errors.js'
-import {checkKey, type StateStore, type WriteOptions} from './store.js'
+import {type CreateResult, checkKey, type StateStore, type WriteOptions} from './store.js'
 
 export class S3StateStore implements StateStore {
   private constructor(
@@ -44,20 +44,54 @@ export class S3StateStore implements StateStore {
     }
   }
 
+  private put(key: string, body: string | Uint8Array, options: WriteOptions) {
+    return {
+      Bucket: this.bucket,
+      Key: this.objectKey(key),
+      Body: body,
+      ...(options.secret ? {ServerSideEncryption: 'aws:kms' as const} : {}),
+    }
+  }
+
   async write(key: string, body: string | Uint8Array, options: WriteOptions = {}): Promise<void> {
     const {PutObjectCommand} = await import('@aws-sdk/client-s3')
     try {
-      await (await this.s3()).send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: this.objectKey(key),
-          Body: body,
-          ...(options.secret ? {ServerSideEncryption: 'aws:kms' as const} : {}),
-        }),
-      )
+      await (await this.s3()).send(new PutObjectCommand(this.put(key, body, options)))
     } catch (err) {
       throw this.explain(err, `writing ${key}`)
     }
+  }
+
+  /**
+   * PutObject with `If-None-Match: *`: S3 answers 412 when the key exists and 409 while another
+   * conditional write to it is in flight (retry, AWS says). The SDK's own retry of a create whose
+   * response was lost lands on the 412 and reads back the caller's own bytes.
+   */
+  async createIfAbsent(
+    key: string,
+    body: string | Uint8Array,
+    options: WriteOptions = {},
+  ): Promise<CreateResult> {
+    const {PutObjectCommand} = await import('@aws-sdk/client-s3')
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      try {
+        await (await this.s3()).send(
+          new PutObjectCommand({...this.put(key, body, options), IfNoneMatch: '*'}),
+        )
+        return {created: true}
+      } catch (err) {
+        const status = (err as {$metadata?: {httpStatusCode?: number}}).$metadata?.httpStatusCode
+        if (status === 409) {
+          await new Promise((r) => setTimeout(r, 100 * attempt))
+          continue
+        }
+        if (status !== 412) throw this.explain(err, `creating ${key}`)
+      }
+      const existing = await this.read(key)
+      // Deleted between the refusal and the read: try the create again.
+      if (existing !== undefined) return {created: false, existing}
+    }
+    throw new KforgeError(`state store ${this.location}: could not create ${key}: it kept changing under us`)
   }
 
   async list(prefix: string): Promise<string[]> {

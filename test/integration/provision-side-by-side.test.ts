@@ -16,7 +16,7 @@ import {updateCluster} from '../../src/phases/cluster/update.js'
 import {publicSingleCluster, SSH_PUBLIC_KEY} from '../fixtures/cloud/clusters.js'
 import {type Inventory, inventory} from '../fixtures/cloud/inventory.js'
 
-const region = 'sa-east-1'
+const region = 'ca-central-1'
 process.env.AWS_ACCESS_KEY_ID = 'testing'
 process.env.AWS_SECRET_ACCESS_KEY = 'testing'
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'

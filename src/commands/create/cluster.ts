@@ -2,6 +2,7 @@ import {readFile} from 'node:fs/promises'
 import {Args, Flags} from '@oclif/core'
 import type {CreateClusterOptions, ExistingNetwork} from '../../api/v1alpha1/flags.js'
 import {BaseCommand} from '../../cli/base.js'
+import {lockFlags, runLocked} from '../../cli/lock.js'
 import {errorMessage, KforgeError} from '../../util/errors.js'
 
 const list = (value: string | undefined) =>
@@ -67,6 +68,7 @@ One control-plane node for one zone, three for more, spread over the zones, each
     'kms-key': Flags.string({description: 'KMS key ARN for asset encryption (default: kforge creates one)'}),
     'dry-run': Flags.boolean({description: 'print the spec; store nothing'}),
     yes: Flags.boolean({description: 'apply the plan, not just print it'}),
+    ...lockFlags,
   }
 
   async run(): Promise<void> {
@@ -119,7 +121,12 @@ One control-plane node for one zone, three for more, spread over the zones, each
     )
     // Without --yes nothing touches the cloud: the spec and its PKI are stored and
     // `kforge update cluster` previews the plan (kops's create → update flow).
-    const result = await createCluster(store, cluster, f.yes ? {yes: true, apply} : {})
+    const result = await runLocked(
+      store,
+      cluster.name,
+      {command: `create cluster ${cluster.name}`, breakLock: f['break-lock'], logger: this.logger},
+      () => createCluster(store, cluster, f.yes ? {yes: true, apply} : {}),
+    )
     this.print(result, () => createdText(result))
   }
 

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base.js'
+import {lockFlags, runLocked} from '../../cli/lock.js'
 import {createdText} from './cluster.js'
 
 export default class Create extends BaseCommand<typeof Create> {
@@ -19,6 +20,7 @@ is found. The output of "kforge create cluster ... --dry-run -o yaml" is a valid
     filename: Flags.string({char: 'f', required: true, description: 'spec file (multi-document YAML)'}),
     'dry-run': Flags.boolean({description: 'validate and print the complete spec; store nothing'}),
     yes: Flags.boolean({description: 'apply the plan, not just print it'}),
+    ...lockFlags,
   }
 
   async run(): Promise<void> {
@@ -39,7 +41,12 @@ is found. The output of "kforge create cluster ... --dry-run -o yaml" is a valid
     })
     // Without --yes nothing touches the cloud: the spec and its PKI are stored and
     // `kforge update cluster` previews the plan (kops's create → update flow).
-    const result = await createCluster(store, cluster, this.flags.yes ? {yes: true, apply} : {})
+    const result = await runLocked(
+      store,
+      cluster.name,
+      {command: `create -f ${this.flags.filename}`, breakLock: this.flags['break-lock'], logger: this.logger},
+      () => createCluster(store, cluster, this.flags.yes ? {yes: true, apply} : {}),
+    )
     this.print(result, () => createdText(result))
   }
 

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base.js'
+import {lockFlags, runLocked} from '../../cli/lock.js'
 
 export default class DeleteCluster extends BaseCommand<typeof DeleteCluster> {
   static override description =
@@ -20,6 +21,7 @@ Owned means tagged kubernetes.io/cluster/NAME=owned — including what Kubernete
   static override flags = {
     yes: Flags.boolean({description: 'delete, not just list', default: false}),
     'keep-state': Flags.boolean({description: 'keep the spec and assets in the state store', default: false}),
+    ...lockFlags,
   }
 
   async run(): Promise<void> {
@@ -41,22 +43,31 @@ Owned means tagged kubernetes.io/cluster/NAME=owned — including what Kubernete
 
     const {deleteCluster} = await import('../../phases/cluster/delete.js')
     const text = this.outputFormat === 'text'
-    const result = await deleteCluster(name, {
-      aws,
-      yes: f.yes,
-      ...(spec ? {spec} : {}),
-      store,
-      keepState: f['keep-state'] || !spec,
-      logger: this.logger,
-      onList: (lines) => {
-        if (!text) return
-        process.stdout.write(
-          lines.length === 0
-            ? `No cloud resources are owned by cluster ${name}.\n`
-            : `${f.yes ? 'Deleting' : 'Will delete'}:\n${lines.map((l) => `  - ${l}`).join('\n')}\n`,
+    const remove = () =>
+      deleteCluster(name, {
+        aws,
+        yes: f.yes,
+        ...(spec ? {spec} : {}),
+        store,
+        keepState: f['keep-state'] || !spec,
+        logger: this.logger,
+        onList: (lines) => {
+          if (!text) return
+          process.stdout.write(
+            lines.length === 0
+              ? `No cloud resources are owned by cluster ${name}.\n`
+              : `${f.yes ? 'Deleting' : 'Will delete'}:\n${lines.map((l) => `  - ${l}`).join('\n')}\n`,
+          )
+        },
+      })
+    const result = f.yes
+      ? await runLocked(
+          store,
+          name,
+          {command: `delete cluster ${name} --yes`, breakLock: f['break-lock'], logger: this.logger},
+          remove,
         )
-      },
-    })
+      : await remove()
     this.print(result, () => {
       if (!result.applied) return result.resources.length > 0 ? '\nMust specify --yes to delete.\n' : ''
       const state = result.removedState ? ' Removed the cluster from the state store.' : ''

@@ -4,6 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Args} from '@oclif/core'
 import {BaseCommand} from '../../cli/base.js'
+import {lockFlags, runLocked} from '../../cli/lock.js'
 import {KforgeError} from '../../util/errors.js'
 
 export default class EditCluster extends BaseCommand<typeof EditCluster> {
@@ -19,6 +20,8 @@ comments at the top. Saving the same invalid text twice, or exiting without chan
     name: Args.string({required: true, description: 'cluster name'}),
   }
 
+  static override flags = {...lockFlags}
+
   async run(): Promise<void> {
     const {openStateStore} = await import('../../state/store.js')
     const {editCluster} = await import('../../phases/cluster/spec-store.js')
@@ -27,13 +30,20 @@ comments at the top. Saving the same invalid text twice, or exiting without chan
     const editor = process.env.KFORGE_EDITOR || process.env.VISUAL || process.env.EDITOR || 'vi'
     const dir = await mkdtemp(join(tmpdir(), 'kforge-edit-'))
     const file = join(dir, `${name}.yaml`)
-    const result = await editCluster(store, name, (path) => runEditor(editor, path), {
-      write: async (text) => {
-        await writeFile(file, text, {mode: 0o600})
-        return file
-      },
-      read: (path) => readFile(path, 'utf8'),
-    })
+    // Held while the editor is open: the spec saved is the one the editor showed.
+    const result = await runLocked(
+      store,
+      name,
+      {command: `edit cluster ${name}`, breakLock: this.flags['break-lock'], logger: this.logger},
+      () =>
+        editCluster(store, name, (path) => runEditor(editor, path), {
+          write: async (text) => {
+            await writeFile(file, text, {mode: 0o600})
+            return file
+          },
+          read: (path) => readFile(path, 'utf8'),
+        }),
+    )
     await rm(dir, {recursive: true, force: true})
     this.print(
       result.status === 'saved' ? {cluster: name, saved: true} : {cluster: name, saved: false},

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base.js'
+import {lockFlags, runLocked} from '../../cli/lock.js'
 
 export default class Replace extends BaseCommand<typeof Replace> {
   static override description = `Replace a stored cluster spec with the one in a file.
@@ -17,6 +18,7 @@ The file is validated first; nothing is stored if any problem is found. The clus
       required: true,
       description: 'spec file (multi-document YAML), or - for stdin',
     }),
+    ...lockFlags,
   }
 
   async run(): Promise<void> {
@@ -25,7 +27,12 @@ The file is validated first; nothing is stored if any problem is found. The clus
     const {openStateStore} = await import('../../state/store.js')
     const cluster = await readSpecFile(this.flags.filename)
     const store = await openStateStore(this.flags.state)
-    await replaceCluster(store, cluster)
+    await runLocked(
+      store,
+      cluster.name,
+      {command: `replace cluster ${cluster.name}`, breakLock: this.flags['break-lock'], logger: this.logger},
+      () => replaceCluster(store, cluster),
+    )
     this.print({cluster: cluster.name, replaced: true}, () =>
       [
         `Replaced the spec of cluster "${cluster.name}" in ${store.location}.`,

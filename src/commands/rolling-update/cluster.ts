@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base.js'
+import {lockFlags, runLocked} from '../../cli/lock.js'
 
 export default class RollingUpdateCluster extends BaseCommand<typeof RollingUpdateCluster> {
   static override description = `Replace the instances whose launch template version is not their group's.
@@ -43,6 +44,7 @@ Without --yes, lists them (group, instance, reason). With --yes: bastions, then 
       description:
         'kubeconfig with admin access. Default: the context named after the cluster in $KUBECONFIG or ~/.kube/config',
     }),
+    ...lockFlags,
   }
 
   async run(): Promise<void> {
@@ -58,25 +60,39 @@ Without --yes, lists them (group, instance, reason). With --yes: bastions, then 
       const {KforgeError} = await import('../../util/errors.js')
       throw new KforgeError('--max-surge 0 and --max-unavailable 0: one of them must be at least 1')
     }
-    const {cluster, aws} = await openCluster(this.args.name, f)
+    const {store, cluster, aws} = await openCluster(this.args.name, f)
     const kube = await clusterKubeAccess(cluster.name, {
       ...(f.kubeconfig ? {kubeconfig: f.kubeconfig} : {}),
       cloudOnly: f.cloudonly,
     })
     try {
-      const result = await rollingUpdate(cluster, {
-        aws,
-        kube,
-        cloudOnly: f.cloudonly,
-        yes: f.yes,
-        ...(f['instance-group'] ? {instanceGroups: f['instance-group']} : {}),
-        force: f.force,
-        maxSurge: f['max-surge'],
-        ...(f['max-unavailable'] !== undefined ? {maxUnavailable: f['max-unavailable']} : {}),
-        drainTimeoutMs,
-        validateTimeoutMs,
-        logger: this.logger,
-      })
+      const roll = () =>
+        rollingUpdate(cluster, {
+          aws,
+          kube,
+          cloudOnly: f.cloudonly,
+          yes: f.yes,
+          ...(f['instance-group'] ? {instanceGroups: f['instance-group']} : {}),
+          force: f.force,
+          maxSurge: f['max-surge'],
+          ...(f['max-unavailable'] !== undefined ? {maxUnavailable: f['max-unavailable']} : {}),
+          drainTimeoutMs,
+          validateTimeoutMs,
+          logger: this.logger,
+        })
+      // Listing what would be replaced only reads; replacing takes the cluster's lock.
+      const result = f.yes
+        ? await runLocked(
+            store,
+            cluster.name,
+            {
+              command: `rolling-update cluster ${cluster.name} --yes`,
+              breakLock: f['break-lock'],
+              logger: this.logger,
+            },
+            roll,
+          )
+        : await roll()
       this.print(result, () => rollingText(result))
     } finally {
       if ('client' in kube) kube.client.close()

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base.js'
+import {lockFlags, runLocked} from '../../cli/lock.js'
 
 export default class UpdateCluster extends BaseCommand<typeof UpdateCluster> {
   static override description =
@@ -32,6 +33,7 @@ The plan is always printed: "Will create", "Will modify" field by field (old -> 
       default: 'json',
     }),
     phase: Flags.string({description: 'apply only this phase', options: ['network', 'security', 'cluster']}),
+    ...lockFlags,
   }
 
   async run(): Promise<void> {
@@ -67,16 +69,27 @@ The plan is always printed: "Will create", "Will modify" field by field (old -> 
 
     const {provisionCluster} = await import('../../phases/cluster/provision.js')
     const text = this.outputFormat === 'text'
-    const result = await provisionCluster(cluster, {
-      store,
-      aws,
-      yes: f.yes,
-      ...(f.phase ? {phase: f.phase} : {}),
-      logger: this.logger,
-      onPlan: (plan) => {
-        if (text) process.stdout.write(plan)
-      },
-    })
+    const provision = (current: typeof cluster) =>
+      provisionCluster(current, {
+        store,
+        aws,
+        yes: f.yes,
+        ...(f.phase ? {phase: f.phase} : {}),
+        logger: this.logger,
+        onPlan: (plan) => {
+          if (text) process.stdout.write(plan)
+        },
+      })
+    // A plan only reads: it takes no lock, and runs while another operator applies.
+    const result = f.yes
+      ? await runLocked(
+          store,
+          cluster.name,
+          {command: `update cluster ${cluster.name} --yes`, breakLock: f['break-lock'], logger: this.logger},
+          // Read again under the lock: the spec as the previous holder left it.
+          async () => provision(await loadCluster(store, cluster.name)),
+        )
+      : await provision(cluster)
     this.print(result, () => {
       if (!result.changes) return ''
       if (!result.applied) return `\nMust specify --yes to apply these changes.\n`

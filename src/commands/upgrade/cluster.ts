@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base.js'
+import {lockFlags, runLocked} from '../../cli/lock.js'
 
 export default class UpgradeCluster extends BaseCommand<typeof UpgradeCluster> {
   static override description = `Change a cluster's Kubernetes version within the skew policy, then roll it.
@@ -41,6 +42,7 @@ The policy: the control plane moves one minor version at a time, up, or back by 
       description:
         'kubeconfig with admin access. Default: the context named after the cluster in $KUBECONFIG or ~/.kube/config',
     }),
+    ...lockFlags,
   }
 
   async run(): Promise<void> {
@@ -56,22 +58,35 @@ The policy: the control plane moves one minor version at a time, up, or back by 
     })
     const text = this.outputFormat === 'text'
     try {
-      const result = await upgradeCluster(cluster, f['kubernetes-version'], {
-        store,
-        aws,
-        kube,
-        cloudOnly: f.cloudonly,
-        yes: f.yes,
-        allowPrerelease: f['allow-prerelease'],
-        ...(f['max-surge'] !== undefined ? {maxSurge: f['max-surge']} : {}),
-        ...(f['max-unavailable'] !== undefined ? {maxUnavailable: f['max-unavailable']} : {}),
-        drainTimeoutMs: parseDuration(f['drain-timeout'], '--drain-timeout'),
-        validateTimeoutMs: parseDuration(f['validate-timeout'], '--validate-timeout'),
-        logger: this.logger,
-        onPlan: (plan) => {
-          if (text) process.stdout.write(plan)
-        },
-      })
+      const upgrade = () =>
+        upgradeCluster(cluster, f['kubernetes-version'], {
+          store,
+          aws,
+          kube,
+          cloudOnly: f.cloudonly,
+          yes: f.yes,
+          allowPrerelease: f['allow-prerelease'],
+          ...(f['max-surge'] !== undefined ? {maxSurge: f['max-surge']} : {}),
+          ...(f['max-unavailable'] !== undefined ? {maxUnavailable: f['max-unavailable']} : {}),
+          drainTimeoutMs: parseDuration(f['drain-timeout'], '--drain-timeout'),
+          validateTimeoutMs: parseDuration(f['validate-timeout'], '--validate-timeout'),
+          logger: this.logger,
+          onPlan: (plan) => {
+            if (text) process.stdout.write(plan)
+          },
+        })
+      const result = f.yes
+        ? await runLocked(
+            store,
+            cluster.name,
+            {
+              command: `upgrade cluster ${cluster.name} --yes`,
+              breakLock: f['break-lock'],
+              logger: this.logger,
+            },
+            upgrade,
+          )
+        : await upgrade()
       this.print(result, () =>
         result.applied
           ? `\nCluster ${cluster.name} is at ${result.plan.to}:\n${result.steps.map((s) => `  ${s}`).join('\n')}\n`

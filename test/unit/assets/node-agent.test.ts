@@ -137,6 +137,7 @@ describe('publishNodeAgent', () => {
         writes.push(k)
         return inner.write(k, b, o)
       },
+      createIfAbsent: (k, b, o) => inner.createIfAbsent(k, b, o),
       list: (p) => inner.list(p),
       delete: (k) => inner.delete(k),
     }

@@ -39,6 +39,25 @@ function contract(name: string, open: () => Promise<StateStore>): void {
       expect(await store.list('c4.example.com/')).toEqual([])
     })
 
+    it('creates an object only when none exists, and otherwise returns the one there', async () => {
+      expect(await store.createIfAbsent('c5.example.com/lock.json', 'first')).toEqual({created: true})
+      const again = await store.createIfAbsent('c5.example.com/lock.json', 'second')
+      expect(again.created).toBe(false)
+      expect(!again.created && again.existing.toString()).toBe('first')
+      expect((await store.read('c5.example.com/lock.json'))?.toString()).toBe('first')
+      expect(await store.list('c5.example.com/')).toEqual(['c5.example.com/lock.json'])
+    })
+
+    it('lets exactly one of many concurrent creators win; the others read the winner', async () => {
+      const results = await Promise.all(
+        Array.from({length: 8}, (_, i) => store.createIfAbsent('c6.example.com/init', `writer-${i}`)),
+      )
+      const winners = results.flatMap((r, i) => (r.created ? [`writer-${i}`] : []))
+      expect(winners).toHaveLength(1)
+      for (const r of results) if (!r.created) expect(r.existing.toString()).toBe(winners[0])
+      expect((await store.read('c6.example.com/init'))?.toString()).toBe(winners[0])
+    })
+
     it('refuses keys that would escape the store', async () => {
       await expect(store.write('../escape', 'x')).rejects.toThrow('is not a relative path')
       await expect(store.read('/etc/passwd')).rejects.toThrow('is not a relative path')
