@@ -20,7 +20,7 @@ const {clusterFromOptions} = await import(dist('api/v1alpha1/flags.js'))
 const {AwsClients, isMutating} = await import(dist('cloud/aws/clients.js'))
 const {updateCluster} = await import(dist('phases/cluster/update.js'))
 const {deleteCluster} = await import(dist('phases/cluster/delete.js'))
-const {rollingUpdate} = await import(dist('phases/lifecycle/rolling-update.js'))
+const {rollingUpdate} = await import(dist('lifecycle/rolling-update.js'))
 
 const sizes = (process.env.BENCH_NODES ?? '2,6,12').split(',').map(Number)
 const region = 'us-east-1'

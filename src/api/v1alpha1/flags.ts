@@ -25,7 +25,7 @@ import {
   type TopologyType,
 } from './types.js'
 
-/** A VPC the user brings, as AWS describes it (see phases/cluster/spec-existing.ts). */
+/** A VPC the user brings, as AWS describes it (see specs/existing-network.ts). */
 export interface ExistingNetwork {
   vpcId: string
   networkCIDR: string

@@ -104,7 +104,7 @@ One control-plane node for one zone, three for more, spread over the zones, each
       return
     }
     const {openStateStore} = await import('../../state/store.js')
-    const {createCluster} = await import('../../phases/cluster/spec-store.js')
+    const {createCluster} = await import('../../specs/store.js')
     const store = await openStateStore(f.state, {
       ...(f.region ? {region: f.region} : {}),
       ...(f.endpoint ? {endpoint: f.endpoint} : {}),
@@ -132,7 +132,7 @@ One control-plane node for one zone, three for more, spread over the zones, each
 
   private async existingNetwork(vpcId: string): Promise<ExistingNetwork> {
     const {AwsClients} = await import('../../cloud/aws/clients.js')
-    const {describeExistingNetwork} = await import('../../phases/cluster/spec-existing.js')
+    const {describeExistingNetwork} = await import('../../specs/existing-network.js')
     const aws = new AwsClients({
       ...(this.flags.region ? {region: this.flags.region} : {}),
       ...(this.flags.endpoint ? {endpoint: this.flags.endpoint} : {}),

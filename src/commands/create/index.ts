@@ -24,7 +24,7 @@ is found. The output of "kforge create cluster ... --dry-run -o yaml" is a valid
   }
 
   async run(): Promise<void> {
-    const {readSpecFile} = await import('../../phases/cluster/spec-file.js')
+    const {readSpecFile} = await import('../../specs/file.js')
     const cluster = await readSpecFile(this.flags.filename)
     if (this.flags['dry-run']) {
       const {printSpec} = await import('../../api/v1alpha1/print.js')
@@ -32,7 +32,7 @@ is found. The output of "kforge create cluster ... --dry-run -o yaml" is a valid
       return
     }
     const {openStateStore} = await import('../../state/store.js')
-    const {createCluster} = await import('../../phases/cluster/spec-store.js')
+    const {createCluster} = await import('../../specs/store.js')
     const store = await openStateStore(this.flags.state, this.awsOptions())
     const {provisionHook} = await import('../../phases/cluster/provision.js')
     const text = this.outputFormat === 'text'

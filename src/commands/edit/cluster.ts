@@ -24,7 +24,7 @@ comments at the top. Saving the same invalid text twice, or exiting without chan
 
   async run(): Promise<void> {
     const {openStateStore} = await import('../../state/store.js')
-    const {editCluster} = await import('../../phases/cluster/spec-store.js')
+    const {editCluster} = await import('../../specs/store.js')
     const store = await openStateStore(this.flags.state)
     const name = this.args.name
     const editor = process.env.KFORGE_EDITOR || process.env.VISUAL || process.env.EDITOR || 'vi'

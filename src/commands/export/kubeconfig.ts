@@ -30,16 +30,16 @@ Writes a cluster entry (the API endpoint and the cluster CA) and a context, both
   }
 
   override async init(): Promise<void> {
-    const {splitAdminFlag} = await import('../../phases/lifecycle/cli.js')
+    const {splitAdminFlag} = await import('../../cli/cluster.js')
     this.argv = splitAdminFlag(this.argv)
     await super.init()
   }
 
   async run(): Promise<void> {
     const f = this.flags
-    const {openCluster} = await import('../../phases/lifecycle/cli.js')
-    const {exportKubeconfig} = await import('../../phases/lifecycle/export-kubeconfig.js')
-    const {DEFAULT_ADMIN_TTL_MS} = await import('../../phases/lifecycle/admin-credentials.js')
+    const {openCluster} = await import('../../cli/cluster.js')
+    const {exportKubeconfig} = await import('../../lifecycle/export-kubeconfig.js')
+    const {DEFAULT_ADMIN_TTL_MS} = await import('../../lifecycle/admin-credentials.js')
     const {parseDuration} = await import('../../kube/wait.js')
     const {store, cluster, aws} = await openCluster(this.args.name, f)
     const ttl = f['admin-duration'] ? parseDuration(f['admin-duration'], '--admin') : DEFAULT_ADMIN_TTL_MS

@@ -1,5 +1,5 @@
 import {BaseCommand} from '../../cli/base.js'
-import {pivotFlags} from '../../kube/selfhosting/flags.js'
+import {pivotFlags} from '../../cli/pivot-flags.js'
 
 export default class PivotRecover extends BaseCommand<typeof PivotRecover> {
   static override description =

@@ -1,5 +1,5 @@
 import {BaseCommand} from '../../cli/base.js'
-import {pivotFlags} from '../../kube/selfhosting/flags.js'
+import {pivotFlags} from '../../cli/pivot-flags.js'
 
 export default class PivotRollback extends BaseCommand<typeof PivotRollback> {
   static override description = `Move a self-hosted control plane back to static pods on this node.

@@ -22,8 +22,8 @@ The file is validated first; nothing is stored if any problem is found. The clus
   }
 
   async run(): Promise<void> {
-    const {readSpecFile} = await import('../../phases/cluster/spec-file.js')
-    const {replaceCluster} = await import('../../phases/cluster/spec-store.js')
+    const {readSpecFile} = await import('../../specs/file.js')
+    const {replaceCluster} = await import('../../specs/store.js')
     const {openStateStore} = await import('../../state/store.js')
     const cluster = await readSpecFile(this.flags.filename)
     const store = await openStateStore(this.flags.state)

@@ -49,10 +49,10 @@ Without --yes, lists them (group, instance, reason). With --yes: bastions, then 
 
   async run(): Promise<void> {
     const f = this.flags
-    const {openCluster} = await import('../../phases/lifecycle/cli.js')
-    const {clusterKubeAccess} = await import('../../phases/lifecycle/kube-access.js')
-    const {rollingUpdate} = await import('../../phases/lifecycle/rolling-update.js')
-    const {rollingText} = await import('../../phases/lifecycle/print.js')
+    const {openCluster} = await import('../../cli/cluster.js')
+    const {clusterKubeAccess} = await import('../../lifecycle/kube-access.js')
+    const {rollingUpdate} = await import('../../lifecycle/rolling-update.js')
+    const {rollingText} = await import('../../lifecycle/print.js')
     const {parseDuration} = await import('../../kube/wait.js')
     const drainTimeoutMs = parseDuration(f['drain-timeout'], '--drain-timeout')
     const validateTimeoutMs = parseDuration(f['validate-timeout'], '--validate-timeout')

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base.js'
-import {kubeconfigFlags, kubeconfigPath} from '../../kube/flags.js'
+import {kubeconfigFlags, kubeconfigPath} from '../../cli/kube-flags.js'
 
 export default class TokenCreate extends BaseCommand<typeof TokenCreate> {
   static override description =

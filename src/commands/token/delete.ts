@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 import {BaseCommand} from '../../cli/base.js'
-import {kubeconfigFlags, kubeconfigPath} from '../../kube/flags.js'
+import {kubeconfigFlags, kubeconfigPath} from '../../cli/kube-flags.js'
 
 export default class TokenDelete extends BaseCommand<typeof TokenDelete> {
   static override description = 'Delete bootstrap tokens from the cluster, by id or by whole token.'

@@ -1,5 +1,5 @@
 import {BaseCommand} from '../../cli/base.js'
-import {kubeconfigFlags, kubeconfigPath} from '../../kube/flags.js'
+import {kubeconfigFlags, kubeconfigPath} from '../../cli/kube-flags.js'
 
 export default class TokenList extends BaseCommand<typeof TokenList> {
   static override description =

@@ -47,9 +47,9 @@ The policy: the control plane moves one minor version at a time, up, or back by 
 
   async run(): Promise<void> {
     const f = this.flags
-    const {openCluster} = await import('../../phases/lifecycle/cli.js')
-    const {clusterKubeAccess} = await import('../../phases/lifecycle/kube-access.js')
-    const {upgradeCluster} = await import('../../phases/lifecycle/upgrade.js')
+    const {openCluster} = await import('../../cli/cluster.js')
+    const {clusterKubeAccess} = await import('../../lifecycle/kube-access.js')
+    const {upgradeCluster} = await import('../../lifecycle/upgrade.js')
     const {parseDuration} = await import('../../kube/wait.js')
     const {store, cluster, aws} = await openCluster(this.args.name, f)
     const kube = await clusterKubeAccess(cluster.name, {

@@ -30,10 +30,10 @@ Cloud: every resource of the model exists; every instance group has its desired 
 
   async run(): Promise<void> {
     const f = this.flags
-    const {openCluster} = await import('../../phases/lifecycle/cli.js')
-    const {clusterKubeAccess} = await import('../../phases/lifecycle/kube-access.js')
-    const {waitForCluster} = await import('../../phases/lifecycle/validate.js')
-    const {formatValidation} = await import('../../phases/lifecycle/print.js')
+    const {openCluster} = await import('../../cli/cluster.js')
+    const {clusterKubeAccess} = await import('../../lifecycle/kube-access.js')
+    const {waitForCluster} = await import('../../lifecycle/validate.js')
+    const {formatValidation} = await import('../../lifecycle/print.js')
     const {parseDuration} = await import('../../kube/wait.js')
     const {KforgeError} = await import('../../util/errors.js')
     const timeoutMs = f.wait ? parseDuration(f.wait, '--wait') : 0

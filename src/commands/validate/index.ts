@@ -22,7 +22,7 @@ Parses the spec and checks every field, then renders each instance group's cloud
   }
 
   async run(): Promise<void> {
-    const {readSpecText} = await import('../../phases/cluster/spec-file.js')
+    const {readSpecText} = await import('../../specs/file.js')
     const {validateSpecText} = await import('../../phases/validate.js')
     const file = this.flags.filename
     const result = await validateSpecText(await readSpecText(file), file === '-' ? '<stdin>' : file, {

@@ -19,7 +19,7 @@ export async function withPivotSession<T>(
 ): Promise<T> {
   const {loadKubeconfig} = await import('../kubeconfig.js')
   const {KubeClient} = await import('../client.js')
-  const {kubeconfigPath} = await import('../flags.js')
+  const {kubeconfigPath} = await import('../../cli/kube-flags.js')
   const {parseDuration} = await import('../wait.js')
   const {pollInterval} = await import('../../phases/init/api/context.js')
   const client = new KubeClient(await loadKubeconfig(kubeconfigPath(flags), {rootDir: flags['root-dir']}))

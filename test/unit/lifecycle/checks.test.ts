@@ -5,9 +5,9 @@
 import {describe, expect, it} from 'vitest'
 import {clusterFromOptions} from '../../../src/api/v1alpha1/flags.js'
 import type {Node, Pod} from '../../../src/kube/types.js'
-import {groupFailures, kubeFailures} from '../../../src/phases/lifecycle/checks.js'
-import type {GroupInfo, InstanceInfo, Inventory} from '../../../src/phases/lifecycle/inventory.js'
-import {byRollOrder, instancesToUpdate} from '../../../src/phases/lifecycle/needs-update.js'
+import {groupFailures, kubeFailures} from '../../../src/lifecycle/checks.js'
+import type {GroupInfo, InstanceInfo, Inventory} from '../../../src/lifecycle/inventory.js'
+import {byRollOrder, instancesToUpdate} from '../../../src/lifecycle/needs-update.js'
 
 const cluster = clusterFromOptions({
   name: 'checks.example.com',

@@ -7,12 +7,12 @@ import {lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
-import {splitAdminFlag} from '../../../src/phases/lifecycle/cli.js'
+import {splitAdminFlag} from '../../../src/cli/cluster.js'
 import {
   kubeconfigTarget,
   mergeKubeconfig,
   writeKubeconfigEntry,
-} from '../../../src/phases/lifecycle/kubeconfig-merge.js'
+} from '../../../src/lifecycle/kubeconfig-merge.js'
 import {tempDir} from '../../support/cli.js'
 
 const EXISTING = `apiVersion: v1

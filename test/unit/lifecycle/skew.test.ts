@@ -1,9 +1,9 @@
 /** The upgrade skew policy: what is allowed, and refusals that name the rule. */
 import {describe, expect, it} from 'vitest'
 import {clusterFromOptions} from '../../../src/api/v1alpha1/flags.js'
-import {retag} from '../../../src/phases/lifecycle/in-cluster.js'
-import {checkSkew} from '../../../src/phases/lifecycle/skew.js'
-import {upgradedSpec} from '../../../src/phases/lifecycle/upgrade.js'
+import {retag} from '../../../src/lifecycle/in-cluster.js'
+import {checkSkew} from '../../../src/lifecycle/skew.js'
+import {upgradedSpec} from '../../../src/lifecycle/upgrade.js'
 
 describe('checkSkew', () => {
   it('allows one minor up, patches both ways, one minor down', () => {

@@ -2,13 +2,8 @@ import {describe, expect, it} from 'vitest'
 import {clusterFromOptions} from '../../../src/api/v1alpha1/flags.js'
 import {renderSpec} from '../../../src/api/v1alpha1/index.js'
 import type {Cluster} from '../../../src/api/v1alpha1/types.js'
-import {
-  createCluster,
-  editCluster,
-  stripProblems,
-  withProblems,
-} from '../../../src/phases/cluster/spec-store.js'
 import {VALIDATE_PHASES, validateSpecText, validateWorkflow} from '../../../src/phases/validate.js'
+import {createCluster, editCluster, stripProblems, withProblems} from '../../../src/specs/store.js'
 import {loadClusterText} from '../../../src/state/clusters.js'
 import {LocalStateStore} from '../../../src/state/local.js'
 import {tempDir} from '../../support/cli.js'

@@ -6,9 +6,9 @@
  * pending or unready). Each problem is one `Failure` naming the object at fault.
  */
 
-import type {Cluster} from '../../api/v1alpha1/types.js'
-import type {Plan} from '../../cloud/aws/direct/plan.js'
-import type {Node, Pod} from '../../kube/types.js'
+import type {Cluster} from '../api/v1alpha1/types.js'
+import type {Plan} from '../cloud/aws/direct/plan.js'
+import type {Node, Pod} from '../kube/types.js'
 import type {GroupInfo, InstanceInfo, Inventory} from './inventory.js'
 import {outdatedReason} from './needs-update.js'
 

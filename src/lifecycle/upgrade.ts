@@ -7,17 +7,17 @@
  * it again with the same version continues a roll that stopped.
  */
 
-import {loadSpec, renderSpec} from '../../api/v1alpha1/index.js'
-import type {Cluster} from '../../api/v1alpha1/types.js'
-import {etcdVersionFor} from '../../api/versions.js'
-import type {AwsClients} from '../../cloud/aws/clients.js'
-import type {KubeClient} from '../../kube/client.js'
-import {Nodes} from '../../kube/resources.js'
-import {formatDuration} from '../../kube/wait.js'
-import {saveClusterSpec} from '../../state/clusters.js'
-import type {StateStore} from '../../state/store.js'
-import {KforgeError} from '../../util/errors.js'
-import {type Logger, silentLogger} from '../../util/logger.js'
+import {loadSpec, renderSpec} from '../api/v1alpha1/index.js'
+import type {Cluster} from '../api/v1alpha1/types.js'
+import {etcdVersionFor} from '../api/versions.js'
+import type {AwsClients} from '../cloud/aws/clients.js'
+import type {KubeClient} from '../kube/client.js'
+import {Nodes} from '../kube/resources.js'
+import {formatDuration} from '../kube/wait.js'
+import {saveClusterSpec} from '../state/clusters.js'
+import type {StateStore} from '../state/store.js'
+import {KforgeError} from '../util/errors.js'
+import {type Logger, silentLogger} from '../util/logger.js'
 import {
   SELF_HOSTED_COMPONENTS,
   setClusterConfigVersion,
@@ -159,7 +159,7 @@ export async function upgradeCluster(
   const update: CloudUpdate =
     options.update ??
     (async (c, {yes}) => {
-      const {provisionCluster} = await import('../cluster/provision.js')
+      const {provisionCluster} = await import('../phases/cluster/provision.js')
       let text = ''
       await provisionCluster(c, {
         store: options.store,

@@ -1,7 +1,7 @@
 /** The flags every command that talks to the API shares: `--kubeconfig` and `--root-dir`. */
 import {existsSync} from 'node:fs'
 import {Flags} from '@oclif/core'
-import {defaultKubeconfigPath} from './kubeconfig.js'
+import {defaultKubeconfigPath} from '../kube/kubeconfig.js'
 
 export const kubeconfigFlags = {
   kubeconfig: Flags.string({

@@ -3,10 +3,10 @@
  * spec records their real CIDRs and zones (kforge never guesses what it did not create).
  */
 
-import type {ExistingNetwork} from '../../api/v1alpha1/flags.js'
-import type {SubnetType, TopologyType} from '../../api/v1alpha1/types.js'
-import type {AwsClients} from '../../cloud/aws/clients.js'
-import {errorMessage, KforgeError} from '../../util/errors.js'
+import type {ExistingNetwork} from '../api/v1alpha1/flags.js'
+import type {SubnetType, TopologyType} from '../api/v1alpha1/types.js'
+import type {AwsClients} from '../cloud/aws/clients.js'
+import {errorMessage, KforgeError} from '../util/errors.js'
 
 export interface ExistingNetworkRequest {
   vpcId: string

@@ -4,8 +4,8 @@
  * version kforge does not support; pre-releases only when asked; and kubelets are never newer
  * than the control plane nor more than three minors older. Each refusal names the rule.
  */
-import {checkKubernetesVersion, compareVersions, parseVersion, type Version} from '../../api/versions.js'
-import {KforgeError} from '../../util/errors.js'
+import {checkKubernetesVersion, compareVersions, parseVersion, type Version} from '../api/versions.js'
+import {KforgeError} from '../util/errors.js'
 
 export const KUBELET_MAX_MINORS_BEHIND = 3
 

@@ -4,9 +4,9 @@
  * flag (`--kubeconfig`).
  */
 import {Flags} from '@oclif/core'
-import type {Cluster} from '../../api/v1alpha1/types.js'
-import type {AwsClients} from '../../cloud/aws/clients.js'
-import type {StateStore} from '../../state/store.js'
+import type {Cluster} from '../api/v1alpha1/types.js'
+import type {AwsClients} from '../cloud/aws/clients.js'
+import type {StateStore} from '../state/store.js'
 
 export interface GlobalCloudFlags {
   state?: string | undefined
@@ -21,9 +21,9 @@ export interface OpenedCluster {
 }
 
 export async function openCluster(name: string, flags: GlobalCloudFlags): Promise<OpenedCluster> {
-  const {openStateStore} = await import('../../state/store.js')
-  const {loadCluster} = await import('../../state/clusters.js')
-  const {AwsClients} = await import('../../cloud/aws/clients.js')
+  const {openStateStore} = await import('../state/store.js')
+  const {loadCluster} = await import('../state/clusters.js')
+  const {AwsClients} = await import('../cloud/aws/clients.js')
   const store = await openStateStore(flags.state, {
     ...(flags.region ? {region: flags.region} : {}),
     ...(flags.endpoint ? {endpoint: flags.endpoint} : {}),

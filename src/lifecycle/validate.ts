@@ -6,12 +6,12 @@
  * is what brings instances to the current version).
  */
 
-import type {Cluster, InstanceGroupRole} from '../../api/v1alpha1/types.js'
-import type {AwsClients} from '../../cloud/aws/clients.js'
-import {KubeApiError, KubeConnectionError} from '../../kube/errors.js'
-import {Nodes, Pods} from '../../kube/resources.js'
-import type {Node, Pod} from '../../kube/types.js'
-import {type Logger, silentLogger} from '../../util/logger.js'
+import type {Cluster, InstanceGroupRole} from '../api/v1alpha1/types.js'
+import type {AwsClients} from '../cloud/aws/clients.js'
+import {KubeApiError, KubeConnectionError} from '../kube/errors.js'
+import {Nodes, Pods} from '../kube/resources.js'
+import type {Node, Pod} from '../kube/types.js'
+import {type Logger, silentLogger} from '../util/logger.js'
 import {type Failure, groupFailures, kubeFailures, nodeOf, resourceFailures, ZONE_LABEL} from './checks.js'
 import {type Inventory, readInventory} from './inventory.js'
 import type {KubeAccess} from './kube-access.js'
@@ -118,7 +118,9 @@ export async function checkCluster(cluster: Cluster, options: ValidateOptions): 
   const planned =
     options.resources === false
       ? undefined
-      : import('../cluster/plan.js').then(({planCluster}) => planCluster(cluster, options.aws, {logger}))
+      : import('../phases/cluster/plan.js').then(({planCluster}) =>
+          planCluster(cluster, options.aws, {logger}),
+        )
   const inv = await readInventory(options.aws, cluster)
   const failures: Failure[] = []
   if (planned) failures.push(...resourceFailures((await planned).plan, cluster.name))

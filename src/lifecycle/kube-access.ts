@@ -6,9 +6,9 @@
  */
 import {readFile} from 'node:fs/promises'
 import {parse} from 'yaml'
-import {KubeClient} from '../../kube/client.js'
-import {resolveKubeconfig} from '../../kube/kubeconfig.js'
-import {KforgeError} from '../../util/errors.js'
+import {KubeClient} from '../kube/client.js'
+import {resolveKubeconfig} from '../kube/kubeconfig.js'
+import {KforgeError} from '../util/errors.js'
 import {kubeconfigTarget} from './kubeconfig-merge.js'
 
 export type KubeAccess = {client: KubeClient; source: string} | {skipped: string}

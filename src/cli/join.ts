@@ -5,10 +5,10 @@
  */
 import {resolve} from 'node:path'
 import {Flags} from '@oclif/core'
-import type {Prepared, PrepareInput, WorkflowCommandSpec} from '../../cli/phase-command.js'
-import {KforgeError} from '../../util/errors.js'
-import type {JoinData} from './data.js'
-import {joinWorkflow} from './workflow.js'
+import type {JoinData} from '../phases/join/data.js'
+import {joinWorkflow} from '../phases/join/workflow.js'
+import {KforgeError} from '../util/errors.js'
+import type {Prepared, PrepareInput, WorkflowCommandSpec} from './phase-command.js'
 
 export const joinFlags = {
   config: Flags.string({description: 'kubeadm-format JoinConfiguration file (v1beta3 or v1beta4)'}),
@@ -117,11 +117,11 @@ export function joinDocsFromFlags(f: Obj, endpoint: string | undefined): {join: 
 
 export async function prepareJoin(input: PrepareInput): Promise<Prepared<JoinData>> {
   const f = input.flags
-  const {readKubeadmConfig} = await import('../../kubeadm/load.js')
-  const {completeJoinConfig, detectHost} = await import('../../kubeadm/defaults.js')
-  const {parseDuration} = await import('../../kubeadm/duration.js')
-  const {parseToken} = await import('../../bootstrap/token.js')
-  const {PinSet} = await import('../../bootstrap/pin.js')
+  const {readKubeadmConfig} = await import('../kubeadm/load.js')
+  const {completeJoinConfig, detectHost} = await import('../kubeadm/defaults.js')
+  const {parseDuration} = await import('../kubeadm/duration.js')
+  const {parseToken} = await import('../bootstrap/token.js')
+  const {PinSet} = await import('../bootstrap/pin.js')
   const endpointArg = input.positionals[0]
   const mixed = CONFIG_FLAGS.filter((k) => f[k] !== undefined && f[k] !== false)
   if (typeof f.config === 'string' && mixed.length > 0) {

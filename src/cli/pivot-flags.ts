@@ -1,7 +1,7 @@
 /** Flags shared by `kforge pivot rollback` and `kforge pivot recover`. */
 import {hostname} from 'node:os'
 import {Flags} from '@oclif/core'
-import {kubeconfigFlags} from '../flags.js'
+import {kubeconfigFlags} from './kube-flags.js'
 
 export const pivotFlags = {
   ...kubeconfigFlags,

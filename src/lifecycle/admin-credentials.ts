@@ -6,7 +6,7 @@
  * not `system:masters`, so the credential can be revoked by removing that binding.
  */
 import {X509Certificate} from 'node:crypto'
-import {type CertAndKey, createSignedCert} from '../../pki/cert.js'
+import {type CertAndKey, createSignedCert} from '../pki/cert.js'
 import {
   algorithmOf,
   DEFAULT_ENCRYPTION_ALGORITHM,
@@ -14,11 +14,11 @@ import {
   parsePrivateKey,
   privateKeyPem,
   samePublicKey,
-} from '../../pki/keys.js'
-import {CLUSTER_ADMINS_GROUP} from '../../pki/kubeadm-certs.js'
-import type {StateStore} from '../../state/store.js'
-import {KforgeError} from '../../util/errors.js'
-import {registerSecret} from '../../util/redact.js'
+} from '../pki/keys.js'
+import {CLUSTER_ADMINS_GROUP} from '../pki/kubeadm-certs.js'
+import type {StateStore} from '../state/store.js'
+import {KforgeError} from '../util/errors.js'
+import {registerSecret} from '../util/redact.js'
 
 export const ADMIN_USER = 'kubernetes-admin'
 export const ADMIN_GROUP = CLUSTER_ADMINS_GROUP

@@ -8,14 +8,14 @@
  * and says where; every run starts from what the cloud shows, so re-running continues.
  */
 
-import type {Cluster} from '../../api/v1alpha1/types.js'
-import type {AwsClients} from '../../cloud/aws/clients.js'
-import type {KubeClient} from '../../kube/client.js'
-import {drainNode} from '../../kube/drain.js'
-import {Nodes} from '../../kube/resources.js'
-import {formatDuration} from '../../kube/wait.js'
-import {errorMessage, KforgeError} from '../../util/errors.js'
-import {type Logger, silentLogger} from '../../util/logger.js'
+import type {Cluster} from '../api/v1alpha1/types.js'
+import type {AwsClients} from '../cloud/aws/clients.js'
+import type {KubeClient} from '../kube/client.js'
+import {drainNode} from '../kube/drain.js'
+import {Nodes} from '../kube/resources.js'
+import {formatDuration} from '../kube/wait.js'
+import {errorMessage, KforgeError} from '../util/errors.js'
+import {type Logger, silentLogger} from '../util/logger.js'
 import {detachForSurge, terminate, waitForGroup} from './asg-ops.js'
 import {nodeOf} from './checks.js'
 import {type GroupInfo, readInventory} from './inventory.js'

@@ -6,12 +6,12 @@
  * waited for.
  */
 import {parseDocument} from 'yaml'
-import type {KubeClient} from '../../kube/client.js'
-import {isConflict} from '../../kube/errors.js'
-import {ConfigMaps, DaemonSets} from '../../kube/resources.js'
-import type {DaemonSet} from '../../kube/types.js'
-import {poll} from '../../kube/wait.js'
-import {KforgeError} from '../../util/errors.js'
+import type {KubeClient} from '../kube/client.js'
+import {isConflict} from '../kube/errors.js'
+import {ConfigMaps, DaemonSets} from '../kube/resources.js'
+import type {DaemonSet} from '../kube/types.js'
+import {poll} from '../kube/wait.js'
+import {KforgeError} from '../util/errors.js'
 
 export const SELF_HOSTED_COMPONENTS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const
 const VERSIONED_IMAGES = new Set([...SELF_HOSTED_COMPONENTS, 'kube-proxy'])

@@ -1,5 +1,5 @@
 /** Text output of the lifecycle commands: tables a user reads, the same data `-o json` prints. */
-import {formatTable} from '../../util/output.js'
+import {formatTable} from '../util/output.js'
 import type {Failure} from './checks.js'
 import type {CandidateData} from './rolling-update.js'
 import type {ValidationReport} from './validate.js'

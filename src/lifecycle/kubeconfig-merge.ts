@@ -9,9 +9,9 @@ import {chmod, mkdir, readFile, realpath} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import {delimiter, dirname, join, resolve} from 'node:path'
 import {parse, stringify} from 'yaml'
-import {writeFileAtomic} from '../../pki/files.js'
-import type {KubeconfigCluster, KubeconfigUser} from '../../pki/kubeconfig.js'
-import {KforgeError} from '../../util/errors.js'
+import {writeFileAtomic} from '../pki/files.js'
+import type {KubeconfigCluster, KubeconfigUser} from '../pki/kubeconfig.js'
+import {KforgeError} from '../util/errors.js'
 
 /** The kubeconfig file kubectl writes to: explicit, else $KUBECONFIG's first entry, else ~/.kube/config. */
 export function kubeconfigTarget(

@@ -5,10 +5,10 @@
  */
 import {resolve} from 'node:path'
 import {Flags} from '@oclif/core'
-import type {Prepared, PrepareInput, WorkflowCommandSpec} from '../../cli/phase-command.js'
-import {KforgeError} from '../../util/errors.js'
-import type {InitData} from './data.js'
-import {initWorkflow} from './workflow.js'
+import type {InitData} from '../phases/init/data.js'
+import {initWorkflow} from '../phases/init/workflow.js'
+import {KforgeError} from '../util/errors.js'
+import type {Prepared, PrepareInput, WorkflowCommandSpec} from './phase-command.js'
 
 export const initFlags = {
   config: Flags.string({
@@ -109,9 +109,9 @@ export function docsFromFlags(f: Obj): {init: Obj; cluster: Obj} {
 
 export async function prepareInit(input: PrepareInput): Promise<Prepared<InitData>> {
   const f = input.flags
-  const {readKubeadmConfig} = await import('../../kubeadm/load.js')
-  const {completeInitConfig, detectHost} = await import('../../kubeadm/defaults.js')
-  const {buildInitData} = await import('./data.js')
+  const {readKubeadmConfig} = await import('../kubeadm/load.js')
+  const {completeInitConfig, detectHost} = await import('../kubeadm/defaults.js')
+  const {buildInitData} = await import('../phases/init/data.js')
   const mixed = CONFIG_FLAGS.filter((k) => f[k] !== undefined)
   if (typeof f.config === 'string' && mixed.length > 0) {
     throw new KforgeError(`can not mix '--config' with arguments [${mixed.join(' ')}]`)

@@ -3,7 +3,7 @@
  * or version than the one their group launches now, instances an earlier roll detached from their
  * group, and — with `--force` — every instance. Pure: it reads an inventory.
  */
-import type {Cluster, InstanceGroupRole} from '../../api/v1alpha1/types.js'
+import type {Cluster, InstanceGroupRole} from '../api/v1alpha1/types.js'
 import {type GroupInfo, type InstanceInfo, type Inventory, roleOf} from './inventory.js'
 
 export interface Candidate {

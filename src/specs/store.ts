@@ -4,11 +4,11 @@
  * anything is saved). Commands call these; the cloud side is a hook so `create` can plan and
  * apply once the AWS model is wired in.
  */
-import {loadSpec} from '../../api/v1alpha1/index.js'
-import type {Cluster} from '../../api/v1alpha1/types.js'
-import {clusterExists, createClusterSpec, loadClusterText, saveClusterSpec} from '../../state/clusters.js'
-import type {StateStore} from '../../state/store.js'
-import {KforgeError, ValidationError} from '../../util/errors.js'
+import {loadSpec} from '../api/v1alpha1/index.js'
+import type {Cluster} from '../api/v1alpha1/types.js'
+import {clusterExists, createClusterSpec, loadClusterText, saveClusterSpec} from '../state/clusters.js'
+import type {StateStore} from '../state/store.js'
+import {KforgeError, ValidationError} from '../util/errors.js'
 
 export interface CreateOptions {
   /** Apply the plan (`--yes`). */

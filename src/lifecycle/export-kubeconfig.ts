@@ -6,11 +6,11 @@
  * already has (an earlier `--admin` export), or an empty one.
  */
 
-import type {Cluster} from '../../api/v1alpha1/types.js'
-import {awsNames} from '../../cloud/aws/build/names.js'
-import type {AwsClients} from '../../cloud/aws/clients.js'
-import type {StateStore} from '../../state/store.js'
-import {KforgeError} from '../../util/errors.js'
+import type {Cluster} from '../api/v1alpha1/types.js'
+import {awsNames} from '../cloud/aws/build/names.js'
+import type {AwsClients} from '../cloud/aws/clients.js'
+import type {StateStore} from '../state/store.js'
+import {KforgeError} from '../util/errors.js'
 import {adminCredentials, loadClusterCa} from './admin-credentials.js'
 import {kubeconfigTarget, writeKubeconfigEntry} from './kubeconfig-merge.js'
 

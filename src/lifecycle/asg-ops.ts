@@ -4,8 +4,8 @@
  * in the group without lowering its desired capacity (the group launches the replacement), or
  * terminate a detached instance outright; then wait for the group to be whole again.
  */
-import type {AwsClients} from '../../cloud/aws/clients.js'
-import {poll} from '../../cloud/aws/model/wait.js'
+import type {AwsClients} from '../cloud/aws/clients.js'
+import {poll} from '../cloud/aws/model/wait.js'
 import {DETACHED_TAG} from './inventory.js'
 
 export async function detachForSurge(

@@ -1,8 +1,8 @@
 /** Reading a spec file named on the command line (`-f FILE`, or `-f -` for stdin). */
 import {readFile} from 'node:fs/promises'
-import {loadSpec} from '../../api/v1alpha1/index.js'
-import type {Cluster} from '../../api/v1alpha1/types.js'
-import {errorMessage, KforgeError} from '../../util/errors.js'
+import {loadSpec} from '../api/v1alpha1/index.js'
+import type {Cluster} from '../api/v1alpha1/types.js'
+import {errorMessage, KforgeError} from '../util/errors.js'
 
 export async function readSpecText(file: string): Promise<string> {
   try {
