@@ -1,11 +1,10 @@
 /**
- * What the lifecycle commands share: open the state store, load the stored cluster, and build AWS
- * clients for the cluster's own region (unless --region says otherwise); and the Kubernetes access
- * flag (`--kubeconfig`).
+ * How every command opens what it works on: the state store `--state` names, AWS options from
+ * `--region` / `--endpoint`, and a stored cluster with AWS clients for its own region (unless
+ * --region says otherwise). One place, so no command builds these its own way.
  */
-import {Flags} from '@oclif/core'
 import type {Cluster} from '../api/v1alpha1/types.js'
-import type {AwsClients} from '../cloud/aws/clients.js'
+import type {AwsClients, AwsOptions} from '../cloud/aws/clients.js'
 import type {StateStore} from '../state/store.js'
 
 export interface GlobalCloudFlags {
@@ -20,47 +19,31 @@ export interface OpenedCluster {
   aws: AwsClients
 }
 
-export async function openCluster(name: string, flags: GlobalCloudFlags): Promise<OpenedCluster> {
-  const {openStateStore} = await import('../state/store.js')
-  const {loadCluster} = await import('../state/clusters.js')
-  const {AwsClients} = await import('../cloud/aws/clients.js')
-  const store = await openStateStore(flags.state, {
+/** `--region` / `--endpoint` as AWS client options (absent flags leave the SDK's own defaults). */
+export function awsOptions(flags: GlobalCloudFlags): AwsOptions {
+  return {
     ...(flags.region ? {region: flags.region} : {}),
     ...(flags.endpoint ? {endpoint: flags.endpoint} : {}),
-  })
-  const cluster = await loadCluster(store, name)
-  const aws = new AwsClients({
-    region: flags.region ?? cluster.spec.cloud.aws.region,
-    ...(flags.endpoint ? {endpoint: flags.endpoint} : {}),
-  })
-  return {store, cluster, aws}
-}
-
-export const apiFlags = {
-  kubeconfig: Flags.string({
-    description:
-      'kubeconfig with admin access to the cluster. Default: the context named after the cluster in $KUBECONFIG or ~/.kube/config (kforge export kubeconfig NAME --admin writes it)',
-  }),
-  cloudonly: Flags.boolean({description: 'check the cloud only; do not use the Kubernetes API'}),
-}
-
-const DURATION = /^(\d+(\.\d+)?(ms|h|m|s))+$/
-
-/**
- * `--admin` takes an optional duration (`--admin`, `--admin 2h`, `--admin=2h`) as kops's does;
- * oclif flags have no optional values, so the duration moves to a hidden flag before parsing.
- */
-export function splitAdminFlag(argv: readonly string[]): string[] {
-  const out: string[] = []
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!
-    if (a.startsWith('--admin=')) {
-      out.push('--admin', `--admin-duration=${a.slice('--admin='.length)}`)
-    } else if (a === '--admin' && DURATION.test(argv[i + 1] ?? '')) {
-      out.push('--admin', `--admin-duration=${argv[++i]}`)
-    } else {
-      out.push(a)
-    }
   }
-  return out
+}
+
+/** The state store `--state` names (oclif fills it from KFORGE_STATE_STORE); default ~/.kforge/state. */
+export async function openStore(flags: GlobalCloudFlags): Promise<StateStore> {
+  const {openStateStore} = await import('../state/store.js')
+  return openStateStore(flags.state, awsOptions(flags))
+}
+
+/** AWS clients for `region` (or --region), with --endpoint. */
+export async function awsClients(flags: GlobalCloudFlags, region?: string): Promise<AwsClients> {
+  const {AwsClients} = await import('../cloud/aws/clients.js')
+  const r = flags.region ?? region
+  return new AwsClients({...(r ? {region: r} : {}), ...(flags.endpoint ? {endpoint: flags.endpoint} : {})})
+}
+
+export async function openCluster(name: string, flags: GlobalCloudFlags): Promise<OpenedCluster> {
+  const {loadCluster} = await import('../state/clusters.js')
+  const store = await openStore(flags)
+  const cluster = await loadCluster(store, name)
+  const aws = await awsClients(flags, cluster.spec.cloud.aws.region)
+  return {store, cluster, aws}
 }

@@ -112,6 +112,8 @@ export async function prepareInit(input: PrepareInput): Promise<Prepared<InitDat
   const {readKubeadmConfig} = await import('../kubeadm/load.js')
   const {completeInitConfig, detectHost} = await import('../kubeadm/defaults.js')
   const {buildInitData} = await import('../phases/init/data.js')
+  const {timingsFromEnv} = await import('./timings.js')
+  const {nodePollMs} = timingsFromEnv()
   const mixed = CONFIG_FLAGS.filter((k) => f[k] !== undefined)
   if (typeof f.config === 'string' && mixed.length > 0) {
     throw new KforgeError(`can not mix '--config' with arguments [${mixed.join(' ')}]`)
@@ -134,7 +136,14 @@ export async function prepareInit(input: PrepareInput): Promise<Prepared<InitDat
     skip: [...skipped],
     dryRun,
     buildData: () => ({
-      ...buildInitData({rootDir, config, hostname: host.hostname, skipped, dryRun}),
+      ...buildInitData({
+        rootDir,
+        config,
+        hostname: host.hostname,
+        skipped,
+        dryRun,
+        ...(nodePollMs ? {nodePollMs} : {}),
+      }),
       uploadCerts: f['upload-certs'] === true,
     }),
   }

@@ -9,6 +9,7 @@ import type {JoinData} from '../phases/join/data.js'
 import {joinWorkflow} from '../phases/join/workflow.js'
 import {KforgeError} from '../util/errors.js'
 import type {Prepared, PrepareInput, WorkflowCommandSpec} from './phase-command.js'
+import {timingsFromEnv} from './timings.js'
 
 export const joinFlags = {
   config: Flags.string({description: 'kubeadm-format JoinConfiguration file (v1beta3 or v1beta4)'}),
@@ -161,6 +162,7 @@ export async function prepareJoin(input: PrepareInput): Promise<Prepared<JoinDat
   if (interval === undefined || interval <= 0)
     throw new KforgeError('--discovery-poll-interval: not a positive duration like 5s')
   const dryRun = f['dry-run'] === true || config.dryRun
+  const {nodePollMs} = timingsFromEnv()
   const rootDir = resolve(typeof f['root-dir'] === 'string' ? f['root-dir'] : '/')
   // kubeadm: --skip-phases wins; without it, the config's skipPhases apply
   const skip = list(f['skip-phases']).length > 0 ? list(f['skip-phases']) : config.skipPhases
@@ -178,6 +180,7 @@ export async function prepareJoin(input: PrepareInput): Promise<Prepared<JoinDat
       discoveryTimeoutMs: config.timeouts.discovery,
       pollIntervalMs: interval,
       manageServices: rootDir === '/' && !dryRun,
+      ...(nodePollMs ? {nodePollMs} : {}),
     }),
   }
 }

@@ -14,5 +14,5 @@ export const kubeconfigFlags = {
 }
 
 export function kubeconfigPath(flags: {kubeconfig?: string; 'root-dir': string}): string {
-  return flags.kubeconfig ?? defaultKubeconfigPath(flags['root-dir'], existsSync)
+  return flags.kubeconfig ?? defaultKubeconfigPath(flags['root-dir'], existsSync, process.env.KUBECONFIG)
 }

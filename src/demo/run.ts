@@ -14,33 +14,9 @@ import {isMutating} from '../cloud/aws/clients.js'
 import {startMoto} from '../sandbox/moto.js'
 import {formatTable} from '../util/output.js'
 import {demoSteps} from './steps.js'
+import type {DemoContext, StepResult} from './types.js'
 
 const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
-
-export interface DemoContext {
-  cluster: string
-  zones: string[]
-  state: string
-  work: string
-  env: Record<string, string>
-}
-
-export interface StepResult {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-export interface DemoStep {
-  title: string
-  args: (ctx: DemoContext) => string[]
-  /** What to show of the output; default: all of stdout. */
-  show?: (result: StepResult, ctx: DemoContext) => string
-  /** Work done after the command (e.g. edit a spec file for the next step). */
-  after?: (result: StepResult, ctx: DemoContext) => Promise<void> | void
-  /** Instead of a CLI command, a direct check against the emulator. */
-  check?: (ctx: DemoContext) => Promise<string>
-}
 
 /** AWS calls one step made, from the CLI's call log (KFORGE_AWS_CALL_LOG): `mutating/total`. */
 function countCalls(file: string): string {

@@ -5,7 +5,7 @@
 import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {parseAllDocuments} from 'yaml'
-import type {DemoContext, DemoStep} from './run.js'
+import type {DemoContext, DemoStep} from './types.js'
 
 function head(text: string, lines: number): string {
   const all = text.trimEnd().split('\n')

@@ -17,7 +17,7 @@ import {formatDuration} from './wait.js'
 export interface DrainOptions {
   /** Give up (and say which pods blocked) after this long. Default: 15 minutes */
   timeoutMs?: number
-  /** Between eviction retries and deletion checks. Default: 2 s, or KFORGE_POLL_MS */
+  /** Between eviction retries and deletion checks. Default: 2 s */
   intervalMs?: number
   /** One line per step (cordoned, evicting, evicted, waiting on a budget). */
   onEvent?: (line: string) => void
@@ -94,7 +94,7 @@ export async function drainNode(
   options: DrainOptions = {},
 ): Promise<DrainResult> {
   const timeoutMs = options.timeoutMs ?? 15 * 60_000
-  const intervalMs = options.intervalMs ?? Number(process.env.KFORGE_POLL_MS ?? 2000)
+  const intervalMs = options.intervalMs ?? 2000
   const say = options.onEvent ?? (() => {})
   const deadline = Date.now() + timeoutMs
 

@@ -128,10 +128,17 @@ async function readRef(
   }
 }
 
-/** `--kubeconfig` default: `<root>/etc/kubernetes/admin.conf`, then `$KUBECONFIG`'s first entry. */
-export function defaultKubeconfigPath(rootDir: string, exists: (p: string) => boolean): string {
+/**
+ * `--kubeconfig` default: `<root>/etc/kubernetes/admin.conf`, then the first entry of `kubeconfigEnv`
+ * ($KUBECONFIG, as the CLI read it).
+ */
+export function defaultKubeconfigPath(
+  rootDir: string,
+  exists: (p: string) => boolean,
+  kubeconfigEnv?: string,
+): string {
   const admin = join(rootDir, 'etc/kubernetes/admin.conf')
   if (exists(admin)) return admin
-  const env = process.env.KUBECONFIG?.split(':').find((p) => p !== '')
+  const env = kubeconfigEnv?.split(':').find((p) => p !== '')
   return env ?? admin
 }

@@ -15,6 +15,8 @@ import {adminCredentials, loadClusterCa} from './admin-credentials.js'
 import {kubeconfigTarget, writeKubeconfigEntry} from './kubeconfig-merge.js'
 
 export interface ExportKubeconfigOptions {
+  /** $KUBECONFIG as the CLI read it: the default file is its first entry. */
+  kubeconfigEnv?: string | undefined
   store: StateStore
   /** Needed only when the endpoint is a load balancer without a DNS record (dns.type none). */
   aws?: AwsClients
@@ -65,7 +67,7 @@ export async function exportKubeconfig(
   options: ExportKubeconfigOptions,
 ): Promise<ExportKubeconfigResult> {
   const server = await apiServerUrl(cluster, options.aws, options.internal)
-  const file = kubeconfigTarget(options.file)
+  const file = kubeconfigTarget(options.file, {KUBECONFIG: options.kubeconfigEnv})
   let caCertPem: string
   let user: {'client-certificate-data': string; 'client-key-data': string} | undefined
   let expires: string | undefined

@@ -16,6 +16,8 @@ export type KubeAccess = {client: KubeClient; source: string} | {skipped: string
 export interface AccessOptions {
   /** `--kubeconfig`; an explicit file must exist and work. */
   kubeconfig?: string
+  /** $KUBECONFIG as the CLI read it: where the default file is looked for. */
+  kubeconfigEnv?: string | undefined
   /** `--cloudonly` */
   cloudOnly?: boolean
   /** Per request. Default: 5 s */
@@ -34,7 +36,7 @@ function hasContext(text: string, name: string): boolean {
 export async function clusterKubeAccess(cluster: string, options: AccessOptions = {}): Promise<KubeAccess> {
   if (options.cloudOnly) return {skipped: '--cloudonly'}
   const explicit = options.kubeconfig !== undefined
-  const file = kubeconfigTarget(options.kubeconfig)
+  const file = kubeconfigTarget(options.kubeconfig, {KUBECONFIG: options.kubeconfigEnv})
   let text: string
   try {
     text = await readFile(file, 'utf8')

@@ -13,10 +13,13 @@ import {writeFileAtomic} from '../pki/files.js'
 import type {KubeconfigCluster, KubeconfigUser} from '../pki/kubeconfig.js'
 import {KforgeError} from '../util/errors.js'
 
-/** The kubeconfig file kubectl writes to: explicit, else $KUBECONFIG's first entry, else ~/.kube/config. */
+/**
+ * The kubeconfig file kubectl writes to: explicit, else $KUBECONFIG's first entry, else
+ * ~/.kube/config. `env` is the environment as the CLI read it (this module reads none).
+ */
 export function kubeconfigTarget(
   explicit?: string,
-  env: NodeJS.ProcessEnv = process.env,
+  env: {KUBECONFIG?: string | undefined} = {},
   home: string = homedir(),
 ): string {
   if (explicit) return resolve(explicit)

@@ -43,7 +43,7 @@ export interface RollingUpdateOptions {
   drainTimeoutMs?: number
   /** How long the cluster may take to validate after each step. Default: 15 minutes */
   validateTimeoutMs?: number
-  /** Polling interval. Default: KFORGE_POLL_MS, else each waiter's own */
+  /** Polling interval (the CLI's timings). Default: each waiter's own */
   intervalMs?: number
   logger?: Logger
 }

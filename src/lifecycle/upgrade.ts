@@ -194,7 +194,7 @@ export async function upgradeCluster(
   }
   const timeouts = {
     timeoutMs: options.validateTimeoutMs ?? 15 * 60_000,
-    intervalMs: options.intervalMs ?? Number(process.env.KFORGE_POLL_MS ?? 2000),
+    intervalMs: options.intervalMs ?? 2000,
   }
   const roll = async (groups: string[]) => {
     if (groups.length === 0) return

@@ -152,7 +152,7 @@ export async function checkCluster(cluster: Cluster, options: ValidateOptions): 
 export interface WaitOptions extends ValidateOptions {
   /** Keep trying this long. 0: one pass. */
   timeoutMs: number
-  /** Default: 10 s, or KFORGE_POLL_MS */
+  /** Default: 10 s */
   intervalMs?: number
   /** Called after each failed pass that will be retried. */
   onRetry?: (report: ValidationReport) => void
@@ -161,7 +161,7 @@ export interface WaitOptions extends ValidateOptions {
 /** Validate until valid or the deadline; returns the last report (valid or not). */
 export async function waitForCluster(cluster: Cluster, options: WaitOptions): Promise<ValidationReport> {
   const deadline = Date.now() + options.timeoutMs
-  const interval = options.intervalMs ?? Number(process.env.KFORGE_POLL_MS ?? 10_000)
+  const interval = options.intervalMs ?? 10_000
   for (;;) {
     const report = await checkCluster(cluster, options)
     if (report.valid || Date.now() + interval > deadline) return report

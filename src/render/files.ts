@@ -17,7 +17,7 @@ import {KforgeError} from '../util/errors.js'
 import {kubeadmConfig} from './kubeadm.js'
 import {nodeBootstrapFile, pivotRecoverUnits} from './node-bootstrap.js'
 import {renderTemplate} from './templates.js'
-import type {AssetRole, ClusterAssets, TemplateName} from './types.js'
+import type {AssetRole, ClusterAssets, InstanceFile, TemplateName} from './types.js'
 import {type FetchTarget, fetchTarget, mirrorUrl} from './urls.js'
 
 /** Node.js major version instances run the node agent with (NodeSource's node_<major>.x). */
@@ -28,13 +28,6 @@ export const DESCRIPTIONS: Readonly<Record<TemplateName, string>> = {
   'control-plane-join': 'control-plane node joining the cluster (kforge join, control plane)',
   node: 'worker node (kforge join)',
   bastion: 'bastion host',
-}
-
-export interface InstanceFile {
-  path: string
-  /** Octal, quoted in the cloud-config. */
-  mode: string
-  content: string
 }
 
 /**

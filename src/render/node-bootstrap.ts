@@ -5,10 +5,10 @@
  * units that run `kforge pivot recover`. No secrets: the file is 0644.
  */
 import {stringify} from 'yaml'
+import {NODE_CONFIG_FILE} from '../api/v1alpha1/node-bootstrap.js'
 import type {Cluster, CniPlugin} from '../api/v1alpha1/types.js'
-import {NODE_CONFIG_FILE} from '../phases/init/api/addon/node-config.js'
-import type {InstanceFile} from './files.js'
 import {renderTemplate} from './templates.js'
+import type {InstanceFile} from './types.js'
 
 /** The `kind: NodeBootstrap` document, field for field what the init reader accepts. */
 export interface NodeBootstrapDocument {

@@ -111,3 +111,10 @@ export interface RenderedUserData {
 
 /** EC2's user-data limit: 16 KB of raw bytes, before base64 (EC2 User Guide, "instance user data"). */
 export const USER_DATA_LIMIT = 16 * 1024
+
+export interface InstanceFile {
+  path: string
+  /** Octal, quoted in the cloud-config. */
+  mode: string
+  content: string
+}

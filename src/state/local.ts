@@ -6,7 +6,7 @@
 import {randomBytes} from 'node:crypto'
 import {link, mkdir, open, readdir, readFile, rename, rm} from 'node:fs/promises'
 import {dirname, join, relative, sep} from 'node:path'
-import {type CreateResult, checkKey, type StateStore, type WriteOptions} from './store.js'
+import {type CreateResult, checkKey, type StateStore, type WriteOptions} from './types.js'
 
 export class LocalStateStore implements StateStore {
   constructor(readonly location: string) {}

@@ -5,7 +5,7 @@
 import type {S3Client} from '@aws-sdk/client-s3'
 import {AwsClients, type AwsOptions} from '../cloud/aws/clients.js'
 import {KforgeError} from '../util/errors.js'
-import {type CreateResult, checkKey, type StateStore, type WriteOptions} from './store.js'
+import {type CreateResult, checkKey, type StateStore, type WriteOptions} from './types.js'
 
 export class S3StateStore implements StateStore {
   private constructor(

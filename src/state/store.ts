@@ -11,51 +11,20 @@ import {join} from 'node:path'
 import type {AwsOptions} from '../cloud/aws/clients.js'
 import {KforgeError} from '../util/errors.js'
 
-export interface WriteOptions {
-  /** Private keys, tokens, anything a third party must not read. */
-  secret?: boolean
-}
+import type {StateStore} from './types.js'
 
-/** What `createIfAbsent` found: it made the object, or one was there (its bytes as they are). */
-export type CreateResult = {created: true} | {created: false; existing: Buffer}
-
-export interface StateStore {
-  /** Where this store points, as the user would write it (`/home/u/.kforge/state`, `s3://b/p`). */
-  readonly location: string
-  /** The object's bytes, or undefined when it does not exist. */
-  read(key: string): Promise<Buffer | undefined>
-  write(key: string, body: string | Uint8Array, options?: WriteOptions): Promise<void>
-  /**
-   * The store's one conditional write: create the object only if none exists (S3 If-None-Match,
-   * an exclusive link locally). Of any number of concurrent callers exactly one gets `created`;
-   * the others get the winner's bytes. Lock leases and the control plane's init-once decision are
-   * built on it. A caller whose own create succeeded but whose response was lost sees
-   * `created: false` with its own bytes, so it compares content, not the flag, to know it won.
-   */
-  createIfAbsent(key: string, body: string | Uint8Array, options?: WriteOptions): Promise<CreateResult>
-  /** Keys under `prefix` (recursive), sorted. */
-  list(prefix: string): Promise<string[]>
-  /** Removes one key; a missing key is not an error. */
-  delete(key: string): Promise<void>
-}
+export type {CreateResult, StateStore, WriteOptions} from './types.js'
+export {checkKey} from './types.js'
 
 export const DEFAULT_STATE_DIR = join(homedir(), '.kforge', 'state')
 
-/** Reject keys that could escape the store (`..`, absolute paths) before any backend sees them. */
-export function checkKey(key: string): string {
-  const parts = key.split('/')
-  if (key === '' || key.startsWith('/') || parts.some((p) => p === '' || p === '.' || p === '..')) {
-    throw new KforgeError(`state store key "${key}" is not a relative path of plain names`)
-  }
-  return key
-}
-
 /**
- * Open the store named by `--state` / `KFORGE_STATE_STORE`, default `~/.kforge/state`.
+ * Open the store at `location` (`--state`, which the CLI fills from KFORGE_STATE_STORE), default
+ * `~/.kforge/state`.
  * Backends are imported on demand so the S3 SDK only loads for s3:// stores.
  */
 export async function openStateStore(location?: string, aws: AwsOptions = {}): Promise<StateStore> {
-  const where = location ?? process.env.KFORGE_STATE_STORE ?? DEFAULT_STATE_DIR
+  const where = location ?? DEFAULT_STATE_DIR
   if (where.startsWith('s3://')) {
     const {S3StateStore} = await import('./s3.js')
     return S3StateStore.fromUrl(where, aws)

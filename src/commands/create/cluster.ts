@@ -103,22 +103,14 @@ One control-plane node for one zone, three for more, spread over the zones, each
       printSpec(cluster, this.outputFormat, 'Dry run: nothing was stored. Use -o yaml for the complete spec.')
       return
     }
-    const {openStateStore} = await import('../../state/store.js')
+    const {awsOptions, openStore} = await import('../../cli/cluster.js')
     const {createCluster} = await import('../../specs/store.js')
-    const store = await openStateStore(f.state, {
-      ...(f.region ? {region: f.region} : {}),
-      ...(f.endpoint ? {endpoint: f.endpoint} : {}),
-    })
+    const store = await openStore(f)
     const {provisionHook} = await import('../../phases/cluster/provision.js')
     const text = this.outputFormat === 'text'
-    const apply = provisionHook(
-      store,
-      {...(f.region ? {region: f.region} : {}), ...(f.endpoint ? {endpoint: f.endpoint} : {})},
-      this.logger,
-      (plan) => {
-        if (text) process.stdout.write(plan)
-      },
-    )
+    const apply = provisionHook(store, awsOptions(f), this.logger, (plan) => {
+      if (text) process.stdout.write(plan)
+    })
     // Without --yes nothing touches the cloud: the spec and its PKI are stored and
     // `kforge update cluster` previews the plan (kops's create → update flow).
     const result = await runLocked(
@@ -131,12 +123,9 @@ One control-plane node for one zone, three for more, spread over the zones, each
   }
 
   private async existingNetwork(vpcId: string): Promise<ExistingNetwork> {
-    const {AwsClients} = await import('../../cloud/aws/clients.js')
+    const {awsClients} = await import('../../cli/cluster.js')
     const {describeExistingNetwork} = await import('../../specs/existing-network.js')
-    const aws = new AwsClients({
-      ...(this.flags.region ? {region: this.flags.region} : {}),
-      ...(this.flags.endpoint ? {endpoint: this.flags.endpoint} : {}),
-    })
+    const aws = await awsClients(this.flags)
     return describeExistingNetwork(aws, {
       vpcId,
       subnetIds: list(this.flags['subnet-ids']) ?? [],

@@ -31,12 +31,12 @@ is found. The output of "kforge create cluster ... --dry-run -o yaml" is a valid
       printSpec(cluster, this.outputFormat, 'Dry run: nothing was stored. Use -o yaml for the complete spec.')
       return
     }
-    const {openStateStore} = await import('../../state/store.js')
+    const {awsOptions, openStore} = await import('../../cli/cluster.js')
     const {createCluster} = await import('../../specs/store.js')
-    const store = await openStateStore(this.flags.state, this.awsOptions())
+    const store = await openStore(this.flags)
     const {provisionHook} = await import('../../phases/cluster/provision.js')
     const text = this.outputFormat === 'text'
-    const apply = provisionHook(store, this.awsOptions(), this.logger, (plan) => {
+    const apply = provisionHook(store, awsOptions(this.flags), this.logger, (plan) => {
       if (text) process.stdout.write(plan)
     })
     // Without --yes nothing touches the cloud: the spec and its PKI are stored and
@@ -48,12 +48,5 @@ is found. The output of "kforge create cluster ... --dry-run -o yaml" is a valid
       () => createCluster(store, cluster, this.flags.yes ? {yes: true, apply} : {}),
     )
     this.print(result, () => createdText(result))
-  }
-
-  private awsOptions() {
-    return {
-      ...(this.flags.region ? {region: this.flags.region} : {}),
-      ...(this.flags.endpoint ? {endpoint: this.flags.endpoint} : {}),
-    }
   }
 }

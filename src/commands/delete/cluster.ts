@@ -26,20 +26,15 @@ Owned means tagged kubernetes.io/cluster/NAME=owned — including what Kubernete
 
   async run(): Promise<void> {
     const f = this.flags
-    const {openStateStore} = await import('../../state/store.js')
+    const {openStore, awsClients} = await import('../../cli/cluster.js')
     const {clusterExists, loadCluster} = await import('../../state/clusters.js')
-    const {AwsClients} = await import('../../cloud/aws/clients.js')
-    const store = await openStateStore(f.state, {
-      ...(f.region ? {region: f.region} : {}),
-      ...(f.endpoint ? {endpoint: f.endpoint} : {}),
-    })
+    const store = await openStore(f)
     const name = this.args.name
     // Without a stored spec the resources are still found by tag; only the DNS records need it.
     const spec = (await clusterExists(store, name)) ? await loadCluster(store, name) : undefined
     if (!spec)
       this.logger.warn(`no spec for "${name}" in ${store.location}: DNS records cannot be found without it`)
-    const region = f.region ?? spec?.spec.cloud.aws.region
-    const aws = new AwsClients({...(region ? {region} : {}), ...(f.endpoint ? {endpoint: f.endpoint} : {})})
+    const aws = await awsClients(f, spec?.spec.cloud.aws.region)
 
     const {deleteCluster} = await import('../../phases/cluster/delete.js')
     const text = this.outputFormat === 'text'

@@ -23,9 +23,9 @@ comments at the top. Saving the same invalid text twice, or exiting without chan
   static override flags = {...lockFlags}
 
   async run(): Promise<void> {
-    const {openStateStore} = await import('../../state/store.js')
+    const {openStore} = await import('../../cli/cluster.js')
     const {editCluster} = await import('../../specs/store.js')
-    const store = await openStateStore(this.flags.state)
+    const store = await openStore(this.flags)
     const name = this.args.name
     const editor = process.env.KFORGE_EDITOR || process.env.VISUAL || process.env.EDITOR || 'vi'
     const dir = await mkdtemp(join(tmpdir(), 'kforge-edit-'))

@@ -22,19 +22,9 @@ The same resource model "update cluster" applies directly, rendered with Ref/Get
 
   async run(): Promise<void> {
     const f = this.flags
-    const {openStateStore} = await import('../../state/store.js')
-    const {loadCluster} = await import('../../state/clusters.js')
-    const {AwsClients} = await import('../../cloud/aws/clients.js')
+    const {openCluster} = await import('../../cli/cluster.js')
     const {exportCloudFormation, exportedText} = await import('../../phases/cluster/update-cloudformation.js')
-    const store = await openStateStore(f.state, {
-      ...(f.region ? {region: f.region} : {}),
-      ...(f.endpoint ? {endpoint: f.endpoint} : {}),
-    })
-    const cluster = await loadCluster(store, this.args.name)
-    const aws = new AwsClients({
-      region: f.region ?? cluster.spec.cloud.aws.region,
-      ...(f.endpoint ? {endpoint: f.endpoint} : {}),
-    })
+    const {cluster, aws} = await openCluster(this.args.name, f)
     const result = await exportCloudFormation(cluster, {aws, out: f.out, format: f.format as 'json' | 'yaml'})
     this.print(result, () => exportedText(result))
   }

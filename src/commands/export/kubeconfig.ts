@@ -30,7 +30,7 @@ Writes a cluster entry (the API endpoint and the cluster CA) and a context, both
   }
 
   override async init(): Promise<void> {
-    const {splitAdminFlag} = await import('../../cli/cluster.js')
+    const {splitAdminFlag} = await import('../../cli/admin-flag.js')
     this.argv = splitAdminFlag(this.argv)
     await super.init()
   }
@@ -48,6 +48,7 @@ Writes a cluster entry (the API endpoint and the cluster CA) and a context, both
       aws,
       ...(f.admin ? {adminTtlMs: ttl} : {}),
       ...(f.kubeconfig ? {file: f.kubeconfig} : {}),
+      kubeconfigEnv: process.env.KUBECONFIG,
       internal: f.internal,
     })
     if (result.credentials !== 'admin') {

@@ -24,19 +24,11 @@ KMS-encrypted; the same cluster gives byte-identical files.`
   }
 
   async run(): Promise<void> {
-    const {openStateStore} = await import('../../state/store.js')
-    const {loadCluster} = await import('../../state/clusters.js')
-    const {AwsClients} = await import('../../cloud/aws/clients.js')
+    const {openCluster} = await import('../../cli/cluster.js')
     const {gatherClusterAssets} = await import('../../assets/gather.js')
     const {exportUserData, selectGroups} = await import('../../render/export.js')
-    const aws = {
-      ...(this.flags.region ? {region: this.flags.region} : {}),
-      ...(this.flags.endpoint ? {endpoint: this.flags.endpoint} : {}),
-    }
-    const store = await openStateStore(this.flags.state, aws)
-    const cluster = await loadCluster(store, this.args.name)
+    const {store, cluster, aws: clients} = await openCluster(this.args.name, this.flags)
     selectGroups(cluster, this.flags['instance-group'])
-    const clients = new AwsClients({region: cluster.spec.cloud.aws.region, ...aws})
     const assets = await gatherClusterAssets({store, aws: clients, cluster})
     const exported = await exportUserData(cluster, assets, this.flags.out, this.flags['instance-group'])
     this.print(exported, () => {

@@ -16,8 +16,8 @@ export default class GetCluster extends BaseCommand<typeof GetCluster> {
   }
 
   async run(): Promise<void> {
-    const {openStateStore} = await import('../../state/store.js')
-    const store = await openStateStore(this.flags.state)
+    const {openStore} = await import('../../cli/cluster.js')
+    const store = await openStore(this.flags)
     if (this.outputFormat === 'json') {
       const {loadCluster} = await import('../../state/clusters.js')
       const {toDocuments} = await import('../../api/v1alpha1/render.js')

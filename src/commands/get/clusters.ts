@@ -7,12 +7,12 @@ export default class GetClusters extends BaseCommand<typeof GetClusters> {
   static override examples = ['<%= config.bin %> get clusters', '<%= config.bin %> get clusters -o yaml']
 
   async run(): Promise<void> {
-    const {openStateStore} = await import('../../state/store.js')
+    const {openStore} = await import('../../cli/cluster.js')
     const {listClusters, loadCluster} = await import('../../state/clusters.js')
     const {toDocuments} = await import('../../api/v1alpha1/render.js')
     const {CLUSTER_COLUMNS, clusterRow} = await import('../../api/v1alpha1/summary.js')
     const {formatTable} = await import('../../util/output.js')
-    const store = await openStateStore(this.flags.state)
+    const store = await openStore(this.flags)
     const rows: string[][] = []
     const docs: unknown[] = []
     for (const name of await listClusters(store)) {

@@ -16,11 +16,11 @@ export default class GetInstanceGroups extends BaseCommand<typeof GetInstanceGro
   }
 
   async run(): Promise<void> {
-    const {openStateStore} = await import('../../state/store.js')
+    const {openStore} = await import('../../cli/cluster.js')
     const {loadCluster} = await import('../../state/clusters.js')
     const {toDocuments} = await import('../../api/v1alpha1/render.js')
     const {groupsTable} = await import('../../api/v1alpha1/summary.js')
-    const store = await openStateStore(this.flags.state)
+    const store = await openStore(this.flags)
     const cluster = await loadCluster(store, this.flags.name)
     this.print(toDocuments(cluster).slice(1), () => groupsTable(cluster))
   }

@@ -13,7 +13,7 @@ When the API server does not answer, install this node's checkpoints (the last s
 
   async run(): Promise<void> {
     const {recover} = await import('../../kube/selfhosting/recover.js')
-    const {withPivotSession} = await import('../../kube/selfhosting/session.js')
+    const {withPivotSession} = await import('../../cli/pivot-session.js')
     const result = await withPivotSession(this.flags, this.logger, recover)
     this.print(
       result,

@@ -12,7 +12,7 @@ For kube-scheduler, kube-controller-manager, then kube-apiserver: write the stat
 
   async run(): Promise<void> {
     const {rollback} = await import('../../kube/selfhosting/rollback.js')
-    const {withPivotSession} = await import('../../kube/selfhosting/session.js')
+    const {withPivotSession} = await import('../../cli/pivot-session.js')
     const restored = await withPivotSession(this.flags, this.logger, rollback)
     this.print({restored}, () =>
       restored.length ? `static pods restored: ${restored.join(', ')}\n` : 'nothing to roll back\n',

@@ -24,9 +24,9 @@ The file is validated first; nothing is stored if any problem is found. The clus
   async run(): Promise<void> {
     const {readSpecFile} = await import('../../specs/file.js')
     const {replaceCluster} = await import('../../specs/store.js')
-    const {openStateStore} = await import('../../state/store.js')
+    const {openStore} = await import('../../cli/cluster.js')
     const cluster = await readSpecFile(this.flags.filename)
-    const store = await openStateStore(this.flags.state)
+    const store = await openStore(this.flags)
     await runLocked(
       store,
       cluster.name,

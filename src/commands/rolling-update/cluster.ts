@@ -50,6 +50,7 @@ Without --yes, lists them (group, instance, reason). With --yes: bastions, then 
   async run(): Promise<void> {
     const f = this.flags
     const {openCluster} = await import('../../cli/cluster.js')
+    const {pollOption} = await import('../../cli/timings.js')
     const {clusterKubeAccess} = await import('../../lifecycle/kube-access.js')
     const {rollingUpdate} = await import('../../lifecycle/rolling-update.js')
     const {rollingText} = await import('../../lifecycle/print.js')
@@ -63,6 +64,7 @@ Without --yes, lists them (group, instance, reason). With --yes: bastions, then 
     const {store, cluster, aws} = await openCluster(this.args.name, f)
     const kube = await clusterKubeAccess(cluster.name, {
       ...(f.kubeconfig ? {kubeconfig: f.kubeconfig} : {}),
+      kubeconfigEnv: process.env.KUBECONFIG,
       cloudOnly: f.cloudonly,
     })
     try {
@@ -78,6 +80,7 @@ Without --yes, lists them (group, instance, reason). With --yes: bastions, then 
           ...(f['max-unavailable'] !== undefined ? {maxUnavailable: f['max-unavailable']} : {}),
           drainTimeoutMs,
           validateTimeoutMs,
+          ...pollOption(),
           logger: this.logger,
         })
       // Listing what would be replaced only reads; replacing takes the cluster's lock.

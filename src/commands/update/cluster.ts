@@ -38,18 +38,9 @@ The plan is always printed: "Will create", "Will modify" field by field (old -> 
 
   async run(): Promise<void> {
     const f = this.flags
-    const {openStateStore} = await import('../../state/store.js')
+    const {openCluster} = await import('../../cli/cluster.js')
     const {loadCluster} = await import('../../state/clusters.js')
-    const {AwsClients} = await import('../../cloud/aws/clients.js')
-    const store = await openStateStore(f.state, {
-      ...(f.region ? {region: f.region} : {}),
-      ...(f.endpoint ? {endpoint: f.endpoint} : {}),
-    })
-    const cluster = await loadCluster(store, this.args.name)
-    const aws = new AwsClients({
-      region: f.region ?? cluster.spec.cloud.aws.region,
-      ...(f.endpoint ? {endpoint: f.endpoint} : {}),
-    })
+    const {store, cluster, aws} = await openCluster(this.args.name, f)
 
     if (f.target === 'cloudformation') {
       const {KforgeError} = await import('../../util/errors.js')

@@ -48,12 +48,14 @@ The policy: the control plane moves one minor version at a time, up, or back by 
   async run(): Promise<void> {
     const f = this.flags
     const {openCluster} = await import('../../cli/cluster.js')
+    const {pollOption} = await import('../../cli/timings.js')
     const {clusterKubeAccess} = await import('../../lifecycle/kube-access.js')
     const {upgradeCluster} = await import('../../lifecycle/upgrade.js')
     const {parseDuration} = await import('../../kube/wait.js')
     const {store, cluster, aws} = await openCluster(this.args.name, f)
     const kube = await clusterKubeAccess(cluster.name, {
       ...(f.kubeconfig ? {kubeconfig: f.kubeconfig} : {}),
+      kubeconfigEnv: process.env.KUBECONFIG,
       cloudOnly: f.cloudonly,
     })
     const text = this.outputFormat === 'text'
@@ -70,6 +72,7 @@ The policy: the control plane moves one minor version at a time, up, or back by 
           ...(f['max-unavailable'] !== undefined ? {maxUnavailable: f['max-unavailable']} : {}),
           drainTimeoutMs: parseDuration(f['drain-timeout'], '--drain-timeout'),
           validateTimeoutMs: parseDuration(f['validate-timeout'], '--validate-timeout'),
+          ...pollOption(),
           logger: this.logger,
           onPlan: (plan) => {
             if (text) process.stdout.write(plan)

@@ -31,6 +31,7 @@ Cloud: every resource of the model exists; every instance group has its desired 
   async run(): Promise<void> {
     const f = this.flags
     const {openCluster} = await import('../../cli/cluster.js')
+    const {pollOption} = await import('../../cli/timings.js')
     const {clusterKubeAccess} = await import('../../lifecycle/kube-access.js')
     const {waitForCluster} = await import('../../lifecycle/validate.js')
     const {formatValidation} = await import('../../lifecycle/print.js')
@@ -40,6 +41,7 @@ Cloud: every resource of the model exists; every instance group has its desired 
     const {cluster, aws} = await openCluster(this.args.name, f)
     const kube = await clusterKubeAccess(cluster.name, {
       ...(f.kubeconfig ? {kubeconfig: f.kubeconfig} : {}),
+      kubeconfigEnv: process.env.KUBECONFIG,
       cloudOnly: f.cloudonly,
     })
     try {
@@ -47,6 +49,7 @@ Cloud: every resource of the model exists; every instance group has its desired 
         aws,
         kube,
         timeoutMs,
+        ...pollOption(),
         logger: this.logger,
         onRetry: (r) =>
           this.logger.info(

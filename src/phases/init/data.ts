@@ -30,6 +30,8 @@ export interface InitData {
   out: (text: string) => void
   /** Run systemctl: only for a real node (root dir `/`) outside dry-run. */
   manageServices: boolean
+  /** Between polls in every wait (the CLI's timings). Default: each wait's own, kubeadm's */
+  nodePollMs?: number
 }
 
 export interface InitDataOptions {
@@ -39,6 +41,7 @@ export interface InitDataOptions {
   skipped: ReadonlySet<string>
   dryRun: boolean
   out?: (text: string) => void
+  nodePollMs?: number
 }
 
 export function buildInitData(o: InitDataOptions): InitData {
@@ -54,6 +57,7 @@ export function buildInitData(o: InitDataOptions): InitData {
     skipped: o.skipped,
     out: o.out ?? ((text) => void process.stdout.write(text)),
     manageServices: o.rootDir === '/' && !o.dryRun,
+    ...(o.nodePollMs ? {nodePollMs: o.nodePollMs} : {}),
   }
 }
 

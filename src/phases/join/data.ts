@@ -17,6 +17,8 @@ export interface JoinData {
   /** kubeadm polls every 5 s; tests shorten it. */
   pollIntervalMs: number
   manageServices: boolean
+  /** Between polls in every wait after discovery (the CLI's timings). Default: each wait's own */
+  nodePollMs?: number
 }
 
 export function joinHostPath(d: Pick<JoinData, 'rootDir'>, path: string): string {

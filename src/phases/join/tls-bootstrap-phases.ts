@@ -61,7 +61,7 @@ export const kubeletStartJoinPhase: Phase<JoinData> = {
       nodeName: name,
       bootstrapKubeconfig: BOOTSTRAP_KUBELET_CONF,
       timeoutMs: d.config.timeouts.tlsBootstrap,
-      intervalMs: pollInterval(1000),
+      intervalMs: pollInterval(d, 1000),
       logger: ctx.logger,
     })
   },
@@ -76,7 +76,7 @@ export const kubeletWaitBootstrapPhase: Phase<JoinData> = {
     const client = new KubeClient(await loadKubeconfig(join(d.rootDir, KUBELET_CONF), {rootDir: d.rootDir}))
     try {
       await poll(async () => ((await client.find(Nodes, name)) ? true : undefined), {
-        intervalMs: pollInterval(1000),
+        intervalMs: pollInterval(d, 1000),
         timeoutMs: d.config.timeouts.kubeletHealthCheck,
         what: `the kubelet to register Node ${name}`,
       })

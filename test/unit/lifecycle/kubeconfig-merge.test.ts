@@ -7,7 +7,7 @@ import {lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
-import {splitAdminFlag} from '../../../src/cli/cluster.js'
+import {splitAdminFlag} from '../../../src/cli/admin-flag.js'
 import {
   kubeconfigTarget,
   mergeKubeconfig,

@@ -86,14 +86,13 @@ describe('local state store files', () => {
     expect(await readdir(join(root, 'c.example.com/pki'))).toEqual(['ca.crt', 'ca.key'])
   })
 
-  it('defaults to KFORGE_STATE_STORE when no --state is given', async () => {
+  it('takes KFORGE_STATE_STORE through --state at the CLI edge, and opens what it is given', async () => {
+    // The library reads no environment: oclif fills --state from KFORGE_STATE_STORE (the
+    // integration tests run every command that way), and the store opens exactly that location.
+    const {BaseCommand} = await import('../../../src/cli/base.js')
+    expect(BaseCommand.baseFlags.state.env).toBe('KFORGE_STATE_STORE')
     const root = tempDir()
-    process.env.KFORGE_STATE_STORE = root
-    try {
-      expect((await openStateStore()).location).toBe(root)
-    } finally {
-      delete process.env.KFORGE_STATE_STORE
-    }
+    expect((await openStateStore(root)).location).toBe(root)
   })
 
   it('rejects a store URL it does not understand', async () => {

@@ -30,12 +30,11 @@ function state(d: object): ApiState {
 }
 
 /**
- * Poll period for every wait in the node workflows. `KFORGE_POLL_INTERVAL_MS` overrides it (tests,
- * slow links); the defaults are kubeadm's.
+ * Poll period for a wait in the node workflows: the run data's (the CLI's timings, for tests and
+ * slow links), else the wait's own default, kubeadm's.
  */
-export function pollInterval(defaultMs: number): number {
-  const v = Number(process.env.KFORGE_POLL_INTERVAL_MS)
-  return Number.isFinite(v) && v > 0 ? v : defaultMs
+export function pollInterval(d: {nodePollMs?: number}, defaultMs: number): number {
+  return d.nodePollMs ?? defaultMs
 }
 
 export function kubeconfigFile(d: Pick<InitData, 'rootDir'>, name: string): string {
@@ -86,7 +85,7 @@ async function ensureClusterAdmins(d: InitData, admin: KubeClient, logger: Logge
       }
     },
     {
-      intervalMs: pollInterval(500),
+      intervalMs: pollInterval(d, 500),
       timeoutMs: d.init.timeouts.kubernetesAPICall,
       what: 'ClusterRoleBinding kubeadm:cluster-admins',
     },

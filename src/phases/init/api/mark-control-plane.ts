@@ -26,6 +26,7 @@ export async function markControlPlane(
   nodeName: string,
   taints: readonly Taint[],
   timeoutMs: number,
+  intervalMs: number,
   logger: Logger,
 ): Promise<void> {
   logger.info(
@@ -59,7 +60,7 @@ export async function markControlPlane(
         throw err
       }
     },
-    {intervalMs: pollInterval(500), timeoutMs, what: `Node ${nodeName} to be marked as control-plane`},
+    {intervalMs, timeoutMs, what: `Node ${nodeName} to be marked as control-plane`},
   )
 }
 
@@ -82,6 +83,7 @@ export const markControlPlanePhase: Phase<InitData> = {
       name,
       taints,
       d.init.timeouts.kubernetesAPICall,
+      pollInterval(d, 500),
       ctx.logger,
     )
   },

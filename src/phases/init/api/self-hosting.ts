@@ -25,7 +25,10 @@ export const selfHostingPhase: Phase<InitData> = {
       rootDir: d.rootDir,
       nodeName: d.init.nodeRegistration.name,
       logger: ctx.logger,
-      timing: {intervalMs: pollInterval(1000), timeoutMs: d.init.timeouts.controlPlaneComponentHealthCheck},
+      timing: {
+        intervalMs: pollInterval(d, 1000),
+        timeoutMs: d.init.timeouts.controlPlaneComponentHealthCheck,
+      },
     })
   },
 }

@@ -7,7 +7,7 @@ import type {InitData} from '../data.js'
 import {kubeconfigFile, pollInterval} from './context.js'
 
 export async function waitForHealthz(
-  d: Pick<InitData, 'rootDir'>,
+  d: Pick<InitData, 'rootDir' | 'nodePollMs'>,
   timeoutMs: number,
   file = 'admin.conf',
 ): Promise<void> {
@@ -21,7 +21,7 @@ export async function waitForHealthz(
         return true
       },
       {
-        intervalMs: pollInterval(500),
+        intervalMs: pollInterval(d, 500),
         timeoutMs,
         what: `the API server at ${creds.server} to report healthy (/healthz)`,
       },

@@ -78,5 +78,12 @@ async function build(d: JoinData, dryRun: boolean): Promise<InitData> {
     'kube-system/kubeadm-config',
   )
   config.init.timeouts = d.config.timeouts
-  return buildInitData({rootDir: d.rootDir, config, hostname: hostname(), skipped: new Set(), dryRun})
+  return buildInitData({
+    rootDir: d.rootDir,
+    config,
+    hostname: hostname(),
+    skipped: new Set(),
+    dryRun,
+    ...(d.nodePollMs ? {nodePollMs: d.nodePollMs} : {}),
+  })
 }

@@ -30,6 +30,7 @@ export const controlPlaneJoinPhase: Phase<JoinData> = {
           nr.name,
           taints,
           d.config.timeouts.kubernetesAPICall,
+          pollInterval(d, 500),
           ctx.logger,
         )
       },
@@ -50,7 +51,7 @@ export const joinWaitControlPlanePhase: Phase<JoinData> = {
     const local = new KubeClient({...creds, server: `https://${host}:${ep.bindPort}`})
     try {
       await waitForHealthy(local, {
-        intervalMs: pollInterval(500),
+        intervalMs: pollInterval(d, 500),
         timeoutMs: d.config.timeouts.controlPlaneComponentHealthCheck,
       })
       ctx.logger.info(`[wait-control-plane] The API server on this node (${local.server.host}) is healthy`)

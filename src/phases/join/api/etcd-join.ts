@@ -88,7 +88,7 @@ export const etcdJoinPhase: Phase<JoinData> = {
           ? true
           : undefined,
       {
-        intervalMs: pollInterval(1000),
+        intervalMs: pollInterval(d, 1000),
         timeoutMs: d.config.timeouts.etcdAPICall,
         what: `etcd member ${name} to start`,
       },

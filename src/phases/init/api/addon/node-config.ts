@@ -15,10 +15,10 @@
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {parse} from 'yaml'
+import {NODE_CONFIG_FILE} from '../../../../api/v1alpha1/node-bootstrap.js'
 import type {CniPlugin} from '../../../../api/v1alpha1/types.js'
 import {KforgeError} from '../../../../util/errors.js'
 
-export const NODE_CONFIG_FILE = '/etc/kforge/node.yaml'
 const CNIS: readonly CniPlugin[] = ['calico', 'cilium', 'flannel', 'amazon-vpc']
 
 export interface NodeBootstrapConfig {

@@ -1,0 +1,42 @@
+/**
+ * The state store's contract, apart from how a store is opened (store.ts), so the backends
+ * (local.ts, s3.ts) depend on it and not on the module that picks between them.
+ */
+import {KforgeError} from '../util/errors.js'
+
+export interface WriteOptions {
+  /** Private keys, tokens, anything a third party must not read. */
+  secret?: boolean
+}
+
+/** What `createIfAbsent` found: it made the object, or one was there (its bytes as they are). */
+export type CreateResult = {created: true} | {created: false; existing: Buffer}
+
+export interface StateStore {
+  /** Where this store points, as the user would write it (`/home/u/.kforge/state`, `s3://b/p`). */
+  readonly location: string
+  /** The object's bytes, or undefined when it does not exist. */
+  read(key: string): Promise<Buffer | undefined>
+  write(key: string, body: string | Uint8Array, options?: WriteOptions): Promise<void>
+  /**
+   * The store's one conditional write: create the object only if none exists (S3 If-None-Match,
+   * an exclusive link locally). Of any number of concurrent callers exactly one gets `created`;
+   * the others get the winner's bytes. Lock leases and the control plane's init-once decision are
+   * built on it. A caller whose own create succeeded but whose response was lost sees
+   * `created: false` with its own bytes, so it compares content, not the flag, to know it won.
+   */
+  createIfAbsent(key: string, body: string | Uint8Array, options?: WriteOptions): Promise<CreateResult>
+  /** Keys under `prefix` (recursive), sorted. */
+  list(prefix: string): Promise<string[]>
+  /** Removes one key; a missing key is not an error. */
+  delete(key: string): Promise<void>
+}
+
+/** Reject keys that could escape the store (`..`, absolute paths) before any backend sees them. */
+export function checkKey(key: string): string {
+  const parts = key.split('/')
+  if (key === '' || key.startsWith('/') || parts.some((p) => p === '' || p === '.' || p === '..')) {
+    throw new KforgeError(`state store key "${key}" is not a relative path of plain names`)
+  }
+  return key
+}
