@@ -43,7 +43,3 @@ export const ASSET_CATALOG: readonly AssetSpec[] = [
     roles: ['control-plane', 'node'],
   },
 ]
-
-export function assetSpec(name: string): AssetSpec | undefined {
-  return ASSET_CATALOG.find((a) => a.name === name)
-}

@@ -9,7 +9,7 @@ import type {AwsClients} from '../cloud/aws/clients.js'
 import type {ClusterAssets, RenderedUserData} from '../render/types.js'
 import type {StateStore} from '../state/store.js'
 import {readClusterMaterial} from './material.js'
-import {buildNodeAgent, nodeAgentLocation, publishNodeAgent} from './node-agent.js'
+import {nodeAgentBundle, nodeAgentLocation, publishNodeAgent} from './node-agent.js'
 import {type ClusterMaterial, prepareClusterAssets} from './prepare.js'
 
 export interface GatherOptions {
@@ -27,7 +27,7 @@ export interface GatherOptions {
 export async function gatherClusterAssets(options: GatherOptions): Promise<ClusterAssets> {
   const {store, cluster} = options
   const material = options.material ?? (await readClusterMaterial(store, cluster.name))
-  const bundle = await buildNodeAgent()
+  const bundle = await nodeAgentBundle()
   const nodeAgent = options.publish
     ? await publishNodeAgent(store, cluster.name, bundle)
     : nodeAgentLocation(store.location, cluster.name, bundle.sha256)

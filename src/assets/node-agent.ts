@@ -5,104 +5,36 @@
  * same bytes, so the same sha256, so unchanged launch templates.
  */
 import {createHash} from 'node:crypto'
-import {existsSync, readdirSync} from 'node:fs'
-import {join, relative, sep} from 'node:path'
+import {existsSync} from 'node:fs'
+import {readFile} from 'node:fs/promises'
 import {fileURLToPath} from 'node:url'
 import type {RemoteFile} from '../render/types.js'
 import {parseS3Url, s3Join} from '../render/urls.js'
 import type {StateStore} from '../state/store.js'
 import {KforgeError} from '../util/errors.js'
-import {kforgeVersion} from '../util/version.js'
+import type {NodeAgentBundle} from './node-agent-build.js'
 
-/** Command topics that run on instances (the kubeadm side of kforge). */
-export const NODE_TOPICS = ['init', 'join', 'reset', 'token', 'pivot'] as const
+/**
+ * Where the build writes the bundle (`npm run build`, scripts/bundle-agent.mjs): beside dist/, so an
+ * installed kforge reads it and needs no bundler at run time.
+ */
+export const BUNDLED_AGENT = fileURLToPath(new URL('../node-agent/kforge-node-agent.mjs', import.meta.url))
+/** The command ids linked into the prebuilt bundle, written beside it. */
+export const BUNDLED_AGENT_INDEX = fileURLToPath(new URL('../node-agent/commands.json', import.meta.url))
 
-export interface NodeAgentBundle {
-  code: Buffer
-  sha256: string
-  /** Command ids linked in (`init`, `init:phase`, `assets:decrypt`, ...). */
-  commands: string[]
-}
-
-/** The tree this module was loaded from: dist/ for the CLI, src/ under vitest. */
-function sourceTree(): {dir: string; ext: string} {
-  const self = fileURLToPath(import.meta.url)
-  return {dir: fileURLToPath(new URL('../', import.meta.url)), ext: self.endsWith('.ts') ? '.ts' : '.js'}
-}
-
-function commandFiles(root: string, topic: string, ext: string): string[] {
-  const dir = join(root, 'commands', topic)
-  if (!existsSync(dir)) return []
-  return readdirSync(dir, {recursive: true, encoding: 'utf8'})
-    .filter((f) => f.endsWith(ext) && !f.endsWith(`.d${ext}`))
-    .map((f) => join(dir, f))
-    .sort()
-}
-
-function commandId(root: string, file: string, ext: string): string {
-  const parts = relative(join(root, 'commands'), file).slice(0, -ext.length).split(sep)
-  if (parts.at(-1) === 'index') parts.pop()
-  return parts.join(':')
-}
-
-/** The generated entry: a map of command ids to lazy imports, then the agent's router. */
-function entrySource(root: string, ext: string, version: string): {source: string; commands: string[]} {
-  const entries: Array<[string, string]> = [['assets:decrypt', `./assets/agent/decrypt-command${ext}`]]
-  for (const topic of NODE_TOPICS) {
-    for (const file of commandFiles(root, topic, ext)) {
-      entries.push([commandId(root, file, ext), `./${relative(root, file).split(sep).join('/')}`])
-    }
+/**
+ * The node agent bundle of this kforge: the one the build made; from a source tree (tests, a
+ * development checkout without a build) it is built on the spot, which needs the dev dependency
+ * esbuild.
+ */
+export async function nodeAgentBundle(): Promise<NodeAgentBundle> {
+  if (existsSync(BUNDLED_AGENT)) {
+    const code = await readFile(BUNDLED_AGENT)
+    const {commands} = JSON.parse(await readFile(BUNDLED_AGENT_INDEX, 'utf8')) as {commands: string[]}
+    return {code, sha256: createHash('sha256').update(code).digest('hex'), commands}
   }
-  const lines = entries.map(
-    ([id, path]) => `  ${JSON.stringify(id)}: () => import(${JSON.stringify(path)}).then((m) => m.default),`,
-  )
-  const source = [
-    `import {runAgent} from './assets/agent/main${ext}'`,
-    'const commands = {',
-    ...lines,
-    '}',
-    `await runAgent(process.argv.slice(2), commands, ${JSON.stringify(version)})`,
-    '',
-  ].join('\n')
-  return {source, commands: entries.map(([id]) => id)}
-}
-
-/** Build the node agent bundle from this kforge installation. */
-export async function buildNodeAgent(): Promise<NodeAgentBundle> {
-  const esbuild = await import('esbuild')
-  const {dir, ext} = sourceTree()
-  const version = kforgeVersion()
-  const {source, commands} = entrySource(dir, ext, version)
-  const result = await esbuild.build({
-    stdin: {contents: source, resolveDir: dir, sourcefile: 'kforge-node-agent.js', loader: 'js'},
-    bundle: true,
-    write: false,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    minify: true,
-    legalComments: 'none',
-    logLevel: 'silent',
-    // oclif loads typescript only to run .ts commands in development; the bundle has none.
-    external: ['typescript'],
-    banner: {
-      js: "import {createRequire as __kforgeRequire} from 'node:module';const require=__kforgeRequire(import.meta.url);",
-    },
-    plugins: [
-      {
-        // kforgeVersion reads package.json beside the install; the bundle carries the value instead.
-        name: 'kforge-version',
-        setup(build) {
-          build.onLoad({filter: /[\\/]util[\\/]version\.(js|ts)$/}, () => ({
-            contents: `export function kforgeVersion() { return ${JSON.stringify(version)} }\n`,
-            loader: 'js',
-          }))
-        },
-      },
-    ],
-  })
-  const code = Buffer.from(result.outputFiles[0]!.contents)
-  return {code, sha256: createHash('sha256').update(code).digest('hex'), commands}
+  const {buildNodeAgent} = await import('./node-agent-build.js')
+  return buildNodeAgent()
 }
 
 /** `<cluster>/assets/node-agent/kforge-<sha256 prefix>.mjs`: content-addressed, so old launch templates keep working. */

@@ -18,8 +18,6 @@ export const BOOTSTRAP_DEFAULT_GROUP = 'system:bootstrappers'
 export const KUBEADM_DEFAULT_NODE_GROUP = 'system:bootstrappers:kubeadm:default-node-token'
 export const TOKEN_USAGES = ['signing', 'authentication'] as const
 export type TokenUsage = (typeof TOKEN_USAGES)[number]
-/** kubeadm's default TTL: 24 hours. */
-export const DEFAULT_TOKEN_TTL_MS = 24 * 60 * 60 * 1000
 
 export interface BootstrapToken {
   id: string
@@ -49,10 +47,6 @@ export function generateToken(): BootstrapToken {
 
 export function formatToken(token: BootstrapToken): string {
   return `${token.id}.${token.secret}`
-}
-
-export function isValidToken(value: string): boolean {
-  return TOKEN_PATTERN.test(value)
 }
 
 /** Parse `<id>.<secret>`. The error never repeats the input: it may be a real secret with a typo. */

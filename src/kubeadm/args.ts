@@ -22,8 +22,3 @@ export function argsToCommand(base: readonly Arg[], overrides: readonly Arg[]): 
 export function args(map: Record<string, string>): Arg[] {
   return Object.entries(map).map(([name, value]) => ({name, value}))
 }
-
-/** The last value given for `name`, if any. */
-export function argValue(list: readonly Arg[], name: string): string | undefined {
-  return list.findLast((a) => a.name === name)?.value
-}

@@ -25,8 +25,6 @@ import {
 } from './types.js'
 import {fetchTarget, parseS3Url, s3Join} from './urls.js'
 
-export const CLOUD_CONFIG_HEADER = '#cloud-config\n'
-
 /** A cloud-config that cannot reach its instances: over the limit, and no way to fetch it. */
 export class UserDataTooLargeError extends KforgeError {
   constructor(

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base.js'
 import {lockFlags, runLocked} from '../../cli/lock.js'
+import {rollFlags} from '../../cli/roll-flags.js'
 
 export default class RollingUpdateCluster extends BaseCommand<typeof RollingUpdateCluster> {
   static override description = `Replace the instances whose launch template version is not their group's.
@@ -35,15 +36,11 @@ Without --yes, lists them (group, instance, reason). With --yes: bastions, then 
       description: 'replace without draining or validating through the Kubernetes API',
     }),
     force: Flags.boolean({description: 'replace every instance, up to date or not'}),
-    'drain-timeout': Flags.string({description: 'give up draining a node after this long', default: '15m'}),
     'validate-timeout': Flags.string({
       description: 'how long the cluster may take to validate after each step',
       default: '15m',
     }),
-    kubeconfig: Flags.string({
-      description:
-        'kubeconfig with admin access. Default: the context named after the cluster in $KUBECONFIG or ~/.kube/config',
-    }),
+    ...rollFlags,
     ...lockFlags,
   }
 

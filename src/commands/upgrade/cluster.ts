@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base.js'
 import {lockFlags, runLocked} from '../../cli/lock.js'
+import {rollFlags} from '../../cli/roll-flags.js'
 
 export default class UpgradeCluster extends BaseCommand<typeof UpgradeCluster> {
   static override description = `Change a cluster's Kubernetes version within the skew policy, then roll it.
@@ -33,15 +34,11 @@ The policy: the control plane moves one minor version at a time, up, or back by 
       description: 'node groups: instances replaced at once beyond the surge',
       min: 0,
     }),
-    'drain-timeout': Flags.string({description: 'give up draining a node after this long', default: '15m'}),
     'validate-timeout': Flags.string({
       description: 'how long the cluster may take to validate (or a DaemonSet to roll out) after each step',
       default: '15m',
     }),
-    kubeconfig: Flags.string({
-      description:
-        'kubeconfig with admin access. Default: the context named after the cluster in $KUBECONFIG or ~/.kube/config',
-    }),
+    ...rollFlags,
     ...lockFlags,
   }
 

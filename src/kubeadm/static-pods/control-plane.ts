@@ -6,7 +6,6 @@
  */
 import {isIP} from 'node:net'
 import {dirname, posix} from 'node:path'
-import {apiServerServiceIP} from '../../pki/kubeadm-certs.js'
 import {args, argsToCommand} from '../args.js'
 import type {ClusterConfiguration, InitConfiguration} from '../types.js'
 import {caCertMounts, type Mount, type Pod, probes, staticPod, withExtraVolumes} from './pod.js'
@@ -208,9 +207,4 @@ export function schedulerPod(input: ControlPlaneInput): Pod {
     probes: probes({host: '127.0.0.1', port: 10259, scheme: 'HTTPS'}, {live: '/livez', ready: '/readyz'}),
     env: c.scheduler.extraEnvs,
   })
-}
-
-/** The `kubernetes` Service IP, for callers that print where the API will be reachable in-cluster. */
-export function kubernetesServiceIP(c: ClusterConfiguration): string {
-  return apiServerServiceIP(c.networking.serviceSubnet)
 }

@@ -7,12 +7,8 @@ import {mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
 import {seal} from '../../../src/assets/kms.js'
-import {
-  buildNodeAgent,
-  type NodeAgentBundle,
-  nodeAgentKey,
-  publishNodeAgent,
-} from '../../../src/assets/node-agent.js'
+import {nodeAgentKey, publishNodeAgent} from '../../../src/assets/node-agent.js'
+import {buildNodeAgent, type NodeAgentBundle} from '../../../src/assets/node-agent-build.js'
 import {LocalStateStore} from '../../../src/state/local.js'
 import type {StateStore} from '../../../src/state/store.js'
 import {createKmsKey, emulatorKms} from '../../fixtures/render/material.js'

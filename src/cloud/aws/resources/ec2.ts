@@ -56,11 +56,6 @@ export async function createTags(ctx: FindContext, id: string, tags: Tags): Prom
   await (await ec2(ctx)).send(new CreateTagsCommand({Resources: [id], Tags: toTagList(tags)}))
 }
 
-export async function deleteTags(ctx: FindContext, id: string, keys: string[]): Promise<void> {
-  const {DeleteTagsCommand} = await ec2Module()
-  await (await ec2(ctx)).send(new DeleteTagsCommand({Resources: [id], Tags: keys.map((Key) => ({Key}))}))
-}
-
 /** Tag changes out of a change list (`tags.<key>`), as a Tags object to set. */
 export function tagsFrom(changes: readonly {field: string; new: unknown}[]): Tags {
   const out: Tags = {}

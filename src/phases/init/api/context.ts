@@ -91,7 +91,3 @@ async function ensureClusterAdmins(d: InitData, admin: KubeClient, logger: Logge
     },
   )
 }
-
-export function closeClients(d: object): void {
-  for (const c of state(d).clients) c.close()
-}
