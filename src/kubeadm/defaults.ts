@@ -8,7 +8,7 @@ import {isIP} from 'node:net'
 import {hostname, networkInterfaces} from 'node:os'
 import {isDnsName} from '../api/names.js'
 import {formatPath, type Path, Problems} from '../api/problems.js'
-import {isPlainObject} from '../api/v1alpha1/schema.js'
+import {isPlainObject} from '../api/shape.js'
 import {checkKubernetesVersion, DEFAULT_KUBERNETES_VERSION} from '../api/versions.js'
 import {parseExpiration} from '../bootstrap/secret.js'
 import {

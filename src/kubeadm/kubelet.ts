@@ -5,7 +5,7 @@
  */
 import {posix} from 'node:path'
 import {stringify} from 'yaml'
-import {isPlainObject} from '../api/v1alpha1/schema.js'
+import {isPlainObject} from '../api/shape.js'
 import {clusterDnsIP} from '../pki/kubeadm-certs.js'
 import {args, argsToCommand} from './args.js'
 import type {ClusterConfiguration, NodeRegistration} from './types.js'

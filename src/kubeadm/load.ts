@@ -9,7 +9,7 @@
 import {readFile} from 'node:fs/promises'
 import {parseDocuments, type SourceDocument} from '../api/parse.js'
 import {formatPath, type Path, Problems, type Subject, subjectLabel} from '../api/problems.js'
-import {checkShape, dropNulls, isPlainObject} from '../api/v1alpha1/schema.js'
+import {checkShape, dropNulls, isPlainObject} from '../api/shape.js'
 import {KforgeError} from '../util/errors.js'
 import {clusterShape, initShape, joinShape, type ShapeVersion} from './shapes.js'
 import {type Arg, KUBEADM_API_VERSIONS, type KubeadmApiVersion, type KubeadmDocuments} from './types.js'

@@ -3,19 +3,8 @@
  * including the ones kforge does not act on, so a real kubeadm config is accepted and only true
  * typos are reported as unknown fields.
  */
-import type {Shape} from '../api/v1alpha1/schema.js'
+import {bool, int, obj, oneOf, type Shape, str, stringMap, strings} from '../api/shape.js'
 
-const str: Shape = {type: 'string'}
-const int: Shape = {type: 'integer'}
-const bool: Shape = {type: 'boolean'}
-const strings: Shape = {type: 'list', items: str}
-const stringMap: Shape = {type: 'map', values: str}
-const oneOf = (values: readonly string[]): Shape => ({type: 'string', enum: values})
-const obj = (fields: Record<string, Shape>, required: readonly string[] = []): Shape => ({
-  type: 'object',
-  fields,
-  required,
-})
 const typeMeta = {apiVersion: str, kind: str}
 
 export type ShapeVersion = 'v1beta3' | 'v1beta4'

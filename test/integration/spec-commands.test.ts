@@ -80,7 +80,7 @@ describe('replace -f', () => {
     const bad = await runKforge(['replace', '-f', 'bad.yaml', '--state', state], {cwd: dir})
     expect(bad.code).not.toBe(0)
     expect(bad.stderr).toBe(
-      'Error: bad.yaml: Cluster "demo.example.com": spec.networking.podCIDR (10.0.0.0/11) overlaps spec.networking.networkCIDR (10.0.0.0/16) (line 34)\n',
+      'Error: bad.yaml: Cluster "demo.example.com": spec.networking.podCIDR (10.0.0.0/11) overlaps spec.networking.networkCIDR (10.0.0.0/16) (line 35)\n',
     )
     writeFileSync(join(dir, 'other.yaml'), spec.replaceAll(NAME, 'other.example.com'))
     const other = await runKforge(['replace', '-f', 'other.yaml', '--state', state], {cwd: dir})

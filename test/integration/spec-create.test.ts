@@ -2,6 +2,7 @@
 import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
+import {SCHEMA_MODELINE} from '../../src/api/v1alpha1/render.js'
 import {runKforge, tempDir} from '../support/cli.js'
 
 const ZONES = 'us-east-1a,us-east-1b,us-east-1c'
@@ -37,7 +38,10 @@ describe('create cluster --dry-run', () => {
     ])
     expect(printed.stderr).toBe('')
     expect(printed.code).toBe(0)
-    expect(printed.stdout.startsWith('apiVersion: kforge.dev/v1alpha1\nkind: Cluster\n')).toBe(true)
+    // The first line points editors at the published schema; the Cluster document follows.
+    expect(
+      printed.stdout.startsWith(`${SCHEMA_MODELINE}apiVersion: kforge.dev/v1alpha1\nkind: Cluster\n`),
+    ).toBe(true)
     expect(printed.stdout.match(/^kind: InstanceGroup$/gm)).toHaveLength(4)
     expect(snapshot(state)).toEqual({})
 
@@ -167,7 +171,7 @@ describe('bad input changes nothing', () => {
     expect(r.code).not.toBe(0)
     // Shape problems come first and alone: the semantic check runs once the shape is right.
     expect(r.stderr).toBe(
-      'Error: cluster.yaml: Cluster "demo.example.com": spec.networking.networkCidrs: unknown field (did you mean "networkCIDR"?) (line 21)\n',
+      'Error: cluster.yaml: Cluster "demo.example.com": spec.networking.networkCidrs: unknown field (did you mean "networkCIDR"?) (line 22)\n',
     )
     writeFileSync(
       join(dir, 'cluster.yaml'),
@@ -176,7 +180,7 @@ describe('bad input changes nothing', () => {
     const r2 = await runKforge(['create', '-f', 'cluster.yaml', '--state', state], {cwd: dir})
     expect(r2.code).not.toBe(0)
     expect(r2.stderr.split('\n')).toEqual([
-      'Error: cluster.yaml: Cluster "demo.example.com": spec.kubernetesVersion (v1.27.0) is not supported (supported: v1.29 to v1.33) (line 6)',
+      'Error: cluster.yaml: Cluster "demo.example.com": spec.kubernetesVersion (v1.27.0) is not supported (supported: v1.29 to v1.33) (line 7)',
       expect.stringMatching(
         /^cluster\.yaml: InstanceGroup "nodes": spec\.maxSize \(2\) must be >= spec\.minSize \(3\) \(line \d+\)$/,
       ),
@@ -246,7 +250,7 @@ describe('validate -f', () => {
       valid: false,
       passed: [],
       problems: [
-        'bad.yaml: Cluster "demo.example.com": spec.cloud.aws.zones[1] ("eu-west-1a") is not in region us-east-1 (line 13)',
+        'bad.yaml: Cluster "demo.example.com": spec.cloud.aws.zones[1] ("eu-west-1a") is not in region us-east-1 (line 14)',
       ],
     })
   })

@@ -5,15 +5,8 @@
 
 import type {SourceDocument} from '../parse.js'
 import {type Problems, type Subject, suggest} from '../problems.js'
-import {
-  checkShape,
-  clusterSpecShape,
-  dropNulls,
-  instanceGroupSpecShape,
-  isPlainObject,
-  metadataShape,
-  type Shape,
-} from './schema.js'
+import {checkShape, dropNulls, isPlainObject, type Shape} from '../shape.js'
+import {clusterSpecShape, instanceGroupSpecShape, metadataShape} from './schema.js'
 import {API_VERSION, type ClusterDocument, type InstanceGroupDocument} from './types.js'
 
 export const CLUSTER_LABEL = 'kforge.dev/cluster'

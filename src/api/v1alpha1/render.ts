@@ -3,6 +3,7 @@
  * so the same cluster always renders to the same bytes and `create -f` of the output is a no-op.
  */
 import {Document} from 'yaml'
+import {SCHEMA_URL} from './schema.js'
 import {
   API_VERSION,
   type Cluster,
@@ -109,9 +110,15 @@ export function toDocuments(cluster: Cluster): [ClusterDocument, ...InstanceGrou
   return [clusterDocument(cluster), ...cluster.instanceGroups.map(groupDocument)]
 }
 
+/** The first line of every spec kforge writes: editors that speak yaml-language-server check it against the schema. */
+export const SCHEMA_MODELINE = `# yaml-language-server: $schema=${SCHEMA_URL}\n`
+
 /** Multi-document YAML: what `--dry-run -o yaml` prints and what the state store keeps. */
 export function renderSpec(cluster: Cluster): string {
-  return toDocuments(cluster)
-    .map((doc) => new Document(doc).toString({lineWidth: 0}))
-    .join('---\n')
+  return (
+    SCHEMA_MODELINE +
+    toDocuments(cluster)
+      .map((doc) => new Document(doc).toString({lineWidth: 0}))
+      .join('---\n')
+  )
 }

@@ -6,7 +6,7 @@
  */
 import {isMap, isSeq, LineCounter, parseDocument} from 'yaml'
 import type {Path, Problems, Subject} from '../problems.js'
-import {describeValue} from './schema.js'
+import {describeValue} from '../shape.js'
 import {MIRROR_ARTIFACTS, type MirrorSpec} from './types.js'
 
 /** `https://host[/path]`; S3 bucket names are 3-63 lowercase letters, digits, dots and hyphens. */
