@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Writes schema/kforge.dev_v1alpha1.json and docs/spec.md from the spec's shapes
 // (src/api/v1alpha1/schema.ts, through the build in dist/). Run after `npm run build`:
-// `npm run schema`. test/unit/api/v1alpha1/json-schema.test.ts fails when the committed files differ.
+// `npm run docs`. test/unit/api/v1alpha1/json-schema.test.ts fails when the committed files differ.
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 import {SCHEMA_FILE} from '../dist/api/v1alpha1/schema.js'

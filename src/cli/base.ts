@@ -1,5 +1,5 @@
 /**
- * What every kforge command shares: the global flags of shared/CLI.md, one logger, output in
+ * What every kforge command shares: the global flags (docs/cli.md), one logger, output in
  * text/json/yaml, and error handling that prints one clear line and exits non-zero.
  */
 import {Command, Flags, type Interfaces} from '@oclif/core'

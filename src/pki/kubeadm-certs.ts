@@ -1,6 +1,6 @@
 /**
  * kubeadm's /etc/kubernetes/pki layout: which certificates exist, their subjects, usages and
- * SANs (KUBEADM-COMPAT.md "Certificates"). Pure data and pure functions, so the node's init phases
+ * SANs (docs/kubeadm-compat.md, "Certificates and kubeconfigs"). Pure data and pure functions, so the node's init phases
  * and the provisioner's secrets phase describe the same PKI.
  */
 import {isIP} from 'node:net'

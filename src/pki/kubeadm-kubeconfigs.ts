@@ -1,6 +1,6 @@
 /**
- * kubeadm's control-plane kubeconfig files under /etc/kubernetes (KUBEADM-COMPAT.md
- * "Kubeconfigs"): each holds a client certificate signed by the cluster CA, the CA itself, and the
+ * kubeadm's control-plane kubeconfig files under /etc/kubernetes (docs/kubeadm-compat.md,
+ * "Certificates and kubeconfigs"): each holds a client certificate signed by the cluster CA, the CA itself, and the
  * API server address. Written 0600. An existing file is reused when it trusts the same CA.
  */
 import {isIP} from 'node:net'

@@ -1,5 +1,5 @@
 /**
- * The RBAC objects kubeadm creates during init (KUBEADM-COMPAT.md): who may do what during node
+ * The RBAC objects kubeadm creates during init (docs/kubeadm-compat.md): who may do what during node
  * bootstrap. Names, kinds and subjects are kubeadm's exactly.
  */
 import {clusterRole, clusterRoleBinding, getNamed, group, role, roleBinding, user} from './rbac.js'

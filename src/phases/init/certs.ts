@@ -1,5 +1,5 @@
 /**
- * `certs`: kubeadm's PKI, one sub-phase per certificate (KUBEADM-COMPAT.md table) plus `sa`.
+ * `certs`: kubeadm's PKI, one sub-phase per certificate (docs/kubeadm-compat.md, Certificates) plus `sa`.
  * The group phase starts every key its (non-skipped) sub-phases will need before they run, so
  * keys are generated in parallel while the CAs and leaves are signed one by one.
  */

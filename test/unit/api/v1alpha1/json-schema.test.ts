@@ -31,7 +31,7 @@ function schemaErrors(text: string): string[] {
 }
 
 describe('the committed schema and spec reference', () => {
-  it('are what the shapes generate (run `npm run schema` after changing schema.ts)', () => {
+  it('are what the shapes generate (run `npm run docs` after changing schema.ts)', () => {
     expect(readFileSync(join(root, SCHEMA_FILE), 'utf8')).toBe(schemaText())
     expect(readFileSync(join(root, 'docs', 'spec.md'), 'utf8')).toBe(specReference())
   })
