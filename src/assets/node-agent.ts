@@ -42,6 +42,11 @@ export function nodeAgentKey(clusterName: string, sha256: string): string {
   return `${clusterName}/assets/node-agent/kforge-${sha256.slice(0, 16)}.mjs`
 }
 
+/** Every node agent key of the cluster, as an IAM resource pattern: what its instance roles may read. */
+export function nodeAgentPattern(clusterName: string): string {
+  return `${clusterName}/assets/node-agent/kforge-*.mjs`
+}
+
 /** Where instances fetch this bundle: next to the cluster's assets in an s3:// state store. */
 export function nodeAgentLocation(storeLocation: string, clusterName: string, sha256: string): RemoteFile {
   if (!parseS3Url(storeLocation)) {

@@ -53,7 +53,7 @@ async function nodeKeyResources(cluster: Cluster): Promise<unknown> {
   const doc = JSON.parse(decodeURIComponent(out.PolicyDocument!)) as {
     Statement: {Sid?: string; Resource: unknown}[]
   }
-  return doc.Statement.find((s) => s.Sid === 'ClusterKey')?.Resource
+  return doc.Statement.find((s) => s.Sid === 'DecryptOwnSecrets')?.Resource
 }
 
 async function apply(cluster: Cluster): Promise<void> {

@@ -24,8 +24,13 @@ The same resource model "update cluster" applies directly, rendered with Ref/Get
     const f = this.flags
     const {openCluster} = await import('../../cli/cluster.js')
     const {exportCloudFormation, exportedText} = await import('../../phases/cluster/update-cloudformation.js')
-    const {cluster, aws} = await openCluster(this.args.name, f)
-    const result = await exportCloudFormation(cluster, {aws, out: f.out, format: f.format as 'json' | 'yaml'})
+    const {store, cluster, aws} = await openCluster(this.args.name, f)
+    const result = await exportCloudFormation(cluster, {
+      aws,
+      out: f.out,
+      format: f.format as 'json' | 'yaml',
+      stateStore: store.location,
+    })
     this.print(result, () => exportedText(result))
   }
 }

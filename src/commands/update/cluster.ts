@@ -51,6 +51,7 @@ The plan is always printed: "Will create", "Will modify" field by field (old -> 
       )
       const result = await exportCloudFormation(cluster, {
         aws,
+        stateStore: store.location,
         out: f.out,
         format: f.format as 'json' | 'yaml',
       })

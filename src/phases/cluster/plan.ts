@@ -17,6 +17,8 @@ import type {Logger} from '../../util/logger.js'
 export interface ModelOptions {
   /** Instance group → cloud-config text. Default: the cluster's rendered user-data. */
   userData?: UserDataFn
+  /** The state store (`s3://bucket/prefix`): the instance roles may read their boot objects there. */
+  stateStore?: string
 }
 
 export async function clusterModel(
@@ -25,7 +27,11 @@ export async function clusterModel(
   options: ModelOptions = {},
 ): Promise<Model> {
   const images = await resolveImages(cluster, aws)
-  return buildModel(cluster, {images, ...(options.userData ? {userData: options.userData} : {})})
+  return buildModel(cluster, {
+    images,
+    ...(options.userData ? {userData: options.userData} : {}),
+    ...(options.stateStore ? {stateStore: options.stateStore} : {}),
+  })
 }
 
 export interface ClusterPlan {

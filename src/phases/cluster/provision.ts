@@ -20,8 +20,10 @@ export interface ProvisionOptions extends Omit<UpdateOptions, 'userData' | 'late
   logger: Logger
 }
 
-export async function provisionCluster(cluster: Cluster, options: ProvisionOptions): Promise<UpdateResult> {
-  const {store, aws, logger} = options
+export async function provisionCluster(cluster: Cluster, given: ProvisionOptions): Promise<UpdateResult> {
+  const {store, aws, logger} = given
+  // The instance roles read their boot objects from this store (build/iam-policies.ts).
+  const options: ProvisionOptions = {...given, stateStore: store.location}
   const source = await clusterUserData(cluster, {store, aws, logger, publish: false})
   if (source.ready) {
     // Published before anything launches: the node agent and any large cloud-config.

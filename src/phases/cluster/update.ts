@@ -33,6 +33,8 @@ interface UpdateData extends ClusterPlan {
   /** See UpdateOptions.lateUserData. */
   lateUserData?: () => Promise<UserDataFn>
   logger: Logger
+  /** See ModelOptions.stateStore: the re-plan builds the same policies as the first plan. */
+  stateStore?: string
 }
 
 /**
@@ -45,7 +47,11 @@ async function replanWithLateUserData(data: UpdateData): Promise<void> {
   const missing = missingPrerequisites(data.plan, {phases: ['cluster'], attrs: data.state.attrs})
   if (missing.length > 0) throw new KforgeError(missing.join('\n'))
   const userData = await data.lateUserData()
-  const again = await planCluster(data.cluster, data.ctx.aws, {logger: data.logger, userData})
+  const again = await planCluster(data.cluster, data.ctx.aws, {
+    logger: data.logger,
+    userData,
+    ...(data.stateStore ? {stateStore: data.stateStore} : {}),
+  })
   data.plan = again.plan
   data.ctx = again.ctx
   data.state = newApplyState(again.plan)
@@ -114,6 +120,7 @@ export async function updateCluster(cluster: Cluster, options: UpdateOptions): P
   const planned = await planCluster(cluster, options.aws, {
     logger,
     ...(options.userData ? {userData: options.userData} : {}),
+    ...(options.stateStore ? {stateStore: options.stateStore} : {}),
   })
   const scoped = planForPhases(planned.plan, phases)
   const data = planData(scoped)
@@ -137,6 +144,7 @@ export async function updateCluster(cluster: Cluster, options: UpdateOptions): P
     result,
     logger,
     ...(options.lateUserData ? {lateUserData: options.lateUserData} : {}),
+    ...(options.stateStore ? {stateStore: options.stateStore} : {}),
   }
   await updateWorkflow.run(() => run, {
     logger,

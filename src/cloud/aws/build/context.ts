@@ -9,6 +9,11 @@ export interface BuildInputs {
   images: ImageMap
   /** Instance group → the exact user-data bytes (or cloud-config text). Default: userDataFor. */
   userData?: UserDataFn
+  /**
+   * The state store (`s3://bucket/prefix`) instances fetch the node agent and large cloud-configs
+   * from: the instance roles may read exactly those objects. Default: none (no S3 read granted).
+   */
+  stateStore?: string
 }
 
 export class ModelBuilder {

@@ -92,8 +92,10 @@ describe('3-zone HA private model', () => {
 
   it('gives the role policies the cluster key, and scopes cloud-provider changes to the cluster', () => {
     const doc = named(m, 'policy-control-plane').props.document as {Statement: Array<Record<string, unknown>>}
-    expect(doc.Statement.find((s) => s.Sid === 'ClusterKey')?.Resource).toEqual(new Ref('kms-key', 'arn'))
-    expect(doc.Statement.find((s) => s.Sid === 'CloudProviderChangeOwned')?.Condition).toEqual({
+    expect(doc.Statement.find((s) => s.Sid === 'DecryptOwnSecrets')?.Resource).toEqual(
+      new Ref('kms-key', 'arn'),
+    )
+    expect(doc.Statement.find((s) => s.Sid === 'ChangeOwned')?.Condition).toEqual({
       StringEquals: {'aws:ResourceTag/KubernetesCluster': 'ha.build.example.com'},
     })
   })

@@ -1,0 +1,300 @@
+/**
+ * The permission documents of the instance roles, in kops's way (pkg/model/iam): every mutation is
+ * scoped to resources that carry this cluster's `KubernetesCluster` tag, and that tag can be set
+ * only when a resource is created (`ec2:CreateAction`, `elasticloadbalancing:CreateAction`), never
+ * added to or removed from an existing resource — otherwise "tagged for this cluster" would protect
+ * nothing (tag a foreign volume, then delete it). Reads are listed action by action. Each role
+ * reads from the state store exactly the objects its instances fetch at boot, and opens with KMS
+ * only the secrets sealed for it: the `kforge.dev/asset` encryption context (src/assets/kms.ts) is
+ * a condition of its kms:Decrypt. docs/iam/README.md gives the reason for every statement.
+ *
+ * Pure data: the same inputs give the same documents, so the tests evaluate exactly what kforge
+ * creates.
+ */
+import type {MirrorSpec} from '../../../api/v1alpha1/types.js'
+import {MIRROR_ARTIFACTS} from '../../../api/v1alpha1/types.js'
+import {ASSET_CATALOG} from '../../../assets/catalog.js'
+import {nodeAgentPattern} from '../../../assets/node-agent.js'
+import type {AssetRole} from '../../../render/types.js'
+import {parseS3Url} from '../../../render/urls.js'
+import type {Val} from '../model/types.js'
+import type {ROLE_IAM} from './names.js'
+
+type IamRole = (typeof ROLE_IAM)[keyof typeof ROLE_IAM]
+
+/** The tag every resource of the cluster carries (tags.ts ownedTags), and what the conditions test. */
+const CLUSTER_TAG = 'KubernetesCluster'
+
+export interface PolicyStatement {
+  Sid: string
+  Effect: 'Allow'
+  Action: string[]
+  Resource: Val | Val[]
+  Condition?: Record<string, Record<string, string | string[]>>
+}
+
+export interface PolicyDocument {
+  Version: '2012-10-17'
+  Statement: PolicyStatement[]
+}
+
+export interface RolePolicyInput {
+  cluster: string
+  region: string
+  /** The cluster key's ARN (the spec's, or a reference to the key kforge makes). */
+  key: Val
+  /**
+   * The state store, `s3://bucket/prefix`: where instances fetch the node agent and oversized
+   * cloud-configs. Absent or a local directory: the role reads nothing from S3 (instances of such a
+   * cluster cannot fetch anything from it either; rendering refuses it).
+   */
+  stateStore?: string
+  /** The instance groups that run under this role: each reads its own published cloud-configs. */
+  groups: readonly string[]
+  mirror?: MirrorSpec
+}
+
+/** `aws`, `aws-cn` or `aws-us-gov`: ARNs differ by partition. */
+export function partition(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn'
+  if (region.startsWith('us-gov-')) return 'aws-us-gov'
+  return 'aws'
+}
+
+function s3ObjectArn(p: string, bucket: string, ...parts: string[]): string {
+  return `arn:${p}:s3:::${bucket}/${parts.filter((x) => x !== '').join('/')}`
+}
+
+/** The objects a role's instances fetch at boot: the node agent, their groups' cloud-configs, mirror files. */
+export function bootObjects(input: RolePolicyInput): string[] {
+  const p = partition(input.region)
+  const out: string[] = []
+  const store = input.stateStore ? parseS3Url(input.stateStore) : undefined
+  if (store) {
+    out.push(s3ObjectArn(p, store.bucket, store.key, nodeAgentPattern(input.cluster)))
+    for (const group of input.groups) {
+      // render.ts publishedConfigKey: `<cluster>/userdata/<group>/<sha256>.yaml`.
+      out.push(s3ObjectArn(p, store.bucket, store.key, input.cluster, 'userdata', group, '*.yaml'))
+    }
+  }
+  const mirror = input.mirror ? parseS3Url(input.mirror.baseUrl) : undefined
+  if (mirror && input.mirror) {
+    for (const name of MIRROR_ARTIFACTS) {
+      out.push(s3ObjectArn(p, mirror.bucket, mirror.key, input.mirror[name].path.replace(/^\/+/, '')))
+    }
+  }
+  return [...new Set(out)]
+}
+
+/** The secrets of the catalogue sealed for `role`: the values its kms:Decrypt condition allows. */
+export function sealedFor(role: AssetRole): string[] {
+  return ASSET_CATALOG.filter((a) => a.secret && a.roles.includes(role))
+    .map((a) => a.name)
+    .sort()
+}
+
+function readBootObjects(input: RolePolicyInput): PolicyStatement[] {
+  const objects = bootObjects(input)
+  return objects.length === 0
+    ? []
+    : [{Sid: 'ReadBootObjects', Effect: 'Allow', Action: ['s3:GetObject'], Resource: objects}]
+}
+
+function decryptOwnSecrets(input: RolePolicyInput, role: AssetRole): PolicyStatement {
+  return {
+    Sid: 'DecryptOwnSecrets',
+    Effect: 'Allow',
+    Action: ['kms:Decrypt'],
+    Resource: input.key,
+    Condition: {
+      StringEquals: {
+        'kms:EncryptionContext:kforge.dev/cluster': input.cluster,
+        'kms:EncryptionContext:kforge.dev/asset': sealedFor(role),
+      },
+    },
+  }
+}
+
+/** What the AWS cloud provider and the EBS CSI driver read: listed one by one. */
+const CONTROL_PLANE_DESCRIBE = [
+  'autoscaling:DescribeAutoScalingGroups',
+  'autoscaling:DescribeLaunchConfigurations',
+  'autoscaling:DescribeTags',
+  'ec2:DescribeAvailabilityZones',
+  'ec2:DescribeInstanceTypes',
+  'ec2:DescribeInstances',
+  'ec2:DescribeRegions',
+  'ec2:DescribeRouteTables',
+  'ec2:DescribeSecurityGroups',
+  'ec2:DescribeSnapshots',
+  'ec2:DescribeSubnets',
+  'ec2:DescribeTags',
+  'ec2:DescribeVolumes',
+  'ec2:DescribeVolumesModifications',
+  'ec2:DescribeVpcs',
+  'elasticloadbalancing:DescribeListeners',
+  'elasticloadbalancing:DescribeLoadBalancerAttributes',
+  'elasticloadbalancing:DescribeLoadBalancerPolicies',
+  'elasticloadbalancing:DescribeLoadBalancers',
+  'elasticloadbalancing:DescribeTags',
+  'elasticloadbalancing:DescribeTargetGroupAttributes',
+  'elasticloadbalancing:DescribeTargetGroups',
+  'elasticloadbalancing:DescribeTargetHealth',
+]
+
+/** Changes to a resource that already carries the cluster's tag. */
+const CONTROL_PLANE_CHANGE_OWNED = [
+  'autoscaling:SetDesiredCapacity',
+  'autoscaling:TerminateInstanceInAutoScalingGroup',
+  'ec2:AttachVolume',
+  'ec2:AuthorizeSecurityGroupIngress',
+  'ec2:CreateRoute',
+  'ec2:DeleteRoute',
+  'ec2:DeleteSecurityGroup',
+  'ec2:DeleteSnapshot',
+  'ec2:DeleteVolume',
+  'ec2:DetachVolume',
+  'ec2:ModifyInstanceAttribute',
+  'ec2:ModifyVolume',
+  'ec2:RevokeSecurityGroupIngress',
+  'elasticloadbalancing:ApplySecurityGroupsToLoadBalancer',
+  'elasticloadbalancing:AttachLoadBalancerToSubnets',
+  'elasticloadbalancing:ConfigureHealthCheck',
+  'elasticloadbalancing:CreateListener',
+  'elasticloadbalancing:CreateLoadBalancerListeners',
+  'elasticloadbalancing:CreateLoadBalancerPolicy',
+  'elasticloadbalancing:DeleteListener',
+  'elasticloadbalancing:DeleteLoadBalancer',
+  'elasticloadbalancing:DeleteLoadBalancerListeners',
+  'elasticloadbalancing:DeleteTargetGroup',
+  'elasticloadbalancing:DeregisterInstancesFromLoadBalancer',
+  'elasticloadbalancing:DeregisterTargets',
+  'elasticloadbalancing:DetachLoadBalancerFromSubnets',
+  'elasticloadbalancing:ModifyListener',
+  'elasticloadbalancing:ModifyLoadBalancerAttributes',
+  'elasticloadbalancing:ModifyTargetGroup',
+  'elasticloadbalancing:RegisterInstancesWithLoadBalancer',
+  'elasticloadbalancing:RegisterTargets',
+  'elasticloadbalancing:SetLoadBalancerPoliciesForBackendServer',
+  'elasticloadbalancing:SetLoadBalancerPoliciesOfListener',
+]
+
+function controlPlane(input: RolePolicyInput): PolicyStatement[] {
+  const p = partition(input.region)
+  const ec2 = (type: string) => `arn:${p}:ec2:${input.region}:*:${type}/*`
+  const elb = (type: string) => `arn:${p}:elasticloadbalancing:${input.region}:*:${type}/*`
+  const taggedResources = [ec2('volume'), ec2('snapshot'), ec2('security-group')]
+  return [
+    {
+      Sid: 'Describe',
+      Effect: 'Allow',
+      Action: CONTROL_PLANE_DESCRIBE,
+      // Describe and List actions support no resource-level permissions.
+      Resource: '*',
+    },
+    {
+      Sid: 'CreateTaggedForCluster',
+      Effect: 'Allow',
+      Action: [
+        'ec2:CreateSecurityGroup',
+        'ec2:CreateSnapshot',
+        'ec2:CreateVolume',
+        'elasticloadbalancing:CreateLoadBalancer',
+        'elasticloadbalancing:CreateTargetGroup',
+      ],
+      Resource: '*',
+      Condition: {StringEquals: {[`aws:RequestTag/${CLUSTER_TAG}`]: input.cluster}},
+    },
+    {
+      Sid: 'TagOnCreate',
+      Effect: 'Allow',
+      Action: ['ec2:CreateTags'],
+      Resource: taggedResources,
+      Condition: {
+        StringEquals: {
+          'ec2:CreateAction': ['CreateSecurityGroup', 'CreateSnapshot', 'CreateVolume'],
+          [`aws:RequestTag/${CLUSTER_TAG}`]: input.cluster,
+        },
+      },
+    },
+    {
+      Sid: 'TagLoadBalancerOnCreate',
+      Effect: 'Allow',
+      Action: ['elasticloadbalancing:AddTags'],
+      Resource: [elb('loadbalancer'), elb('targetgroup')],
+      Condition: {
+        StringEquals: {
+          'elasticloadbalancing:CreateAction': ['CreateLoadBalancer', 'CreateTargetGroup'],
+          [`aws:RequestTag/${CLUSTER_TAG}`]: input.cluster,
+        },
+      },
+    },
+    {
+      Sid: 'RetagOwnedKeepingCluster',
+      Effect: 'Allow',
+      Action: ['ec2:CreateTags', 'ec2:DeleteTags'],
+      Resource: taggedResources,
+      Condition: {
+        StringEquals: {[`aws:ResourceTag/${CLUSTER_TAG}`]: input.cluster},
+        // Neither set nor remove the cluster tag: a resource never moves into or out of the cluster.
+        'ForAllValues:StringNotEquals': {'aws:TagKeys': [CLUSTER_TAG]},
+      },
+    },
+    {
+      Sid: 'ChangeOwned',
+      Effect: 'Allow',
+      Action: CONTROL_PLANE_CHANGE_OWNED,
+      Resource: '*',
+      Condition: {StringEquals: {[`aws:ResourceTag/${CLUSTER_TAG}`]: input.cluster}},
+    },
+    {
+      Sid: 'LoadBalancerServiceRole',
+      Effect: 'Allow',
+      Action: ['iam:CreateServiceLinkedRole'],
+      Resource: `arn:${p}:iam::*:role/aws-service-role/elasticloadbalancing.amazonaws.com/*`,
+      Condition: {StringEquals: {'iam:AWSServiceName': 'elasticloadbalancing.amazonaws.com'}},
+    },
+    ...readBootObjects(input),
+    decryptOwnSecrets(input, 'control-plane'),
+  ]
+}
+
+function nodes(input: RolePolicyInput): PolicyStatement[] {
+  return [
+    {
+      Sid: 'Describe',
+      Effect: 'Allow',
+      Action: ['ec2:DescribeInstances', 'ec2:DescribeRegions'],
+      Resource: '*',
+    },
+    {
+      Sid: 'PullImages',
+      Effect: 'Allow',
+      Action: [
+        'ecr:BatchCheckLayerAvailability',
+        'ecr:BatchGetImage',
+        'ecr:GetAuthorizationToken',
+        'ecr:GetDownloadUrlForLayer',
+      ],
+      Resource: '*',
+    },
+    ...readBootObjects(input),
+    decryptOwnSecrets(input, 'node'),
+  ]
+}
+
+/** The role's inline policy, or undefined when it needs none (the bastion: no permissions at all). */
+export function instanceRolePolicy(role: IamRole, input: RolePolicyInput): PolicyDocument | undefined {
+  switch (role) {
+    case 'control-plane':
+      return {Version: '2012-10-17', Statement: controlPlane(input)}
+    case 'nodes':
+      return {Version: '2012-10-17', Statement: nodes(input)}
+    case 'bastion':
+      return undefined
+    default: {
+      const never: never = role
+      throw new Error(`unknown role ${String(never)}`)
+    }
+  }
+}

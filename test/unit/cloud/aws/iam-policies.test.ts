@@ -1,0 +1,278 @@
+/**
+ * The instance roles' documents, exactly as the resource model carries them, evaluated by an IAM
+ * policy simulator (@cloud-copilot/iam-simulate): conditions and KMS key ARNs, which the emulator
+ * does not evaluate, are proven here (test/integration/iam-enforced.test.ts proves the S3 part
+ * with enforcement).
+ */
+import {
+  createValidatedPolicy,
+  validateIdentityPolicy,
+  validateResourcePolicy,
+} from '@cloud-copilot/iam-policy'
+import {runSimulation, runUnsafeSimulation, type Simulation} from '@cloud-copilot/iam-simulate'
+import {describe, expect, it} from 'vitest'
+import type {Cluster} from '../../../../src/api/v1alpha1/types.js'
+import {nodeAgentKey} from '../../../../src/assets/node-agent.js'
+import {buildModel} from '../../../../src/cloud/aws/build/index.js'
+import {Ref} from '../../../../src/cloud/aws/model/types.js'
+import {publishedConfigKey} from '../../../../src/render/render.js'
+import {haPrivateCluster} from '../../../fixtures/cloud/clusters.js'
+
+const ACCOUNT = '111122223333'
+const KEY = `arn:aws:kms:us-east-1:${ACCOUNT}:key/0f1e2d3c-aaaa-bbbb-cccc-000000000001`
+const STORE = 's3://kforge-state/team'
+const CLUSTER = 'ha.build.example.com'
+const SHA = 'ab'.repeat(32)
+
+type Document = {Statement: unknown[]}
+
+/** KMS's default key policy: the account root, so IAM policies decide. */
+const KEY_POLICY = {
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'Enable IAM policies',
+      Effect: 'Allow',
+      Principal: {AWS: `arn:aws:iam::${ACCOUNT}:root`},
+      Action: 'kms:*',
+      Resource: '*',
+    },
+  ],
+}
+
+/** Refs (the key kforge makes) become the key's ARN, as IAM would store the document. */
+function resolve(value: unknown): unknown {
+  if (value instanceof Ref) return KEY
+  if (Array.isArray(value)) return value.map(resolve)
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]))
+  }
+  return value
+}
+
+function documents(cluster: Cluster): Map<string, Document> {
+  const image = {id: 'ami-0123456789abcdef0', rootDeviceName: '/dev/sda1'}
+  const model = buildModel(cluster, {
+    images: new Map(cluster.instanceGroups.map((g) => [g.name, image])),
+    userData: (g) => `#cloud-config\n# ${g}\n`,
+    stateStore: STORE,
+  })
+  const out = new Map<string, Document>()
+  for (const r of model.resources.filter((x) => x.kind === 'RolePolicy')) {
+    out.set(r.name.replace(/^policy-/, ''), resolve((r.props as {document: unknown}).document) as Document)
+  }
+  return out
+}
+
+const cluster = haPrivateCluster(CLUSTER)
+const docs = documents(cluster)
+const groupsOf = (role: string) =>
+  cluster.instanceGroups.filter((g) => g.spec.role === role).map((g) => g.name)
+
+type Context = Record<string, string | string[]>
+
+async function decide(
+  role: string,
+  action: string,
+  resource: string,
+  context: Context = {},
+): Promise<string> {
+  const policy = docs.get(role)
+  if (!policy) throw new Error(`no policy for ${role}`)
+  const simulation: Simulation = {
+    identityPolicies: [{name: `kforge-${role}`, policy}],
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    request: {
+      action,
+      principal: `arn:aws:iam::${ACCOUNT}:role/kforge/${CLUSTER}/${role}`,
+      resource: {accountId: ACCOUNT, resource},
+      contextVariables: context,
+    },
+  }
+  // The checked mode keeps only the context keys it knows for the action, and it matches variable
+  // keys on `/` alone, so it drops `kms:EncryptionContext:<key>` (a `:` variable): the KMS cases go
+  // through the unchecked mode, with exactly the context KMS builds from kforge's encryption context,
+  // and the key policy KMS requires (kforge's key keeps the default: the account's IAM decides).
+  if (action.startsWith('kms:')) {
+    const keyPolicy = createValidatedPolicy(KEY_POLICY, validateResourcePolicy, {name: 'key-policy'})
+    return runUnsafeSimulation({...simulation, resourcePolicy: keyPolicy}, {})
+  }
+  const result = await runSimulation(simulation, {})
+  if (result.resultType === 'error') throw new Error(JSON.stringify(result.errors))
+  return result.overallResult
+}
+
+const object = (key: string) => `arn:aws:s3:::kforge-state/team/${key}`
+const volume = `arn:aws:ec2:us-east-1:${ACCOUNT}:volume/vol-0123456789abcdef0`
+const context = (asset: string, clusterName = CLUSTER): Context => ({
+  'kms:EncryptionContext:kforge.dev/cluster': clusterName,
+  'kms:EncryptionContext:kforge.dev/asset': asset,
+})
+
+describe('node role', () => {
+  it('reads the node agent and its own groups’ cloud-configs', async () => {
+    expect(await decide('nodes', 's3:GetObject', object(nodeAgentKey(CLUSTER, SHA)))).toBe('Allowed')
+    for (const g of groupsOf('node')) {
+      expect(await decide('nodes', 's3:GetObject', object(publishedConfigKey(CLUSTER, g, SHA)))).toBe(
+        'Allowed',
+      )
+    }
+  })
+
+  it('reads no control-plane object, no other cluster’s prefix, nothing else in the bucket', async () => {
+    for (const g of groupsOf('control-plane')) {
+      expect(await decide('nodes', 's3:GetObject', object(publishedConfigKey(CLUSTER, g, SHA)))).not.toBe(
+        'Allowed',
+      )
+    }
+    const other = 'other.build.example.com'
+    expect(await decide('nodes', 's3:GetObject', object(nodeAgentKey(other, SHA)))).not.toBe('Allowed')
+    expect(
+      await decide('nodes', 's3:GetObject', object(`${CLUSTER}x/assets/node-agent/kforge-1.mjs`)),
+    ).not.toBe('Allowed')
+    expect(await decide('nodes', 's3:GetObject', object(`${CLUSTER}/pki/private/ca/key.pem`))).not.toBe(
+      'Allowed',
+    )
+    expect(await decide('nodes', 's3:GetObject', object('config'))).not.toBe('Allowed')
+    expect(await decide('nodes', 's3:PutObject', object(nodeAgentKey(CLUSTER, SHA)))).not.toBe('Allowed')
+  })
+
+  it('decrypts its bootstrap token, never a control-plane secret or another cluster’s', async () => {
+    expect(await decide('nodes', 'kms:Decrypt', KEY, context('bootstrap-token'))).toBe('Allowed')
+    for (const asset of ['ca.key', 'sa.key', 'etcd/ca.key', 'front-proxy-ca.key']) {
+      expect(await decide('nodes', 'kms:Decrypt', KEY, context(asset))).not.toBe('Allowed')
+    }
+    expect(
+      await decide('nodes', 'kms:Decrypt', KEY, context('bootstrap-token', 'other.example.com')),
+    ).not.toBe('Allowed')
+    // No encryption context at all: refused (the condition keys are absent).
+    expect(await decide('nodes', 'kms:Decrypt', KEY)).not.toBe('Allowed')
+    expect(await decide('nodes', 'kms:Encrypt', KEY, context('bootstrap-token'))).not.toBe('Allowed')
+  })
+})
+
+describe('control-plane role', () => {
+  it('reads the agent and its own cloud-configs, not the nodes’', async () => {
+    expect(await decide('control-plane', 's3:GetObject', object(nodeAgentKey(CLUSTER, SHA)))).toBe('Allowed')
+    for (const g of groupsOf('control-plane')) {
+      expect(await decide('control-plane', 's3:GetObject', object(publishedConfigKey(CLUSTER, g, SHA)))).toBe(
+        'Allowed',
+      )
+    }
+    for (const g of groupsOf('node')) {
+      expect(
+        await decide('control-plane', 's3:GetObject', object(publishedConfigKey(CLUSTER, g, SHA))),
+      ).not.toBe('Allowed')
+    }
+  })
+
+  it('decrypts the control-plane secrets of its own cluster only', async () => {
+    expect(await decide('control-plane', 'kms:Decrypt', KEY, context('ca.key'))).toBe('Allowed')
+    expect(
+      await decide('control-plane', 'kms:Decrypt', KEY, context('ca.key', 'other.example.com')),
+    ).not.toBe('Allowed')
+  })
+
+  it('changes a volume of its own cluster; not one of another cluster, nor an untagged one', async () => {
+    for (const action of ['ec2:DeleteVolume', 'ec2:ModifyVolume', 'ec2:DetachVolume', 'ec2:AttachVolume']) {
+      expect(
+        await decide('control-plane', action, volume, {'aws:ResourceTag/KubernetesCluster': CLUSTER}),
+      ).toBe('Allowed')
+      expect(
+        await decide('control-plane', action, volume, {
+          'aws:ResourceTag/KubernetesCluster': 'other.example.com',
+        }),
+      ).not.toBe('Allowed')
+      expect(await decide('control-plane', action, volume, {})).not.toBe('Allowed')
+    }
+  })
+
+  it('tags a volume with the cluster tag only when creating it', async () => {
+    const create = {
+      'ec2:CreateAction': 'CreateVolume',
+      'aws:RequestTag/KubernetesCluster': CLUSTER,
+      'aws:TagKeys': ['KubernetesCluster'],
+    }
+    expect(await decide('control-plane', 'ec2:CreateTags', volume, create)).toBe('Allowed')
+    // Another cluster's tag at creation.
+    expect(
+      await decide('control-plane', 'ec2:CreateTags', volume, {
+        ...create,
+        'aws:RequestTag/KubernetesCluster': 'other.example.com',
+      }),
+    ).not.toBe('Allowed')
+    // Tagging an existing untagged or foreign volume into the cluster: the attack the tag gate needs closed.
+    const claim = {'aws:RequestTag/KubernetesCluster': CLUSTER, 'aws:TagKeys': ['KubernetesCluster']}
+    expect(await decide('control-plane', 'ec2:CreateTags', volume, claim)).not.toBe('Allowed')
+    expect(
+      await decide('control-plane', 'ec2:CreateTags', volume, {
+        ...claim,
+        'aws:ResourceTag/KubernetesCluster': 'other.example.com',
+      }),
+    ).not.toBe('Allowed')
+    // Changing or removing the cluster tag of its own volume: refused; other tags: allowed.
+    const own = {'aws:ResourceTag/KubernetesCluster': CLUSTER}
+    expect(
+      await decide('control-plane', 'ec2:CreateTags', volume, {
+        ...own,
+        'aws:RequestTag/KubernetesCluster': 'other.example.com',
+        'aws:TagKeys': ['KubernetesCluster'],
+      }),
+    ).not.toBe('Allowed')
+    expect(
+      await decide('control-plane', 'ec2:DeleteTags', volume, {...own, 'aws:TagKeys': ['KubernetesCluster']}),
+    ).not.toBe('Allowed')
+    expect(
+      await decide('control-plane', 'ec2:CreateTags', volume, {
+        ...own,
+        'aws:RequestTag/kubernetes.io/created-for/pvc/name': 'data',
+        'aws:TagKeys': ['kubernetes.io/created-for/pvc/name'],
+      }),
+    ).toBe('Allowed')
+  })
+
+  it('creates volumes, snapshots and load balancers only with the cluster’s request tag', async () => {
+    const lb = `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:loadbalancer/net/a/0123456789abcdef`
+    // Snapshot ARNs carry no account.
+    const snapshot = 'arn:aws:ec2:us-east-1::snapshot/snap-0123456789abcdef0'
+    const cases: Array<[string, string]> = [
+      ['ec2:CreateVolume', volume],
+      ['ec2:CreateSnapshot', snapshot],
+      ['elasticloadbalancing:CreateLoadBalancer', lb],
+    ]
+    for (const [action, resource] of cases) {
+      expect(
+        await decide('control-plane', action, resource, {'aws:RequestTag/KubernetesCluster': CLUSTER}),
+      ).toBe('Allowed')
+      expect(await decide('control-plane', action, resource, {})).not.toBe('Allowed')
+    }
+    expect(await decide('control-plane', 'elasticloadbalancing:DeleteLoadBalancer', lb, {})).not.toBe(
+      'Allowed',
+    )
+    expect(
+      await decide('control-plane', 'elasticloadbalancing:DeleteLoadBalancer', lb, {
+        'aws:ResourceTag/KubernetesCluster': CLUSTER,
+      }),
+    ).toBe('Allowed')
+  })
+
+  it('are valid identity policies', () => {
+    for (const [role, doc] of docs) expect([role, validateIdentityPolicy(doc)]).toEqual([role, []])
+  })
+
+  it('lists every action one by one: no service or global wildcard', () => {
+    for (const [, doc] of docs) {
+      for (const s of doc.Statement as Array<{Action: string[]}>) {
+        for (const action of s.Action) expect(action).not.toMatch(/\*/)
+      }
+    }
+  })
+})
+
+describe('bastion role', () => {
+  it('has no policy at all', () => {
+    expect(docs.has('bastion')).toBe(false)
+    expect(cluster.instanceGroups.some((g) => g.spec.role === 'bastion')).toBe(true)
+  })
+})
