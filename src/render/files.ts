@@ -24,15 +24,16 @@ import {type FetchTarget, fetchTarget, mirrorUrl} from './urls.js'
 export const NODE_MAJOR = 22
 
 export const DESCRIPTIONS: Readonly<Record<TemplateName, string>> = {
-  'control-plane-init': 'first control-plane node (kforge init)',
+  'control-plane-init': 'first control-plane node (kforge init once)',
   'control-plane-join': 'control-plane node joining the cluster (kforge join, control plane)',
   node: 'worker node (kforge join)',
   bastion: 'bastion host',
 }
 
 /**
- * Which boot an instance group gets. The first control-plane group (in spec order) creates the
- * cluster, so it must hold exactly one instance; the others join it.
+ * Which boot an instance group gets. The first control-plane group (in spec order) may create the
+ * cluster, so it must hold exactly one instance; its boot still asks the state store's init
+ * record (src/lifecycle/init-once.ts) and joins when the cluster exists. The others always join.
  */
 export function templateFor(cluster: Cluster, group: InstanceGroup): TemplateName {
   const role = group.spec.role
@@ -141,6 +142,10 @@ export function instanceView(cluster: Cluster, group: InstanceGroup, assets: Clu
     description,
     title: `kforge ${template} boot`,
     pivotRecover: recoverUnits.length > 0,
+    // The init-or-join claim (control-plane-init) lives in the state store; its region is the
+    // cluster's (from the assets manifest on the node) unless the store says otherwise.
+    stateStore: assets.stateStore,
+    stateStoreRegion: assets.stateStoreRegion !== region ? (assets.stateStoreRegion ?? null) : null,
   }
   if (template === 'bastion') {
     return {
@@ -221,6 +226,14 @@ export function instanceView(cluster: Cluster, group: InstanceGroup, assets: Clu
     mode: '0600',
     content: kubeadmConfig(cluster, group, template, assets.apiEndpoint, assets.caPin),
   })
+  // The first group joins when the state store records an init already (a replacement instance).
+  if (template === 'control-plane-init') {
+    files.push({
+      path: '/etc/kforge/kubeadm-join.yaml.in',
+      mode: '0600',
+      content: kubeadmConfig(cluster, group, 'control-plane-join', assets.apiEndpoint, assets.caPin),
+    })
+  }
   // Only init reads it today; every control-plane node carries it so an operator can re-run
   // `kforge init phase addon ...` from whichever node is left.
   if (controlPlane) files.push(nodeBootstrapFile(cluster))

@@ -126,7 +126,8 @@ describe('kforge-pivot-recover on a self-hosted control plane', () => {
       if (!controlPlane) continue
       const script = written.get('/usr/local/lib/kforge/bootstrap.sh')!.content
       const steps = [...script.matchAll(/^step (\S+)/gm)].map((m) => m[1])
-      const boot = r.template === 'control-plane-init' ? 'init' : 'join'
+      // The first group's init-or-join branch is indented under its `claim` step.
+      const boot = r.template === 'control-plane-init' ? 'claim' : 'join'
       // enabled once the node is part of the cluster, so the first run finds admin.conf
       expect(steps.slice(-3), r.group).toEqual([boot, 'pivot-recover', 'pivot-recover-timer'])
       expect(script).toContain(

@@ -1,0 +1,22 @@
+/**
+ * Flags of `kforge init claim`, the control-plane boot's init-or-join decision (node agent).
+ * The cluster and region default to the assets manifest the boot has already written, which
+ * keeps the first control-plane group's user-data (tight under EC2's 16 KB) short.
+ */
+import {Flags} from '@oclif/core'
+
+export const initClaimFlags = {
+  'instance-id': Flags.string({
+    description: 'who claims: this instance id (the boot script reads it from IMDS)',
+    required: true,
+  }),
+  cluster: Flags.string({description: 'cluster name (default: the assets manifest)'}),
+  manifest: Flags.string({
+    description: 'assets manifest naming the cluster and its region',
+    default: '/etc/kforge/assets.json',
+  }),
+  completed: Flags.boolean({
+    description: "record that this instance's init finished (run after `kforge init` succeeds)",
+    default: false,
+  }),
+}

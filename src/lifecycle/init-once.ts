@@ -1,0 +1,106 @@
+/**
+ * Init once, join ever after. A control-plane boot decides `kforge init` or `kforge join` from a
+ * fact in the state store, not from its group's name: the first boot claims the cluster's init
+ * record with the store's one conditional write (`createIfAbsent`, the primitive the state-store
+ * lock uses), and every other boot (a replacement of the first instance, or a second "first" boot
+ * racing it) finds the record and joins. A completed init is recorded in the same object, so the
+ * record also says whether the cluster's etcd was ever created.
+ */
+import type {StateStore} from '../state/types.js'
+import {KforgeError} from '../util/errors.js'
+
+export interface InitRecord {
+  /** The instance that claimed init (EC2 instance id). */
+  holder: string
+  /** RFC 3339. */
+  claimedAt: string
+  /** RFC 3339; absent while init runs (or if its holder died before finishing). */
+  completedAt?: string
+}
+
+export type BootDecision =
+  | {action: 'init'; record: InitRecord}
+  | {action: 'join'; record: InitRecord; reason: string}
+
+export function initRecordKey(cluster: string): string {
+  return `${cluster}/control-plane/init.json`
+}
+
+function parseRecord(cluster: string, bytes: Buffer): InitRecord {
+  let value: unknown
+  try {
+    value = JSON.parse(bytes.toString('utf8'))
+  } catch {
+    throw new KforgeError(`state store ${initRecordKey(cluster)}: not JSON; refusing to guess init or join`)
+  }
+  const r = value as Partial<InitRecord>
+  if (typeof r.holder !== 'string' || typeof r.claimedAt !== 'string') {
+    throw new KforgeError(
+      `state store ${initRecordKey(cluster)}: expected {holder, claimedAt}; refusing to guess init or join`,
+    )
+  }
+  return {
+    holder: r.holder,
+    claimedAt: r.claimedAt,
+    ...(typeof r.completedAt === 'string' ? {completedAt: r.completedAt} : {}),
+  }
+}
+
+export async function readInitRecord(store: StateStore, cluster: string): Promise<InitRecord | undefined> {
+  const bytes = await store.read(initRecordKey(cluster))
+  return bytes === undefined ? undefined : parseRecord(cluster, bytes)
+}
+
+/**
+ * Claim init for `holder`, or learn that the cluster is someone else's to join. The holder
+ * itself booting again before its init completed (a reboot mid-init, or a create whose response
+ * was lost) gets `init` again: kubeadm's init phases are re-runnable on the same machine.
+ */
+export async function claimInit(
+  store: StateStore,
+  cluster: string,
+  holder: string,
+  now: Date = new Date(),
+): Promise<BootDecision> {
+  if (holder.trim() === '') throw new KforgeError('init claim: the holder (instance id) is empty')
+  const mine: InitRecord = {holder, claimedAt: now.toISOString()}
+  const result = await store.createIfAbsent(initRecordKey(cluster), `${JSON.stringify(mine)}\n`)
+  if (result.created) return {action: 'init', record: mine}
+  const record = parseRecord(cluster, result.existing)
+  if (record.completedAt !== undefined) {
+    return {
+      action: 'join',
+      record,
+      reason: `cluster ${cluster} was initialised by ${record.holder} at ${record.completedAt}`,
+    }
+  }
+  if (record.holder === holder) return {action: 'init', record}
+  return {
+    action: 'join',
+    record,
+    reason: `${record.holder} claimed init of cluster ${cluster} at ${record.claimedAt}`,
+  }
+}
+
+/** Record that `holder`'s init finished. Only the holder of the claim may. */
+export async function recordInitComplete(
+  store: StateStore,
+  cluster: string,
+  holder: string,
+  now: Date = new Date(),
+): Promise<InitRecord> {
+  const record = await readInitRecord(store, cluster)
+  if (record === undefined) {
+    throw new KforgeError(`cluster ${cluster}: no init claim in the state store to complete`)
+  }
+  if (record.holder !== holder) {
+    throw new KforgeError(
+      `cluster ${cluster}: init was claimed by ${record.holder}, not ${holder}; not recording completion`,
+    )
+  }
+  if (record.completedAt !== undefined) return record
+  const done: InitRecord = {...record, completedAt: now.toISOString()}
+  // A plain write is safe: only the holder reaches here, and the claim already exists.
+  await store.write(initRecordKey(cluster), `${JSON.stringify(done)}\n`)
+  return done
+}

@@ -1,0 +1,98 @@
+/**
+ * The first control-plane group's rendered boot decides init or join from the state store: the
+ * decision section of its bootstrap.sh runs under bash, with the real `kforge init claim` (the
+ * built CLI) against S3 on the moto emulator. Only `kforge init` / `kforge join` themselves are
+ * recorded instead of run.
+ */
+import {spawn} from 'node:child_process'
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {CreateBucketCommand, S3Client} from '@aws-sdk/client-s3'
+import {beforeAll, describe, expect, it} from 'vitest'
+import {parse, parseAllDocuments} from 'yaml'
+import {placeholderAssets} from '../../src/render/placeholder.js'
+import {renderClusterUserData} from '../../src/render/render.js'
+import {haPrivateCluster} from '../fixtures/render/clusters.js'
+import {emulatorEnv} from '../support/aws-env.js'
+import {repoRoot, tempDir} from '../support/cli.js'
+
+const STORE = 's3://kforge-init-once-boot/prod'
+const cluster = haPrivateCluster('first.example.com')
+const first = renderClusterUserData(cluster, placeholderAssets(cluster, {stateStore: STORE})).find(
+  (r) => r.template === 'control-plane-init',
+)!
+const files = new Map(
+  (parse(first.cloudConfig) as {write_files: Array<{path: string; content: string}>}).write_files.map((f) => [
+    f.path,
+    f.content,
+  ]),
+)
+const script = files.get('/usr/local/lib/kforge/bootstrap.sh')!
+/** The assets manifest the boot writes before the claim: it names the cluster and region. */
+const manifest = join(tempDir('kforge-init-once-'), 'assets.json')
+writeFileSync(manifest, JSON.stringify({cluster: cluster.name, region: 'us-east-1', assets: []}))
+/** From the claim to the end of the init/join branch: what this test runs. */
+const decision = script.slice(script.indexOf('claim() {'), script.indexOf('\nfi\n') + 4)
+
+/** Boot `instance` through the decision; returns the kforge commands it ran (init, join, claim). */
+function boot(instance: string): Promise<{code: number; out: string}> {
+  const stubs = [
+    'set -Eeuo pipefail',
+    `imds() { [ "$1" = meta-data/instance-id ] && echo ${instance}; }`,
+    'kforge_log() { echo "log[$KFORGE_STEP]: $*" >&2; }',
+    'step() { KFORGE_STEP=$1; shift; "$@"; }',
+    // The claim is the real CLI; init and join are recorded only.
+    `kforge() { if [ "$1 $2" = "init claim" ]; then node ${join(repoRoot, 'bin', 'run.js')} "$@" --manifest ${manifest}; else echo "RAN kforge $*"; fi; }`,
+  ].join('\n')
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', `${stubs}\n${decision}`], {
+      env: {...process.env, ...emulatorEnv()},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString()
+    })
+    child.stderr.on('data', (c: Buffer) => {
+      out += c.toString()
+    })
+    child.on('error', reject)
+    child.on('close', (code) => resolve({code: code ?? 1, out}))
+  })
+}
+
+const ran = (out: string) => [...out.matchAll(/^RAN kforge (\w+)/gm)].map((m) => m[1])
+
+describe('the first control-plane group boots init once, then joins', () => {
+  beforeAll(async () => {
+    Object.assign(process.env, emulatorEnv())
+    await new S3Client({forcePathStyle: true}).send(
+      new CreateBucketCommand({Bucket: 'kforge-init-once-boot'}),
+    )
+  })
+
+  it('carries a control-plane join config beside its init config', () => {
+    expect(decision).toContain(`--state ${STORE}`)
+    const [joinDoc] = parseAllDocuments(files.get('/etc/kforge/kubeadm-join.yaml.in')!).map((d) => d.toJSON())
+    expect(joinDoc.kind).toBe('JoinConfiguration')
+    expect(joinDoc.controlPlane).toEqual({})
+    expect(joinDoc.discovery.bootstrapToken.token).toBe('__KFORGE_BOOTSTRAP_TOKEN__')
+  })
+
+  it('inits on exactly one of two racing first boots; the other, and a later replacement, join', async () => {
+    const [a, b] = await Promise.all([boot('i-0aaaaaaaaaaaaaaa1'), boot('i-0bbbbbbbbbbbbbbb2')])
+    expect(a.code, a.out).toBe(0)
+    expect(b.code, b.out).toBe(0)
+    expect([ran(a.out), ran(b.out)].map((r) => r.join(',')).sort()).toEqual(['init', 'join'])
+    const winner = ran(a.out)[0] === 'init' ? a : b
+    expect(winner.out).toContain('RAN kforge init --config /etc/kforge/kubeadm.yaml')
+    expect(winner.out).toContain('recorded complete')
+    expect(a === winner ? b.out : a.out).toContain('RAN kforge join --config /etc/kforge/kubeadm-join.yaml')
+
+    // The first instance is terminated and its group launches a replacement: it joins.
+    const replacement = await boot('i-0ccccccccccccccc3')
+    expect(replacement.code, replacement.out).toBe(0)
+    expect(ran(replacement.out)).toEqual(['join'])
+    expect(replacement.out).toContain('was initialised by i-0')
+  })
+})
