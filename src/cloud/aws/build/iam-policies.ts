@@ -100,6 +100,31 @@ function readBootObjects(input: RolePolicyInput): PolicyStatement[] {
     : [{Sid: 'ReadBootObjects', Effect: 'Allow', Action: ['s3:GetObject'], Resource: objects}]
 }
 
+/**
+ * The control plane's own records under `<cluster>/control-plane/` (the init-once claim of
+ * src/lifecycle/init-once.ts, written with If-None-Match, which needs only s3:PutObject).
+ */
+export function controlPlaneRecords(input: RolePolicyInput): PolicyStatement[] {
+  const store = input.stateStore ? parseS3Url(input.stateStore) : undefined
+  if (!store) return []
+  const objects = s3ObjectArn(
+    partition(input.region),
+    store.bucket,
+    store.key,
+    input.cluster,
+    'control-plane',
+    '*',
+  )
+  return [
+    {
+      Sid: 'ControlPlaneRecords',
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:PutObject'],
+      Resource: [objects],
+    },
+  ]
+}
+
 function decryptOwnSecrets(input: RolePolicyInput, role: AssetRole): PolicyStatement {
   return {
     Sid: 'DecryptOwnSecrets',
@@ -255,6 +280,7 @@ function controlPlane(input: RolePolicyInput): PolicyStatement[] {
       Condition: {StringEquals: {'iam:AWSServiceName': 'elasticloadbalancing.amazonaws.com'}},
     },
     ...readBootObjects(input),
+    ...controlPlaneRecords(input),
     decryptOwnSecrets(input, 'control-plane'),
   ]
 }

@@ -4,6 +4,7 @@
  * does not evaluate, are proven here (test/integration/iam-enforced.test.ts proves the S3 part
  * with enforcement).
  */
+
 import {
   createValidatedPolicy,
   validateIdentityPolicy,
@@ -15,6 +16,7 @@ import type {Cluster} from '../../../../src/api/v1alpha1/types.js'
 import {nodeAgentKey} from '../../../../src/assets/node-agent.js'
 import {buildModel} from '../../../../src/cloud/aws/build/index.js'
 import {Ref} from '../../../../src/cloud/aws/model/types.js'
+import {initRecordKey} from '../../../../src/lifecycle/init-once.js'
 import {publishedConfigKey} from '../../../../src/render/render.js'
 import {haPrivateCluster} from '../../../fixtures/cloud/clusters.js'
 
@@ -165,6 +167,17 @@ describe('control-plane role', () => {
         await decide('control-plane', 's3:GetObject', object(publishedConfigKey(CLUSTER, g, SHA))),
       ).not.toBe('Allowed')
     }
+  })
+
+  it('claims and completes its own cluster’s init record, and no other object or cluster’s', async () => {
+    const record = object(initRecordKey(CLUSTER))
+    expect(await decide('control-plane', 's3:PutObject', record)).toBe('Allowed')
+    expect(await decide('control-plane', 's3:GetObject', record)).toBe('Allowed')
+    expect(await decide('control-plane', 's3:PutObject', object(initRecordKey(`${CLUSTER}x`)))).not.toBe(
+      'Allowed',
+    )
+    expect(await decide('control-plane', 's3:PutObject', object(`${CLUSTER}/config`))).not.toBe('Allowed')
+    expect(await decide('nodes', 's3:GetObject', record)).not.toBe('Allowed')
   })
 
   it('decrypts the control-plane secrets of its own cluster only', async () => {
