@@ -1,0 +1,105 @@
+/**
+ * etcd snapshots, backups and quorum on a real three-member etcd on loopback (the binary of the
+ * Kubernetes assets), with backups sealed by a KMS key on the moto emulator.
+ */
+import {CreateKeyCommand, KMSClient} from '@aws-sdk/client-kms'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {listBackups, readBackup, storeBackup} from '../../src/lifecycle/etcd-backups.js'
+import {takeSnapshot} from '../../src/lifecycle/etcd-snapshot.js'
+import {openStateStore, type StateStore} from '../../src/state/store.js'
+import {emulatorEnv} from '../support/aws-env.js'
+import {tempDir} from '../support/cli.js'
+import {EtcdCluster, type Member} from '../support/etcd.js'
+
+const CLUSTER = 'etcd.example.com'
+
+describe('a three-member etcd on loopback', () => {
+  const etcd = new EtcdCluster(tempDir('kforge-etcd-'))
+  let members: Member[]
+  let store: StateStore
+  let kms: KMSClient
+  let keyId: string
+
+  beforeAll(async () => {
+    members = [await etcd.define('m1'), await etcd.define('m2'), await etcd.define('m3')]
+    for (const m of members) etcd.start(m, members, 'new')
+    await Promise.all(members.map((m) => etcd.healthy(m)))
+    for (let i = 0; i < 20; i++)
+      await EtcdCluster.put(members[i % 3]!, `/registry/configmaps/default/cm-${i}`, `value-${i}`)
+    Object.assign(process.env, emulatorEnv())
+    kms = new KMSClient({})
+    keyId = (await kms.send(new CreateKeyCommand({Description: 'kforge etcd backup test'}))).KeyMetadata!
+      .KeyId!
+    store = await openStateStore(tempDir('kforge-etcd-store-'))
+  }, 60_000)
+
+  afterAll(() => etcd.stopAll())
+
+  it('snapshots a member, seals the snapshot with the cluster key, lists it and reads it back', async () => {
+    const snapshot = await takeSnapshot(members[1]!.clientUrl)
+    expect(snapshot.revision).toBeGreaterThanOrEqual(21)
+    // The database holds the keys (bbolt stores the key-value protobufs as they are).
+    expect(snapshot.bytes.includes(Buffer.from('/registry/configmaps/default/cm-19'))).toBe(true)
+
+    const info = await storeBackup(
+      store,
+      kms,
+      {cluster: CLUSTER, keyId},
+      snapshot,
+      new Date('2026-12-02T00:15:00Z'),
+    )
+    expect(info).toEqual({
+      id: `20261202T001500Z-r${snapshot.revision}`,
+      takenAt: '2026-12-02T00:15:00.000Z',
+      revision: snapshot.revision,
+      size: snapshot.bytes.length,
+    })
+    expect(await listBackups(store, CLUSTER)).toEqual([info])
+    const raw = (await store.read(`${CLUSTER}/backups/etcd/${info.id}.json`))!
+    expect(raw.includes(Buffer.from('cm-19'))).toBe(false)
+    expect(raw.includes(Buffer.from(Buffer.from('cm-19').toString('base64').slice(0, 6)))).toBe(false)
+    expect((await readBackup(store, kms, CLUSTER, info.id)).equals(snapshot.bytes)).toBe(true)
+    // Sealed for this cluster and this backup: another cluster's name does not open it.
+    await store.write(`other.example.com/backups/etcd/${info.id}.json`, raw)
+    await expect(readBackup(store, kms, 'other.example.com', info.id)).rejects.toThrow()
+  })
+
+  it('replaces a member (remove, wipe, add a new one) and keeps quorum and every key', async () => {
+    const [m1, m2, m3] = members as [Member, Member, Member]
+    const ids = await EtcdCluster.memberIds(m1)
+    await EtcdCluster.reconfigure(m1, '/v3/cluster/member/remove', {ID: ids.get(m3.peerUrl)})
+    await etcd.stop(m3, true)
+    const m4 = await etcd.define('m4')
+    await EtcdCluster.reconfigure(m1, '/v3/cluster/member/add', {peerURLs: [m4.peerUrl]})
+    etcd.start(m4, [m1, m2, m4], 'existing')
+    await etcd.healthy(m4, 30_000)
+    expect(await EtcdCluster.get(m4, '/registry/configmaps/default/cm-7')).toBe('value-7')
+    expect([...(await EtcdCluster.memberIds(m4)).keys()].sort()).toEqual(
+      [m1.peerUrl, m2.peerUrl, m4.peerUrl].sort(),
+    )
+    // m1 down: m2 and m4 are two of three, a quorum: writes still commit.
+    await etcd.stop(m1)
+    await EtcdCluster.put(m2, '/registry/configmaps/default/after-replace', 'yes')
+    expect(await EtcdCluster.get(m4, '/registry/configmaps/default/after-replace')).toBe('yes')
+    etcd.start(m1, [m1, m2, m4], 'existing')
+    await etcd.healthy(m1, 30_000)
+    members = [m1, m2, m4]
+  }, 120_000)
+
+  it('refuses writes when two of three members are down, and recovers when one returns', async () => {
+    const [m1, m2, m4] = members as [Member, Member, Member]
+    await etcd.stop(m2)
+    await etcd.stop(m4)
+    const refused = await EtcdCluster.put(m1, '/registry/configmaps/default/no-quorum', 'x', 15_000).then(
+      () => 'committed',
+      (err: Error) => err.message,
+    )
+    expect(refused).not.toBe('committed')
+    etcd.start(m2, [m1, m2, m4], 'existing')
+    await etcd.healthy(m2, 30_000)
+    await EtcdCluster.put(m1, '/registry/configmaps/default/quorum-back', 'y')
+    expect(await EtcdCluster.get(m2, '/registry/configmaps/default/quorum-back')).toBe('y')
+    expect(await EtcdCluster.get(m2, '/registry/configmaps/default/no-quorum')).toBeUndefined()
+    expect(await EtcdCluster.get(m1, '/registry/configmaps/default/cm-0')).toBe('value-0')
+  }, 120_000)
+})

@@ -1,0 +1,159 @@
+/**
+ * A real etcd cluster on loopback for tests: the etcd binary built by `npm run kube-assets` (the
+ * release the Kubernetes assets pin, not a distribution's older etcd), each member with its own
+ * data dir and ports, no TLS. A missing binary fails the test with the command that builds it.
+ */
+import {type ChildProcess, spawn} from 'node:child_process'
+import {existsSync, readdirSync, rmSync} from 'node:fs'
+import {homedir} from 'node:os'
+import {join} from 'node:path'
+import {freePort} from './moto.js'
+
+/** The newest `<assets>/<version>/bin/etcd` (the layout of `npm run kube-assets`). */
+export function etcdBinary(): string {
+  const root = process.env.KFORGE_KUBE_ASSETS_DIR || join(homedir(), '.cache', 'kforge', 'kube-assets')
+  const found = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => existsSync(join(root, v, 'bin', 'etcd')))
+        .sort((a, b) => a.localeCompare(b, 'en', {numeric: true}))
+    : []
+  if (found.length === 0) {
+    throw new Error(`no etcd binary under ${root}/<version>/bin: run \`npm run kube-assets\` first`)
+  }
+  return join(root, found.at(-1)!, 'bin', 'etcd')
+}
+
+export interface Member {
+  name: string
+  dataDir: string
+  clientUrl: string
+  peerUrl: string
+  process?: ChildProcess
+}
+
+const b64 = (s: string) => Buffer.from(s).toString('base64')
+
+export class EtcdCluster {
+  readonly members: Member[] = []
+  constructor(
+    private readonly root: string,
+    private readonly token = 'kforge-test',
+  ) {}
+
+  async define(name: string): Promise<Member> {
+    const [client, peer] = [await freePort(), await freePort()]
+    const m: Member = {
+      name,
+      dataDir: join(this.root, name),
+      clientUrl: `http://127.0.0.1:${client}`,
+      peerUrl: `http://127.0.0.1:${peer}`,
+    }
+    this.members.push(m)
+    return m
+  }
+
+  start(m: Member, initialCluster: Member[], state: 'new' | 'existing'): void {
+    m.process = spawn(
+      etcdBinary(),
+      [
+        `--name=${m.name}`,
+        `--data-dir=${m.dataDir}`,
+        `--listen-client-urls=${m.clientUrl}`,
+        `--advertise-client-urls=${m.clientUrl}`,
+        `--listen-peer-urls=${m.peerUrl}`,
+        `--initial-advertise-peer-urls=${m.peerUrl}`,
+        `--initial-cluster=${initialCluster.map((x) => `${x.name}=${x.peerUrl}`).join(',')}`,
+        `--initial-cluster-state=${state}`,
+        `--initial-cluster-token=${this.token}`,
+        '--log-level=error',
+      ],
+      {stdio: 'ignore'},
+    )
+  }
+
+  async stop(m: Member, wipe = false): Promise<void> {
+    const p = m.process
+    if (p && p.exitCode === null && p.signalCode === null) {
+      const exited = new Promise((r) => p.once('exit', r))
+      p.kill('SIGKILL')
+      await exited
+    }
+    m.process = undefined
+    if (wipe) rmSync(m.dataDir, {recursive: true, force: true})
+  }
+
+  async stopAll(): Promise<void> {
+    for (const m of this.members) await this.stop(m)
+  }
+
+  async healthy(m: Member, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      try {
+        const res = await fetch(`${m.clientUrl}/health`, {signal: AbortSignal.timeout(2000)})
+        if (res.ok && ((await res.json()) as {health?: string}).health === 'true') return
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`etcd member ${m.name} not healthy after ${timeoutMs} ms`)
+      await new Promise((r) => setTimeout(r, 200))
+    }
+  }
+
+  static async call(
+    m: Member,
+    path: string,
+    body: unknown,
+    timeoutMs = 10_000,
+  ): Promise<Record<string, unknown>> {
+    const res = await fetch(`${m.clientUrl}${path}`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    })
+    const json = (await res.json()) as Record<string, unknown>
+    if (!res.ok) throw new Error(`${path} on ${m.name}: HTTP ${res.status}: ${JSON.stringify(json)}`)
+    return json
+  }
+
+  /**
+   * A membership change, retried while etcd answers "unhealthy cluster": its strict reconfiguration
+   * check counts a member active only after it has been connected a few seconds.
+   */
+  static async reconfigure(
+    m: Member,
+    path: string,
+    body: unknown,
+    timeoutMs = 20_000,
+  ): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      try {
+        return await EtcdCluster.call(m, path, body)
+      } catch (err) {
+        if (!String(err).includes('unhealthy cluster') || Date.now() > deadline) throw err
+        await new Promise((r) => setTimeout(r, 500))
+      }
+    }
+  }
+
+  static put(m: Member, key: string, value: string, timeoutMs?: number): Promise<Record<string, unknown>> {
+    return EtcdCluster.call(m, '/v3/kv/put', {key: b64(key), value: b64(value)}, timeoutMs)
+  }
+
+  /** Linearizable read of one key; undefined when absent. */
+  static async get(m: Member, key: string): Promise<string | undefined> {
+    const out = (await EtcdCluster.call(m, '/v3/kv/range', {key: b64(key)})) as {
+      kvs?: Array<{value?: string}>
+    }
+    const v = out.kvs?.[0]?.value
+    return v === undefined ? undefined : Buffer.from(v, 'base64').toString()
+  }
+
+  static async memberIds(m: Member): Promise<Map<string, string>> {
+    const out = (await EtcdCluster.call(m, '/v3/cluster/member/list', {})) as {
+      members?: Array<{ID: string; name?: string; peerURLs?: string[]}>
+    }
+    return new Map((out.members ?? []).map((x) => [x.peerURLs?.[0] ?? '', x.ID]))
+  }
+}
