@@ -21,36 +21,64 @@ interface SnapshotMessage {
 
 const SHA256_LENGTH = 32
 
-/** Snapshot the member at `clientUrl` (`http://127.0.0.1:2379`); refuses a stream that does not verify. */
+/** Client certificates for etcd's client URL (kubeadm: /etc/kubernetes/pki/etcd/ca.crt, apiserver-etcd-client.*). */
+export interface EtcdTls {
+  ca: Buffer
+  cert: Buffer
+  key: Buffer
+}
+
+/** POST `body` to `url` and return the whole answer; node:https, so client certificates work. */
+async function post(
+  url: string,
+  tls: EtcdTls | undefined,
+  timeoutMs: number,
+): Promise<{status: number; text: string}> {
+  const u = new URL(url)
+  const mod = u.protocol === 'https:' ? await import('node:https') : await import('node:http')
+  return new Promise((resolve, reject) => {
+    const req = mod.request(
+      u,
+      {method: 'POST', timeout: timeoutMs, ...(u.protocol === 'https:' && tls ? tls : {})},
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () =>
+          resolve({status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8')}),
+        )
+        res.on('error', reject)
+      },
+    )
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)))
+    req.on('error', reject)
+    req.end('{}')
+  })
+}
+
+/** Snapshot the member at `clientUrl` (`https://127.0.0.1:2379`); refuses a stream that does not verify. */
 export async function takeSnapshot(
   clientUrl: string,
-  fetchImpl: typeof fetch = fetch,
-  timeoutMs = 120_000,
+  options: {tls?: EtcdTls; timeoutMs?: number} = {},
 ): Promise<EtcdSnapshot> {
   const base = clientUrl.replace(/\/+$/, '')
-  let res: Response
-  let revision: number
+  const timeoutMs = options.timeoutMs ?? 120_000
+  let status: {status: number; text: string}
+  let res: {status: number; text: string}
   try {
     // The stream's messages carry no revision through the gateway; the status call does.
-    const status = await fetchImpl(`${base}/v3/maintenance/status`, {
-      method: 'POST',
-      body: '{}',
-      signal: AbortSignal.timeout(timeoutMs),
-    })
-    revision = Number(((await status.json()) as {header?: {revision?: string}}).header?.revision ?? 0)
-    res = await fetchImpl(`${base}/v3/maintenance/snapshot`, {
-      method: 'POST',
-      body: '{}',
-      signal: AbortSignal.timeout(timeoutMs),
-    })
+    status = await post(`${base}/v3/maintenance/status`, options.tls, timeoutMs)
+    res = await post(`${base}/v3/maintenance/snapshot`, options.tls, timeoutMs)
   } catch (err) {
     throw new KforgeError(`etcd snapshot from ${clientUrl}: ${errorMessage(err)}`, {cause: err})
   }
-  const text = await res.text()
-  if (!res.ok)
-    throw new KforgeError(`etcd snapshot from ${clientUrl}: HTTP ${res.status}: ${text.slice(0, 200)}`)
+  for (const r of [status, res]) {
+    if (r.status !== 200) {
+      throw new KforgeError(`etcd snapshot from ${clientUrl}: HTTP ${r.status}: ${r.text.slice(0, 200)}`)
+    }
+  }
+  const revision = Number((JSON.parse(status.text) as {header?: {revision?: string}}).header?.revision ?? 0)
   const chunks: Buffer[] = []
-  for (const line of text.split('\n')) {
+  for (const line of res.text.split('\n')) {
     if (line.trim() === '') continue
     const message = JSON.parse(line) as SnapshotMessage
     if (message.error) {

@@ -8,7 +8,7 @@ import {listBackups, readBackup, storeBackup} from '../../src/lifecycle/etcd-bac
 import {takeSnapshot} from '../../src/lifecycle/etcd-snapshot.js'
 import {openStateStore, type StateStore} from '../../src/state/store.js'
 import {emulatorEnv} from '../support/aws-env.js'
-import {tempDir} from '../support/cli.js'
+import {runKforge, tempDir} from '../support/cli.js'
 import {EtcdCluster, type Member} from '../support/etcd.js'
 
 const CLUSTER = 'etcd.example.com'
@@ -64,6 +64,33 @@ describe('a three-member etcd on loopback', () => {
     await expect(readBackup(store, kms, 'other.example.com', info.id)).rejects.toThrow()
   })
 
+  it('takes a backup with `kforge backup cluster` and lists it with `kforge get backups`', async () => {
+    const state = tempDir('kforge-etcd-cli-')
+    const env = emulatorEnv()
+    const arn = (await kms.send(new CreateKeyCommand({Description: 'kforge cli backup'}))).KeyMetadata!.Arn!
+    const name = 'cli.example.com'
+    const created = await runKforge(
+      ['create', 'cluster', name, '--zones', 'us-east-1a', '--kms-key', arn, '--state', state],
+      {env},
+    )
+    expect(created.code, created.stderr).toBe(0)
+    const none = await runKforge(['get', 'backups', name, '--state', state], {env})
+    expect(none.stdout).toBe(`No backups of ${name} in state store ${state}\n`)
+
+    const taken = await runKforge(
+      ['backup', 'cluster', name, '--etcd-url', members[0]!.clientUrl, '--state', state, '-o', 'json'],
+      {env},
+    )
+    expect(taken.code, taken.stderr).toBe(0)
+    const info = JSON.parse(taken.stdout) as {id: string; revision: number; size: number}
+    expect(info.revision).toBeGreaterThanOrEqual(21)
+
+    const listed = await runKforge(['get', 'backups', name, '--state', state, '-o', 'json'], {env})
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({id: info.id, size: info.size})])
+    const snapshot = await readBackup(await openStateStore(state), kms, name, info.id)
+    expect(snapshot.includes(Buffer.from('/registry/configmaps/default/cm-3'))).toBe(true)
+  }, 60_000)
+
   it('replaces a member (remove, wipe, add a new one) and keeps quorum and every key', async () => {
     const [m1, m2, m3] = members as [Member, Member, Member]
     const ids = await EtcdCluster.memberIds(m1)
@@ -79,7 +106,7 @@ describe('a three-member etcd on loopback', () => {
     )
     // m1 down: m2 and m4 are two of three, a quorum: writes still commit.
     await etcd.stop(m1)
-    await EtcdCluster.put(m2, '/registry/configmaps/default/after-replace', 'yes')
+    await EtcdCluster.putAfterElection(m2, '/registry/configmaps/default/after-replace', 'yes')
     expect(await EtcdCluster.get(m4, '/registry/configmaps/default/after-replace')).toBe('yes')
     etcd.start(m1, [m1, m2, m4], 'existing')
     await etcd.healthy(m1, 30_000)
@@ -97,7 +124,7 @@ describe('a three-member etcd on loopback', () => {
     expect(refused).not.toBe('committed')
     etcd.start(m2, [m1, m2, m4], 'existing')
     await etcd.healthy(m2, 30_000)
-    await EtcdCluster.put(m1, '/registry/configmaps/default/quorum-back', 'y')
+    await EtcdCluster.putAfterElection(m1, '/registry/configmaps/default/quorum-back', 'y')
     expect(await EtcdCluster.get(m2, '/registry/configmaps/default/quorum-back')).toBe('y')
     expect(await EtcdCluster.get(m2, '/registry/configmaps/default/no-quorum')).toBeUndefined()
     expect(await EtcdCluster.get(m1, '/registry/configmaps/default/cm-0')).toBe('value-0')

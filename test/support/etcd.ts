@@ -141,6 +141,20 @@ export class EtcdCluster {
     return EtcdCluster.call(m, '/v3/kv/put', {key: b64(key), value: b64(value)}, timeoutMs)
   }
 
+  /** A put retried while the members elect a leader (after one was stopped): etcd answers 503 meanwhile. */
+  static async putAfterElection(m: Member, key: string, value: string, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      try {
+        await EtcdCluster.put(m, key, value)
+        return
+      } catch (err) {
+        if (!String(err).includes('HTTP 503') || Date.now() > deadline) throw err
+        await new Promise((r) => setTimeout(r, 300))
+      }
+    }
+  }
+
   /** Linearizable read of one key; undefined when absent. */
   static async get(m: Member, key: string): Promise<string | undefined> {
     const out = (await EtcdCluster.call(m, '/v3/kv/range', {key: b64(key)})) as {
