@@ -50,15 +50,18 @@ function rows(s: JsonSchema, path: string, required: boolean, out: Row[]): Row[]
 }
 
 function table(title: string, spec: JsonSchema): string {
+  const all = rows(spec, 'spec', true, [])
+  // A description column only when some field has one (the shapes describe fields as they gain one).
+  const described = all.some((r) => r.description !== '')
   const lines = [
     `## ${title}`,
     '',
-    '| field | type | required | values | description |',
-    '| ----- | ---- | -------- | ------ | ----------- |',
+    `| field | type | required | values |${described ? ' description |' : ''}`,
+    `| ----- | ---- | -------- | ------ |${described ? ' ----------- |' : ''}`,
   ]
-  for (const r of rows(spec, 'spec', true, []))
+  for (const r of all)
     lines.push(
-      `| \`${r.path}\` | ${r.type} | ${r.required ? 'yes' : ''} | ${r.values} | ${r.description.replaceAll('|', '\\|')} |`,
+      `| \`${r.path}\` | ${r.type} | ${r.required ? 'yes' : ''} | ${r.values} |${described ? ` ${r.description.replaceAll('|', '\\|')} |` : ''}`,
     )
   return lines.join('\n')
 }
