@@ -1,6 +1,8 @@
 /**
- * Kubernetes versions kforge deploys, and the etcd release kubeadm pairs with each minor
- * (kubeadm's constants.SupportedEtcdVersion). The upgrade skew policy builds on these helpers.
+ * Kubernetes versions kforge deploys, and the etcd, CoreDNS and pause releases kubeadm pairs with
+ * them (kubeadm v1.37's constants: SupportedEtcdVersion, CoreDNSVersion, PauseVersion). The
+ * supported range is the three minors upstream maintains; the upgrade skew policy builds on these
+ * helpers.
  */
 
 export interface Version {
@@ -12,22 +14,27 @@ export interface Version {
 }
 
 /** Oldest and newest supported minors of Kubernetes 1.x. */
-export const MIN_SUPPORTED_MINOR = 29
-export const MAX_SUPPORTED_MINOR = 33
+export const MIN_SUPPORTED_MINOR = 35
+export const MAX_SUPPORTED_MINOR = 37
 
-export const DEFAULT_KUBERNETES_VERSION = 'v1.32.4'
+export const DEFAULT_KUBERNETES_VERSION = 'v1.37.2'
 
+/** kubeadm v1.37 deploys etcd 3.7.0 for every minor it can still manage. */
 const ETCD_FOR_MINOR: Readonly<Record<number, string>> = {
-  29: '3.5.16-0',
-  30: '3.5.21-0',
-  31: '3.5.21-0',
-  32: '3.5.21-0',
-  33: '3.5.21-0',
+  35: '3.7.0-0',
+  36: '3.7.0-0',
+  37: '3.7.0-0',
 }
+
+/** The CoreDNS release kubeadm deploys (constants.CoreDNSVersion). */
+export const COREDNS_VERSION = 'v1.14.6'
+
+/** The pod sandbox image kubeadm configures (constants.PauseVersion). */
+export const PAUSE_VERSION = '3.10.2'
 
 const VERSION_RE = /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?$/
 
-/** `v1.32.4` → parts; undefined if the text is not a `vX.Y.Z[-pre]` version. */
+/** `v1.37.2` → parts; undefined if the text is not a `vX.Y.Z[-pre]` version. */
 export function parseVersion(text: string): Version | undefined {
   const m = VERSION_RE.exec(text)
   if (!m) return undefined
@@ -64,7 +71,7 @@ export function checkKubernetesVersion(text: string): string | undefined {
   return undefined
 }
 
-/** The etcd version kubeadm deploys for this Kubernetes version (`3.5.21-0`). */
+/** The etcd version kubeadm deploys for this Kubernetes version (`3.7.0-0`). */
 export function etcdVersionFor(kubernetesVersion: string | Version): string {
   const v = typeof kubernetesVersion === 'string' ? parseVersion(kubernetesVersion) : kubernetesVersion
   if (v?.major !== 1) throw new Error(`no etcd version for Kubernetes ${String(kubernetesVersion)}`)

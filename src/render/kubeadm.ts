@@ -80,10 +80,9 @@ function clusterConfiguration(cluster: Cluster, apiEndpoint: string): Record<str
       serviceSubnet: spec.networking.serviceCIDR,
     },
     etcd: {local: {dataDir: '/var/lib/etcd'}},
-    apiServer: {
-      certSANs: [...new Set([spec.api.dnsName, apiHost])].sort(),
-      extraArgs: [{name: 'cloud-provider', value: 'external'}],
-    },
+    // kube-apiserver has no --cloud-provider flag any more (it refuses to start with one); the
+    // kubelet and the controller-manager still take `external`.
+    apiServer: {certSANs: [...new Set([spec.api.dnsName, apiHost])].sort()},
     controllerManager: {extraArgs: [{name: 'cloud-provider', value: 'external'}]},
   }
 }

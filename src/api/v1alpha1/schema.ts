@@ -71,7 +71,7 @@ export const clusterSpecShape = obj(
       podCIDR: str,
       serviceCIDR: str,
       dnsDomain: str,
-      cni: oneOf(['calico', 'cilium', 'flannel', 'amazon-vpc']),
+      cni: oneOf(['calico', 'cilium', 'flannel', 'amazon-vpc', 'hostgw']),
     }),
     topology: obj({type: oneOf(['public', 'private']), bastion: bool}),
     api: obj({access: strings, dnsName: str, endpoint: oneOf(['loadBalancer', 'dns']), port: int}),

@@ -128,7 +128,7 @@ export interface SubnetSpec {
   id?: string
 }
 
-export type CniPlugin = 'calico' | 'cilium' | 'flannel' | 'amazon-vpc'
+export type CniPlugin = 'calico' | 'cilium' | 'flannel' | 'amazon-vpc' | 'hostgw'
 
 export interface NetworkingSpecInput {
   /** VPC CIDR. Default: 10.0.0.0/16 */

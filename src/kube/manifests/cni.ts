@@ -59,8 +59,57 @@ function agent(
   ]
 }
 
+/**
+ * kforge's own host-gateway network (kube-assets/kubernetes/hostgw): bridge + host-local per node
+ * and a route to every other node's podCIDR through that node. Nodes must share one L2 segment
+ * (a local cluster, or one subnet with EC2's source/destination check off); the image is built by
+ * `npm run kube-assets`, not published to a registry.
+ */
+export const HOSTGW_IMAGE = 'kforge.dev/kforge-hostgw:v0.1.0'
+
+function hostgw(): ManifestSet {
+  const name = 'kforge-hostgw'
+  const ns = 'kube-system'
+  return [
+    serviceAccountOf(ns, name),
+    clusterRole(name, [{apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch']}]),
+    clusterRoleBinding(name, name, [serviceAccount(ns, name)]),
+    daemonSetOf(
+      ns,
+      name,
+      {'k8s-app': name},
+      {
+        hostNetwork: true,
+        priorityClassName: 'system-node-critical',
+        serviceAccountName: name,
+        tolerations: TOLERATE_ALL,
+        nodeSelector: {'kubernetes.io/os': 'linux'},
+        containers: [
+          {
+            name,
+            image: HOSTGW_IMAGE,
+            imagePullPolicy: 'IfNotPresent',
+            env: [{name: 'NODE_NAME', valueFrom: {fieldRef: {fieldPath: 'spec.nodeName'}}}],
+            securityContext: {privileged: true},
+            volumeMounts: [
+              {name: 'cni-net-dir', mountPath: '/etc/cni/net.d'},
+              {name: 'cni-bin-dir', mountPath: '/opt/cni/bin'},
+            ],
+          },
+        ],
+        volumes: [
+          {name: 'cni-net-dir', hostPath: {path: '/etc/cni/net.d'}},
+          {name: 'cni-bin-dir', hostPath: {path: '/opt/cni/bin'}},
+        ],
+      },
+    ),
+  ]
+}
+
 export function cniManifests(i: CniInput): ManifestSet {
   switch (i.plugin) {
+    case 'hostgw':
+      return hostgw()
     case 'calico':
       return [
         ...agent('kube-system', 'calico-node', 'docker.io/calico/node:v3.28.2', {

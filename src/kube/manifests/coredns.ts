@@ -3,13 +3,13 @@
  * and binding `system:coredns`, the `coredns` Corefile ConfigMap, a two-replica Deployment and the
  * `kube-dns` Service on the tenth address of the service subnet.
  */
+import {COREDNS_VERSION} from '../../spec/versions.js'
 import {Services} from '../resources.js'
 import type {Service} from '../types.js'
 import {clusterRole, clusterRoleBinding, serviceAccount} from './rbac.js'
 import type {Manifest, ManifestSet} from './types.js'
 import {CONTROL_PLANE_TOLERATION, configMapOf, deploymentOf, serviceAccountOf} from './workloads.js'
 
-export const COREDNS_VERSION = 'v1.11.3'
 
 export interface CoreDnsInput {
   imageRepository: string

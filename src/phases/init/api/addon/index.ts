@@ -87,7 +87,7 @@ export const addonPhase: Phase<InitData> = {
     },
     {
       name: 'cni',
-      short: "Install the spec's pod network (calico, cilium, flannel or amazon-vpc)",
+      short: "Install the spec's pod network (calico, cilium, flannel, amazon-vpc or hostgw)",
       runIf: async (d) => (await nodeConfig(d)).cni !== undefined,
       run: async (d, ctx) => {
         const plugin = (await nodeConfig(d)).cni!

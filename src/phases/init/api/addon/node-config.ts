@@ -19,7 +19,7 @@ import {NODE_CONFIG_FILE} from '../../../../api/v1alpha1/node-bootstrap.js'
 import type {CniPlugin} from '../../../../api/v1alpha1/types.js'
 import {KforgeError} from '../../../../util/errors.js'
 
-const CNIS: readonly CniPlugin[] = ['calico', 'cilium', 'flannel', 'amazon-vpc']
+const CNIS: readonly CniPlugin[] = ['calico', 'cilium', 'flannel', 'amazon-vpc', 'hostgw']
 
 export interface NodeBootstrapConfig {
   cni?: CniPlugin

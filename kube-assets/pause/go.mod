@@ -1,0 +1,3 @@
+module kforge.dev/kube-assets/pause
+
+go 1.26

@@ -1,0 +1,325 @@
+/**
+ * A real Kubernetes cluster on this machine, brought up the way kforge brings one up on AWS: the
+ * first control-plane node runs `kforge init` with the kubeadm config kforge renders for its group,
+ * other nodes run `kforge join` with theirs, every node runs the kubelet from kforge's rendered
+ * units. Only the local profile (./profile.ts) differs from an instance.
+ */
+import {spawn} from 'node:child_process'
+import {existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {stringify, parse} from 'yaml'
+import {computePin} from '../../bootstrap/pin.js'
+import {formatToken, generateToken} from '../../bootstrap/token.js'
+import {BOOTSTRAP_TOKEN_PLACEHOLDER, kubeadmConfig} from '../../render/kubeadm.js'
+import {nodeBootstrapFile} from '../../render/node-bootstrap.js'
+import {renderTemplate} from '../../render/templates.js'
+import {clusterFromOptions} from '../../spec/flags.js'
+import type {Cluster, InstanceGroup} from '../../spec/types.js'
+import type {KubeAssets} from '../kube-assets/build.js'
+import {ensureBridge, BRIDGE_ADDRESS, nodeAddress, removeBridgeIfUnused, removeNodeNetwork, staleNodeNamespaces} from './network.js'
+import {type LocalNode, localNode, removeNode, runInNode, startNode, stopNode, writeNodeFiles} from './node.js'
+import {CONTAINERD_UNIT, containerdConfig, hostsFile, localKubeadmConfig, RESOLV_CONF} from './profile.js'
+import type {NodeService} from './config.js'
+
+const HERE = dirname(fileURLToPath(import.meta.url))
+/** The kforge CLI of this checkout, run inside nodes as cloud-init runs it on instances. */
+export const KFORGE_BIN = join(HERE, '..', '..', '..', 'bin', 'run.js')
+const LB = join(HERE, 'lb.js')
+const API_PORT = 6443
+
+export interface LocalClusterOptions {
+  base: string
+  assets: KubeAssets
+  controlPlanes: number
+  workers: number
+  selfHosted?: boolean
+  name?: string
+  log?: (line: string) => void
+}
+
+export interface LocalCluster {
+  name: string
+  base: string
+  cluster: Cluster
+  nodes: LocalNode[]
+  apiName: string
+  token: string
+  caPin: string
+  /** Admin kubeconfig for the host (the API name pinned to the load balancer's stand-in). */
+  kubeconfig: string
+  assets: KubeAssets
+}
+
+interface ClusterState {
+  name: string
+  nodes: LocalNode[]
+}
+
+export function localBase(env: NodeJS.ProcessEnv = process.env): string {
+  return env.KFORGE_LOCAL_DIR || '/var/lib/kforge-local'
+}
+
+function stateFile(base: string): string {
+  return join(base, 'cluster.json')
+}
+
+function kubeletUnits(): string[] {
+  return [
+    renderTemplate('files/kubelet.service', {}),
+    renderTemplate('files/kubelet-dropin.conf', {kubeletPath: '/usr/local/bin/kubelet'}),
+  ]
+}
+
+function nodeServices(): NodeService[] {
+  return [
+    {name: 'containerd', units: [CONTAINERD_UNIT]},
+    {name: 'kubelet', units: kubeletUnits(), waitFor: '/var/lib/kubelet/config.yaml'},
+  ]
+}
+
+/** Runs argv inside the node; fails with its output when it fails. */
+export async function nodeExec(node: LocalNode, argv: string[], input?: string): Promise<string> {
+  const r = await runInNode(node, argv, input === undefined ? {} : {input})
+  const logFile = join(node.root, 'var', 'log', 'kforge-node', 'commands.log')
+  mkdirSync(dirname(logFile), {recursive: true})
+  writeFileSync(logFile, `$ ${argv.join(' ')}\n${r.stdout}${r.stderr}\n(exit ${r.code})\n`, {flag: 'a'})
+  if (r.code !== 0) {
+    throw new Error(`${node.name}: ${argv.join(' ')} exited ${r.code}:\n${r.stderr.slice(-4000)}${r.stdout.slice(-2000)}`)
+  }
+  return r.stdout
+}
+
+export function kforge(node: LocalNode, args: string[]): Promise<string> {
+  return nodeExec(node, [process.execPath, KFORGE_BIN, ...args])
+}
+
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const until = Date.now() + timeoutMs
+  let last: unknown
+  while (Date.now() < until) {
+    try {
+      const v = await probe()
+      if (v !== undefined) return v
+    } catch (err) {
+      last = err
+    }
+    await new Promise((r) => setTimeout(r, 500))
+  }
+  throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? `: ${String(last)}` : ''}`)
+}
+
+function setLbTargets(base: string, nodes: LocalNode[]): void {
+  writeFileSync(join(base, 'lb-targets.json'), JSON.stringify(nodes.map((n) => `${n.address}:${API_PORT}`)))
+}
+
+async function startLb(base: string): Promise<void> {
+  const targets = join(base, 'lb-targets.json')
+  if (!existsSync(targets)) writeFileSync(targets, '[]')
+  rmSync(`${targets}.pid`, {force: true})
+  const out = openSync(join(base, 'lb.log'), 'a')
+  const child = spawn(process.execPath, [LB, BRIDGE_ADDRESS, String(API_PORT), targets], {
+    detached: true,
+    stdio: ['ignore', out, out],
+  })
+  child.unref()
+  await waitFor('the API load balancer stand-in', 10_000, async () => (existsSync(`${targets}.pid`) ? true : undefined))
+}
+
+function stopLb(base: string): void {
+  try {
+    const pid = Number(readFileSync(join(base, 'lb-targets.json.pid'), 'utf8'))
+    // only the pid this harness wrote, and only while it is still our load balancer
+    if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(LB)) process.kill(pid, 'SIGTERM')
+  } catch {
+    // not running
+  }
+}
+
+/** Boots a node: network, root, supervisor (containerd + kubelet), images imported. */
+export async function bootNode(lc: Pick<LocalCluster, 'assets' | 'apiName'>, node: LocalNode): Promise<void> {
+  writeNodeFiles(node, {
+    '/etc/hosts': hostsFile(node.name, node.address, lc.apiName),
+    '/etc/resolv.conf': RESOLV_CONF,
+    '/etc/containerd/config.toml': containerdConfig(),
+  })
+  const bin = join(node.root, 'usr', 'local', 'bin')
+  mkdirSync(bin, {recursive: true})
+  for (const name of ['kubelet', 'kubeadm']) {
+    if (!existsSync(join(bin, name))) symlinkSync(join(lc.assets.bin, name), join(bin, name))
+  }
+  await startNode(node, nodeServices(), [])
+  await waitFor(`${node.name}: containerd`, 60_000, async () =>
+    existsSync(join(node.root, 'run', 'containerd', 'containerd.sock')) ? true : undefined,
+  )
+  await nodeExec(node, ['ctr', '--address', '/run/containerd/containerd.sock', '-n', 'k8s.io', 'images', 'import', lc.assets.images])
+}
+
+function groupOf(cluster: Cluster, role: InstanceGroup['spec']['role']): InstanceGroup {
+  const g = cluster.instanceGroups.find((x) => x.spec.role === role)
+  if (!g) throw new Error(`the local cluster spec has no ${role} group`)
+  return g
+}
+
+function renderedConfig(
+  lc: LocalCluster,
+  node: LocalNode,
+  template: 'control-plane-init' | 'control-plane-join' | 'node',
+): string {
+  const group = groupOf(lc.cluster, template === 'node' ? 'node' : 'control-plane')
+  const rendered = kubeadmConfig(lc.cluster, group, template, `${lc.apiName}:${API_PORT}`, lc.caPin)
+  return localKubeadmConfig(rendered.replaceAll(BOOTSTRAP_TOKEN_PLACEHOLDER, lc.token), {
+    name: node.name,
+    cgroupRoot: node.cgroupParent,
+  })
+}
+
+export async function initFirstControlPlane(lc: LocalCluster, node: LocalNode): Promise<void> {
+  const bootstrap = nodeBootstrapFile(lc.cluster)
+  writeNodeFiles(node, {[bootstrap.path]: bootstrap.content})
+  writeNodeFiles(node, {'/etc/kforge/kubeadm.yaml': renderedConfig(lc, node, 'control-plane-init')}, 0o600)
+  await kforge(node, ['init', '--config', '/etc/kforge/kubeadm.yaml'])
+  lc.caPin = computePin(readFileSync(join(node.root, 'etc', 'kubernetes', 'pki', 'ca.crt')))
+}
+
+/** The CA and key files every control-plane member shares (kubeadm's manual distribution). */
+const SHARED_PKI = [
+  'ca.crt',
+  'ca.key',
+  'sa.key',
+  'sa.pub',
+  'front-proxy-ca.crt',
+  'front-proxy-ca.key',
+  'etcd/ca.crt',
+  'etcd/ca.key',
+]
+
+export async function joinNode(lc: LocalCluster, node: LocalNode, controlPlane: boolean): Promise<void> {
+  if (controlPlane) {
+    const from = join(lc.nodes[0]!.root, 'etc', 'kubernetes', 'pki')
+    for (const f of SHARED_PKI) {
+      writeNodeFiles(node, {[`/etc/kubernetes/pki/${f}`]: readFileSync(join(from, f))}, f.endsWith('.key') ? 0o600 : 0o644)
+    }
+  }
+  const template = controlPlane ? 'control-plane-join' : 'node'
+  writeNodeFiles(node, {'/etc/kforge/kubeadm.yaml': renderedConfig(lc, node, template)}, 0o600)
+  await kforge(node, ['join', '--config', '/etc/kforge/kubeadm.yaml'])
+}
+
+/** admin.conf for the host: the API's name is kept for TLS, the address is the stand-in's. */
+function hostKubeconfig(lc: LocalCluster): string {
+  const admin = parse(readFileSync(join(lc.nodes[0]!.root, 'etc', 'kubernetes', 'admin.conf'), 'utf8')) as {
+    clusters: {cluster: Record<string, unknown>}[]
+  }
+  for (const c of admin.clusters) {
+    c.cluster.server = `https://${BRIDGE_ADDRESS}:${API_PORT}`
+    c.cluster['tls-server-name'] = lc.apiName
+  }
+  const file = join(lc.base, 'admin.kubeconfig')
+  writeFileSync(file, stringify(admin), {mode: 0o600})
+  return file
+}
+
+export async function kubectl(lc: Pick<LocalCluster, 'kubeconfig'>, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('kubectl', ['--kubeconfig', lc.kubeconfig, ...args], {stdio: ['ignore', 'pipe', 'pipe']})
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString()
+    })
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString()
+    })
+    child.on('error', reject)
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`kubectl ${args.join(' ')}: ${err}`))))
+  })
+}
+
+export async function waitNodesReady(lc: LocalCluster, timeoutMs = 300_000): Promise<void> {
+  await waitFor('every node Ready', timeoutMs, async () => {
+    const nodes = JSON.parse(await kubectl(lc, ['get', 'nodes', '-o', 'json'])) as {
+      items: {metadata: {name: string}; status: {conditions?: {type: string; status: string}[]}}[]
+    }
+    const ready = nodes.items.filter((n) => n.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+    return ready.length === lc.nodes.length ? true : undefined
+  })
+}
+
+export async function upLocalCluster(o: LocalClusterOptions): Promise<LocalCluster> {
+  const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`))
+  await downLocalCluster(o.base)
+  mkdirSync(o.base, {recursive: true, mode: 0o700})
+  const name = o.name ?? 'local.kforge.dev'
+  const cluster = clusterFromOptions({
+    name,
+    zones: ['us-east-1a'],
+    controlPlaneCount: o.controlPlanes,
+    nodeCount: Math.max(o.workers, 1),
+    kubernetesVersion: o.assets.versions.kubernetes,
+  })
+  // local profile: kforge's own host-gateway network, no AWS addons (there is no AWS API here)
+  cluster.spec.networking.cni = 'hostgw'
+  cluster.spec.addons.cloudControllerManager.enabled = false
+  cluster.spec.addons.ebsCSI.enabled = false
+  cluster.spec.selfHosted = o.selfHosted ?? false
+  const nodes: LocalNode[] = []
+  for (let i = 0; i < o.controlPlanes; i++) nodes.push(localNode(o.base, `cp${i + 1}`, nodeAddress(i), 'local'))
+  for (let i = 0; i < o.workers; i++) nodes.push(localNode(o.base, `w${i + 1}`, nodeAddress(o.controlPlanes + i), 'local'))
+  const state: ClusterState = {name, nodes}
+  writeFileSync(stateFile(o.base), JSON.stringify(state, null, 2))
+  const lc: LocalCluster = {
+    name,
+    base: o.base,
+    cluster,
+    nodes,
+    apiName: cluster.spec.api.dnsName,
+    token: formatToken(generateToken()),
+    caPin: '',
+    kubeconfig: '',
+    assets: o.assets,
+  }
+  ensureBridge()
+  await startLb(o.base)
+  log(`local cluster ${name}: booting ${nodes.length} node(s)`)
+  await Promise.all(nodes.map((n) => bootNode(lc, n)))
+  const [first, ...rest] = nodes
+  setLbTargets(o.base, [first!])
+  log(`${first!.name}: kforge init`)
+  await initFirstControlPlane(lc, first!)
+  lc.kubeconfig = hostKubeconfig(lc)
+  const controlPlanes = [first!]
+  for (const node of rest.slice(0, o.controlPlanes - 1)) {
+    log(`${node.name}: kforge join --control-plane`)
+    await joinNode(lc, node, true)
+    controlPlanes.push(node)
+    setLbTargets(o.base, controlPlanes)
+  }
+  await Promise.all(
+    rest.slice(o.controlPlanes - 1).map(async (node) => {
+      log(`${node.name}: kforge join`)
+      await joinNode(lc, node, false)
+    }),
+  )
+  log('waiting for every node to be Ready')
+  await waitNodesReady(lc)
+  return lc
+}
+
+/** Removes every node, the load balancer stand-in and the network of the cluster at `base`. */
+export async function downLocalCluster(base: string): Promise<void> {
+  let state: ClusterState | undefined
+  try {
+    state = JSON.parse(readFileSync(stateFile(base), 'utf8')) as ClusterState
+  } catch {
+    state = undefined
+  }
+  stopLb(base)
+  await Promise.all((state?.nodes ?? []).map((n) => removeNode(n)))
+  // a run killed before it wrote its state still leaves namespaces named as ours
+  for (const ns of staleNodeNamespaces()) removeNodeNetwork(ns.replace(/^kforge-/, ''))
+  removeBridgeIfUnused()
+  rmSync(base, {recursive: true, force: true})
+}
+
+export {stopNode}
