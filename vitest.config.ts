@@ -3,6 +3,8 @@ import {defineConfig} from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // the real-Kubernetes suite has its own config (vitest.real.config.ts); `npm test` runs both
+    exclude: ['test/real/**', '**/node_modules/**'],
     globalSetup: ['test/support/global-setup.ts'],
     // Generous: end-to-end tests drive the CLI dozens of times; a loaded CI machine must not
     // turn slowness into failures (speed is measured in bench/, never asserted).

@@ -60,8 +60,12 @@ export function imageReferences(v: AssetVersions): string[] {
     `${IMAGE_REPOSITORY}/coredns/coredns:${v.coredns}`,
     `${IMAGE_REPOSITORY}/pause:${v.pause}`,
     HOSTGW_IMAGE,
+    TESTAPP_IMAGE,
   ]
 }
+
+/** The workload the real-cluster tests run (kube-assets/testapp). */
+export const TESTAPP_IMAGE = 'kforge.dev/testapp:v1'
 
 /** The assets when present and current; undefined when they must be built. */
 export function findKubeAssets(
@@ -81,7 +85,7 @@ export function findKubeAssets(
 
 function stampOf(moduleRoot: string, versions: AssetVersions): string {
   const h = createHash('sha256').update(JSON.stringify({LAYOUT, versions}))
-  for (const mod of ['kubernetes', 'etcd', 'coredns', 'pause']) {
+  for (const mod of ['kubernetes', 'kubernetes/hostgw', 'etcd', 'coredns', 'pause', 'testapp']) {
     const dir = join(moduleRoot, mod)
     for (const file of readdirSync(dir).sort()) {
       if (/\.(go|mod|sum)$/.test(file)) h.update(file).update(readFileSync(join(dir, file)))
@@ -187,6 +191,7 @@ export async function buildKubeAssets(o: BuildOptions): Promise<{assets: KubeAss
   await goBuild('coredns', '.', 'coredns')
   await goBuild('pause', '.', 'pause')
   await goBuild('kubernetes', './hostgw', 'kforge-hostgw')
+  await goBuild('testapp', '.', 'testapp')
 
   const images = join(dir, 'images.tar')
   await step('images.tar', images, async () => {
@@ -209,7 +214,8 @@ function binaryLayer(bin: string, name: string, at = `usr/local/bin/${name}`) {
 
 /** Every image the manifests name, laid out as upstream's images are (binary paths, entrypoints). */
 function imageSpecs(bin: string, v: AssetVersions): ImageSpec[] {
-  const [apiserver, controllerManager, scheduler, proxy, etcd, coredns, pause, hostgw] = imageReferences(v)
+  const [apiserver, controllerManager, scheduler, proxy, etcd, coredns, pause, hostgw, testapp] =
+    imageReferences(v)
   const plain = (reference: string, name: string): ImageSpec => ({
     reference,
     files: [{type: 'dir', path: 'usr', mode: 0o755}, ...binaryLayer(bin, name)],
@@ -250,6 +256,7 @@ function imageSpecs(bin: string, v: AssetVersions): ImageSpec[] {
       ],
       entrypoint: ['/usr/local/bin/kforge-hostgw'],
     },
+    {reference: testapp!, files: binaryLayer(bin, 'testapp'), entrypoint: ['/usr/local/bin/testapp']},
   ]
 }
 

@@ -1,5 +1,5 @@
-import {dirname, join} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {join} from 'node:path'
+import {packageRoot} from '../dist-path.js'
 
 /** The clone's kube-assets/ (the pinned Go modules), from src/ and dist/ alike. */
-export const MODULE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'kube-assets')
+export const MODULE_ROOT = join(packageRoot(), 'kube-assets')

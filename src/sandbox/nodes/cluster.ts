@@ -7,7 +7,6 @@
 import {spawn} from 'node:child_process'
 import {existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {stringify, parse} from 'yaml'
 import {computePin} from '../../bootstrap/pin.js'
 import {formatToken, generateToken} from '../../bootstrap/token.js'
@@ -16,16 +15,16 @@ import {nodeBootstrapFile} from '../../render/node-bootstrap.js'
 import {renderTemplate} from '../../render/templates.js'
 import {clusterFromOptions} from '../../spec/flags.js'
 import type {Cluster, InstanceGroup} from '../../spec/types.js'
+import {distFile, packageRoot} from '../dist-path.js'
 import type {KubeAssets} from '../kube-assets/build.js'
 import {ensureBridge, BRIDGE_ADDRESS, nodeAddress, removeBridgeIfUnused, removeNodeNetwork, staleNodeNamespaces} from './network.js'
 import {type LocalNode, localNode, removeNode, runInNode, startNode, stopNode, writeNodeFiles} from './node.js'
 import {CONTAINERD_UNIT, containerdConfig, hostsFile, localKubeadmConfig, RESOLV_CONF} from './profile.js'
 import type {NodeService} from './config.js'
 
-const HERE = dirname(fileURLToPath(import.meta.url))
 /** The kforge CLI of this checkout, run inside nodes as cloud-init runs it on instances. */
-export const KFORGE_BIN = join(HERE, '..', '..', '..', 'bin', 'run.js')
-const LB = join(HERE, 'lb.js')
+export const KFORGE_BIN = join(packageRoot(), 'bin', 'run.js')
+const LB = distFile('sandbox/nodes/lb.js')
 const API_PORT = 6443
 
 export interface LocalClusterOptions {
@@ -220,9 +219,12 @@ function hostKubeconfig(lc: LocalCluster): string {
   return file
 }
 
-export async function kubectl(lc: Pick<LocalCluster, 'kubeconfig'>, args: string[]): Promise<string> {
+export async function kubectl(lc: Pick<LocalCluster, 'kubeconfig' | 'assets'>, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', ['--kubeconfig', lc.kubeconfig, ...args], {stdio: ['ignore', 'pipe', 'pipe']})
+    // the release's own kubectl: Debian's is several minors outside the skew policy
+    const child = spawn(join(lc.assets.bin, 'kubectl'), ['--kubeconfig', lc.kubeconfig, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let out = ''
     let err = ''
     child.stdout.on('data', (c: Buffer) => {

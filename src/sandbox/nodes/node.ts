@@ -17,11 +17,11 @@ import {
   writeFileSync,
 } from 'node:fs'
 import {dirname, join} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {distFile} from '../dist-path.js'
 import type {NodeConfig, NodeService} from './config.js'
 import {createNodeNetwork, netnsName, removeNodeNetwork} from './network.js'
 
-const SUPERVISOR = join(dirname(fileURLToPath(import.meta.url)), 'supervisor.js')
+const SUPERVISOR = distFile('sandbox/nodes/supervisor.js')
 const CGROUP_FS = '/sys/fs/cgroup'
 
 export interface LocalNode {

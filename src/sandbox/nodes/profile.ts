@@ -29,27 +29,41 @@ export interface LocalNodeFacts {
   cgroupRoot: string
 }
 
-/** kforge's rendered kubeadm config for a group, adapted to a local node. */
+/**
+ * kforge's rendered kubeadm config for a group, adapted to a local node. The cgroup root is the
+ * node's own (a kubelet flag, since the KubeletConfiguration is cluster-wide: init uploads it and
+ * every join downloads it, kforge's and upstream kubeadm's alike).
+ */
 export function localKubeadmConfig(rendered: string, node: LocalNodeFacts): string {
   const docs = parseAllDocuments(rendered).map((d) => d.toJSON() as Doc)
   for (const doc of docs) {
     const registration = doc.nodeRegistration as Doc | undefined
     if (registration) {
       registration.name = node.name
-      registration.kubeletExtraArgs = withoutCloudProvider(registration.kubeletExtraArgs)
+      registration.kubeletExtraArgs = [
+        ...(withoutCloudProvider(registration.kubeletExtraArgs) as unknown[]),
+        ...localKubeletArgs(node),
+      ]
     }
   }
-  docs.push({
-    apiVersion: 'kubelet.config.k8s.io/v1beta1',
-    kind: 'KubeletConfiguration',
-    cgroupDriver: 'cgroupfs',
-    cgroupRoot: node.cgroupRoot,
-    failCgroupV1: false,
-    // the host's disks are shared by every node: pressure on one is not this node's to act on
-    evictionHard: {'memory.available': '100Mi', 'nodefs.available': '1%', 'imagefs.available': '1%'},
-    imageGCHighThresholdPercent: 100,
-  })
+  if (docs.some((d) => d.kind === 'InitConfiguration')) docs.push(LOCAL_KUBELET_CONFIGURATION)
   return docs.map((d) => stringify(d, {lineWidth: 0})).join('---\n')
+}
+
+export function localKubeletArgs(node: LocalNodeFacts): {name: string; value: string}[] {
+  return [{name: 'cgroup-root', value: node.cgroupRoot}]
+}
+
+/** The cluster-wide kubelet settings every local node needs. */
+export const LOCAL_KUBELET_CONFIGURATION: Doc = {
+  apiVersion: 'kubelet.config.k8s.io/v1beta1',
+  kind: 'KubeletConfiguration',
+  cgroupDriver: 'cgroupfs',
+  // these hosts are cgroup v1 (hybrid); kubelets since 1.35 refuse v1 unless told otherwise
+  failCgroupV1: false,
+  // the host's disks are shared by every node: pressure on one is not this node's to act on
+  evictionHard: {'memory.available': '100Mi', 'nodefs.available': '1%', 'imagefs.available': '1%'},
+  imageGCHighThresholdPercent: 100,
 }
 
 export function containerdConfig(): string {

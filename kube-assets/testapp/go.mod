@@ -1,0 +1,3 @@
+module kforge.dev/kube-assets/testapp
+
+go 1.26
