@@ -5,8 +5,8 @@
  */
 import {existsSync} from 'node:fs'
 import {join} from 'node:path'
-import {stringify} from 'yaml'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {stringify} from 'yaml'
 import {TESTAPP_IMAGE} from '../../src/sandbox/kube-assets/build.js'
 import {
   downLocalCluster,
@@ -55,7 +55,13 @@ describe('kforge init on the first control-plane node', () => {
 
   it("has every object of kforge's API phases accepted by the real apiserver", async () => {
     const tokenId = lc.token.split('.')[0]!
-    const secret = await kubeJson<{type: string}>(lc, ['get', 'secret', '-n', 'kube-system', `bootstrap-token-${tokenId}`])
+    const secret = await kubeJson<{type: string}>(lc, [
+      'get',
+      'secret',
+      '-n',
+      'kube-system',
+      `bootstrap-token-${tokenId}`,
+    ])
     expect(secret.type).toBe('bootstrap.kubernetes.io/token')
     for (const [ns, cm] of [
       ['kube-system', 'kubeadm-config'],
@@ -73,7 +79,13 @@ describe('kforge init on the first control-plane node', () => {
   it("lets the real controller-manager's bootstrap signer sign cluster-info for kforge's token", async () => {
     const tokenId = lc.token.split('.')[0]!
     const info = await eventually('cluster-info signed for the token', 60_000, async () => {
-      const cm = await kubeJson<{data: Record<string, string>}>(lc, ['get', 'configmap', '-n', 'kube-public', 'cluster-info'])
+      const cm = await kubeJson<{data: Record<string, string>}>(lc, [
+        'get',
+        'configmap',
+        '-n',
+        'kube-public',
+        'cluster-info',
+      ])
       return cm.data[`jws-kubeconfig-${tokenId}`] ? cm : undefined
     })
     expect(info.data.kubeconfig).toContain('certificate-authority-data')
@@ -85,9 +97,14 @@ describe('kforge join of workers', () => {
     const nodes = await kubeJson<{items: {metadata: {name: string}}[]}>(lc, ['get', 'nodes'])
     expect(nodes.items.map((n) => n.metadata.name).sort()).toEqual(['cp1', 'w1', 'w2'])
     const csrs = await kubeJson<{
-      items: {spec: {signerName: string; username: string}; status: {certificate?: string; conditions?: {type: string}[]}}[]
+      items: {
+        spec: {signerName: string; username: string}
+        status: {certificate?: string; conditions?: {type: string}[]}
+      }[]
     }>(lc, ['get', 'csr'])
-    const bootstrap = csrs.items.filter((c) => c.spec.username === `system:bootstrap:${lc.token.split('.')[0]}`)
+    const bootstrap = csrs.items.filter(
+      (c) => c.spec.username === `system:bootstrap:${lc.token.split('.')[0]}`,
+    )
     expect(bootstrap.length).toBe(2)
     for (const csr of bootstrap) {
       expect(csr.spec.signerName).toBe('kubernetes.io/kube-apiserver-client-kubelet')
@@ -98,7 +115,13 @@ describe('kforge join of workers', () => {
 
   it('runs CoreDNS, and a pod on one worker reaches a Service backed by a pod on the other by name', async () => {
     await eventually('CoreDNS available', 180_000, async () => {
-      const d = await kubeJson<{status: {availableReplicas?: number}}>(lc, ['get', 'deployment', '-n', 'kube-system', 'coredns'])
+      const d = await kubeJson<{status: {availableReplicas?: number}}>(lc, [
+        'get',
+        'deployment',
+        '-n',
+        'kube-system',
+        'coredns',
+      ])
       return (d.status.availableReplicas ?? 0) >= 1 ? true : undefined
     })
     const labels = {app: 'echo'}
@@ -109,7 +132,9 @@ describe('kforge join of workers', () => {
         metadata: {name: 'echo', namespace: 'default', labels},
         spec: {
           nodeName: 'w2',
-          containers: [{name: 'echo', image: TESTAPP_IMAGE, imagePullPolicy: 'Never', args: ['serve', ':8080']}],
+          containers: [
+            {name: 'echo', image: TESTAPP_IMAGE, imagePullPolicy: 'Never', args: ['serve', ':8080']},
+          ],
         },
       },
       {
@@ -157,7 +182,11 @@ describe('workloads', () => {
           selector: {matchLabels: labels},
           template: {
             metadata: {labels},
-            spec: {containers: [{name: 'web', image: TESTAPP_IMAGE, imagePullPolicy: 'Never', args: ['serve', ':8080']}]},
+            spec: {
+              containers: [
+                {name: 'web', image: TESTAPP_IMAGE, imagePullPolicy: 'Never', args: ['serve', ':8080']},
+              ],
+            },
           },
         },
       },
@@ -166,16 +195,22 @@ describe('workloads', () => {
     const pods = await kubeJson<PodList>(lc, ['get', 'pods', '-l', 'app=web'])
     expect(pods.items.every((p) => ['w1', 'w2'].includes(p.spec.nodeName ?? ''))).toBe(true)
     const pod = pods.items[0]!.metadata.name
-    expect(await kubectl(lc, ['exec', pod, '--', '/usr/local/bin/testapp', 'get', 'http://127.0.0.1:8080/'])).toBe(
-      `hello from ${pod}\n`,
-    )
+    expect(
+      await kubectl(lc, ['exec', pod, '--', '/usr/local/bin/testapp', 'get', 'http://127.0.0.1:8080/']),
+    ).toBe(`hello from ${pod}\n`)
     expect(await kubectl(lc, ['logs', pod])).toContain('GET / from 127.0.0.1')
   })
 })
 
 describe('wire compatibility with upstream kubeadm', () => {
   it("upstream kubeadm token list lists kforge's token", async () => {
-    const out = await nodeExec(node('cp1'), ['/usr/local/bin/kubeadm', 'token', 'list', '--kubeconfig', '/etc/kubernetes/admin.conf'])
+    const out = await nodeExec(node('cp1'), [
+      '/usr/local/bin/kubeadm',
+      'token',
+      'list',
+      '--kubeconfig',
+      '/etc/kubernetes/admin.conf',
+    ])
     expect(out).toContain(lc.token.split('.')[0]!)
   })
 })
@@ -185,7 +220,16 @@ describe('kforge reset', () => {
     const w2 = node('w2')
     await kforge(w2, ['reset', '--force'])
     await eventually('no containers left on w2', 60_000, async () => {
-      const tasks = await nodeExec(w2, ['ctr', '--address', '/run/containerd/containerd.sock', '-n', 'k8s.io', 'tasks', 'ls', '-q'])
+      const tasks = await nodeExec(w2, [
+        'ctr',
+        '--address',
+        '/run/containerd/containerd.sock',
+        '-n',
+        'k8s.io',
+        'tasks',
+        'ls',
+        '-q',
+      ])
       return tasks.trim() === '' ? true : undefined
     })
     const mounts = await nodeExec(w2, ['cat', '/proc/self/mountinfo'])

@@ -3,7 +3,7 @@
  * and binding `system:coredns`, the `coredns` Corefile ConfigMap, a two-replica Deployment and the
  * `kube-dns` Service on the tenth address of the service subnet.
  */
-import {COREDNS_VERSION} from '../../spec/versions.js'
+import {COREDNS_VERSION} from '../../api/versions.js'
 import {Services} from '../resources.js'
 import type {Service} from '../types.js'
 import {clusterRole, clusterRoleBinding, serviceAccount} from './rbac.js'

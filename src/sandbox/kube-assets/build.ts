@@ -11,8 +11,8 @@ import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, wr
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {HOSTGW_IMAGE} from '../../kube/manifests/cni.js'
-import {type ImageSpec, ociArchive} from './oci.js'
 import {hostFiles} from './host-files.js'
+import {type ImageSpec, ociArchive} from './oci.js'
 import {type AssetVersions, assetVersions, KUBERNETES_BINARIES} from './versions.js'
 
 export interface KubeAssets {

@@ -9,7 +9,9 @@ async function main(): Promise<void> {
   const started = Date.now()
   const {assets, steps} = await buildKubeAssets({moduleRoot: MODULE_ROOT})
   for (const s of steps) {
-    process.stdout.write(`${s.name.padEnd(26)} ${s.reused ? 'reused' : `built in ${s.seconds.toFixed(1)} s`}\n`)
+    process.stdout.write(
+      `${s.name.padEnd(26)} ${s.reused ? 'reused' : `built in ${s.seconds.toFixed(1)} s`}\n`,
+    )
   }
   process.stdout.write(`total ${((Date.now() - started) / 1000).toFixed(1)} s\n`)
   process.stdout.write(`${assets.dir}\n`)

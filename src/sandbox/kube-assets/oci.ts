@@ -57,7 +57,11 @@ function buildImage(image: ImageSpec): {blobs: Blob[]; descriptor: Record<string
     json({
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: {mediaType: 'application/vnd.oci.image.config.v1+json', digest: config.digest, size: config.bytes.length},
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: config.digest,
+        size: config.bytes.length,
+      },
       layers: [
         {mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: layer.digest, size: layer.bytes.length},
       ],

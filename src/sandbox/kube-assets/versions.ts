@@ -8,7 +8,7 @@ import {
   DEFAULT_KUBERNETES_VERSION,
   etcdVersionFor,
   PAUSE_VERSION,
-} from '../../spec/versions.js'
+} from '../../api/versions.js'
 
 export interface AssetVersions {
   kubernetes: string

@@ -7,20 +7,35 @@
 import {spawn} from 'node:child_process'
 import {existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
-import {stringify, parse} from 'yaml'
+import {parse, stringify} from 'yaml'
+import {clusterFromOptions} from '../../api/v1alpha1/flags.js'
+import type {Cluster, InstanceGroup} from '../../api/v1alpha1/types.js'
 import {computePin} from '../../bootstrap/pin.js'
 import {formatToken, generateToken} from '../../bootstrap/token.js'
 import {BOOTSTRAP_TOKEN_PLACEHOLDER, kubeadmConfig} from '../../render/kubeadm.js'
 import {nodeBootstrapFile} from '../../render/node-bootstrap.js'
 import {renderTemplate} from '../../render/templates.js'
-import {clusterFromOptions} from '../../spec/flags.js'
-import type {Cluster, InstanceGroup} from '../../spec/types.js'
 import {distFile, packageRoot} from '../dist-path.js'
 import type {KubeAssets} from '../kube-assets/build.js'
-import {ensureBridge, BRIDGE_ADDRESS, nodeAddress, removeBridgeIfUnused, removeNodeNetwork, staleNodeNamespaces} from './network.js'
-import {type LocalNode, localNode, removeNode, runInNode, startNode, stopNode, writeNodeFiles} from './node.js'
-import {CONTAINERD_UNIT, containerdConfig, hostsFile, localKubeadmConfig, RESOLV_CONF} from './profile.js'
 import type {NodeService} from './config.js'
+import {
+  BRIDGE_ADDRESS,
+  ensureBridge,
+  nodeAddress,
+  removeBridgeIfUnused,
+  removeNodeNetwork,
+  staleNodeNamespaces,
+} from './network.js'
+import {
+  type LocalNode,
+  localNode,
+  removeNode,
+  runInNode,
+  startNode,
+  stopNode,
+  writeNodeFiles,
+} from './node.js'
+import {CONTAINERD_UNIT, containerdConfig, hostsFile, localKubeadmConfig, RESOLV_CONF} from './profile.js'
 
 /** The kforge CLI of this checkout, run inside nodes as cloud-init runs it on instances. */
 export const KFORGE_BIN = join(packageRoot(), 'bin', 'run.js')
@@ -84,7 +99,9 @@ export async function nodeExec(node: LocalNode, argv: string[], input?: string):
   mkdirSync(dirname(logFile), {recursive: true})
   writeFileSync(logFile, `$ ${argv.join(' ')}\n${r.stdout}${r.stderr}\n(exit ${r.code})\n`, {flag: 'a'})
   if (r.code !== 0) {
-    throw new Error(`${node.name}: ${argv.join(' ')} exited ${r.code}:\n${r.stderr.slice(-4000)}${r.stdout.slice(-2000)}`)
+    throw new Error(
+      `${node.name}: ${argv.join(' ')} exited ${r.code}:\n${r.stderr.slice(-4000)}${r.stdout.slice(-2000)}`,
+    )
   }
   return r.stdout
 }
@@ -105,7 +122,9 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
     }
     await new Promise((r) => setTimeout(r, 500))
   }
-  throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? `: ${String(last)}` : ''}`)
+  throw new Error(
+    `timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? `: ${String(last)}` : ''}`,
+  )
 }
 
 function setLbTargets(base: string, nodes: LocalNode[]): void {
@@ -122,7 +141,9 @@ async function startLb(base: string): Promise<void> {
     stdio: ['ignore', out, out],
   })
   child.unref()
-  await waitFor('the API load balancer stand-in', 10_000, async () => (existsSync(`${targets}.pid`) ? true : undefined))
+  await waitFor('the API load balancer stand-in', 10_000, async () =>
+    existsSync(`${targets}.pid`) ? true : undefined,
+  )
 }
 
 function stopLb(base: string): void {
@@ -151,7 +172,16 @@ export async function bootNode(lc: Pick<LocalCluster, 'assets' | 'apiName'>, nod
   await waitFor(`${node.name}: containerd`, 60_000, async () =>
     existsSync(join(node.root, 'run', 'containerd', 'containerd.sock')) ? true : undefined,
   )
-  await nodeExec(node, ['ctr', '--address', '/run/containerd/containerd.sock', '-n', 'k8s.io', 'images', 'import', lc.assets.images])
+  await nodeExec(node, [
+    'ctr',
+    '--address',
+    '/run/containerd/containerd.sock',
+    '-n',
+    'k8s.io',
+    'images',
+    'import',
+    lc.assets.images,
+  ])
 }
 
 function groupOf(cluster: Cluster, role: InstanceGroup['spec']['role']): InstanceGroup {
@@ -197,7 +227,11 @@ export async function joinNode(lc: LocalCluster, node: LocalNode, controlPlane: 
   if (controlPlane) {
     const from = join(lc.nodes[0]!.root, 'etc', 'kubernetes', 'pki')
     for (const f of SHARED_PKI) {
-      writeNodeFiles(node, {[`/etc/kubernetes/pki/${f}`]: readFileSync(join(from, f))}, f.endsWith('.key') ? 0o600 : 0o644)
+      writeNodeFiles(
+        node,
+        {[`/etc/kubernetes/pki/${f}`]: readFileSync(join(from, f))},
+        f.endsWith('.key') ? 0o600 : 0o644,
+      )
     }
   }
   const template = controlPlane ? 'control-plane-join' : 'node'
@@ -219,7 +253,10 @@ function hostKubeconfig(lc: LocalCluster): string {
   return file
 }
 
-export async function kubectl(lc: Pick<LocalCluster, 'kubeconfig' | 'assets'>, args: string[]): Promise<string> {
+export async function kubectl(
+  lc: Pick<LocalCluster, 'kubeconfig' | 'assets'>,
+  args: string[],
+): Promise<string> {
   return new Promise((resolve, reject) => {
     // the release's own kubectl: Debian's is several minors outside the skew policy
     const child = spawn(join(lc.assets.bin, 'kubectl'), ['--kubeconfig', lc.kubeconfig, ...args], {
@@ -234,7 +271,9 @@ export async function kubectl(lc: Pick<LocalCluster, 'kubeconfig' | 'assets'>, a
       err += c.toString()
     })
     child.on('error', reject)
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`kubectl ${args.join(' ')}: ${err}`))))
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`kubectl ${args.join(' ')}: ${err}`)),
+    )
   })
 }
 
@@ -243,7 +282,9 @@ export async function waitNodesReady(lc: LocalCluster, timeoutMs = 300_000): Pro
     const nodes = JSON.parse(await kubectl(lc, ['get', 'nodes', '-o', 'json'])) as {
       items: {metadata: {name: string}; status: {conditions?: {type: string; status: string}[]}}[]
     }
-    const ready = nodes.items.filter((n) => n.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+    const ready = nodes.items.filter((n) =>
+      n.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+    )
     return ready.length === lc.nodes.length ? true : undefined
   })
 }
@@ -266,8 +307,10 @@ export async function upLocalCluster(o: LocalClusterOptions): Promise<LocalClust
   cluster.spec.addons.ebsCSI.enabled = false
   cluster.spec.selfHosted = o.selfHosted ?? false
   const nodes: LocalNode[] = []
-  for (let i = 0; i < o.controlPlanes; i++) nodes.push(localNode(o.base, `cp${i + 1}`, nodeAddress(i), 'local'))
-  for (let i = 0; i < o.workers; i++) nodes.push(localNode(o.base, `w${i + 1}`, nodeAddress(o.controlPlanes + i), 'local'))
+  for (let i = 0; i < o.controlPlanes; i++)
+    nodes.push(localNode(o.base, `cp${i + 1}`, nodeAddress(i), 'local'))
+  for (let i = 0; i < o.workers; i++)
+    nodes.push(localNode(o.base, `w${i + 1}`, nodeAddress(o.controlPlanes + i), 'local'))
   const state: ClusterState = {name, nodes}
   writeFileSync(stateFile(o.base), JSON.stringify(state, null, 2))
   const lc: LocalCluster = {

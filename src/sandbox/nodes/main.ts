@@ -24,14 +24,18 @@ async function main(): Promise<void> {
     process.stderr.write(`removed the local cluster at ${base}\n`)
     return
   }
-  if (command !== 'up') throw new Error('usage: local-cluster up [--control-planes N] [--workers N] [--self-hosted] | down')
-  if (process.getuid?.() !== 0) throw new Error('local-cluster needs root (network namespaces, mounts, cgroups)')
+  if (command !== 'up')
+    throw new Error('usage: local-cluster up [--control-planes N] [--workers N] [--self-hosted] | down')
+  if (process.getuid?.() !== 0)
+    throw new Error('local-cluster needs root (network namespaces, mounts, cgroups)')
   const controlPlanes = Number(values['control-planes'])
   const workers = Number(values.workers)
-  if (!Number.isInteger(controlPlanes) || controlPlanes < 1) throw new Error('--control-planes: expected a whole number >= 1')
+  if (!Number.isInteger(controlPlanes) || controlPlanes < 1)
+    throw new Error('--control-planes: expected a whole number >= 1')
   if (!Number.isInteger(workers) || workers < 0) throw new Error('--workers: expected a whole number >= 0')
   const assets = findKubeAssets(MODULE_ROOT)
-  if (!assets) throw new Error('the Kubernetes assets are missing or out of date: run `npm run kube-assets` first')
+  if (!assets)
+    throw new Error('the Kubernetes assets are missing or out of date: run `npm run kube-assets` first')
   const lc = await upLocalCluster({base, assets, controlPlanes, workers, selfHosted: values['self-hosted']})
   process.stdout.write(`KUBECONFIG=${lc.kubeconfig}\n`)
 }

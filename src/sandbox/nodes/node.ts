@@ -77,7 +77,11 @@ export function prepareNodeRoot(node: LocalNode): void {
   }
 }
 
-export async function startNode(node: LocalNode, services: NodeService[], readOnly: [string, string][]): Promise<number> {
+export async function startNode(
+  node: LocalNode,
+  services: NodeService[],
+  readOnly: [string, string][],
+): Promise<number> {
   if (!existsSync(`/run/netns/${netnsName(node.name)}`)) createNodeNetwork(node.name, node.address)
   prepareNodeRoot(node)
   const config: NodeConfig = {

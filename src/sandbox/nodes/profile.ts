@@ -15,7 +15,7 @@
  * | DNS upstream         | the VPC resolver                       | none reachable (an address nobody serves)    |
  */
 import {parseAllDocuments, stringify} from 'yaml'
-import {PAUSE_VERSION} from '../../spec/versions.js'
+import {PAUSE_VERSION} from '../../api/versions.js'
 import {BRIDGE_ADDRESS} from './network.js'
 
 type Doc = Record<string, unknown>

@@ -16,7 +16,13 @@ export interface ServiceUnit {
 
 /** Units in systemd's order: the unit file, then its drop-ins; later assignments win. */
 export function parseUnits(texts: readonly string[]): ServiceUnit {
-  const unit: ServiceUnit = {environment: {}, environmentFiles: [], execStart: undefined, restart: 'no', restartSec: 0.1}
+  const unit: ServiceUnit = {
+    environment: {},
+    environmentFiles: [],
+    execStart: undefined,
+    restart: 'no',
+    restartSec: 0.1,
+  }
   for (const text of texts) {
     let section = ''
     for (const raw of text.split('\n')) {
