@@ -83,13 +83,19 @@ export function findKubeAssets(
   return describe(dir, versions)
 }
 
+function moduleHash(moduleRoot: string, mod: string): string {
+  const h = createHash('sha256')
+  const dir = join(moduleRoot, mod)
+  for (const file of readdirSync(dir).sort()) {
+    if (/\.(go|mod|sum)$/.test(file)) h.update(file).update(readFileSync(join(dir, file)))
+  }
+  return h.digest('hex')
+}
+
 function stampOf(moduleRoot: string, versions: AssetVersions): string {
   const h = createHash('sha256').update(JSON.stringify({LAYOUT, versions}))
   for (const mod of ['kubernetes', 'kubernetes/hostgw', 'etcd', 'coredns', 'pause', 'testapp']) {
-    const dir = join(moduleRoot, mod)
-    for (const file of readdirSync(dir).sort()) {
-      if (/\.(go|mod|sum)$/.test(file)) h.update(file).update(readFileSync(join(dir, file)))
-    }
+    h.update(moduleHash(moduleRoot, mod))
   }
   return h.digest('hex')
 }
@@ -164,21 +170,27 @@ export async function buildKubeAssets(o: BuildOptions): Promise<{assets: KubeAss
   mkdirSync(bin, {recursive: true})
   const goEnv = {...env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly -trimpath'}
   const steps: BuildStep[] = []
-  const step = async (name: string, output: string, work: () => Promise<void>) => {
+  // A part is reused only when it was built from the same module contents and versions: a retry
+  // after a failure keeps what was done, a changed pin rebuilds what it affects.
+  const stamps = join(dir, '.stamps')
+  mkdirSync(stamps, {recursive: true})
+  const step = async (name: string, output: string, key: string, work: () => Promise<void>) => {
     const started = Date.now()
-    if (existsSync(output)) {
+    const stampFile = join(stamps, name)
+    if (existsSync(output) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === key) {
       steps.push({name, seconds: 0, reused: true})
       log(`kube-assets: ${name}: present`)
       return
     }
     log(`kube-assets: ${name}: building`)
     await work()
+    writeFileSync(stampFile, key)
     const seconds = (Date.now() - started) / 1000
     steps.push({name, seconds, reused: false})
     log(`kube-assets: ${name}: built in ${seconds.toFixed(1)} s`)
   }
   const goBuild = (mod: string, pkg: string, out: string, ldflags = '-s -w') =>
-    step(out, join(bin, out), async () => {
+    step(out, join(bin, out), `${moduleHash(o.moduleRoot, mod)} ${pkg} ${ldflags}`, async () => {
       const tmp = join(bin, `.${out}.tmp`)
       await run('go', ['build', '-ldflags', ldflags, '-o', tmp, pkg], join(o.moduleRoot, mod), goEnv)
       renameSync(tmp, join(bin, out))
@@ -190,11 +202,11 @@ export async function buildKubeAssets(o: BuildOptions): Promise<{assets: KubeAss
   await goBuild('etcd', 'go.etcd.io/etcd/server/v3', 'etcd')
   await goBuild('coredns', '.', 'coredns')
   await goBuild('pause', '.', 'pause')
-  await goBuild('kubernetes', './hostgw', 'kforge-hostgw')
+  await goBuild('kubernetes/hostgw', '.', 'kforge-hostgw')
   await goBuild('testapp', '.', 'testapp')
 
   const images = join(dir, 'images.tar')
-  await step('images.tar', images, async () => {
+  await step('images.tar', images, stampOf(o.moduleRoot, versions), async () => {
     writeFileSync(`${images}.tmp`, ociArchive(imageSpecs(bin, versions)))
     renameSync(`${images}.tmp`, images)
   })

@@ -29,8 +29,10 @@ import {
 import {
   type LocalNode,
   localNode,
+  removeEmptyCgroupParents,
   removeNode,
   runInNode,
+  staleNodeCgroups,
   startNode,
   stopNode,
   writeNodeFiles,
@@ -361,8 +363,12 @@ export async function downLocalCluster(base: string): Promise<void> {
   }
   stopLb(base)
   await Promise.all((state?.nodes ?? []).map((n) => removeNode(n)))
-  // a run killed before it wrote its state still leaves namespaces named as ours
+  // a run killed before it wrote its state still leaves cgroups and namespaces named as ours
+  for (const cgroupParent of staleNodeCgroups()) {
+    await stopNode({name: cgroupParent.split('/').pop()!, address: '', root: base, cgroupParent}, 0)
+  }
   for (const ns of staleNodeNamespaces()) removeNodeNetwork(ns.replace(/^kforge-/, ''))
+  removeEmptyCgroupParents()
   removeBridgeIfUnused()
   rmSync(base, {recursive: true, force: true})
 }

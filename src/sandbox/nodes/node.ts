@@ -146,7 +146,11 @@ export function runInNode(
 ): Promise<{code: number; stdout: string; stderr: string}> {
   const [cmd, ...args] = inNode(node, argv)
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd!, args, {...options, stdio: ['pipe', 'pipe', 'pipe']})
+    const input = options.input
+    const child = spawn(cmd!, args, {
+      ...options,
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout?.on('data', (c: Buffer) => {
@@ -157,7 +161,10 @@ export function runInNode(
     })
     child.on('error', reject)
     child.on('close', (code) => resolve({code: code ?? 1, stdout, stderr}))
-    child.stdin?.end(options.input ?? '')
+    if (input !== undefined) {
+      child.stdin?.on('error', () => {}) // a command that exits without reading its input
+      child.stdin?.end(input)
+    }
   })
 }
 
@@ -226,6 +233,44 @@ export async function stopNode(node: LocalNode, graceMs = 15_000): Promise<void>
       rmdirSync(dir)
     } catch {
       // busy a moment longer, or not a cgroup: the next sweep takes it
+    }
+  }
+}
+
+/** Node cgroups left by a run that died before it wrote its state: [cluster, node] pairs. */
+export function staleNodeCgroups(): string[] {
+  const root = join(CGROUP_FS, 'pids', 'kforge-local')
+  const out: string[] = []
+  try {
+    for (const cluster of readdirSync(root)) {
+      const dir = join(root, cluster)
+      if (!statSync(dir).isDirectory()) continue
+      for (const node of readdirSync(dir)) {
+        if (statSync(join(dir, node)).isDirectory()) out.push(`/kforge-local/${cluster}/${node}`)
+      }
+    }
+  } catch {
+    // none
+  }
+  return out
+}
+
+/** The empty `/kforge-local[/<cluster>]` levels above node cgroups, in every hierarchy. */
+export function removeEmptyCgroupParents(): void {
+  for (const controller of readdirSync(CGROUP_FS)) {
+    const top = join(CGROUP_FS, controller, 'kforge-local')
+    let clusters: string[] = []
+    try {
+      clusters = readdirSync(top).filter((e) => statSync(join(top, e)).isDirectory())
+    } catch {
+      continue
+    }
+    for (const dir of [...clusters.map((c) => join(top, c)), top]) {
+      try {
+        rmdirSync(dir)
+      } catch {
+        // still in use by another cluster
+      }
     }
   }
 }

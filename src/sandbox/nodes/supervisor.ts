@@ -55,12 +55,14 @@ function enterCgroup(): void {
     const dir = join(base, config.cgroupParent, 'system')
     mkdirSync(dir, {recursive: true})
     if (controller === 'cpuset') {
-      // a new cpuset cgroup starts empty; it takes its parents' cpus and memory nodes
-      for (let d = join(base, config.cgroupParent); ; d = join(d, 'system')) {
+      // a new cpuset cgroup starts empty: each level takes its parent's cpus and memory nodes
+      let d = base
+      for (const part of `${config.cgroupParent}/system`.split('/').filter(Boolean)) {
+        d = join(d, part)
         for (const f of ['cpuset.cpus', 'cpuset.mems']) {
-          writeFileSync(join(d, f), readFileSync(join(d, '..', f)))
+          if (readFileSync(join(d, f), 'utf8').trim() === '')
+            writeFileSync(join(d, f), readFileSync(join(d, '..', f)))
         }
-        if (d === dir) break
       }
     }
     writeFileSync(join(dir, 'cgroup.procs'), String(process.pid))
