@@ -10,7 +10,6 @@ import {clusterRole, clusterRoleBinding, serviceAccount} from './rbac.js'
 import type {Manifest, ManifestSet} from './types.js'
 import {CONTROL_PLANE_TOLERATION, configMapOf, deploymentOf, serviceAccountOf} from './workloads.js'
 
-
 export interface CoreDnsInput {
   imageRepository: string
   dnsDomain: string

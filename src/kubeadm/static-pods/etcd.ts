@@ -27,8 +27,8 @@ export function etcdPod(input: EtcdInput): Pod {
     'cert-file': pki('server.crt'),
     'client-cert-auth': 'true',
     'data-dir': local.dataDir,
-    'experimental-initial-corrupt-check': 'true',
-    'experimental-watch-progress-notify-interval': '5s',
+    // etcd 3.7 removed the experimental-* spellings of these two (kubeadm v1.37 writes these)
+    'feature-gates': 'InitialCorruptCheck=true',
     'initial-advertise-peer-urls': url(advertiseAddress, 2380),
     'initial-cluster': `${nodeName}=${url(advertiseAddress, 2380)}`,
     'key-file': pki('server.key'),
@@ -41,6 +41,7 @@ export function etcdPod(input: EtcdInput): Pod {
     'peer-key-file': pki('peer.key'),
     'peer-trusted-ca-file': pki('ca.crt'),
     'snapshot-count': '10000',
+    'watch-progress-notify-interval': '5s',
     'trusted-ca-file': pki('ca.crt'),
   })
   const repo = local.imageRepository ?? c.imageRepository

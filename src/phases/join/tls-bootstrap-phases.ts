@@ -28,7 +28,7 @@ export const kubeletStartJoinPhase: Phase<JoinData> = {
       )
       return
     }
-    const {client} = await bootstrapClient(d.rootDir, BOOTSTRAP_KUBELET_CONF)
+    const {client, creds} = await bootstrapClient(d.rootDir, BOOTSTRAP_KUBELET_CONF)
     let kubelet: string | undefined
     try {
       const existing = await client.find(Nodes, name)
@@ -49,6 +49,11 @@ export const kubeletStartJoinPhase: Phase<JoinData> = {
       throw new KforgeError(
         'kubelet-start: ConfigMap kube-system/kubelet-config has no "kubelet" key; was upload-config/kubelet run on the control plane?',
       )
+    // as kubeadm: the kubelet's configuration names the cluster CA (authentication.x509.clientCAFile)
+    // and a worker has no other copy of it; the kubelet refuses to start without it
+    if (!creds.ca) throw new KforgeError(`${BOOTSTRAP_KUBELET_CONF}: no certificate-authority data`)
+    await writeFileAtomic(join(d.rootDir, d.config.caCertPath), creds.ca, 0o644)
+    ctx.logger.info(`[kubelet-start] Wrote the cluster CA to ${d.config.caCertPath}`)
     await writeFileAtomic(join(d.rootDir, KUBELET_CONFIG_FILE), kubelet, 0o644)
     await writeFileAtomic(
       join(d.rootDir, KUBELET_FLAGS_FILE),

@@ -210,7 +210,7 @@ export async function initFirstControlPlane(lc: LocalCluster, node: LocalNode): 
   writeNodeFiles(node, {[bootstrap.path]: bootstrap.content})
   writeNodeFiles(node, {'/etc/kforge/kubeadm.yaml': renderedConfig(lc, node, 'control-plane-init')}, 0o600)
   await kforge(node, ['init', '--config', '/etc/kforge/kubeadm.yaml'])
-  lc.caPin = computePin(readFileSync(join(node.root, 'etc', 'kubernetes', 'pki', 'ca.crt')))
+  lc.caPin = computePin(readFileSync(join(node.root, 'etc', 'kubernetes', 'pki', 'ca.crt'), 'utf8'))
 }
 
 /** The CA and key files every control-plane member shares (kubeadm's manual distribution). */

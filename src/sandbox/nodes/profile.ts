@@ -13,6 +13,7 @@
  * | container runtime    | containerd from the mirror, systemd    | Debian's containerd, cgroupfs, images        |
  * |                      | cgroups                                | imported, never pulled                       |
  * | DNS upstream         | the VPC resolver                       | none reachable (an address nobody serves)    |
+ * | OOM score of pods    | kubelet's (-997/-998 for critical pods)| capped at containerd's (no CAP_SYS_RESOURCE) |
  */
 import {parseAllDocuments, stringify} from 'yaml'
 import {PAUSE_VERSION} from '../../api/versions.js'
@@ -78,6 +79,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
 
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "registry.k8s.io/pause:${PAUSE_VERSION}"
+  # this host withholds CAP_SYS_RESOURCE: a critical pod's negative oom_score_adj (-997/-998) would
+  # fail runc's init ("can't get final child's PID from pipe"); cap it at containerd's own
+  restrict_oom_score_adj = true
 
 [plugins."io.containerd.grpc.v1.cri".containerd]
   snapshotter = "overlayfs"
