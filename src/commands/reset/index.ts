@@ -20,6 +20,10 @@ Removes the static pod manifests, kubeconfigs, kubelet state, the etcd data dir 
     'skip-phases': Flags.string({
       description: 'comma-separated phases to skip (preflight, remove-etcd-member, cleanup-node)',
     }),
+    'cri-socket': Flags.string({
+      description: "the container runtime's socket, whose Kubernetes containers are removed",
+      default: 'unix:///run/containerd/containerd.sock',
+    }),
   }
 
   async run(): Promise<void> {
@@ -32,6 +36,8 @@ Removes the static pod manifests, kubeconfigs, kubelet state, the etcd data dir 
       rootDir: resolve(f['root-dir']),
       keepPki: f['keep-pki'],
       force: f.force,
+      manageServices: resolve(f['root-dir']) === '/' && !f['dry-run'],
+      criSocket: f['cri-socket'],
       ask: readLine,
       removed: [],
       kept: [],

@@ -3,16 +3,22 @@
  * (a stacked etcd member leaves its cluster), cleanup-node (remove what init/join wrote under the
  * root dir).
  */
-import {rm} from 'node:fs/promises'
+import {readdir, rm} from 'node:fs/promises'
+import {join} from 'node:path'
 import {KforgeError} from '../../util/errors.js'
 import {Workflow} from '../workflow.js'
 import {localEtcdPeerURL, removeEtcdMember} from './etcd-member.js'
+import {removeContainers, stopKubelet, unmountUnder} from './node-services.js'
 import {exists, resetTargets, safeTarget} from './paths.js'
 
 export interface ResetData {
   rootDir: string
   keepPki: boolean
   force: boolean
+  /** On the node itself (root dir `/`, not a dry run): stop the kubelet and its containers too. */
+  manageServices: boolean
+  /** The container runtime's socket (kubeadm's criSocket). */
+  criSocket: string
   /** Asks the question, returns the answer line. */
   ask: (question: string) => Promise<string>
   /** What was removed (node paths), for the command's output. */
@@ -20,6 +26,14 @@ export interface ResetData {
   kept: string[]
   /** What happened to this node's etcd member, when it had one. */
   etcd?: 'removed' | 'last-member' | 'not-a-member' | 'failed'
+}
+
+/**
+ * kubeadm's CleanDir: the contents go, the directory stays (it may be a mount point of its own,
+ * such as a separate volume for /var/lib/kubelet or /var/lib/etcd).
+ */
+async function emptyDirectory(dir: string): Promise<void> {
+  for (const entry of await readdir(dir)) await rm(join(dir, entry), {recursive: true, force: true})
 }
 
 export const resetWorkflow = new Workflow<ResetData>('reset', [
@@ -50,6 +64,12 @@ export const resetWorkflow = new Workflow<ResetData>('reset', [
     run: async (d, ctx) => {
       const targets = await resetTargets(d.rootDir, {keepPki: d.keepPki})
       d.kept = targets.kept
+      if (d.manageServices && !ctx.dryRun) {
+        // as kubeadm: nothing may recreate what is removed, and nothing may stay mounted in it
+        await stopKubelet(ctx.logger)
+        await removeContainers(d.criSocket, ctx.logger)
+        await unmountUnder('/var/lib/kubelet', ctx.logger)
+      }
       // resolve every target before deleting anything: one unsafe path aborts the whole reset
       const resolved: {node: string; path: string}[] = []
       for (const node of [...targets.files, ...targets.dirs])
@@ -57,6 +77,7 @@ export const resetWorkflow = new Workflow<ResetData>('reset', [
       for (const t of resolved) {
         if (!(await exists(t.path))) continue
         if (ctx.dryRun) ctx.logger.info(`[reset] dry run: would remove ${t.node}`)
+        else if (targets.dirs.includes(t.node)) await emptyDirectory(t.path)
         else await rm(t.path, {recursive: true, force: true})
         d.removed.push(t.node)
       }

@@ -37,7 +37,14 @@ import {
   stopNode,
   writeNodeFiles,
 } from './node.js'
-import {CONTAINERD_UNIT, containerdConfig, hostsFile, localKubeadmConfig, RESOLV_CONF} from './profile.js'
+import {
+  CONTAINERD_UNIT,
+  containerdConfig,
+  hostsFile,
+  localKubeadmConfig,
+  RESOLV_CONF,
+  SYSTEMCTL_SHIM,
+} from './profile.js'
 
 /** The kforge CLI of this checkout, run inside nodes as cloud-init runs it on instances. */
 export const KFORGE_BIN = join(packageRoot(), 'bin', 'run.js')
@@ -170,6 +177,7 @@ export async function bootNode(lc: Pick<LocalCluster, 'assets' | 'apiName'>, nod
   for (const name of ['kubelet', 'kubeadm']) {
     if (!existsSync(join(bin, name))) symlinkSync(join(lc.assets.bin, name), join(bin, name))
   }
+  writeFileSync(join(bin, 'systemctl'), SYSTEMCTL_SHIM, {mode: 0o755})
   await startNode(node, nodeServices(), [])
   await waitFor(`${node.name}: containerd`, 60_000, async () =>
     existsSync(join(node.root, 'run', 'containerd', 'containerd.sock')) ? true : undefined,

@@ -110,3 +110,21 @@ export function hostsFile(node: string, address: string, apiName: string): strin
 
 /** An upstream that never answers: pods resolve cluster names only, as nothing else is reachable. */
 export const RESOLV_CONF = `nameserver ${BRIDGE_ADDRESS}\noptions timeout:1 attempts:1\n`
+
+/**
+ * `systemctl` on a local node (there is no systemd as PID 1): start, stop and restart of the units
+ * the node's supervisor runs, answered through /run/kforge/systemctl. Anything else fails, as it
+ * would for an unknown unit.
+ */
+export const SYSTEMCTL_SHIM = `#!/bin/sh
+# kforge local node: systemctl for the units the node's supervisor runs
+case "$1" in start|stop|restart) ;; *) echo "systemctl (kforge local node): $1 is not supported" >&2; exit 1 ;; esac
+[ -n "$2" ] || { echo "systemctl: no unit given" >&2; exit 1; }
+unit=\${2%.service}
+request=/run/kforge/systemctl/$unit.$1.$$
+mkdir -p /run/kforge/systemctl
+: > "$request"
+i=0
+while [ -e "$request" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+if [ -e "$request" ]; then rm -f "$request"; echo "systemctl: the node supervisor did not answer" >&2; exit 1; fi
+`

@@ -7,7 +7,16 @@
  * `Restart=always` would. SIGTERM stops the kubelet first, then the runtime.
  */
 import {type ChildProcess, execFileSync, spawn} from 'node:child_process'
-import {existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import {join} from 'node:path'
 import type {NodeConfig, NodeService} from './config.js'
 import {commandLine, parseUnits, resolveEnvironment} from './unit.js'
@@ -70,6 +79,8 @@ function enterCgroup(): void {
 }
 
 const running = new Map<string, ChildProcess>()
+/** Units stopped through `systemctl stop`: not restarted until `systemctl start|restart`. */
+const stopped = new Set<string>()
 let stopping = false
 
 function log(line: string): void {
@@ -77,7 +88,7 @@ function log(line: string): void {
 }
 
 function start(service: NodeService): void {
-  if (stopping) return
+  if (stopping || stopped.has(service.name) || running.has(service.name)) return
   const unit = parseUnits(service.units)
   const retry = () => setTimeout(() => start(service), Math.max(unit.restartSec, 1) * 1000)
   if (service.waitFor && !existsSync(service.waitFor)) {
@@ -103,21 +114,53 @@ function start(service: NodeService): void {
   child.on('error', (err) => log(`${service.name}: ${err.message}`))
 }
 
+function stopService(name: string): Promise<void> {
+  const child = running.get(name)
+  if (!child) return Promise.resolve()
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+    child.once('exit', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+    child.kill('SIGTERM')
+  })
+}
+
+/**
+ * The node's `systemctl` (a shim in its /usr/local/bin) drops `<unit>.<action>.<pid>` into
+ * /run/kforge/systemctl and waits for it to disappear: kforge init restarts the kubelet and
+ * kforge reset stops it through the same command as on an instance.
+ */
+const SYSTEMCTL_DIR = '/run/kforge/systemctl'
+
+async function serveSystemctl(): Promise<void> {
+  let requests: string[] = []
+  try {
+    requests = readdirSync(SYSTEMCTL_DIR)
+  } catch {
+    return
+  }
+  for (const request of requests) {
+    const [unit = '', action = ''] = request.split('.')
+    const service = config.services.find((s) => s.name === unit)
+    if (service && (action === 'stop' || action === 'restart')) {
+      stopped.add(unit)
+      await stopService(unit)
+    }
+    if (service && (action === 'start' || action === 'restart')) {
+      stopped.delete(unit)
+      start(service)
+    }
+    log(`systemctl ${action} ${unit}${service ? '' : ' (no such unit)'}`)
+    rmSync(join(SYSTEMCTL_DIR, request), {force: true})
+  }
+}
+
 async function stopAll(): Promise<void> {
   stopping = true
   // reverse order: the kubelet before the runtime it talks to
-  for (const service of [...config.services].reverse()) {
-    const child = running.get(service.name)
-    if (!child) continue
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-      child.once('exit', () => {
-        clearTimeout(timer)
-        resolve()
-      })
-      child.kill('SIGTERM')
-    })
-  }
+  for (const service of [...config.services].reverse()) await stopService(service.name)
   process.exit(0)
 }
 
@@ -127,4 +170,13 @@ process.on('SIGTERM', () => void stopAll())
 process.on('SIGINT', () => void stopAll())
 writeFileSync(join(config.root, 'supervisor.pid'), String(process.pid))
 for (const service of config.services) start(service)
+mkdirSync(SYSTEMCTL_DIR, {recursive: true})
+let serving = false
+setInterval(() => {
+  if (serving) return
+  serving = true
+  void serveSystemctl().finally(() => {
+    serving = false
+  })
+}, 200)
 log(`node ${config.name}: up`)
