@@ -172,7 +172,7 @@ export function demoSteps(): DemoStep[] {
         'cluster',
         c.cluster,
         '--kubernetes-version',
-        'v1.32.5',
+        'v1.37.3',
         '--cloudonly',
         '--yes',
       ],

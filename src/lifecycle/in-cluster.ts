@@ -16,7 +16,7 @@ import {KforgeError} from '../util/errors.js'
 export const SELF_HOSTED_COMPONENTS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const
 const VERSIONED_IMAGES = new Set([...SELF_HOSTED_COMPONENTS, 'kube-proxy'])
 
-/** `registry.k8s.io/kube-apiserver:v1.31.2` → the same repository at `version`; others unchanged. */
+/** `registry.k8s.io/kube-apiserver:v1.37.2` → the same repository at `version`; others unchanged. */
 export function retag(image: string, version: string): string {
   const at = image.lastIndexOf(':')
   const slash = image.lastIndexOf('/')

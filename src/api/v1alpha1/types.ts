@@ -43,7 +43,7 @@ export interface ClusterSpecInput {
 
 /** One file on a mirror: its path under `baseUrl` and the SHA-256 instances check it against. */
 export interface MirrorArtifact {
-  /** Relative to `baseUrl`, e.g. `kubernetes/v1.32.4/amd64/kubelet`. */
+  /** Relative to `baseUrl`, e.g. `kubernetes/v1.37.2/amd64/kubelet`. */
   path: string
   /** Lowercase hex SHA-256 of the file; an instance refuses a file that does not match. */
   sha256: string

@@ -29,7 +29,7 @@ export function validateMirror(mirror: MirrorSpec, subject: Subject, problems: P
       problems.field(
         subject,
         [...at, name, 'path'],
-        `("${path}") must be a path under spec.mirror.baseUrl, without spaces or quotes (like kubernetes/v1.32.4/amd64/${name})`,
+        `("${path}") must be a path under spec.mirror.baseUrl, without spaces or quotes (like kubernetes/v1.37.2/amd64/${name})`,
       )
     }
     if (!SHA256_HEX.test(sha256)) {

@@ -32,7 +32,7 @@ function validateClusterFields(cluster: Cluster, problems: Problems): void {
     problems.field(
       c,
       ['spec', 'etcd', 'version'],
-      `("${s.etcd.version}") is not an etcd version like 3.5.21-0`,
+      `("${s.etcd.version}") is not an etcd version like 3.7.0-0`,
     )
   }
   if (s.etcd.volumeSize < 1 || s.etcd.volumeSize > 16384) {

@@ -37,7 +37,7 @@ One control-plane node for one zone, three for more, spread over the zones, each
     'node-count': Flags.integer({description: 'worker nodes (default: 2, or one per zone)', min: 0}),
     'control-plane-size': Flags.string({description: 'control-plane instance type (default: t3.medium)'}),
     'node-size': Flags.string({description: 'worker instance type (default: t3.medium)'}),
-    'kubernetes-version': Flags.string({description: 'vX.Y.Z (default: v1.32.4)'}),
+    'kubernetes-version': Flags.string({description: 'vX.Y.Z (default: v1.37.2)'}),
     'dns-zone': Flags.string({description: "Route53 zone (default: the cluster name's parent domain)"}),
     'network-cidr': Flags.string({description: 'VPC CIDR (default: 10.0.0.0/16)'}),
     'vpc-id': Flags.string({description: 'use this existing VPC (its CIDR and subnets are read from EC2)'}),

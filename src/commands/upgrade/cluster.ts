@@ -9,9 +9,9 @@ export default class UpgradeCluster extends BaseCommand<typeof UpgradeCluster> {
 The policy: the control plane moves one minor version at a time, up, or back by at most one; kubelets are never newer than the control plane. Prints the plan (spec, kubeadm-config, which groups roll, the cloud changes). With --yes: stores the new version, applies it to the cloud (new launch template versions), records it in kube-system/kubeadm-config, rolls the control-plane groups one instance at a time, updates kube-proxy, then rolls the other groups. A self-hosted control plane (spec.selfHosted) is upgraded in place instead: its DaemonSets get the new images and no control-plane instance is replaced. Running it again with the same version continues a roll that stopped.`
 
   static override examples = [
-    '<%= config.bin %> upgrade cluster demo.example.com --kubernetes-version v1.32.4',
-    '<%= config.bin %> upgrade cluster demo.example.com --kubernetes-version v1.32.4 --yes',
-    '<%= config.bin %> upgrade cluster demo.example.com --kubernetes-version v1.32.5 --yes --cloudonly',
+    '<%= config.bin %> upgrade cluster demo.example.com --kubernetes-version v1.37.2',
+    '<%= config.bin %> upgrade cluster demo.example.com --kubernetes-version v1.37.2 --yes',
+    '<%= config.bin %> upgrade cluster demo.example.com --kubernetes-version v1.37.3 --yes --cloudonly',
   ]
 
   static override args = {
@@ -21,7 +21,7 @@ The policy: the control plane moves one minor version at a time, up, or back by 
   static override flags = {
     'kubernetes-version': Flags.string({required: true, description: 'the version to move to, vX.Y.Z'}),
     yes: Flags.boolean({description: 'upgrade, not just print the plan'}),
-    'allow-prerelease': Flags.boolean({description: 'allow a pre-release target (v1.33.0-rc.1)'}),
+    'allow-prerelease': Flags.boolean({description: 'allow a pre-release target (v1.38.0-rc.1)'}),
     cloudonly: Flags.boolean({
       description:
         'without the Kubernetes API: no kubelet check, no kubeadm-config or kube-proxy update, no draining',

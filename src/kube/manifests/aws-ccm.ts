@@ -10,7 +10,7 @@ import {CONTROL_PLANE_LABEL, CONTROL_PLANE_TOLERATION, daemonSetOf, serviceAccou
 
 export const AWS_CCM_IMAGE = 'registry.k8s.io/provider-aws/cloud-controller-manager'
 
-/** The CCM's minor follows Kubernetes': v1.31.x for Kubernetes 1.31. */
+/** The CCM's minor follows Kubernetes': v1.37.x for Kubernetes 1.37. */
 export function awsCcmTag(kubernetesVersion: string): string {
   const m = /^v(\d+)\.(\d+)/.exec(kubernetesVersion)
   return m ? `v${m[1]}.${m[2]}.0` : kubernetesVersion

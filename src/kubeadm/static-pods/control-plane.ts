@@ -1,8 +1,8 @@
 /**
  * kube-apiserver, kube-controller-manager and kube-scheduler static pods as kubeadm writes them
  * (cmd/kubeadm/app/phases/controlplane), plus kforge's choices: `--cloud-provider=external` on the
- * controller manager (the AWS cloud-controller-manager owns cloud work; kube-apiserver lost the
- * flag in 1.33), overridable like every default through extraArgs.
+ * controller manager (the AWS cloud-controller-manager owns cloud work; current kube-apiservers
+ * have no such flag), overridable like every default through extraArgs.
  */
 import {isIP} from 'node:net'
 import {dirname, posix} from 'node:path'

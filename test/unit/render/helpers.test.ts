@@ -55,7 +55,7 @@ describe('yamlBlock', () => {
 describe('shellWord', () => {
   it.each([
     'simple',
-    'https://pkgs.k8s.io/core:/stable:/v1.32/deb/',
+    'https://pkgs.k8s.io/core:/stable:/v1.37/deb/',
     "it's",
     'a b',
     '$(rm -rf /)',

@@ -107,8 +107,8 @@ describe('renderUserData for a 3-zone HA private cluster with a bastion', () => 
 
   it('installs kubelet and kubectl for the spec minor from pkgs.k8s.io, without kubeadm', () => {
     const lib = file(rendered[3]!.cloudConfig, '/usr/local/lib/kforge/lib.sh')
-    expect(lib).toContain('https://pkgs.k8s.io/core:/stable:/v1.32/deb/Release.key')
-    expect(lib).toContain("'kubelet=1.32.4-*' 'kubectl=1.32.4-*'")
+    expect(lib).toContain('https://pkgs.k8s.io/core:/stable:/v1.37/deb/Release.key')
+    expect(lib).toContain("'kubelet=1.37.2-*' 'kubectl=1.37.2-*'")
     expect(lib).toContain('signed-by=/etc/apt/keyrings/%s.gpg')
     expect(lib).not.toMatch(/kubeadm[=\s]/)
   })
@@ -172,7 +172,7 @@ describe('determinism and change propagation', () => {
   it('changes every Kubernetes group with the version, and only those', () => {
     const before = byGroup(haPrivateCluster())
     const changed = haPrivateCluster()
-    changed.spec.kubernetesVersion = 'v1.33.1'
+    changed.spec.kubernetesVersion = 'v1.36.5'
     const after = byGroup(changed)
     for (const [group, bytes] of before) {
       expect(bytes.equals(after.get(group)!), group).toBe(group === 'bastions')
@@ -270,8 +270,8 @@ describe('air-gapped clusters', () => {
     const sum = (c: string) => c.repeat(64)
     cluster.spec.mirror = {
       baseUrl: 's3://mirror-bucket/kforge',
-      kubelet: {path: 'k8s/v1.32.4/kubelet', sha256: sum('1')},
-      kubectl: {path: 'k8s/v1.32.4/kubectl', sha256: sum('2')},
+      kubelet: {path: 'k8s/v1.37.2/kubelet', sha256: sum('1')},
+      kubectl: {path: 'k8s/v1.37.2/kubectl', sha256: sum('2')},
       containerd: {path: 'containerd-1.7.27-linux-amd64.tar.gz', sha256: sum('3')},
       runc: {path: 'runc.amd64', sha256: sum('4')},
       cniPlugins: {path: 'cni-plugins-linux-amd64-v1.6.2.tgz', sha256: sum('5')},
@@ -280,7 +280,7 @@ describe('air-gapped clusters', () => {
     const r = renderUserData({cluster, group: cluster.instanceGroups[3]!, assets: assetsFor(cluster)})
     const lib = file(r.cloudConfig, '/usr/local/lib/kforge/lib.sh')
     expect(lib).toContain(
-      `fetch_verified https://mirror-bucket.s3.us-east-1.amazonaws.com/kforge/k8s/v1.32.4/kubelet ${sum('1')} /usr/local/bin/kubelet us-east-1`,
+      `fetch_verified https://mirror-bucket.s3.us-east-1.amazonaws.com/kforge/k8s/v1.37.2/kubelet ${sum('1')} /usr/local/bin/kubelet us-east-1`,
     )
     for (const c of '123456') expect(lib).toContain(sum(c))
     expect(lib).not.toMatch(/pkgs\.k8s\.io|nodesource|apt_install/)

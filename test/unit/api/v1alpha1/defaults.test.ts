@@ -18,8 +18,8 @@ const groups = (c: Cluster) =>
 describe('defaults from a spec file', () => {
   it('completes the minimal HA fixture', () => {
     const c = loadSpec(fixture('minimal-ha.yaml'), 'minimal-ha.yaml')
-    expect(c.spec.kubernetesVersion).toBe('v1.32.4')
-    expect(c.spec.etcd.version).toBe('3.5.21-0')
+    expect(c.spec.kubernetesVersion).toBe('v1.37.2')
+    expect(c.spec.etcd.version).toBe('3.7.0-0')
     expect(c.spec.cloud.aws.region).toBe('us-east-1')
     expect(c.spec.api.dnsName).toBe('api.demo.example.com')
     expect(c.spec.dns).toEqual({zone: 'example.com', type: 'public'})
@@ -161,7 +161,7 @@ describe('defaults from create cluster flags', () => {
   it('carries the other flags into the spec', () => {
     const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBm6aCk0zSc1lpWzL6Qn9xv0Vh0O3v5E3Z3Kp2c0yJzM user@host'
     const c = build({
-      kubernetesVersion: 'v1.31.2',
+      kubernetesVersion: 'v1.36.2',
       dnsZone: 'k8s.example.com',
       networkCIDR: '172.20.0.0/16',
       apiAccess: ['203.0.113.0/24'],
@@ -169,7 +169,7 @@ describe('defaults from create cluster flags', () => {
       kmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
       name: 'demo.k8s.example.com',
     })
-    expect(c.spec.kubernetesVersion).toBe('v1.31.2')
+    expect(c.spec.kubernetesVersion).toBe('v1.36.2')
     expect(c.spec.dns.zone).toBe('k8s.example.com')
     expect(c.spec.networking.subnets[0]!.cidr).toBe('172.20.0.0/19')
     expect(c.spec.api.access).toEqual(['203.0.113.0/24'])

@@ -41,8 +41,8 @@ describe('cluster rules', () => {
 
   it('needs a supported Kubernetes version', () => {
     for (const [version, why] of [
-      ['v1.28.9', '(v1.28.9) is not supported (supported: v1.29 to v1.33)'],
-      ['1.32.4', '("1.32.4") is not a version of the form vX.Y.Z'],
+      ['v1.34.9', '(v1.34.9) is not supported (supported: v1.35 to v1.37)'],
+      ['1.37.2', '("1.37.2") is not a version of the form vX.Y.Z'],
     ]) {
       const text = edited((d) => {
         d[0].spec.kubernetesVersion = version
@@ -140,7 +140,7 @@ describe('cluster rules', () => {
       })
     })
     expect(messagesOf(text)).toEqual([
-      `${C} spec.etcd.version ("latest") is not an etcd version like 3.5.21-0`,
+      `${C} spec.etcd.version ("latest") is not an etcd version like 3.7.0-0`,
       `${C} spec.etcd.volumeSize (0) must be between 1 and 16384 (GiB)`,
       `${C} spec.topology.bastion needs spec.topology.type: private (the bastion is the way into private subnets)`,
       `${C} spec.networking.dnsDomain ("Cluster.Local") is not a DNS name (lowercase letters, digits, '-' and '.', labels of at most 63 characters)`,
@@ -424,7 +424,7 @@ describe('instance group rules', () => {
       d[4].spec.maxSize = 1
     })
     expect(messagesOf(text)).toEqual([
-      `${C} spec.kubernetesVersion (v1.40.0) is not supported (supported: v1.29 to v1.33)`,
+      `${C} spec.kubernetesVersion (v1.40.0) is not supported (supported: v1.35 to v1.37)`,
       `${C} spec.api.access[0] ("nope") is not an IPv4 CIDR like 10.0.0.0/16`,
       `${IG('nodes')} spec.maxSize (1) must be >= spec.minSize (3)`,
     ])
@@ -439,8 +439,8 @@ describe('instance group rules', () => {
 const sum = (c: string) => c.repeat(64)
 const validMirror = () => ({
   baseUrl: 'https://mirror.example.com/kforge',
-  kubelet: {path: 'kubernetes/v1.32.4/amd64/kubelet', sha256: sum('1')},
-  kubectl: {path: 'kubernetes/v1.32.4/amd64/kubectl', sha256: sum('2')},
+  kubelet: {path: 'kubernetes/v1.37.2/amd64/kubelet', sha256: sum('1')},
+  kubectl: {path: 'kubernetes/v1.37.2/amd64/kubectl', sha256: sum('2')},
   containerd: {path: 'containerd-1.7.27-linux-amd64.tar.gz', sha256: sum('3')},
   runc: {path: 'runc.amd64', sha256: sum('4')},
   cniPlugins: {path: 'cni-plugins-linux-amd64-v1.6.2.tgz', sha256: sum('5')},
@@ -488,9 +488,9 @@ describe('mirror rules', () => {
     const why = 'is not a SHA-256: 64 lowercase hex digits, as sha256sum prints them'
     expect(messagesOf(text)).toEqual([
       `${C} spec.mirror.kubelet.sha256 ("${sum('A')}") ${why}`,
-      `${C} spec.mirror.containerd.path ("https://elsewhere.example.com/containerd.tgz") must be a path under spec.mirror.baseUrl, without spaces or quotes (like kubernetes/v1.32.4/amd64/containerd)`,
+      `${C} spec.mirror.containerd.path ("https://elsewhere.example.com/containerd.tgz") must be a path under spec.mirror.baseUrl, without spaces or quotes (like kubernetes/v1.37.2/amd64/containerd)`,
       `${C} spec.mirror.runc.sha256 ("abc123") ${why}`,
-      `${C} spec.mirror.cniPlugins.path ("") must be a path under spec.mirror.baseUrl, without spaces or quotes (like kubernetes/v1.32.4/amd64/cniPlugins)`,
+      `${C} spec.mirror.cniPlugins.path ("") must be a path under spec.mirror.baseUrl, without spaces or quotes (like kubernetes/v1.37.2/amd64/cniPlugins)`,
       `${C} spec.mirror.nodejs.sha256 ("sha256:${sum('6')}") ${why}`,
     ])
     const line = text.split('\n').indexOf(`      sha256: ${sum('A')}`) + 1

@@ -81,7 +81,7 @@ describe('spec structure', () => {
 
   it('names wrong types, with a hint to quote numbers meant as strings', () => {
     const text = edited((docs) => {
-      docs[0].spec.kubernetesVersion = 1.32
+      docs[0].spec.kubernetesVersion = 1.37
       docs[0].spec.topology = {bastion: 'yes'}
       docs[0].spec.cloud.aws.zones = 'us-east-1a'
       docs[4].spec.minSize = '3'
@@ -90,7 +90,7 @@ describe('spec structure', () => {
     })
     expect(messagesOf(text)).toEqual([
       `${C} spec.cloud.aws.zones: expected a list, got string "us-east-1a"`,
-      `${C} spec.kubernetesVersion: expected a string, got number 1.32 (quote it: "1.32")`,
+      `${C} spec.kubernetesVersion: expected a string, got number 1.37 (quote it: "1.37")`,
       `${C} spec.topology.bastion: expected true or false, got string "yes"`,
       'cluster.yaml: InstanceGroup "nodes": spec.minSize: expected an integer, got string "3"',
       'cluster.yaml: InstanceGroup "nodes": spec.maxSize: expected an integer, got number 3.5',
