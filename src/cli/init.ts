@@ -12,7 +12,11 @@ import type {Prepared, PrepareInput, WorkflowCommandSpec} from './phase-command.
 
 export const initFlags = {
   config: Flags.string({
-    description: 'kubeadm-format config file: InitConfiguration/ClusterConfiguration (v1beta3 or v1beta4)',
+    description:
+      'kubeadm-format config file: InitConfiguration/ClusterConfiguration (kubeadm.k8s.io/v1beta4; v1 with --allow-experimental-api; v1beta3 was removed in kubeadm v1.37: migrate it with kubeadm v1.36 `kubeadm config migrate`)',
+  }),
+  'allow-experimental-api': Flags.boolean({
+    description: 'let --config use kubeadm.k8s.io/v1 (experimental in kubeadm v1.37: extraArgs mergeMethod)',
   }),
   'root-dir': Flags.string({
     description: 'prefix for every host path (/etc/kubernetes, /var/lib/kubelet, ...)',
@@ -59,9 +63,15 @@ export const initFlags = {
 /** Flags that set configuration fields; kubeadm refuses them beside --config. */
 const CONFIG_FLAGS = Object.keys(initFlags).filter(
   (f) =>
-    !['config', 'root-dir', 'dry-run', 'ignore-preflight-errors', 'upload-certs', 'certificate-key'].includes(
-      f,
-    ),
+    ![
+      'config',
+      'allow-experimental-api',
+      'root-dir',
+      'dry-run',
+      'ignore-preflight-errors',
+      'upload-certs',
+      'certificate-key',
+    ].includes(f),
 )
 
 const list = (v: unknown): string[] =>
@@ -118,7 +128,10 @@ export async function prepareInit(input: PrepareInput): Promise<Prepared<InitDat
   if (typeof f.config === 'string' && mixed.length > 0) {
     throw new KforgeError(`can not mix '--config' with arguments [${mixed.join(' ')}]`)
   }
-  const docs = typeof f.config === 'string' ? await readKubeadmConfig(f.config) : docsFromFlags(f)
+  const docs =
+    typeof f.config === 'string'
+      ? await readKubeadmConfig(f.config, {allowExperimental: f['allow-experimental-api'] === true})
+      : docsFromFlags(f)
   const host = detectHost()
   const config = completeInitConfig(docs, host, typeof f.config === 'string' ? f.config : 'flags')
   const ignored = new Set([

@@ -12,7 +12,13 @@ import type {Prepared, PrepareInput, WorkflowCommandSpec} from './phase-command.
 import {timingsFromEnv} from './timings.js'
 
 export const joinFlags = {
-  config: Flags.string({description: 'kubeadm-format JoinConfiguration file (v1beta3 or v1beta4)'}),
+  config: Flags.string({
+    description:
+      'kubeadm-format JoinConfiguration file (kubeadm.k8s.io/v1beta4; v1 with --allow-experimental-api; v1beta3 was removed in kubeadm v1.37: migrate it with kubeadm v1.36 `kubeadm config migrate`)',
+  }),
+  'allow-experimental-api': Flags.boolean({
+    description: 'let --config use kubeadm.k8s.io/v1 (experimental in kubeadm v1.37: extraArgs mergeMethod)',
+  }),
   'root-dir': Flags.string({
     description: 'prefix for every host path (/etc/kubernetes, /var/lib/kubelet, ...)',
     default: '/',
@@ -129,7 +135,9 @@ export async function prepareJoin(input: PrepareInput): Promise<Prepared<JoinDat
     throw new KforgeError(`can not mix '--config' with arguments [${mixed.join(' ')}]`)
   }
   const docs =
-    typeof f.config === 'string' ? await readKubeadmConfig(f.config) : joinDocsFromFlags(f, endpointArg)
+    typeof f.config === 'string'
+      ? await readKubeadmConfig(f.config, {allowExperimental: f['allow-experimental-api'] === true})
+      : joinDocsFromFlags(f, endpointArg)
   const config = completeJoinConfig(docs, detectHost(), typeof f.config === 'string' ? f.config : 'flags')
   const bt = config.discovery.bootstrapToken
   if (!bt)

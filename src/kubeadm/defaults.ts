@@ -1,5 +1,5 @@
 /**
- * kubeadm's defaulting, over the converted documents of load.ts: every field of the internal
+ * kubeadm's defaulting, over the documents load.ts read: every field of the internal
  * configuration gets a value, and semantic problems (bad token, durations, addresses) are
  * collected with their field paths. Host facts (hostname, addresses) are passed in, so tests and
  * dry runs are deterministic.
@@ -87,8 +87,16 @@ const o = (v: unknown): Obj => (isPlainObject(v) ? v : {})
 const s = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 const strs = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []
+/** extraArgs entries; a v1 `mergeMethod` is kept when it is append or prepend ('' means replace). */
 const argList = (v: unknown): Arg[] =>
-  Array.isArray(v) ? v.map((a) => ({name: String(o(a).name), value: String(o(a).value ?? '')})) : []
+  Array.isArray(v)
+    ? v.map((a) => {
+        const arg: Arg = {name: String(o(a).name), value: String(o(a).value ?? '')}
+        const method = o(a).mergeMethod
+        if (method === 'append' || method === 'prepend') arg.mergeMethod = method
+        return arg
+      })
+    : []
 
 /** Reports semantic problems as `<file>: <Kind>.<field path>: <text>`. */
 class Reporter {

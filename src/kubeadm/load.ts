@@ -1,10 +1,11 @@
 /**
  * Read a kubeadm config file: `---`-separated InitConfiguration, ClusterConfiguration,
- * JoinConfiguration (kubeadm.k8s.io/v1beta3 or v1beta4), plus the component configs kubeadm
- * accepts beside them. Every problem is collected and reported at once with its document, field
- * path and line: unknown fields (with the nearest known name), wrong types, unknown kinds.
- * v1beta3 documents are converted to v1beta4's form: extraArgs maps become name/value lists sorted
- * by name then value (kubeadm's own conversion), and its scattered timeouts move into `timeouts`.
+ * JoinConfiguration, ResetConfiguration, UpgradeConfiguration (kubeadm.k8s.io/v1beta4, or the
+ * experimental v1 when allowed), plus the component configs kubeadm accepts beside them. Every
+ * problem is collected and reported at once with its document, field path and line: unknown
+ * fields (with the nearest known name), wrong types, unknown kinds. Removed API versions
+ * (v1beta3 and older, gone in kubeadm v1.37) are refused with the kubeadm release that migrates
+ * them, as kubeadm itself does.
  */
 import {readFile} from 'node:fs/promises'
 import {parseDocuments, type SourceDocument} from '../api/parse.js'
@@ -12,33 +13,50 @@ import {formatPath, type Path, Problems, type Subject, subjectLabel} from '../ap
 import {checkShape, dropNulls, isPlainObject} from '../api/shape.js'
 import {KforgeError} from '../util/errors.js'
 import {clusterShape, initShape, joinShape, type ShapeVersion} from './shapes.js'
-import {type Arg, KUBEADM_API_VERSIONS, type KubeadmApiVersion, type KubeadmDocuments} from './types.js'
+import {
+  EXPERIMENTAL_KUBEADM_API_VERSIONS,
+  KUBEADM_API_VERSIONS,
+  type KubeadmApiVersion,
+  type KubeadmDocuments,
+  REMOVED_KUBEADM_API_VERSIONS,
+} from './types.js'
 
-type Slot = keyof Omit<KubeadmDocuments, 'apiVersion'>
+type Slot = keyof KubeadmDocuments
 
 const COMPONENT_KINDS: Record<string, {apiVersion: string; slot: Slot}> = {
   KubeletConfiguration: {apiVersion: 'kubelet.config.k8s.io/v1beta1', slot: 'kubelet'},
   KubeProxyConfiguration: {apiVersion: 'kubeproxy.config.k8s.io/v1alpha1', slot: 'kubeProxy'},
 }
 
-const KUBEADM_KINDS: Record<string, {slot: Slot; versions: readonly ShapeVersion[]}> = {
-  InitConfiguration: {slot: 'init', versions: ['v1beta3', 'v1beta4']},
-  ClusterConfiguration: {slot: 'cluster', versions: ['v1beta3', 'v1beta4']},
-  JoinConfiguration: {slot: 'join', versions: ['v1beta3', 'v1beta4']},
-  ResetConfiguration: {slot: 'reset', versions: ['v1beta4']},
-  UpgradeConfiguration: {slot: 'upgrade', versions: ['v1beta4']},
+/** Every kind exists in both v1beta4 and v1. */
+const KUBEADM_KINDS: Record<string, Slot> = {
+  InitConfiguration: 'init',
+  ClusterConfiguration: 'cluster',
+  JoinConfiguration: 'join',
+  ResetConfiguration: 'reset',
+  UpgradeConfiguration: 'upgrade',
 }
 
-export async function readKubeadmConfig(file: string): Promise<KubeadmDocuments> {
+/** The flag that lets a command read experimental API versions (kubeadm's name for it). */
+const ALLOW_EXPERIMENTAL_API_FLAG = 'allow-experimental-api'
+
+export interface KubeadmLoadOptions {
+  /**
+   * Accept kubeadm.k8s.io/v1, which kubeadm v1.37 registers but calls experimental: off for
+   * user files unless --allow-experimental-api is given; on for what kforge itself wrote.
+   */
+  allowExperimental?: boolean
+}
+
+export async function readKubeadmConfig(file: string, options: KubeadmLoadOptions = {}): Promise<KubeadmDocuments> {
   let text: string
   try {
     text = await readFile(file, 'utf8')
   } catch (err) {
     throw new KforgeError(`--config ${file}: cannot read the file (${(err as Error).message})`)
   }
-  return parseKubeadmConfig(text, file)
+  return parseKubeadmConfig(text, file, options)
 }
-
 /**
  * Problems labelled by kind (`ClusterConfiguration (document 2)`) with the line of the field at
  * fault, which is what a user looks for in a kubeadm file.
@@ -71,23 +89,53 @@ class KubeadmProblems extends Problems {
   }
 }
 
-export function parseKubeadmConfig(text: string, file: string): KubeadmDocuments {
+export function parseKubeadmConfig(
+  text: string,
+  file: string,
+  options: KubeadmLoadOptions = {},
+): KubeadmDocuments {
   const problems = new KubeadmProblems(file)
   const docs = parseDocuments(text, problems)
   problems.docs = docs
   problems.throwIfAny()
   const out: KubeadmDocuments = {}
-  for (const doc of docs) readDocument(doc, out, problems)
+  const reader: Reader = {file, out, problems, options, refused: new Set()}
+  for (const doc of docs) readDocument(doc, reader)
   if (docs.length === 0)
     problems.general(
       'no documents found (expected InitConfiguration, ClusterConfiguration or JoinConfiguration)',
     )
   problems.throwIfAny()
-  if (out.apiVersion === 'kubeadm.k8s.io/v1beta3') moveV1beta3Timeouts(out)
   return out
 }
 
-function readDocument(doc: SourceDocument, out: KubeadmDocuments, problems: Problems): void {
+interface Reader {
+  file: string
+  out: KubeadmDocuments
+  problems: Problems
+  options: KubeadmLoadOptions
+  /** Removed API versions already reported: one explanation per version, not per document. */
+  refused: Set<string>
+}
+
+/**
+ * Why a removed apiVersion is refused and how to move on: `kubeadm config migrate` of the last
+ * kubeadm release that reads it, then of each later one up to v1.36 (which writes v1beta4).
+ */
+function removedVersionProblem(apiVersion: string, file: string): string | undefined {
+  const at = REMOVED_KUBEADM_API_VERSIONS.findIndex(([v]) => v === apiVersion)
+  if (at < 0) return undefined
+  const releases = REMOVED_KUBEADM_API_VERSIONS.slice(at).map(([, release]) => `kubeadm ${release}`)
+  const steps = releases.length === 1 ? releases[0] : `${releases.join(', then ')} (one migration each)`
+  return (
+    `${apiVersion} is no longer supported: kubeadm v1.37 removed it and reads only kubeadm.k8s.io/v1beta4 ` +
+    `(and the experimental kubeadm.k8s.io/v1). Convert the file with ${steps}: ` +
+    `kubeadm config migrate --old-config ${file} --new-config <new file>`
+  )
+}
+
+function readDocument(doc: SourceDocument, reader: Reader): void {
+  const {out, problems} = reader
   const subject: Subject = {document: doc.index}
   if (!isPlainObject(doc.value)) {
     problems.about(subject, 'expected a mapping with apiVersion and kind')
@@ -111,10 +159,16 @@ function readDocument(doc: SourceDocument, out: KubeadmDocuments, problems: Prob
     store(out, component.slot, value, kind, subject, problems)
     return
   }
-  const known = KUBEADM_KINDS[kind]
-  if (!known) {
+  const slot = KUBEADM_KINDS[kind]
+  if (!slot) {
     const kinds = [...Object.keys(KUBEADM_KINDS), ...Object.keys(COMPONENT_KINDS)].join(', ')
     problems.fieldError(subject, ['kind'], `unknown kind "${kind}" (expected one of ${kinds})`)
+    return
+  }
+  const removed = removedVersionProblem(apiVersion, reader.file)
+  if (removed) {
+    if (!reader.refused.has(apiVersion)) problems.fieldError(subject, ['apiVersion'], removed)
+    reader.refused.add(apiVersion)
     return
   }
   if (!(KUBEADM_API_VERSIONS as readonly string[]).includes(apiVersion)) {
@@ -125,20 +179,20 @@ function readDocument(doc: SourceDocument, out: KubeadmDocuments, problems: Prob
     )
     return
   }
-  const version = apiVersion.split('/')[1] as ShapeVersion
-  if (!known.versions.includes(version)) {
-    problems.fieldError(subject, ['kind'], `${kind} does not exist in ${apiVersion}`)
-    return
-  }
-  if (out.apiVersion && out.apiVersion !== apiVersion) {
+  if (
+    EXPERIMENTAL_KUBEADM_API_VERSIONS.includes(apiVersion as KubeadmApiVersion) &&
+    !reader.options.allowExperimental
+  ) {
     problems.fieldError(
       subject,
       ['apiVersion'],
-      `mixes ${apiVersion} with ${out.apiVersion} from an earlier document`,
+      `${apiVersion} is experimental in kubeadm v1.37 and not allowed without --${ALLOW_EXPERIMENTAL_API_FLAG} ` +
+        '(or write kubeadm.k8s.io/v1beta4: the same fields, without extraArgs mergeMethod)',
     )
     return
   }
-  out.apiVersion = apiVersion as KubeadmApiVersion
+  const version = apiVersion.split('/')[1] as ShapeVersion
+  if (version === 'v1') dropEmptyMergeMethods(value)
   const shape =
     kind === 'InitConfiguration'
       ? initShape(version)
@@ -148,8 +202,7 @@ function readDocument(doc: SourceDocument, out: KubeadmDocuments, problems: Prob
           ? joinShape(version)
           : undefined
   if (shape) checkShape(value, shape, [], subject, problems)
-  const converted = version === 'v1beta3' ? convertV1beta3(kind, value) : value
-  store(out, known.slot, converted, kind, subject, problems)
+  store(out, slot, value, kind, subject, problems)
 }
 
 function store(
@@ -167,49 +220,18 @@ function store(
   out[slot] = value
 }
 
-/** v1beta3 map → v1beta4 list, sorted by name then value as kubeadm's conversion does. */
-export function argsFromMap(map: unknown): Arg[] {
-  if (!isPlainObject(map)) return []
-  return Object.entries(map)
-    .map(([name, value]) => ({name, value: String(value)}))
-    .sort((a, b) => (a.name === b.name ? cmp(a.value, b.value) : cmp(a.name, b.name)))
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
-}
-
-function convertArgsAt(value: Record<string, unknown>, path: Path): void {
-  let node: unknown = value
-  for (const seg of path.slice(0, -1)) node = isPlainObject(node) ? node[seg as string] : undefined
-  const key = path.at(-1) as string
-  if (isPlainObject(node) && node[key] !== undefined) node[key] = argsFromMap(node[key])
-}
-
-function convertV1beta3(kind: string, value: Record<string, unknown>): Record<string, unknown> {
-  const v = structuredClone(value)
-  if (kind === 'ClusterConfiguration') {
-    for (const c of ['apiServer', 'controllerManager', 'scheduler']) convertArgsAt(v, [c, 'extraArgs'])
-    convertArgsAt(v, ['etcd', 'local', 'extraArgs'])
-  }
-  if (kind === 'InitConfiguration' || kind === 'JoinConfiguration')
-    convertArgsAt(v, ['nodeRegistration', 'kubeletExtraArgs'])
-  if (kind === 'JoinConfiguration') {
-    const discovery = v.discovery as Record<string, unknown> | undefined
-    if (discovery?.timeout !== undefined) {
-      v.timeouts = {discovery: discovery.timeout}
-      delete discovery.timeout
+/**
+ * `mergeMethod: ""` means replace, exactly as leaving it out (kubeadm's field is omitempty): drop
+ * it from every extraArgs / kubeletExtraArgs entry so the rest of kforge sees one form.
+ */
+function dropEmptyMergeMethods(node: unknown, key = ''): void {
+  if (Array.isArray(node)) {
+    for (const item of node) {
+      if ((key === 'extraArgs' || key === 'kubeletExtraArgs') && isPlainObject(item) && item.mergeMethod === '')
+        delete item.mergeMethod
+      else dropEmptyMergeMethods(item)
     }
+  } else if (isPlainObject(node)) {
+    for (const [k, v] of Object.entries(node)) dropEmptyMergeMethods(v, k)
   }
-  return v
-}
-
-/** v1beta3's apiServer.timeoutForControlPlane becomes v1beta4's init timeouts.controlPlaneComponentHealthCheck. */
-function moveV1beta3Timeouts(out: KubeadmDocuments): void {
-  const apiServer = out.cluster?.apiServer as Record<string, unknown> | undefined
-  const timeout = apiServer?.timeoutForControlPlane
-  if (timeout === undefined || !apiServer) return
-  delete apiServer.timeoutForControlPlane
-  out.init ??= {}
-  out.init.timeouts = {controlPlaneComponentHealthCheck: timeout}
 }

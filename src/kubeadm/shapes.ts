@@ -1,16 +1,20 @@
 /**
- * The fields of kubeadm.k8s.io/v1beta3 and v1beta4 documents (cmd/kubeadm/app/apis/kubeadm/v1beta*),
+ * The fields of kubeadm.k8s.io/v1beta4 and v1 documents (cmd/kubeadm/app/apis/kubeadm/{v1beta4,v1}),
  * including the ones kforge does not act on, so a real kubeadm config is accepted and only true
- * typos are reported as unknown fields.
+ * typos are reported as unknown fields. v1 is v1beta4 plus `mergeMethod` on each extraArgs entry.
  */
 import {bool, int, obj, oneOf, type Shape, str, stringMap, strings} from '../api/shape.js'
 
 const typeMeta = {apiVersion: str, kind: str}
 
-export type ShapeVersion = 'v1beta3' | 'v1beta4'
+export type ShapeVersion = 'v1beta4' | 'v1'
 
-const argList: Shape = {type: 'list', items: obj({name: str, value: str}, ['name'])}
-const args = (v: ShapeVersion): Shape => (v === 'v1beta3' ? stringMap : argList)
+/** v1's `mergeMethod: ""` (replace, like leaving it out) is dropped before the check: see load.ts. */
+const MERGE_METHODS = ['append', 'prepend'] as const
+const args = (v: ShapeVersion): Shape =>
+  v === 'v1'
+    ? {type: 'list', items: obj({name: str, value: str, mergeMethod: oneOf(MERGE_METHODS)}, ['name'])}
+    : {type: 'list', items: obj({name: str, value: str}, ['name'])}
 
 const keyRef = obj({name: str, key: str, optional: bool}, ['key'])
 const envVar: Shape = obj(
@@ -51,7 +55,7 @@ const component = (v: ShapeVersion, extra: Record<string, Shape> = {}): Shape =>
   obj({
     extraArgs: args(v),
     extraVolumes: {type: 'list', items: hostPathMount},
-    ...(v === 'v1beta4' ? {extraEnvs: {type: 'list', items: envVar}} : {}),
+    extraEnvs: {type: 'list', items: envVar},
     ...extra,
   })
 
@@ -68,7 +72,7 @@ const nodeRegistration = (v: ShapeVersion): Shape =>
     kubeletExtraArgs: args(v),
     ignorePreflightErrors: strings,
     imagePullPolicy: oneOf(['Always', 'IfNotPresent', 'Never']),
-    ...(v === 'v1beta4' ? {imagePullSerial: bool} : {}),
+    imagePullSerial: bool,
   })
 
 const apiEndpoint = obj({advertiseAddress: str, bindPort: int})
@@ -103,14 +107,14 @@ export function initShape(v: ShapeVersion): Shape {
     certificateKey: str,
     skipPhases: strings,
     patches,
-    ...(v === 'v1beta4' ? {dryRun: bool, timeouts} : {}),
+    dryRun: bool,
+    timeouts,
   })
 }
 
 const imageMeta = {imageRepository: str, imageTag: str}
 
 export function clusterShape(v: ShapeVersion): Shape {
-  const beta4 = v === 'v1beta4'
   return obj({
     ...typeMeta,
     etcd: obj({
@@ -118,39 +122,38 @@ export function clusterShape(v: ShapeVersion): Shape {
         ...imageMeta,
         dataDir: str,
         extraArgs: args(v),
-        ...(beta4 ? {extraEnvs: {type: 'list', items: envVar}} : {}),
+        extraEnvs: {type: 'list', items: envVar},
         serverCertSANs: strings,
         peerCertSANs: strings,
       }),
-      external: obj({endpoints: strings, caFile: str, certFile: str, keyFile: str}, ['endpoints']),
+      external: obj(
+        {endpoints: strings, httpEndpoints: strings, caFile: str, certFile: str, keyFile: str},
+        ['endpoints'],
+      ),
     }),
     networking: obj({serviceSubnet: str, podSubnet: str, dnsDomain: str}),
     kubernetesVersion: str,
     controlPlaneEndpoint: str,
-    apiServer: component(v, {certSANs: strings, ...(beta4 ? {} : {timeoutForControlPlane: str})}),
+    apiServer: component(v, {certSANs: strings}),
     controllerManager: component(v),
     scheduler: component(v),
-    dns: obj({...imageMeta, ...(beta4 ? {disabled: bool} : {})}),
-    ...(beta4 ? {proxy: obj({disabled: bool})} : {}),
+    dns: obj({...imageMeta, disabled: bool}),
+    proxy: obj({disabled: bool}),
     certificatesDir: str,
     imageRepository: str,
     featureGates: {type: 'map', values: bool},
     clusterName: str,
-    ...(beta4
-      ? {
-          encryptionAlgorithm: oneOf(['RSA-2048', 'RSA-3072', 'RSA-4096', 'ECDSA-P256', 'ECDSA-P384']),
-          certificateValidityPeriod: str,
-          caCertificateValidityPeriod: str,
-        }
-      : {}),
+    encryptionAlgorithm: oneOf(['RSA-2048', 'RSA-3072', 'RSA-4096', 'ECDSA-P256', 'ECDSA-P384']),
+    certificateValidityPeriod: str,
+    caCertificateValidityPeriod: str,
   })
 }
 
 export function joinShape(v: ShapeVersion): Shape {
-  const beta4 = v === 'v1beta4'
   return obj({
     ...typeMeta,
-    ...(beta4 ? {dryRun: bool, timeouts} : {}),
+    dryRun: bool,
+    timeouts,
     nodeRegistration: nodeRegistration(v),
     caCertPath: str,
     discovery: obj({
@@ -160,7 +163,6 @@ export function joinShape(v: ShapeVersion): Shape {
       ),
       file: obj({kubeConfigPath: str}, ['kubeConfigPath']),
       tlsBootstrapToken: str,
-      ...(beta4 ? {} : {timeout: str}),
     }),
     controlPlane: obj({localAPIEndpoint: apiEndpoint, certificateKey: str}),
     skipPhases: strings,

@@ -1,18 +1,43 @@
 /**
- * kubeadm's configuration as kforge works with it: one internal form that v1beta3 and v1beta4
- * documents both convert into (v1beta4's shape: extraArgs as ordered name/value lists), with every
- * default filled in by defaults.ts. Field docs give kubeadm's defaults.
+ * kubeadm's configuration as kforge works with it: one internal form that kubeadm.k8s.io/v1beta4
+ * and v1 documents both read into (extraArgs as ordered name/value lists; v1 adds a merge method
+ * per argument), with every default filled in by defaults.ts. Field docs give kubeadm's defaults.
  */
 import type {BootstrapToken, TokenUsage} from '../bootstrap/token.js'
 import type {EncryptionAlgorithm} from '../pki/keys.js'
 
-export const KUBEADM_API_VERSIONS = ['kubeadm.k8s.io/v1beta3', 'kubeadm.k8s.io/v1beta4'] as const
+export const KUBEADM_GROUP = 'kubeadm.k8s.io'
+/** What kubeadm v1.37 reads: v1beta4, and v1 (experimental: only with --allow-experimental-api). */
+export const KUBEADM_API_VERSIONS = ['kubeadm.k8s.io/v1beta4', 'kubeadm.k8s.io/v1'] as const
 export type KubeadmApiVersion = (typeof KUBEADM_API_VERSIONS)[number]
+/** kubeadm registers it, but refuses it unless the command allows experimental APIs. */
+export const EXPERIMENTAL_KUBEADM_API_VERSIONS: readonly KubeadmApiVersion[] = ['kubeadm.k8s.io/v1']
 
-/** One command-line argument `--name=value`; names may repeat (v1beta4). */
+/**
+ * Removed API versions, oldest first, each with the last kubeadm release whose `kubeadm config
+ * migrate` reads it (kubeadm's cmd/kubeadm/app/util/config/common.go, oldKnownAPIVersions).
+ */
+export const REMOVED_KUBEADM_API_VERSIONS: readonly (readonly [apiVersion: string, migrateWith: string])[] = [
+  ['kubeadm.k8s.io/v1alpha1', 'v1.11'],
+  ['kubeadm.k8s.io/v1alpha2', 'v1.12'],
+  ['kubeadm.k8s.io/v1alpha3', 'v1.14'],
+  ['kubeadm.k8s.io/v1beta1', 'v1.15'],
+  ['kubeadm.k8s.io/v1beta2', 'v1.22'],
+  ['kubeadm.k8s.io/v1beta3', 'v1.36'],
+]
+
+/**
+ * How a v1 argument combines with kubeadm's default of the same name: appended to it, prepended
+ * to it, or (absent) replacing every default of that name.
+ */
+export type ArgMergeMethod = 'append' | 'prepend'
+
+/** One command-line argument `--name=value`; names may repeat. */
 export interface Arg {
   name: string
   value: string
+  /** kubeadm.k8s.io/v1 only. Default: replace. */
+  mergeMethod?: ArgMergeMethod
 }
 
 export interface HostPathMount {
@@ -76,7 +101,7 @@ export interface BootstrapTokenConfig {
   groups: string[]
 }
 
-/** v1beta4 `timeouts`, in milliseconds; v1beta3's scattered timeouts convert into these. */
+/** `timeouts`, in milliseconds. */
 export interface Timeouts {
   /** Default: 4m */
   controlPlaneComponentHealthCheck: number
@@ -188,11 +213,10 @@ export interface JoinConfiguration {
 }
 
 /**
- * Everything a kubeadm config file held, shape-checked and converted to v1beta4's form (extraArgs
- * as name/value lists) but not yet defaulted: plain objects, fed to defaults.ts.
+ * Everything a kubeadm config file held, shape-checked but not yet defaulted: plain objects, fed
+ * to defaults.ts. v1beta4 and v1 documents may be mixed, as kubeadm reads each on its own.
  */
 export interface KubeadmDocuments {
-  apiVersion?: KubeadmApiVersion
   init?: Record<string, unknown>
   cluster?: Record<string, unknown>
   join?: Record<string, unknown>
@@ -200,7 +224,7 @@ export interface KubeadmDocuments {
   kubelet?: Record<string, unknown>
   /** kubeproxy.config.k8s.io/v1alpha1 KubeProxyConfiguration, for the kube-proxy addon. */
   kubeProxy?: Record<string, unknown>
-  /** v1beta4 ResetConfiguration / UpgradeConfiguration, passed through for their commands. */
+  /** ResetConfiguration / UpgradeConfiguration, passed through for their commands. */
   reset?: Record<string, unknown>
   upgrade?: Record<string, unknown>
 }

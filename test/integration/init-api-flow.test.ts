@@ -208,7 +208,7 @@ describe('kforge init against the API double', {timeout: 180_000}, () => {
     expect(cc).toMatchObject({
       apiVersion: 'kubeadm.k8s.io/v1beta4',
       kind: 'ClusterConfiguration',
-      kubernetesVersion: 'v1.31.0',
+      kubernetesVersion: 'v1.37.2',
       networking: {podSubnet: '192.168.0.0/16', serviceSubnet: '10.96.0.0/12'},
     })
     expect(get('ConfigMap', 'kube-system', 'kubelet-config')!.data.kubelet).toBe(

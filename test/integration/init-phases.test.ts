@@ -193,30 +193,36 @@ describe('kforge init phase certs all (RSA-2048, the default)', () => {
 const API_PHASES =
   'wait-control-plane,upload-config,upload-certs,mark-control-plane,bootstrap-token,kubelet-finalize,addon'
 
-describe('kforge init (whole offline workflow, v1beta3 config)', () => {
-  const V1BETA3 = `apiVersion: kubeadm.k8s.io/v1beta3
+describe('kforge init (whole offline workflow, kubeadm.k8s.io/v1 config with merge methods)', () => {
+  const V1 = `apiVersion: kubeadm.k8s.io/v1
 kind: InitConfiguration
 bootstrapTokens:
 - token: abcdef.0123456789abcdef
 nodeRegistration:
   name: cp-1
   kubeletExtraArgs:
-    node-labels: role=cp
-    cloud-provider: external
+  - name: cloud-provider
+    value: external
+  - name: node-labels
+    value: role=cp
 localAPIEndpoint:
   advertiseAddress: 192.0.2.10
   bindPort: 8443
 ---
-apiVersion: kubeadm.k8s.io/v1beta3
+apiVersion: kubeadm.k8s.io/v1
 kind: ClusterConfiguration
-kubernetesVersion: v1.31.2
+kubernetesVersion: v1.36.3
 apiServer:
   extraArgs:
-    authorization-mode: Node,RBAC,Webhook
-    audit-log-path: /var/log/kubernetes/audit.log
+  - name: authorization-mode
+    value: ",Webhook"
+    mergeMethod: append
+  - name: audit-log-path
+    value: /var/log/kubernetes/audit.log
 controllerManager:
   extraArgs:
-    cloud-provider: aws-ignored-by-test
+  - name: cloud-provider
+    value: aws-ignored-by-test
 scheduler:
   extraVolumes:
   - name: sched-config
@@ -229,11 +235,12 @@ scheduler:
   let stdout: string
   beforeAll(async () => {
     root = tempDir()
-    // v1beta3 has no encryptionAlgorithm: RSA-2048 keys
+    // no encryptionAlgorithm: RSA-2048 keys
     const r = await runKforge([
       'init',
       '--config',
-      configFile(V1BETA3),
+      configFile(V1),
+      '--allow-experimental-api',
       '--root-dir',
       root,
       '--skip-phases',
@@ -278,14 +285,18 @@ scheduler:
   it('writes control-plane manifests with the extraArgs, kubeadm defaults and kforge choices', () => {
     const api = command('kube-apiserver')
     expect(api[0]).toBe('kube-apiserver')
+    // appended to kubeadm's default in place
     expect(api).toContain('--authorization-mode=Node,RBAC,Webhook')
     expect(api).not.toContain('--authorization-mode=Node,RBAC')
     expect(api).toContain('--audit-log-path=/var/log/kubernetes/audit.log')
     expect(api).toContain('--secure-port=8443')
     expect(api).toContain('--enable-bootstrap-token-auth=true')
     expect(api.filter((a) => a.startsWith('--cloud-provider'))).toEqual([])
-    expect(api.slice(1)).toEqual([...api.slice(1)].sort())
-    expect(manifest('kube-apiserver').spec.containers[0].image).toBe('registry.k8s.io/kube-apiserver:v1.31.2')
+    // kubeadm v1.37's order: its defaults sorted by name, then the replacing extraArgs as written
+    const name = (flag: string) => flag.slice(2, flag.indexOf('='))
+    expect(api.at(-1)).toBe('--audit-log-path=/var/log/kubernetes/audit.log')
+    expect(api.slice(1, -1).map(name)).toEqual(api.slice(1, -1).map(name).sort())
+    expect(manifest('kube-apiserver').spec.containers[0].image).toBe('registry.k8s.io/kube-apiserver:v1.36.3')
     const kcm = command('kube-controller-manager')
     expect(kcm).toContain('--controllers=*,bootstrapsigner,tokencleaner')
     expect(kcm).toContain('--cluster-signing-cert-file=/etc/kubernetes/pki/ca.crt')
@@ -305,14 +316,14 @@ scheduler:
     const etcd = command('etcd')
     expect(etcd).toContain('--name=cp-1')
     expect(etcd).toContain('--initial-cluster=cp-1=https://192.0.2.10:2380')
-    expect(manifest('etcd').spec.containers[0].image).toBe('registry.k8s.io/etcd:3.5.21-0')
+    expect(manifest('etcd').spec.containers[0].image).toBe('registry.k8s.io/etcd:3.7.0-0')
     expect(statSync(node('var/lib/etcd')).mode & 0o777).toBe(0o700)
   })
 
   it('writes the kubelet config and flags', () => {
     const override = hostname().toLowerCase() === 'cp-1' ? '' : ' --hostname-override=cp-1'
     expect(readFileSync(node('var/lib/kubelet/kubeadm-flags.env'), 'utf8')).toBe(
-      `KUBELET_KUBEADM_ARGS="--cloud-provider=external --container-runtime-endpoint=unix:///var/run/containerd/containerd.sock${override} --node-labels=role=cp"\n`,
+      `KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock${override} --cloud-provider=external --node-labels=role=cp"\n`,
     )
     const cfg = parse(readFileSync(node('var/lib/kubelet/config.yaml'), 'utf8'))
     expect(cfg).toMatchObject({
@@ -435,6 +446,34 @@ describe('kforge init errors', () => {
     expect(r.code).not.toBe(0)
     expect(r.stderr).toMatch(/apiServer\.extraArgs: expected a list, got a mapping/)
     expect(r.stderr).toMatch(/kind: unknown kind "InitConfig"/)
+  })
+
+  it('refuses kubeadm.k8s.io/v1beta3 (removed in kubeadm v1.37) with the way to migrate, and v1 unless allowed', async () => {
+    const v1beta3 = configFile(
+      'apiVersion: kubeadm.k8s.io/v1beta3\nkind: InitConfiguration\nlocalAPIEndpoint: {advertiseAddress: 192.0.2.10}\n',
+    )
+    const root = tempDir()
+    const r = await runKforge(['init', '--config', v1beta3, '--root-dir', root])
+    expect(r.code).not.toBe(0)
+    expect(r.stderr).toContain(
+      `${v1beta3}: InitConfiguration (document 1): apiVersion: kubeadm.k8s.io/v1beta3 is no longer supported: kubeadm v1.37 removed it`,
+    )
+    expect(r.stderr).toContain(
+      `Convert the file with kubeadm v1.36: kubeadm config migrate --old-config ${v1beta3} --new-config <new file>`,
+    )
+    expect(readdirSync(root)).toEqual([])
+    const v1 = await runKforge([
+      'init',
+      '--config',
+      configFile(V1BETA4.replaceAll('kubeadm.k8s.io/v1beta4', 'kubeadm.k8s.io/v1')),
+      '--root-dir',
+      root,
+    ])
+    expect(v1.code).not.toBe(0)
+    expect(v1.stderr).toContain(
+      'kubeadm.k8s.io/v1 is experimental in kubeadm v1.37 and not allowed without --allow-experimental-api',
+    )
+    expect(readdirSync(root)).toEqual([])
   })
 
   it('refuses to mix --config with configuration flags, as kubeadm does', async () => {

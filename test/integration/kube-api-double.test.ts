@@ -129,7 +129,7 @@ describe('REST semantics', () => {
 
   it('serves /healthz, /version and discovery that kubectl can use', async () => {
     expect((await admin.health()).ok).toBe(true)
-    expect(await anonymous().request('GET', '/version')).toMatchObject({major: '1', gitVersion: 'v1.31.0'})
+    expect(await anonymous().request('GET', '/version')).toMatchObject({major: '1', gitVersion: 'v1.37.2'})
     await admin.create(ConfigMaps, {
       metadata: {name: 'for-kubectl', namespace: 'kube-system'},
       data: {x: 'y'},
@@ -354,7 +354,7 @@ describe('simulated kubelet', () => {
         metadata: {name, namespace: 'kube-system', labels: {component: name}},
         spec: {
           hostNetwork: true,
-          containers: [{name, image: `registry.k8s.io/${name}:v1.31.0`, command, ...pkiMount}],
+          containers: [{name, image: `registry.k8s.io/${name}:v1.37.2`, command, ...pkiMount}],
           volumes,
         },
       })

@@ -36,7 +36,7 @@ export async function addNode(client: KubeClient, n: NodeInput): Promise<Node> {
       ...node,
       status: {
         conditions: [{type: 'Ready', status: n.ready === false ? 'False' : 'True', reason: 'KubeletReady'}],
-        nodeInfo: {kubeletVersion: n.kubeletVersion ?? 'v1.31.2'},
+        nodeInfo: {kubeletVersion: n.kubeletVersion ?? 'v1.37.2'},
       },
     },
     'status',
@@ -78,7 +78,7 @@ export async function addPod(client: KubeClient, p: PodInput): Promise<Pod> {
           }
         : {}),
     },
-    spec: {nodeName: p.node, containers: [{name: 'main', image: p.image ?? 'registry.k8s.io/pause:3.10'}]},
+    spec: {nodeName: p.node, containers: [{name: 'main', image: p.image ?? 'registry.k8s.io/pause:3.10.2'}]},
   })
   return markPod(client, pod, p.ready !== false)
 }

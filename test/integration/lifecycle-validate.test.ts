@@ -51,7 +51,7 @@ describe('validate cluster with the Kubernetes API', () => {
     await client.create(Pods, {
       metadata: {name: 'coredns-x', namespace: 'kube-system', labels: {'k8s-app': 'kube-dns'}},
       spec: {
-        containers: [{name: 'coredns', image: 'registry.k8s.io/coredns/coredns:v1.11.3'}],
+        containers: [{name: 'coredns', image: 'registry.k8s.io/coredns/coredns:v1.14.6'}],
         nodeSelector: {none: 'x'},
       },
     })

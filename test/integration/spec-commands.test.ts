@@ -31,7 +31,7 @@ describe('get', () => {
     const list = await kforge(['get', 'clusters'])
     expect(list.stdout).toBe(
       'NAME              VERSION  ZONES                             TOPOLOGY\n' +
-        'demo.example.com  v1.32.4  us-east-1a,us-east-1b,us-east-1c  public\n',
+        'demo.example.com  v1.37.2  us-east-1a,us-east-1b,us-east-1c  public\n',
     )
     const yaml = await kforge(['get', 'cluster', NAME, '-o', 'yaml'])
     expect(yaml.stdout).toBe(spec)

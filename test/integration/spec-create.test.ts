@@ -164,7 +164,7 @@ describe('bad input changes nothing', () => {
     ])
     const broken = printed.stdout
       .replace('networkCIDR: 10.0.0.0/16', 'networkCIDR: 10.0.0.0/16\n    networkCidrs: []')
-      .replace('kubernetesVersion: v1.32.4', 'kubernetesVersion: v1.27.0')
+      .replace('kubernetesVersion: v1.37.2', 'kubernetesVersion: v1.27.0')
     const dir = tempDir()
     writeFileSync(join(dir, 'cluster.yaml'), broken)
     const r = await runKforge(['create', '-f', 'cluster.yaml', '--state', state], {cwd: dir})
@@ -180,7 +180,7 @@ describe('bad input changes nothing', () => {
     const r2 = await runKforge(['create', '-f', 'cluster.yaml', '--state', state], {cwd: dir})
     expect(r2.code).not.toBe(0)
     expect(r2.stderr.split('\n')).toEqual([
-      'Error: cluster.yaml: Cluster "demo.example.com": spec.kubernetesVersion (v1.27.0) is not supported (supported: v1.29 to v1.33) (line 7)',
+      'Error: cluster.yaml: Cluster "demo.example.com": spec.kubernetesVersion (v1.27.0) is not supported (supported: v1.35 to v1.37) (line 7)',
       expect.stringMatching(
         /^cluster\.yaml: InstanceGroup "nodes": spec\.maxSize \(2\) must be >= spec\.minSize \(3\) \(line \d+\)$/,
       ),
@@ -233,7 +233,7 @@ describe('validate -f', () => {
     const ok = await runKforge(['validate', '-f', 'good.yaml'], {cwd: dir})
     expect(ok.code).toBe(0)
     expect(ok.stdout).toBe(
-      'OK spec: Cluster "demo.example.com" v1.32.4 with control-plane-us-east-1a (control-plane), nodes (node)\n' +
+      'OK spec: Cluster "demo.example.com" v1.37.2 with control-plane-us-east-1a (control-plane), nodes (node)\n' +
         'OK userdata: 2 instance groups render to valid cloud-config that EC2 user-data can carry\n',
     )
     writeFileSync(

@@ -149,7 +149,7 @@ describe('control-plane layout', () => {
     const ok = await runKforge(['validate', '-f', 'cluster.yaml', '--state', tempDir()], {cwd: dir})
     expect(ok.stderr).toBe('')
     expect(ok.stdout).toBe(
-      'OK spec: Cluster "demo.example.com" v1.32.4 with control-plane-us-east-1a-1 (control-plane), control-plane-us-east-1a-2 (control-plane), control-plane-us-east-1a-3 (control-plane), nodes (node)\n' +
+      'OK spec: Cluster "demo.example.com" v1.37.2 with control-plane-us-east-1a-1 (control-plane), control-plane-us-east-1a-2 (control-plane), control-plane-us-east-1a-3 (control-plane), nodes (node)\n' +
         'OK userdata: 4 instance groups render to valid cloud-config that EC2 user-data can carry\n',
     )
 

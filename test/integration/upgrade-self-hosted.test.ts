@@ -52,7 +52,7 @@ describe('upgrade of a self-hosted control plane', () => {
   let before: CloudInstance[]
 
   beforeAll(async () => {
-    const cluster = publicSingleCluster(NAME, REGION, {kubernetesVersion: 'v1.31.2'})
+    const cluster = publicSingleCluster(NAME, REGION, {kubernetesVersion: 'v1.37.2'})
     cluster.spec.selfHosted = true
     await saveClusterSpec(store, cluster)
     expect((await kforge('update', 'cluster', NAME, '--yes')).code).toBe(0)
@@ -63,13 +63,13 @@ describe('upgrade of a self-hosted control plane', () => {
     await registerNodes(client, aws, NAME)
     stopKubelet = kubeletLoop(client, aws, NAME)
     for (const c of COMPONENTS)
-      await client.create(DaemonSets, daemonSet(`self-hosted-${c}`, `registry.k8s.io/${c}:v1.31.2`, true))
-    await client.create(DaemonSets, daemonSet('kube-proxy', 'registry.k8s.io/kube-proxy:v1.31.2', false))
+      await client.create(DaemonSets, daemonSet(`self-hosted-${c}`, `registry.k8s.io/${c}:v1.37.2`, true))
+    await client.create(DaemonSets, daemonSet('kube-proxy', 'registry.k8s.io/kube-proxy:v1.37.2', false))
     await client.create(ConfigMaps, {
       metadata: {name: 'kubeadm-config', namespace: 'kube-system'},
       data: {
         ClusterConfiguration:
-          'apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nkubernetesVersion: v1.31.2\nclusterName: kubernetes\n',
+          'apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nkubernetesVersion: v1.37.2\nclusterName: kubernetes\n',
       },
     })
 
@@ -86,28 +86,28 @@ describe('upgrade of a self-hosted control plane', () => {
     await deleteCluster(NAME, {aws, yes: true, spec: await loadCluster(store, NAME)})
   }, 180_000)
 
-  it('v1.31.2 -> v1.31.4 retags the DaemonSets in place and replaces no control-plane instance', async () => {
+  it('v1.37.2 -> v1.37.3 retags the DaemonSets in place and replaces no control-plane instance', async () => {
     const plan = await kforge(
       'upgrade',
       'cluster',
       NAME,
       '--kubernetes-version',
-      'v1.31.4',
+      'v1.37.3',
       '--kubeconfig',
       api.adminKubeconfig,
     )
     expect(plan.code).toBe(0)
-    expect(plan.stdout).toContain('v1.31.2 -> v1.31.4 (patch, within the skew policy)')
+    expect(plan.stdout).toContain('v1.37.2 -> v1.37.3 (patch, within the skew policy)')
     expect(plan.stdout).toContain('control plane (self-hosted): DaemonSets self-hosted-kube-apiserver')
     expect(plan.stdout).toContain('no instance replaced')
-    expect(plan.stdout).toContain('kubelets now: v1.31.2')
+    expect(plan.stdout).toContain('kubelets now: v1.37.2')
 
     const up = await kforge(
       'upgrade',
       'cluster',
       NAME,
       '--kubernetes-version',
-      'v1.31.4',
+      'v1.37.3',
       '--yes',
       '--kubeconfig',
       api.adminKubeconfig,
@@ -117,19 +117,19 @@ describe('upgrade of a self-hosted control plane', () => {
     expect(up.stderr).not.toContain('Error')
     expect(up.code).toBe(0)
     for (const c of COMPONENTS) {
-      expect(up.stdout).toContain(`DaemonSet kube-system/self-hosted-${c}: rolled out at v1.31.4`)
+      expect(up.stdout).toContain(`DaemonSet kube-system/self-hosted-${c}: rolled out at v1.37.3`)
       const ds = await client.get(DaemonSets, `self-hosted-${c}`, 'kube-system')
-      expect(ds.spec.template.spec.containers[0]!.image).toBe(`registry.k8s.io/${c}:v1.31.4`)
+      expect(ds.spec.template.spec.containers[0]!.image).toBe(`registry.k8s.io/${c}:v1.37.3`)
       // Its pods run the new image (the old ones were replaced by the DaemonSet controller).
       const pods = (await client.list(Pods, 'kube-system', {labelSelector: `k8s-app=self-hosted-${c}`})).items
       expect(pods.length).toBeGreaterThan(0)
-      for (const p of pods) expect(p.spec.containers[0]!.image).toBe(`registry.k8s.io/${c}:v1.31.4`)
+      for (const p of pods) expect(p.spec.containers[0]!.image).toBe(`registry.k8s.io/${c}:v1.37.3`)
     }
     const proxy = await client.get(DaemonSets, 'kube-proxy', 'kube-system')
-    expect(proxy.spec.template.spec.containers[0]!.image).toBe('registry.k8s.io/kube-proxy:v1.31.4')
+    expect(proxy.spec.template.spec.containers[0]!.image).toBe('registry.k8s.io/kube-proxy:v1.37.3')
     const cm = await client.get(ConfigMaps, 'kubeadm-config', 'kube-system')
-    expect(cm.data?.ClusterConfiguration).toContain('kubernetesVersion: v1.31.4')
-    expect((await loadCluster(store, NAME)).spec.kubernetesVersion).toBe('v1.31.4')
+    expect(cm.data?.ClusterConfiguration).toContain('kubernetesVersion: v1.37.3')
+    expect((await loadCluster(store, NAME)).spec.kubernetesVersion).toBe('v1.37.3')
 
     // No control-plane instance was replaced, though its launch template changed: the rolling
     // update lists exactly it, for the user to run when it suits.

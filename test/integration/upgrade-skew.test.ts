@@ -10,40 +10,40 @@ process.env.AWS_SECRET_ACCESS_KEY = 'testing'
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
 
 const REGION = 'us-west-2'
-const OLD = 'upgrade-skew-129.example.com'
-const NAME = 'upgrade-skew-130.example.com'
+const OLD = 'upgrade-skew-135.example.com'
+const NAME = 'upgrade-skew-136.example.com'
 
 describe('upgrade cluster', () => {
   const {store, aws, kforge} = cloudSandbox(REGION, 50)
 
   beforeAll(async () => {
-    await saveClusterSpec(store, publicSingleCluster(OLD, REGION, {kubernetesVersion: 'v1.29.4'}))
-    await saveClusterSpec(store, publicSingleCluster(NAME, REGION, {kubernetesVersion: 'v1.30.4'}))
+    await saveClusterSpec(store, publicSingleCluster(OLD, REGION, {kubernetesVersion: 'v1.35.4'}))
+    await saveClusterSpec(store, publicSingleCluster(NAME, REGION, {kubernetesVersion: 'v1.36.4'}))
     expect((await kforge('update', 'cluster', NAME, '--yes')).code).toBe(0)
   }, 180_000)
   afterAll(async () => {
     await deleteCluster(NAME, {aws, yes: true, spec: await loadCluster(store, NAME)})
   }, 180_000)
 
-  it('refuses v1.29.x -> v1.31.x, naming the skew policy, and changes nothing', async () => {
+  it('refuses v1.35.x -> v1.37.x, naming the skew policy, and changes nothing', async () => {
     const before = await loadClusterText(store, OLD)
     for (const extra of [[], ['--yes'], ['--yes', '--cloudonly']]) {
-      const r = await kforge('upgrade', 'cluster', OLD, '--kubernetes-version', 'v1.31.2', ...extra)
+      const r = await kforge('upgrade', 'cluster', OLD, '--kubernetes-version', 'v1.37.2', ...extra)
       expect(r.code).not.toBe(0)
       expect(r.stderr).toContain(
-        'cannot upgrade v1.29.4 to v1.31.2: the Kubernetes version skew policy allows upgrading the control plane one minor version at a time',
+        'cannot upgrade v1.35.4 to v1.37.2: the Kubernetes version skew policy allows upgrading the control plane one minor version at a time',
       )
-      expect(r.stderr).toContain('upgrade to a v1.30 release first')
+      expect(r.stderr).toContain('upgrade to a v1.36 release first')
     }
     expect(await loadClusterText(store, OLD)).toBe(before)
   })
 
-  it('accepts v1.30.x -> v1.31.x: plan first, then spec, cloud and rolls in order', async () => {
+  it('accepts v1.36.x -> v1.37.x: plan first, then spec, cloud and rolls in order', async () => {
     const before = await loadClusterText(store, NAME)
-    const plan = await kforge('upgrade', 'cluster', NAME, '--kubernetes-version', 'v1.31.2', '--cloudonly')
+    const plan = await kforge('upgrade', 'cluster', NAME, '--kubernetes-version', 'v1.37.2', '--cloudonly')
     expect(plan.code).toBe(0)
     expect(plan.stdout).toContain(
-      `Upgrade cluster ${NAME}: v1.30.4 -> v1.31.2 (minor, within the skew policy)`,
+      `Upgrade cluster ${NAME}: v1.36.4 -> v1.37.2 (minor, within the skew policy)`,
     )
     expect(plan.stdout).toContain('control plane: roll control-plane-us-west-2a, one instance at a time')
     expect(plan.stdout).toContain('then roll: nodes')
@@ -52,7 +52,7 @@ describe('upgrade cluster', () => {
     expect(await loadClusterText(store, NAME)).toBe(before)
 
     // Without the API and without --cloudonly it says what it needs.
-    const noApi = await kforge('upgrade', 'cluster', NAME, '--kubernetes-version', 'v1.31.2', '--yes')
+    const noApi = await kforge('upgrade', 'cluster', NAME, '--kubernetes-version', 'v1.37.2', '--yes')
     expect(noApi.code).not.toBe(0)
     expect(noApi.stderr).toContain('upgrade needs the Kubernetes API')
     expect(noApi.stderr).toContain('--cloudonly')
@@ -62,19 +62,19 @@ describe('upgrade cluster', () => {
       'cluster',
       NAME,
       '--kubernetes-version',
-      'v1.31.2',
+      'v1.37.2',
       '--yes',
       '--cloudonly',
     )
     expect(up.stderr).not.toContain('Error')
     expect(up.code).toBe(0)
-    expect(up.stdout).toContain(`Cluster ${NAME} is at v1.31.2:`)
+    expect(up.stdout).toContain(`Cluster ${NAME} is at v1.37.2:`)
     const stored = await loadCluster(store, NAME)
-    expect(stored.spec.kubernetesVersion).toBe('v1.31.2')
-    expect(stored.spec.etcd.version).toBe('3.5.21-0')
+    expect(stored.spec.kubernetesVersion).toBe('v1.37.2')
+    expect(stored.spec.etcd.version).toBe('3.7.0-0')
     const cp = up.stderr.indexOf('rolled control-plane-us-west-2a')
     const nodes = up.stderr.indexOf('rolled nodes')
-    expect(up.stderr.indexOf('stored spec.kubernetesVersion v1.31.2')).toBeGreaterThanOrEqual(0)
+    expect(up.stderr.indexOf('stored spec.kubernetesVersion v1.37.2')).toBeGreaterThanOrEqual(0)
     expect(cp).toBeGreaterThan(up.stderr.indexOf('applied the spec to the cloud'))
     expect(nodes).toBeGreaterThan(cp)
 
@@ -88,11 +88,11 @@ describe('upgrade cluster', () => {
       'cluster',
       NAME,
       '--kubernetes-version',
-      'v1.31.2',
+      'v1.37.2',
       '--yes',
       '--cloudonly',
     )
     expect(again.code).toBe(0)
-    expect(again.stdout).toContain('v1.31.2 -> v1.31.2 (already at this version: continue the roll)')
+    expect(again.stdout).toContain('v1.37.2 -> v1.37.2 (already at this version: continue the roll)')
   })
 })

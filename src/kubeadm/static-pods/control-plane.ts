@@ -6,7 +6,8 @@
  */
 import {isIP} from 'node:net'
 import {dirname, posix} from 'node:path'
-import {args, argsToCommand} from '../args.js'
+import {apiServerServiceIP} from '../../pki/kubeadm-certs.js'
+import {args, argsToCommand, lastArg, mergeArgWithBase} from '../args.js'
 import type {ClusterConfiguration, InitConfiguration} from '../types.js'
 import {caCertMounts, type Mount, type Pod, probes, staticPod, withExtraVolumes} from './pod.js'
 
@@ -33,11 +34,15 @@ function etcdArgs(c: ClusterConfiguration): Record<string, string> {
       ...(e.keyFile ? {'etcd-keyfile': e.keyFile} : {}),
     }
   }
+  // kubeadm points the API server at what the local etcd advertises when the user set it, merged
+  // by the same rule as any argument (replace, or a v1 append/prepend onto the loopback URL).
+  const advertised = lastArg(c.etcd.local.extraArgs, 'advertise-client-urls')
+  const loopback = 'https://127.0.0.1:2379'
   return {
     'etcd-cafile': pki(c, 'etcd/ca.crt'),
     'etcd-certfile': pki(c, 'apiserver-etcd-client.crt'),
     'etcd-keyfile': pki(c, 'apiserver-etcd-client.key'),
-    'etcd-servers': 'https://127.0.0.1:2379',
+    'etcd-servers': advertised ? mergeArgWithBase(loopback, advertised) : loopback,
   }
 }
 

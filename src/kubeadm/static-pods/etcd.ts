@@ -15,6 +15,11 @@ export interface EtcdInput {
   nodeName: string
   advertiseAddress: string
   imagePullPolicy: string
+  /**
+   * A member joining an existing cluster: every member as `name=peerURL`, this one included. Like
+   * kubeadm, these are defaults (with `--initial-cluster-state=existing`) that extraArgs can override.
+   */
+  initialCluster?: string
 }
 
 const url = (ip: string, port: number) => `https://${isIP(ip) === 6 ? `[${ip}]` : ip}:${port}`
@@ -30,7 +35,8 @@ export function etcdPod(input: EtcdInput): Pod {
     // etcd 3.7 removed the experimental-* spellings of these two (kubeadm v1.37 writes these)
     'feature-gates': 'InitialCorruptCheck=true',
     'initial-advertise-peer-urls': url(advertiseAddress, 2380),
-    'initial-cluster': `${nodeName}=${url(advertiseAddress, 2380)}`,
+    'initial-cluster': input.initialCluster ?? `${nodeName}=${url(advertiseAddress, 2380)}`,
+    ...(input.initialCluster === undefined ? {} : {'initial-cluster-state': 'existing'}),
     'key-file': pki('server.key'),
     'listen-client-urls': `${url('127.0.0.1', 2379)},${url(advertiseAddress, 2379)}`,
     'listen-metrics-urls': 'http://127.0.0.1:2381',

@@ -35,7 +35,7 @@ export interface ApiServerInstance {
 }
 
 export interface ClusterOptions {
-  /** Default: v1.31.0 */
+  /** Default: v1.37.2 (kforge's default Kubernetes version) */
   version?: string
   /** Controller loop period for time-based work (token expiry). Default: 100 ms */
   tickMs?: number
@@ -58,8 +58,8 @@ export class SimCluster {
   readonly controllerErrors: string[] = []
 
   constructor(options: ClusterOptions = {}) {
-    const v = /^v(\d+)\.(\d+)/.exec(options.version ?? 'v1.31.0')!
-    this.version = {major: v[1]!, minor: v[2]!, gitVersion: options.version ?? 'v1.31.0'}
+    const v = /^v(\d+)\.(\d+)/.exec(options.version ?? 'v1.37.2')!
+    this.version = {major: v[1]!, minor: v[2]!, gitVersion: options.version ?? 'v1.37.2'}
     seedBootstrapPolicy(this.store)
     this.store.on('change', () => this.kick())
     this.timer = setInterval(() => this.kick(), options.tickMs ?? 100)

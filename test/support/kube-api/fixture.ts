@@ -52,7 +52,7 @@ ${o.initExtra ?? ''}
 ---
 apiVersion: kubeadm.k8s.io/v1beta4
 kind: ClusterConfiguration
-kubernetesVersion: v1.31.0
+kubernetesVersion: v1.37.2
 encryptionAlgorithm: ECDSA-P256
 networking: {podSubnet: 192.168.0.0/16}
 ${(o.clusterExtra ?? '').replaceAll('{{ip}}', ip).replaceAll('{{port}}', String(port))}

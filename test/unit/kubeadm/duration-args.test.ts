@@ -28,18 +28,28 @@ describe('Go durations', () => {
   })
 })
 
-describe('component arguments', () => {
+describe('component arguments (kubeadm v1.37 ArgumentsToCommand)', () => {
   const base = [
     {name: 'b', value: '1'},
     {name: 'a', value: '1'},
     {name: 'c', value: '1'},
   ]
 
-  it('replaces every default of an overridden name and sorts by name', () => {
+  it('replaces every default of an overridden name, defaults sorted first', () => {
     expect(argsToCommand(base, [{name: 'c', value: '2'}])).toEqual(['--a=1', '--b=1', '--c=2'])
+    expect(
+      argsToCommand(
+        [...base, {name: 'c', value: '0'}],
+        [
+          {name: 'e', value: '1'},
+          {name: 'b', value: '2'},
+          {name: 'd', value: '1'},
+        ],
+      ),
+    ).toEqual(['--a=1', '--c=0', '--c=1', '--e=1', '--b=2', '--d=1'])
   })
 
-  it('keeps repeated user arguments in their order (v1beta4)', () => {
+  it('keeps repeated user arguments in their order, after the defaults', () => {
     expect(
       mergeArgs(base, [
         {name: 'b', value: 'y'},
@@ -47,9 +57,48 @@ describe('component arguments', () => {
       ]),
     ).toEqual([
       {name: 'a', value: '1'},
+      {name: 'c', value: '1'},
       {name: 'b', value: 'y'},
       {name: 'b', value: 'x'},
-      {name: 'c', value: '1'},
+    ])
+  })
+
+  it('appends or prepends a v1 argument to the default of its name, in place', () => {
+    const defaults = [
+      {name: 'enable-admission-plugins', value: 'NodeRestriction'},
+      {name: 'authorization-mode', value: 'Node,RBAC'},
+      {name: 'allow-privileged', value: 'true'},
+    ]
+    expect(
+      argsToCommand(defaults, [
+        {name: 'v', value: '2'},
+        {name: 'authorization-mode', value: ',Webhook', mergeMethod: 'append'},
+        {name: 'enable-admission-plugins', value: 'PodSecurity,', mergeMethod: 'prepend'},
+      ]),
+    ).toEqual([
+      '--allow-privileged=true',
+      '--authorization-mode=Node,RBAC,Webhook',
+      '--enable-admission-plugins=PodSecurity,NodeRestriction',
+      '--v=2',
+    ])
+  })
+
+  it('lets the last argument of a name decide, and drops a merge with no default to merge into', () => {
+    const defaults = [{name: 'admission-control', value: 'NamespaceLifecycle'}]
+    expect(
+      argsToCommand(defaults, [
+        {name: 'admission-control', value: ',First', mergeMethod: 'append'},
+        {name: 'admission-control', value: ',Last', mergeMethod: 'append'},
+      ]),
+    ).toEqual(['--admission-control=NamespaceLifecycle,Last'])
+    expect(
+      argsToCommand(defaults, [
+        {name: 'admission-control', value: ',First', mergeMethod: 'append'},
+        {name: 'admission-control', value: 'Replaced'},
+      ]),
+    ).toEqual(['--admission-control=Replaced'])
+    expect(argsToCommand(defaults, [{name: 'other', value: ',x', mergeMethod: 'append'}])).toEqual([
+      '--admission-control=NamespaceLifecycle',
     ])
   })
 })

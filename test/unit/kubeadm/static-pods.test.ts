@@ -123,6 +123,104 @@ etcd:
   })
 })
 
+describe('kubeadm.k8s.io/v1 merge methods in the manifests', () => {
+  /** `--name=value` → name: kubeadm sorts its defaults by name, then value. */
+  const names = (flags: string[]) => flags.map((f) => f.slice(2, f.indexOf('=')))
+  const v1 = (text: string) =>
+    completeInitConfig(parseKubeadmConfig(text, 'k.yaml', {allowExperimental: true}), host)
+
+  it('appends and prepends to kubeadm defaults, and puts replacing arguments last', () => {
+    const c = v1(`apiVersion: kubeadm.k8s.io/v1
+kind: ClusterConfiguration
+apiServer:
+  extraArgs:
+  - {name: audit-log-path, value: /var/log/kubernetes/audit.log}
+  - {name: authorization-mode, value: ",Webhook", mergeMethod: append}
+  - {name: enable-admission-plugins, value: "PodSecurity,", mergeMethod: prepend}
+  - {name: no-such-default, value: ",x", mergeMethod: append}
+controllerManager:
+  extraArgs:
+  - {name: controllers, value: ",-ttl", mergeMethod: append}
+`)
+    const input = {
+      cluster: c.cluster,
+      endpoint: c.init.localAPIEndpoint,
+      imagePullPolicy: 'IfNotPresent',
+      externalCA: false,
+    }
+    const cmd = apiServerPod(input).spec.containers[0]!.command
+    expect(cmd).toContain('--authorization-mode=Node,RBAC,Webhook')
+    expect(cmd).toContain('--enable-admission-plugins=PodSecurity,NodeRestriction')
+    expect(cmd.filter((a) => a.startsWith('--authorization-mode'))).toHaveLength(1)
+    expect(cmd.some((a) => a.startsWith('--no-such-default'))).toBe(false)
+    // kubeadm's defaults sorted, then the replacing arguments as written
+    expect(cmd.at(-1)).toBe('--audit-log-path=/var/log/kubernetes/audit.log')
+    expect(names(cmd.slice(1, -1))).toEqual(names(cmd.slice(1, -1)).sort())
+    expect(controllerManagerPod(input).spec.containers[0]!.command).toContain(
+      '--controllers=*,bootstrapsigner,tokencleaner,-ttl',
+    )
+  })
+
+  it("points the API server at the local etcd's advertise-client-urls, merged the same way", () => {
+    const at = (args: string) =>
+      apiServerPod({
+        cluster: v1(`apiVersion: kubeadm.k8s.io/v1
+kind: ClusterConfiguration
+etcd:
+  local:
+    extraArgs: [${args}]
+`).cluster,
+        endpoint: {advertiseAddress: '192.0.2.5', bindPort: 6443},
+        imagePullPolicy: 'IfNotPresent',
+        externalCA: false,
+      }).spec.containers[0]!.command.filter((a) => a.startsWith('--etcd-servers'))
+    expect(at('')).toEqual(['--etcd-servers=https://127.0.0.1:2379'])
+    expect(at('{name: advertise-client-urls, value: "https://10.0.0.5:2379"}')).toEqual([
+      '--etcd-servers=https://10.0.0.5:2379',
+    ])
+    expect(at('{name: advertise-client-urls, value: ",https://10.0.0.5:2379", mergeMethod: append}')).toEqual(
+      ['--etcd-servers=https://127.0.0.1:2379,https://10.0.0.5:2379'],
+    )
+  })
+
+  it('gives a joining etcd member the existing cluster as defaults extraArgs may still override', () => {
+    const c = v1(`apiVersion: kubeadm.k8s.io/v1
+kind: ClusterConfiguration
+etcd:
+  local:
+    extraArgs:
+    - {name: initial-cluster, value: ",spare=https://10.0.0.9:2380", mergeMethod: append}
+`)
+    const cmd = etcdPod({
+      cluster: c.cluster,
+      local: c.cluster.etcd.local!,
+      nodeName: 'n2',
+      advertiseAddress: '192.0.2.6',
+      imagePullPolicy: 'IfNotPresent',
+      initialCluster: 'n1=https://192.0.2.5:2380,n2=https://192.0.2.6:2380',
+    }).spec.containers[0]!.command
+    expect(cmd).toContain(
+      '--initial-cluster=n1=https://192.0.2.5:2380,n2=https://192.0.2.6:2380,spare=https://10.0.0.9:2380',
+    )
+    expect(cmd).toContain('--initial-cluster-state=existing')
+    expect(names(cmd.slice(1))).toEqual(names(cmd.slice(1)).sort())
+  })
+
+  it('appends to the kubelet flags kubeadm writes', () => {
+    const n = v1(`apiVersion: kubeadm.k8s.io/v1
+kind: InitConfiguration
+nodeRegistration:
+  name: other
+  kubeletExtraArgs:
+  - {name: hostname-override, value: ".example.internal", mergeMethod: append}
+  - {name: node-labels, value: "pool=a"}
+`).init.nodeRegistration
+    expect(kubeletFlagsEnv({nodeRegistration: n, hostname: 'node-a'})).toBe(
+      'KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock --hostname-override=other.example.internal --node-labels=pool=a"\n',
+    )
+  })
+})
+
 describe('kubelet files', () => {
   it('merges the user KubeletConfiguration over the defaults, objects key by key', () => {
     const c = cfg()

@@ -47,7 +47,8 @@ async function build(d: JoinData, dryRun: boolean): Promise<InitData> {
     throw new KforgeError(
       'ConfigMap kube-system/kubeadm-config has no ClusterConfiguration; was upload-config run on the first control plane?',
     )
-  const docs = parseKubeadmConfig(text, 'kube-system/kubeadm-config')
+  // kforge uploads kubeadm.k8s.io/v1 when an argument has a merge method (cluster-config-yaml.ts).
+  const docs = parseKubeadmConfig(text, 'kube-system/kubeadm-config', {allowExperimental: true})
   if (!(docs.cluster as {controlPlaneEndpoint?: string} | undefined)?.controlPlaneEndpoint) {
     throw new KforgeError(
       "unable to add a new control plane instance to a cluster that doesn't have a stable controlPlaneEndpoint address: set ClusterConfiguration.controlPlaneEndpoint (kforge init --control-plane-endpoint) on the first control plane",
@@ -73,6 +74,7 @@ async function build(d: JoinData, dryRun: boolean): Promise<InitData> {
     parseKubeadmConfig(
       `${stringify({apiVersion: 'kubeadm.k8s.io/v1beta4', kind: 'InitConfiguration', ...initDoc})}---\n${text}`,
       'join',
+      {allowExperimental: true},
     ),
     detectHost(),
     'kube-system/kubeadm-config',

@@ -68,14 +68,8 @@ export const etcdJoinPhase: Phase<JoinData> = {
       .join(',')
     const pod = etcdPod({
       cluster: init.cluster,
-      local: {
-        ...local,
-        extraArgs: [
-          ...local.extraArgs,
-          {name: 'initial-cluster', value: initialCluster},
-          {name: 'initial-cluster-state', value: 'existing'},
-        ],
-      },
+      local,
+      initialCluster,
       nodeName: name,
       advertiseAddress: advertise,
       imagePullPolicy: init.init.nodeRegistration.imagePullPolicy,
