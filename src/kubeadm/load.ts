@@ -48,7 +48,10 @@ export interface KubeadmLoadOptions {
   allowExperimental?: boolean
 }
 
-export async function readKubeadmConfig(file: string, options: KubeadmLoadOptions = {}): Promise<KubeadmDocuments> {
+export async function readKubeadmConfig(
+  file: string,
+  options: KubeadmLoadOptions = {},
+): Promise<KubeadmDocuments> {
   let text: string
   try {
     text = await readFile(file, 'utf8')
@@ -227,7 +230,11 @@ function store(
 function dropEmptyMergeMethods(node: unknown, key = ''): void {
   if (Array.isArray(node)) {
     for (const item of node) {
-      if ((key === 'extraArgs' || key === 'kubeletExtraArgs') && isPlainObject(item) && item.mergeMethod === '')
+      if (
+        (key === 'extraArgs' || key === 'kubeletExtraArgs') &&
+        isPlainObject(item) &&
+        item.mergeMethod === ''
+      )
         delete item.mergeMethod
       else dropEmptyMergeMethods(item)
     }

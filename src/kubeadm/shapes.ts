@@ -126,10 +126,9 @@ export function clusterShape(v: ShapeVersion): Shape {
         serverCertSANs: strings,
         peerCertSANs: strings,
       }),
-      external: obj(
-        {endpoints: strings, httpEndpoints: strings, caFile: str, certFile: str, keyFile: str},
-        ['endpoints'],
-      ),
+      external: obj({endpoints: strings, httpEndpoints: strings, caFile: str, certFile: str, keyFile: str}, [
+        'endpoints',
+      ]),
     }),
     networking: obj({serviceSubnet: str, podSubnet: str, dnsDomain: str}),
     kubernetesVersion: str,

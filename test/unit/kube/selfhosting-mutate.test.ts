@@ -21,7 +21,7 @@ const apiserver: Pod = {
     containers: [
       {
         name: 'kube-apiserver',
-        image: 'registry.k8s.io/kube-apiserver:v1.31.0',
+        image: 'registry.k8s.io/kube-apiserver:v1.37.2',
         command: ['kube-apiserver', '--advertise-address=10.0.0.5', '--secure-port=6443'],
       },
     ],
@@ -76,7 +76,7 @@ describe('self-hosting mutations', () => {
           containers: [
             {
               name: 'kube-scheduler',
-              image: 'registry.k8s.io/kube-scheduler:v1.31.0',
+              image: 'registry.k8s.io/kube-scheduler:v1.37.2',
               command: ['kube-scheduler'],
             },
           ],
@@ -84,9 +84,9 @@ describe('self-hosting mutations', () => {
       },
       'kube-scheduler',
     )
-    ds.spec.template.spec.containers[0]!.image = 'registry.k8s.io/kube-scheduler:v1.31.4'
+    ds.spec.template.spec.containers[0]!.image = 'registry.k8s.io/kube-scheduler:v1.37.3'
     const back = daemonSetToStaticPod(ds, 'kube-scheduler', '10.0.0.5')
-    expect(back.spec.containers[0]!.image).toBe('registry.k8s.io/kube-scheduler:v1.31.4')
+    expect(back.spec.containers[0]!.image).toBe('registry.k8s.io/kube-scheduler:v1.37.3')
     expect(back.spec.nodeSelector).toBeUndefined()
     expect(back.spec.dnsPolicy).toBeUndefined()
   })
