@@ -42,11 +42,6 @@ export function args(map: Record<string, string>): Arg[] {
   return Object.entries(map).map(([name, value]) => ({name, value}))
 }
 
-/** The last value given for `name`, if any. */
-export function argValue(list: readonly Arg[], name: string): string | undefined {
-  return list.findLast((a) => a.name === name)?.value
-}
-
 /** The last argument given for `name`, merge method included, if any. */
 export function lastArg(list: readonly Arg[], name: string): Arg | undefined {
   return list.findLast((a) => a.name === name)

@@ -6,7 +6,6 @@
 import type {BootstrapToken, TokenUsage} from '../bootstrap/token.js'
 import type {EncryptionAlgorithm} from '../pki/keys.js'
 
-export const KUBEADM_GROUP = 'kubeadm.k8s.io'
 /** What kubeadm v1.37 reads: v1beta4, and v1 (experimental: only with --allow-experimental-api). */
 export const KUBEADM_API_VERSIONS = ['kubeadm.k8s.io/v1beta4', 'kubeadm.k8s.io/v1'] as const
 export type KubeadmApiVersion = (typeof KUBEADM_API_VERSIONS)[number]
