@@ -6,7 +6,6 @@
  */
 import {isIP} from 'node:net'
 import {dirname, posix} from 'node:path'
-import {apiServerServiceIP} from '../../pki/kubeadm-certs.js'
 import {args, argsToCommand, lastArg, mergeArgWithBase} from '../args.js'
 import type {ClusterConfiguration, InitConfiguration} from '../types.js'
 import {caCertMounts, type Mount, type Pod, probes, staticPod, withExtraVolumes} from './pod.js'

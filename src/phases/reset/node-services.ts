@@ -55,7 +55,7 @@ export async function mountsUnder(dir: string): Promise<string[]> {
   const points = info
     .split('\n')
     .map((l) => l.split(' ')[4])
-    .filter((p): p is string => p !== undefined && p.startsWith(`${dir}/`))
+    .filter((p): p is string => p?.startsWith(`${dir}/`) === true)
     .map((p) => p.replace(/\\040/g, ' '))
   return [...new Set(points)].sort((a, b) => b.length - a.length)
 }

@@ -42,6 +42,7 @@ import {
   containerdConfig,
   hostsFile,
   localKubeadmConfig,
+  namespacedSysctls,
   RESOLV_CONF,
   SYSTEMCTL_SHIM,
 } from './profile.js'
@@ -179,6 +180,10 @@ export async function bootNode(lc: Pick<LocalCluster, 'assets' | 'apiName'>, nod
   }
   writeFileSync(join(bin, 'systemctl'), SYSTEMCTL_SHIM, {mode: 0o755})
   await startNode(node, nodeServices(), [])
+  // what systemd-sysctl applies at an instance's boot, for the node's own network namespace
+  for (const [key, value] of namespacedSysctls(renderTemplate('files/sysctl.conf', {}))) {
+    await nodeExec(node, ['sh', '-c', `echo ${value} > /proc/sys/${key.replaceAll('.', '/')}`]).catch(() => undefined)
+  }
   await waitFor(`${node.name}: containerd`, 60_000, async () =>
     existsSync(join(node.root, 'run', 'containerd', 'containerd.sock')) ? true : undefined,
   )
@@ -359,6 +364,20 @@ export async function upLocalCluster(o: LocalClusterOptions): Promise<LocalClust
   log('waiting for every node to be Ready')
   await waitNodesReady(lc)
   return lc
+}
+
+/** Boots one more node (not joined): for joins a test drives itself, such as upstream kubeadm's. */
+export async function addNode(lc: LocalCluster, name: string): Promise<LocalNode> {
+  const node = localNode(lc.base, name, nodeAddress(lc.nodes.length), 'local')
+  lc.nodes.push(node)
+  writeFileSync(stateFile(lc.base), JSON.stringify({name: lc.name, nodes: lc.nodes} satisfies ClusterState, null, 2))
+  await bootNode(lc, node)
+  return node
+}
+
+/** The API load balancer's targets: these control-plane nodes. */
+export function setControlPlaneTargets(lc: LocalCluster, nodes: LocalNode[]): void {
+  setLbTargets(lc.base, nodes)
 }
 
 /** Removes every node, the load balancer stand-in and the network of the cluster at `base`. */

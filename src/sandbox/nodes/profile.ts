@@ -118,7 +118,11 @@ export const RESOLV_CONF = `nameserver ${BRIDGE_ADDRESS}\noptions timeout:1 atte
  */
 export const SYSTEMCTL_SHIM = `#!/bin/sh
 # kforge local node: systemctl for the units the node's supervisor runs
-case "$1" in start|stop|restart) ;; *) echo "systemctl (kforge local node): $1 is not supported" >&2; exit 1 ;; esac
+case "$1" in
+  start|stop|restart) ;;
+  daemon-reload|enable|is-enabled|is-active) exit 0 ;;
+  *) echo "systemctl (kforge local node): $1 is not supported" >&2; exit 1 ;;
+esac
 [ -n "$2" ] || { echo "systemctl: no unit given" >&2; exit 1; }
 unit=\${2%.service}
 request=/run/kforge/systemctl/$unit.$1.$$
@@ -128,3 +132,16 @@ i=0
 while [ -e "$request" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 if [ -e "$request" ]; then rm -f "$request"; echo "systemctl: the node supervisor did not answer" >&2; exit 1; fi
 `
+
+/**
+ * The `net.*` settings of kforge's rendered sysctl.conf, which belong to the node's own network
+ * namespace; the others are the host's, and a local node never changes them.
+ */
+export function namespacedSysctls(rendered: string): [string, string][] {
+  const out: [string, string][] = []
+  for (const line of rendered.split('\n')) {
+    const m = /^\s*(net\.[\w.-]+)\s*=\s*(\S+)\s*$/.exec(line)
+    if (m) out.push([m[1]!, m[2]!])
+  }
+  return out
+}
