@@ -3,7 +3,7 @@
  * including the ones kforge does not act on, so a real kubeadm config is accepted and only true
  * typos are reported as unknown fields. v1 is v1beta4 plus `mergeMethod` on each extraArgs entry.
  */
-import {bool, int, obj, oneOf, type Shape, str, stringMap, strings} from '../api/shape.js'
+import {bool, int, obj, oneOf, type Shape, str, strings} from '../api/shape.js'
 
 const typeMeta = {apiVersion: str, kind: str}
 

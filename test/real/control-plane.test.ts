@@ -39,17 +39,17 @@ describe('a second control-plane node', () => {
     await kubectl(lc, ['create', 'configmap', 'written-through-cp1', '--from-literal=k=v'])
     // cp2's apiserver reads from its local etcd member only (--etcd-servers on its own node)
     const cp2 = lc.nodes.find((n) => n.name === 'cp2')!
-    const direct = [
-      '--server',
-      `https://${cp2.address}:6443`,
-      '--tls-server-name',
-      lc.apiName,
-    ]
+    const direct = ['--server', `https://${cp2.address}:6443`, '--tls-server-name', lc.apiName]
     expect((await kubectl(lc, [...direct, 'get', '--raw', '/readyz'])).trim()).toBe('ok')
-    const cm = await eventually('the ConfigMap through cp2', 30_000, async () =>
-      JSON.parse(await kubectl(lc, [...direct, 'get', 'configmap', 'written-through-cp1', '-o', 'json'])) as {
-        data: Record<string, string>
-      },
+    const cm = await eventually(
+      'the ConfigMap through cp2',
+      30_000,
+      async () =>
+        JSON.parse(
+          await kubectl(lc, [...direct, 'get', 'configmap', 'written-through-cp1', '-o', 'json']),
+        ) as {
+          data: Record<string, string>
+        },
     )
     expect(cm.data.k).toBe('v')
     const manifest = await nodeExec(cp2, ['cat', '/etc/kubernetes/manifests/etcd.yaml'])
@@ -88,7 +88,11 @@ describe('upstream kubeadm join with kforge credentials', () => {
       '--ignore-preflight-errors=SystemVerification',
     ])
     await eventually('kw1 Ready', 180_000, async () => {
-      const n = await kubeJson<{status: {conditions: {type: string; status: string}[]}}>(lc, ['get', 'node', 'kw1'])
+      const n = await kubeJson<{status: {conditions: {type: string; status: string}[]}}>(lc, [
+        'get',
+        'node',
+        'kw1',
+      ])
       return n.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined
     })
   })

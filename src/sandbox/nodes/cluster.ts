@@ -182,7 +182,9 @@ export async function bootNode(lc: Pick<LocalCluster, 'assets' | 'apiName'>, nod
   await startNode(node, nodeServices(), [])
   // what systemd-sysctl applies at an instance's boot, for the node's own network namespace
   for (const [key, value] of namespacedSysctls(renderTemplate('files/sysctl.conf', {}))) {
-    await nodeExec(node, ['sh', '-c', `echo ${value} > /proc/sys/${key.replaceAll('.', '/')}`]).catch(() => undefined)
+    await nodeExec(node, ['sh', '-c', `echo ${value} > /proc/sys/${key.replaceAll('.', '/')}`]).catch(
+      () => undefined,
+    )
   }
   await waitFor(`${node.name}: containerd`, 60_000, async () =>
     existsSync(join(node.root, 'run', 'containerd', 'containerd.sock')) ? true : undefined,
@@ -370,7 +372,10 @@ export async function upLocalCluster(o: LocalClusterOptions): Promise<LocalClust
 export async function addNode(lc: LocalCluster, name: string): Promise<LocalNode> {
   const node = localNode(lc.base, name, nodeAddress(lc.nodes.length), 'local')
   lc.nodes.push(node)
-  writeFileSync(stateFile(lc.base), JSON.stringify({name: lc.name, nodes: lc.nodes} satisfies ClusterState, null, 2))
+  writeFileSync(
+    stateFile(lc.base),
+    JSON.stringify({name: lc.name, nodes: lc.nodes} satisfies ClusterState, null, 2),
+  )
   await bootNode(lc, node)
   return node
 }
