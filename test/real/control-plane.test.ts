@@ -1,5 +1,5 @@
 /**
- * More than one control-plane node, and upstream kubeadm on both sides of the wire: a second
+ * Three control-plane nodes (etcd quorum), and upstream kubeadm on both sides of the wire: a second
  * control plane joins with `kforge join` (its etcd member added to the real etcd, its apiserver
  * serving), and upstream `kubeadm join` joins a worker with kforge's token and CA pin.
  */
@@ -19,7 +19,7 @@ const base = '/var/lib/kforge-local-test-cp'
 let lc: LocalCluster
 
 beforeAll(async () => {
-  lc = await upLocalCluster({base, assets: requireAssets(), controlPlanes: 2, workers: 0, log: () => {}})
+  lc = await upLocalCluster({base, assets: requireAssets(), controlPlanes: 3, workers: 0, log: () => {}})
 })
 
 afterAll(async () => {
