@@ -15,8 +15,8 @@
  * - pending: NAT gateways, load balancers and instances younger than their pending time are shown
  *   `pending` / `provisioning` / `Pending` in every read;
  * - client tokens: a repeated EC2 request with the same ClientToken gets the first answer (or
- *   IdempotentParameterMismatch), and a repeated Route53 CallerReference HostedZoneAlreadyExists,
- *   as AWS does and the emulator does not.
+ *   IdempotentParameterMismatch), a repeated Route53 CallerReference HostedZoneAlreadyExists, and
+ *   a repeated CreateListener the listener it made, as AWS does and the emulator does not.
  *
  * The same request (same service, method, path and body: what an SDK retry resends) is faulted at
  * most `maxConsecutive` times in a row, so a client that retries more often than that must
@@ -168,6 +168,18 @@ function forward(target: URL, req: IncomingMessage, body: Buffer): Promise<Upstr
   })
 }
 
+/**
+ * Creates AWS answers idempotently by their content where the emulator makes a second copy:
+ * CreateListener with the same settings on a load balancer's port returns the listener it made
+ * (different settings: DuplicateListener).
+ */
+function naturalKey(call: Call): string | undefined {
+  if (call.service === 'elasticloadbalancing' && call.action === 'CreateListener') {
+    return `listener ${call.params.get('LoadBalancerArn')} ${call.params.get('Port')}`
+  }
+  return undefined
+}
+
 /** Parameters that make two requests with one ClientToken the same request. */
 function withoutToken(call: Call): string {
   return [...call.params]
@@ -209,6 +221,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     instance: new Map<string, number>(),
   }
   const tokens = new Map<string, {request: string; reply: Upstream}>()
+  /** A listener or load balancer deleted: a new create on that port is a new listener. */
+  const forgetDeleted = (call: Call) => {
+    const gone = call.params.get('ListenerArn') ?? call.params.get('LoadBalancerArn')
+    if (call.service !== 'elasticloadbalancing' || !/^Delete/.test(call.action) || !gone) return
+    for (const [k, v] of tokens) if (k.includes(gone) || v.reply.body.includes(gone)) tokens.delete(k)
+  }
   const callerReferences = new Set<string>()
 
   const stats: FaultStats = {
@@ -328,19 +346,22 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       return
     }
     const clientToken = options.clientTokens !== false ? call.params.get('ClientToken') : undefined
-    const tokenKey = clientToken ? `${call.service} ${call.action} ${clientToken}` : ''
+    const natural = options.clientTokens !== false ? naturalKey(call) : undefined
+    const tokenKey = clientToken ? `${call.service} ${call.action} ${clientToken}` : (natural ?? '')
     const earlier = tokenKey ? tokens.get(tokenKey) : undefined
     let up: Upstream
     if (earlier) {
       if (earlier.request !== withoutToken(call)) {
         send(
           res,
-          errorReply(
-            call.service,
-            400,
-            'IdempotentParameterMismatch',
-            `Client token ${clientToken} was used with different parameters`,
-          ),
+          clientToken
+            ? errorReply(
+                call.service,
+                400,
+                'IdempotentParameterMismatch',
+                `Client token ${clientToken} was used with different parameters`,
+              )
+            : errorReply(call.service, 400, 'DuplicateListener', 'A listener already exists on that port'),
         )
         return
       }
@@ -375,6 +396,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         return
       }
       if (tokenKey && up.status < 300) tokens.set(tokenKey, {request: withoutToken(call), reply: up})
+      if (up.status < 300) forgetDeleted(call)
       const reference = call.params.get('CallerReference')
       if (call.action === 'CreateHostedZone' && reference !== undefined && up.status < 300) {
         callerReferences.add(reference)
