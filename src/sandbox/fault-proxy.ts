@@ -17,7 +17,8 @@
  *   `pending` / `provisioning` / `Pending` in every read;
  * - client tokens: a repeated EC2 request with the same ClientToken gets the first answer (or
  *   IdempotentParameterMismatch), a repeated Route53 CallerReference HostedZoneAlreadyExists, and
- *   a repeated CreateListener the listener it made, as AWS does and the emulator does not.
+ *   a repeated CreateListener the listener it made, a second CreateAutoScalingGroup of one name
+ *   AlreadyExists, as AWS does and the emulator does not.
  *
  * The same request (same service, method, path and body: what an SDK retry resends) is faulted at
  * most `maxConsecutive` times in a row, so a client that retries more often than that must
@@ -222,6 +223,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     instance: new Map<string, number>(),
   }
   const tokens = new Map<string, {request: string; reply: Upstream}>()
+  /** Auto-scaling groups made through the proxy and not deleted since. */
+  const groups = new Set<string>()
   /** A listener or load balancer deleted: a new create on that port is a new listener. */
   const forgetDeleted = (call: Call) => {
     const gone = call.params.get('ListenerArn') ?? call.params.get('LoadBalancerArn')
@@ -346,6 +349,22 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       send(res, notYetVisible(call, lag))
       return
     }
+    const group =
+      call.action === 'CreateAutoScalingGroup' ? call.params.get('AutoScalingGroupName') : undefined
+    if (options.clientTokens !== false && group && groups.has(group)) {
+      // AWS refuses a second group of one name; the emulator replaces the first, orphaning its instances.
+      record('tokenReplayed', call, group)
+      send(
+        res,
+        errorReply(
+          call.service,
+          400,
+          'AlreadyExists',
+          `AutoScalingGroup by this name already exists - A group with the name ${group} already exists`,
+        ),
+      )
+      return
+    }
     const clientToken = options.clientTokens !== false ? call.params.get('ClientToken') : undefined
     const natural = options.clientTokens !== false ? naturalKey(call) : undefined
     const tokenKey = clientToken ? `${call.service} ${call.action} ${clientToken}` : (natural ?? '')
@@ -398,6 +417,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       }
       if (tokenKey && up.status < 300) tokens.set(tokenKey, {request: withoutToken(call), reply: up})
       if (up.status < 300) forgetDeleted(call)
+      if (group && up.status < 300) groups.add(group)
+      const deletedGroup =
+        call.action === 'DeleteAutoScalingGroup' ? call.params.get('AutoScalingGroupName') : undefined
+      if (deletedGroup && up.status < 300) groups.delete(deletedGroup)
       const reference = call.params.get('CallerReference')
       if (call.action === 'CreateHostedZone' && reference !== undefined && up.status < 300) {
         callerReferences.add(reference)

@@ -2,8 +2,11 @@
  * The fault proxy's realism layer, each behaviour on its own against the emulator, with bare SDK
  * clients (no retries unless a test asks): what a client sees is what AWS would show it.
  */
+
+import {AutoScalingClient, CreateAutoScalingGroupCommand} from '@aws-sdk/client-auto-scaling'
 import {
   AllocateAddressCommand,
+  CreateLaunchTemplateCommand,
   CreateNatGatewayCommand,
   CreateRouteTableCommand,
   CreateSubnetCommand,
@@ -13,7 +16,10 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2'
 import {
+  CreateListenerCommand,
   CreateLoadBalancerCommand,
+  CreateTargetGroupCommand,
+  DescribeListenersCommand,
   DescribeLoadBalancersCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2'
@@ -166,6 +172,65 @@ describe('fault proxy realism', () => {
       .catch((e: unknown) => e)) as Error
     expect(err.name).toBe('IdempotentParameterMismatch')
     expect(p.stats.tokenReplayed).toBe(1)
+  })
+
+  it('refuses a second auto-scaling group of one name and answers a repeated listener with the first, as AWS does', async () => {
+    const p = await proxy({})
+    const ec2 = new EC2Client(config(p.endpoint))
+    const lt = (
+      await ec2.send(
+        new CreateLaunchTemplateCommand({
+          LaunchTemplateName: marker(),
+          LaunchTemplateData: {ImageId: 'ami-12c6146b'},
+        }),
+      )
+    ).LaunchTemplate!.LaunchTemplateId!
+    const asg = new AutoScalingClient(config(p.endpoint))
+    const group = {
+      AutoScalingGroupName: marker(),
+      MinSize: 0,
+      MaxSize: 1,
+      LaunchTemplate: {LaunchTemplateId: lt, Version: '1'},
+      AvailabilityZones: [`${region}a`],
+    }
+    await asg.send(new CreateAutoScalingGroupCommand(group))
+    const err = (await asg.send(new CreateAutoScalingGroupCommand(group)).catch((e: unknown) => e)) as Error
+    expect(err.name).toBe('AlreadyExistsFault')
+
+    const vpc = (await ec2.send(new CreateVpcCommand({CidrBlock: '10.5.0.0/16'}))).Vpc!.VpcId!
+    const subnet = (
+      await ec2.send(
+        new CreateSubnetCommand({VpcId: vpc, CidrBlock: '10.5.1.0/24', AvailabilityZone: `${region}a`}),
+      )
+    ).Subnet!.SubnetId!
+    const elb = new ElasticLoadBalancingV2Client(config(p.endpoint))
+    const lb = (
+      await elb.send(
+        new CreateLoadBalancerCommand({Name: marker().slice(0, 30), Type: 'network', Subnets: [subnet]}),
+      )
+    ).LoadBalancers![0]!.LoadBalancerArn!
+    const tg = async () =>
+      (
+        await elb.send(
+          new CreateTargetGroupCommand({Name: marker().slice(0, 30), Protocol: 'TCP', Port: 443, VpcId: vpc}),
+        )
+      ).TargetGroups![0]!.TargetGroupArn!
+    const first = await tg()
+    const listener = (target: string) =>
+      elb.send(
+        new CreateListenerCommand({
+          LoadBalancerArn: lb,
+          Protocol: 'TCP',
+          Port: 443,
+          DefaultActions: [{Type: 'forward', TargetGroupArn: target}],
+        }),
+      )
+    const a = (await listener(first)).Listeners![0]!.ListenerArn
+    const b = (await listener(first)).Listeners![0]!.ListenerArn
+    expect(b).toBe(a)
+    const other = (await listener(await tg()).catch((e: unknown) => e)) as Error
+    expect(other.name).toBe('DuplicateListener')
+    expect((await elb.send(new DescribeListenersCommand({LoadBalancerArn: lb}))).Listeners).toHaveLength(1)
   })
 
   it('is reproducible: the same seed and requests give the same faults; the summary counts each kind', async () => {
