@@ -4,7 +4,7 @@ import {changes, tagChanges} from '../model/diff.js'
 import type {Actual, ResourceKind, Tags} from '../model/types.js'
 import {visible} from '../model/wait.js'
 import {fromTagList, toTagList} from '../tags.js'
-import {decodeDocument, iam, iamModule, listClusterRoles} from './iam.js'
+import {decodeDocument, iam, iamModule, listClusterRoles, removeRoleFromProfile} from './iam.js'
 
 export interface IamRoleProps {
   name: string
@@ -132,14 +132,7 @@ export const iamRoleKind: ResourceKind<IamRoleProps, IamRoleActual> = {
     }
     const profiles = await client.send(new m.ListInstanceProfilesForRoleCommand({RoleName: a.name}))
     for (const p of profiles.InstanceProfiles ?? []) {
-      await idempotentDelete(() =>
-        client.send(
-          new m.RemoveRoleFromInstanceProfileCommand({
-            InstanceProfileName: p.InstanceProfileName!,
-            RoleName: a.name,
-          }),
-        ),
-      )
+      await removeRoleFromProfile(ctx, p.InstanceProfileName!, a.name)
     }
     await idempotentDelete(() => client.send(new m.DeleteRoleCommand({RoleName: a.name})))
   },

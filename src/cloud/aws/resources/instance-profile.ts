@@ -4,7 +4,7 @@ import {changes} from '../model/diff.js'
 import {awsErrorCode} from '../model/errors.js'
 import type {Actual, ResourceKind, Tags, Val} from '../model/types.js'
 import {fromTagList, toTagList} from '../tags.js'
-import {clusterPath, iam, iamModule} from './iam.js'
+import {clusterPath, iam, iamModule, removeRoleFromProfile} from './iam.js'
 
 export interface InstanceProfileProps {
   name: string
@@ -95,13 +95,9 @@ export const instanceProfileKind: ResourceKind<InstanceProfileProps, InstancePro
   },
 
   async update(ctx, _d, p, a) {
-    const {AddRoleToInstanceProfileCommand, RemoveRoleFromInstanceProfileCommand} = await iamModule()
+    const {AddRoleToInstanceProfileCommand} = await iamModule()
     const client = await iam(ctx)
-    for (const role of a.roles.filter((r) => r !== p.roleName)) {
-      await client.send(
-        new RemoveRoleFromInstanceProfileCommand({InstanceProfileName: a.name, RoleName: role}),
-      )
-    }
+    for (const role of a.roles.filter((r) => r !== p.roleName)) await removeRoleFromProfile(ctx, a.name, role)
     if (!a.roles.includes(p.roleName)) {
       try {
         await client.send(
@@ -121,13 +117,9 @@ export const instanceProfileKind: ResourceKind<InstanceProfileProps, InstancePro
   },
 
   async delete(ctx, a) {
-    const {RemoveRoleFromInstanceProfileCommand, DeleteInstanceProfileCommand} = await iamModule()
+    const {DeleteInstanceProfileCommand} = await iamModule()
     const client = await iam(ctx)
-    for (const role of a.roles) {
-      await idempotentDelete(() =>
-        client.send(new RemoveRoleFromInstanceProfileCommand({InstanceProfileName: a.name, RoleName: role})),
-      )
-    }
+    for (const role of a.roles) await removeRoleFromProfile(ctx, a.name, role)
     await idempotentDelete(() => client.send(new DeleteInstanceProfileCommand({InstanceProfileName: a.name})))
   },
 
