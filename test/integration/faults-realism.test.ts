@@ -100,8 +100,8 @@ describe('fault proxy realism', () => {
   })
 
   it('holds a NAT gateway pending and a load balancer provisioning, time scaled', async () => {
-    // 10 s and 15 s at a tenth of the time.
-    const p = await proxy({natGatewayPendingMs: 10_000, loadBalancerProvisioningMs: 15_000, timeScale: 0.1})
+    // 30 s and 60 s at a tenth of the time.
+    const p = await proxy({natGatewayPendingMs: 30_000, loadBalancerProvisioningMs: 60_000, timeScale: 0.1})
     const ec2 = new EC2Client(config(p.endpoint))
     const vpc = (await ec2.send(new CreateVpcCommand({CidrBlock: '10.8.0.0/16'}))).Vpc!.VpcId!
     const subnet = (
@@ -123,12 +123,14 @@ describe('fault proxy realism', () => {
     const lbState = async () =>
       (await elb.send(new DescribeLoadBalancersCommand({LoadBalancerArns: [lb]}))).LoadBalancers?.[0]?.State
         ?.Code
+    const made = Date.now()
     expect(await natState()).toBe('pending')
     expect(await lbState()).toBe('provisioning')
-    await sleep(1100)
+    // Past the NAT gateway's 3 s, within the load balancer's 6 s (the load balancer was made last).
+    await sleep(3100 - (Date.now() - made))
     expect(await natState()).toBe('available')
-    expect(await lbState()).toBe('provisioning')
-    await sleep(500)
+    if (Date.now() - made < 5000) expect(await lbState()).toBe('provisioning')
+    await sleep(6100 - (Date.now() - made))
     expect(await lbState()).toBe('active')
     expect(p.stats.pending).toBeGreaterThanOrEqual(2)
   })
@@ -229,7 +231,7 @@ describe('fault proxy realism', () => {
     const b = (await listener(first)).Listeners![0]!.ListenerArn
     expect(b).toBe(a)
     const other = (await listener(await tg()).catch((e: unknown) => e)) as Error
-    expect(other.name).toBe('DuplicateListener')
+    expect(other.name).toBe('DuplicateListenerException')
     expect((await elb.send(new DescribeListenersCommand({LoadBalancerArn: lb}))).Listeners).toHaveLength(1)
   })
 

@@ -26,15 +26,19 @@ export const ALREADY_EXISTS: ReadonlySet<string> = new Set([
   'Resource.AlreadyAssociated',
   // IAM
   'EntityAlreadyExists',
+  'EntityAlreadyExistsException',
   // Auto Scaling (code AlreadyExists, SDK name AlreadyExistsFault)
   'AlreadyExists',
   'AlreadyExistsFault',
   // KMS (CreateAlias)
   'AlreadyExistsException',
-  // ELBv2
+  // ELBv2 (the code, and the name the SDK gives its exception)
   'DuplicateLoadBalancerName',
+  'DuplicateLoadBalancerNameException',
   'DuplicateTargetGroupName',
+  'DuplicateTargetGroupNameException',
   'DuplicateListener',
+  'DuplicateListenerException',
   // Route53 (a CallerReference used before)
   'HostedZoneAlreadyExists',
 ])

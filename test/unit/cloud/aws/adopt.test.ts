@@ -40,6 +40,7 @@ describe('createOrAdopt', () => {
     'RouteAlreadyExists',
     'Resource.AlreadyAssociated',
     'DuplicateLoadBalancerName',
+    'DuplicateListenerException',
     'DuplicateTargetGroupName',
     'InvalidLaunchTemplateName.AlreadyExistsException',
   ])('adopts this cluster’s resource when the create meets %s', async (code) => {
