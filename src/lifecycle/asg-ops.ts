@@ -19,25 +19,55 @@ export async function detachForSurge(
   await (await aws.ec2()).send(
     new CreateTagsCommand({Resources: [...instanceIds], Tags: [{Key: DETACHED_TAG, Value: asg}]}),
   )
-  await (await aws.autoScaling()).send(
-    new DetachInstancesCommand({
-      AutoScalingGroupName: asg,
-      InstanceIds: [...instanceIds],
-      ShouldDecrementDesiredCapacity: false,
-    }),
+  try {
+    await (await aws.autoScaling()).send(
+      new DetachInstancesCommand({
+        AutoScalingGroupName: asg,
+        InstanceIds: [...instanceIds],
+        ShouldDecrementDesiredCapacity: false,
+      }),
+    )
+  } catch (err) {
+    // A retried call whose first attempt detached them is refused ("not part of the group"): done.
+    const members = await groupStates(aws, instanceIds)
+    if ([...members.values()].some((s) => !s.startsWith('Detach'))) throw err
+  }
+}
+
+/** Lifecycle state in their group of those of `ids` that are still members. */
+async function groupStates(aws: AwsClients, ids: readonly string[]): Promise<Map<string, string>> {
+  const {DescribeAutoScalingInstancesCommand} = await import('@aws-sdk/client-auto-scaling')
+  const out = await (await aws.autoScaling()).send(
+    new DescribeAutoScalingInstancesCommand({InstanceIds: [...ids]}),
   )
+  return new Map((out.AutoScalingInstances ?? []).map((i) => [i.InstanceId!, i.LifecycleState ?? '']))
+}
+
+/** True when the instance is on its way out: terminating in its group, or terminated. */
+async function terminating(aws: AwsClients, instanceId: string): Promise<boolean> {
+  const state = (await groupStates(aws, [instanceId])).get(instanceId)
+  if (state?.startsWith('Terminat')) return true
+  const {DescribeInstancesCommand} = await import('@aws-sdk/client-ec2')
+  const out = await (await aws.ec2()).send(new DescribeInstancesCommand({InstanceIds: [instanceId]}))
+  const name = out.Reservations?.[0]?.Instances?.[0]?.State?.Name
+  return name === 'shutting-down' || name === 'terminated'
 }
 
 /** Terminate a member (the group replaces it) or a detached instance (nothing replaces it). */
 export async function terminate(aws: AwsClients, instanceId: string, member: boolean): Promise<void> {
   if (member) {
     const {TerminateInstanceInAutoScalingGroupCommand} = await import('@aws-sdk/client-auto-scaling')
-    await (await aws.autoScaling()).send(
-      new TerminateInstanceInAutoScalingGroupCommand({
-        InstanceId: instanceId,
-        ShouldDecrementDesiredCapacity: false,
-      }),
-    )
+    try {
+      await (await aws.autoScaling()).send(
+        new TerminateInstanceInAutoScalingGroupCommand({
+          InstanceId: instanceId,
+          ShouldDecrementDesiredCapacity: false,
+        }),
+      )
+    } catch (err) {
+      // A retried call whose first attempt was acted on finds the instance already going: done.
+      if (!(await terminating(aws, instanceId))) throw err
+    }
   } else {
     const {TerminateInstancesCommand} = await import('@aws-sdk/client-ec2')
     await (await aws.ec2()).send(new TerminateInstancesCommand({InstanceIds: [instanceId]}))

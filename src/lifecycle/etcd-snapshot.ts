@@ -5,7 +5,10 @@
  * gateway is served on the client URL, so no gRPC client and no etcdctl binary are needed.
  */
 import {createHash} from 'node:crypto'
+import type {EtcdTls} from '../kube/etcd-client.js'
 import {errorMessage, KforgeError} from '../util/errors.js'
+
+export type {EtcdTls}
 
 export interface EtcdSnapshot {
   /** The database followed by its SHA-256, as etcdctl saves it (etcdutl restores this file). */
@@ -20,13 +23,6 @@ interface SnapshotMessage {
 }
 
 const SHA256_LENGTH = 32
-
-/** Client certificates for etcd's client URL (kubeadm: /etc/kubernetes/pki/etcd/ca.crt, apiserver-etcd-client.*). */
-export interface EtcdTls {
-  ca: Buffer
-  cert: Buffer
-  key: Buffer
-}
 
 /** POST `body` to `url` and return the whole answer; node:https, so client certificates work. */
 async function post(

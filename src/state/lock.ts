@@ -82,6 +82,8 @@ export class Lease {
   lost: string | undefined
   private timer: NodeJS.Timeout | undefined
   private released = false
+  /** The renewal under way: release waits for it, or its write (retried after a lost answer) could land after the delete. */
+  private renewing: Promise<void> | undefined
 
   constructor(
     private readonly store: StateStore,
@@ -90,7 +92,11 @@ export class Lease {
     private readonly options: LockOptions,
   ) {
     const every = renewInterval(options)
-    this.timer = setInterval(() => void this.renew(), every)
+    this.timer = setInterval(() => {
+      this.renewing = this.renew().finally(() => {
+        this.renewing = undefined
+      })
+    }, every)
     // A forgotten lease must never keep the process alive.
     this.timer.unref()
   }
@@ -127,6 +133,7 @@ export class Lease {
     if (this.released) return
     this.released = true
     this.stop()
+    await this.renewing
     const current = await this.store.read(lockKey(this.cluster))
     const held = current && parseLease(current)
     if (held && held.id === this.record.id) await this.store.delete(lockKey(this.cluster))

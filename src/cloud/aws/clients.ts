@@ -1,7 +1,8 @@
 /**
  * The one place SDK v3 clients are built: region, the standard credentials chain, an endpoint
- * override (`--endpoint`, or `AWS_ENDPOINT_URL` which the SDK reads itself), adaptive retries
- * and a kforge user agent. Each service's package is imported on first use only, so commands
+ * override (`--endpoint`, or `AWS_ENDPOINT_URL` which the SDK reads itself), adaptive retries,
+ * connection and request timeouts (the SDK has none: a call whose answer never comes would hang
+ * forever instead of failing and being retried) and a kforge user agent. Each service's package is imported on first use only, so commands
  * that never touch AWS do not pay for loading the SDK.
  */
 
@@ -16,6 +17,7 @@ import type {Route53Client} from '@aws-sdk/client-route-53'
 import type {S3Client} from '@aws-sdk/client-s3'
 import {KforgeError} from '../../util/errors.js'
 import {kforgeVersion} from '../../util/version.js'
+import {guardUntokenedCreates} from './unknown-outcome.js'
 
 export interface AwsOptions {
   /** Default: AWS_REGION, then AWS_DEFAULT_REGION. */
@@ -83,6 +85,16 @@ function instrument<T>(client: T, listener: AwsCallListener | undefined): T {
   return client
 }
 
+/** Default: 5 s to connect. */
+const CONNECT_TIMEOUT_MS = 5_000
+/** Default: 30 s for an answer; AWS answers in well under a second, slow operations in a few. */
+const REQUEST_TIMEOUT_MS = 30_000
+
+function envMs(name: string, fallback: number): number {
+  const v = Number(process.env[name])
+  return Number.isFinite(v) && v > 0 ? v : fallback
+}
+
 /** Settings common to every client. */
 export function clientConfig(options: AwsOptions = {}): {
   region: string
@@ -90,6 +102,7 @@ export function clientConfig(options: AwsOptions = {}): {
   retryMode: 'adaptive'
   maxAttempts: number
   customUserAgent: string
+  requestHandler: {connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: true}
 } {
   const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION
   if (!region) {
@@ -101,6 +114,13 @@ export function clientConfig(options: AwsOptions = {}): {
     retryMode: 'adaptive',
     maxAttempts: 6,
     customUserAgent: `kforge/${kforgeVersion()}`,
+    // A stuck call fails with TimeoutError, which the retry loop resends (or, for a create
+    // without an idempotency token, reports as an unknown outcome: unknown-outcome.ts).
+    requestHandler: {
+      connectionTimeout: envMs('KFORGE_AWS_CONNECT_TIMEOUT_MS', CONNECT_TIMEOUT_MS),
+      requestTimeout: envMs('KFORGE_AWS_REQUEST_TIMEOUT_MS', REQUEST_TIMEOUT_MS),
+      throwOnRequestTimeout: true,
+    },
   }
 }
 
@@ -123,7 +143,7 @@ export class AwsClients {
     let hit = this.cache.get(key) as Promise<T> | undefined
     if (!hit) {
       const listener = this.options.onCall ?? envCallListener()
-      hit = make().then((client) => instrument(client, listener))
+      hit = make().then((client) => instrument(guardUntokenedCreates(client), listener))
       this.cache.set(key, hit)
     }
     return hit

@@ -3,6 +3,7 @@
  * that is how instances carry the cluster, role and group tags the cloud provider reads.
  */
 import type {AutoScalingClient, AutoScalingGroup} from '@aws-sdk/client-auto-scaling'
+import {createOrAdopt, idempotentDelete} from '../model/adopt.js'
 import {changes, sortedStrings} from '../model/diff.js'
 import type {Actual, FindContext, ResourceKind, Tags, Val} from '../model/types.js'
 import {poll} from '../model/wait.js'
@@ -110,38 +111,49 @@ export const autoScalingGroupKind: ResourceKind<AutoScalingGroupProps, AutoScali
       })),
     ),
 
-  async create(ctx, _d, p) {
-    const {CreateAutoScalingGroupCommand, AlreadyExistsFault} = await sdk()
-    try {
-      await (await asg(ctx)).send(
-        new CreateAutoScalingGroupCommand({
-          AutoScalingGroupName: p.name,
-          MinSize: p.minSize,
-          MaxSize: p.maxSize,
-          DesiredCapacity: p.minSize,
-          LaunchTemplate: {LaunchTemplateId: p.launchTemplateId, Version: p.launchTemplateVersion},
-          VPCZoneIdentifier: p.subnetIds.join(','),
-          ...(p.targetGroupArns.length > 0 ? {TargetGroupARNs: p.targetGroupArns} : {}),
-          Tags: tagList(p.name, p.tags),
-        }),
-      )
-    } catch (err) {
-      // The name is the group's identity: a create the previous run made but never saw finish.
-      if (!(err instanceof AlreadyExistsFault)) throw err
-    }
-    return {
-      id: p.name,
-      attrs: {id: p.name, name: p.name, arn: ''},
-      tags: p.tags,
-      name: p.name,
-      minSize: p.minSize,
-      maxSize: p.maxSize,
-      launchTemplateId: p.launchTemplateId,
-      launchTemplateVersion: p.launchTemplateVersion,
-      subnetIds: sortedStrings(p.subnetIds),
-      targetGroupArns: sortedStrings(p.targetGroupArns),
-      instanceIds: [],
-    }
+  async create(ctx, d, p) {
+    const {CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand} = await sdk()
+    const client = await asg(ctx)
+    // The name is the group's identity: AlreadyExists when an attempt whose answer was lost (or a
+    // killed run) made it. The next plan corrects whatever differs.
+    return createOrAdopt(ctx, {
+      what: `auto-scaling group ${p.name}`,
+      logical: d.name,
+      create: async () => {
+        await client.send(
+          new CreateAutoScalingGroupCommand({
+            AutoScalingGroupName: p.name,
+            MinSize: p.minSize,
+            MaxSize: p.maxSize,
+            DesiredCapacity: p.minSize,
+            LaunchTemplate: {LaunchTemplateId: p.launchTemplateId, Version: p.launchTemplateVersion},
+            VPCZoneIdentifier: p.subnetIds.join(','),
+            ...(p.targetGroupArns.length > 0 ? {TargetGroupARNs: p.targetGroupArns} : {}),
+            Tags: tagList(p.name, p.tags),
+          }),
+        )
+        return {
+          id: p.name,
+          attrs: {id: p.name, name: p.name, arn: ''},
+          tags: p.tags,
+          name: p.name,
+          minSize: p.minSize,
+          maxSize: p.maxSize,
+          launchTemplateId: p.launchTemplateId,
+          launchTemplateVersion: p.launchTemplateVersion,
+          subnetIds: sortedStrings(p.subnetIds),
+          targetGroupArns: sortedStrings(p.targetGroupArns),
+          instanceIds: [],
+        }
+      },
+      find: async () => {
+        const g = (await client.send(new DescribeAutoScalingGroupsCommand({AutoScalingGroupNames: [p.name]})))
+          .AutoScalingGroups?.[0]
+        if (!g) return undefined
+        const found = toActual(g)
+        return {actual: found, tags: found.tags}
+      },
+    })
   },
 
   async update(ctx, _d, p, a, todo) {
@@ -197,14 +209,20 @@ export const autoScalingGroupKind: ResourceKind<AutoScalingGroupProps, AutoScali
   async delete(ctx, a) {
     const {DeleteAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand} = await sdk()
     const client = await asg(ctx)
-    await client.send(new DeleteAutoScalingGroupCommand({AutoScalingGroupName: a.name, ForceDelete: true}))
+    // A group already gone (a retried call's first attempt) answers ValidationError "not found".
+    await idempotentDelete(
+      () => client.send(new DeleteAutoScalingGroupCommand({AutoScalingGroupName: a.name, ForceDelete: true})),
+      [/AutoScalingGroup name not found|not found/i],
+    )
     // The group's instances hold ENIs in the subnets and security groups deleted next.
     await poll(
-      async () => {
+      async (c) => {
         const out = await client.send(new DescribeAutoScalingGroupsCommand({AutoScalingGroupNames: [a.name]}))
-        return (out.AutoScalingGroups ?? []).length === 0 ? true : undefined
+        const g = out.AutoScalingGroups?.[0]
+        c.state(g ? `${g.Status ?? 'deleting'}, ${(g.Instances ?? []).length} instance(s)` : 'gone')
+        return g ? undefined : true
       },
-      {what: `auto-scaling group ${a.name} to be deleted`},
+      {what: `auto-scaling group ${a.name} to be deleted`, progress: (line) => ctx.logger.info(line)},
     )
   },
 

@@ -4,6 +4,7 @@
  * owns their value (kforge does not set it back).
  */
 import type {ResourceRecordSet} from '@aws-sdk/client-route-53'
+import {idempotentDelete} from '../model/adopt.js'
 import {changes} from '../model/diff.js'
 import type {Actual, ResourceKind, Val} from '../model/types.js'
 import {apiRecordNames, fqdn, listSpecZones, route53, route53Module, zoneId} from './route53.js'
@@ -106,6 +107,7 @@ export const dnsRecordKind: ResourceKind<DnsRecordProps, DnsRecordActual> = {
     )
   },
 
+  // UPSERT: a retried call is harmless.
   async create(ctx, _d, p) {
     await change(p.zoneId, 'UPSERT', recordSet(p), ctx)
     const id = `${p.zoneId}|${fqdn(p.name)}`
@@ -117,7 +119,8 @@ export const dnsRecordKind: ResourceKind<DnsRecordProps, DnsRecordActual> = {
   },
 
   async delete(ctx, a) {
-    await change(a.zoneId, 'DELETE', a.record, ctx)
+    // A record already gone (a retried call's first attempt) answers InvalidChangeBatch "not found".
+    await idempotentDelete(() => change(a.zoneId, 'DELETE', a.record, ctx), [/not found/i])
   },
 
   describe: (p) => `${p.name} → ${p.alias ? p.alias.dnsName : (p.address ?? PLACEHOLDER_ADDRESS)}`,

@@ -44,6 +44,11 @@ export async function listOwned<Page, Item>(
   return out
 }
 
+/** The cluster's resource carrying this logical name: how an untokened create's lost answer is found. */
+export function taggedFilter(cluster: string, logical: string): Filter[] {
+  return [...ownedFilter(cluster), {Name: `tag:${RESOURCE_TAG}`, Values: [logical]}]
+}
+
 /** The candidate carrying this logical name (owned), or the user's resource by id (shared). */
 export function matchByName<A extends Actual>(desired: Desired, candidates: readonly A[]): A | undefined {
   if (desired.external) return candidates.find((c) => c.id === desired.external)

@@ -8,7 +8,10 @@ import type {
   LoadBalancer,
   TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2'
+import {KforgeError} from '../../../util/errors.js'
+import {isNotFound} from '../model/errors.js'
 import type {FindContext, Tags} from '../model/types.js'
+import {poll, visible} from '../model/wait.js'
 import {fromTagList, isOwned} from '../tags.js'
 
 export function elbv2(ctx: FindContext): Promise<ElasticLoadBalancingV2Client> {
@@ -19,12 +22,15 @@ export async function elbv2Module(): Promise<typeof import('@aws-sdk/client-elas
   return import('@aws-sdk/client-elastic-load-balancing-v2')
 }
 
-async function tagsOf(ctx: FindContext, arns: string[]): Promise<Map<string, Tags>> {
+export async function tagsOf(ctx: FindContext, arns: string[]): Promise<Map<string, Tags>> {
   const {DescribeTagsCommand} = await elbv2Module()
   const client = await elbv2(ctx)
   const out = new Map<string, Tags>()
   for (let i = 0; i < arns.length; i += 20) {
-    const page = await client.send(new DescribeTagsCommand({ResourceArns: arns.slice(i, i + 20)}))
+    const page = await visible(
+      () => client.send(new DescribeTagsCommand({ResourceArns: arns.slice(i, i + 20)})),
+      'load balancers and target groups',
+    )
     for (const d of page.TagDescriptions ?? []) out.set(d.ResourceArn!, fromTagList(d.Tags))
   }
   return out
@@ -62,4 +68,32 @@ export function listOwnedTargetGroups(ctx: FindContext): Promise<{tg: TargetGrou
       .map((tg) => ({tg, tags: tags.get(tg.TargetGroupArn!) ?? {}}))
       .filter((x) => isOwned(ctx.cluster, x.tags))
   })
+}
+
+/**
+ * Waits until a load balancer is `active`: listeners and the records that alias it need it
+ * serving, and it spends minutes `provisioning`. NotFound is read-after-write lag right after
+ * the create, so it means "not visible yet".
+ */
+export async function waitForLoadBalancer(ctx: FindContext, arn: string, name: string): Promise<void> {
+  const {DescribeLoadBalancersCommand} = await elbv2Module()
+  const client = await elbv2(ctx)
+  await poll(
+    async (c) => {
+      let lb: LoadBalancer | undefined
+      try {
+        lb = (await client.send(new DescribeLoadBalancersCommand({LoadBalancerArns: [arn]})))
+          .LoadBalancers?.[0]
+      } catch (err) {
+        if (!isNotFound(err)) throw err
+      }
+      const state = lb?.State?.Code
+      c.state(state ?? 'not visible yet')
+      if (state === 'failed') {
+        throw new KforgeError(`load balancer ${name} failed: ${lb?.State?.Reason ?? 'no reason given'}`)
+      }
+      return state === 'active' ? true : undefined
+    },
+    {what: `load balancer ${name} to become active`, progress: (line) => ctx.logger.info(line)},
+  )
 }

@@ -5,6 +5,7 @@
  * in CreateHostedZone, so tagging is a second call. The CloudFormation stack expects the zone to
  * exist (its records name it by HostedZoneName).
  */
+import {createOrAdopt, idempotentDelete} from '../model/adopt.js'
 import {tagChanges} from '../model/diff.js'
 import type {Actual, ResourceKind, Tags, Val} from '../model/types.js'
 import {isOwned} from '../tags.js'
@@ -52,18 +53,50 @@ export const hostedZoneKind: ResourceKind<HostedZoneProps, HostedZoneActual> = {
   // A zone kforge did not make is used as it is.
   diff: (p, a) => (a.owned ? tagChanges(p.tags, a.tags) : []),
 
-  async create(ctx, _d, p) {
-    const {CreateHostedZoneCommand, ChangeTagsForResourceCommand} = await route53Module()
+  async create(ctx, d, p) {
+    const {
+      CreateHostedZoneCommand,
+      ChangeTagsForResourceCommand,
+      ListHostedZonesByNameCommand,
+      GetHostedZoneCommand,
+    } = await route53Module()
     const client = await route53(ctx)
-    const out = await client.send(
-      new CreateHostedZoneCommand({
-        Name: p.name,
-        CallerReference: `kforge-${ctx.cluster}-${Date.now()}`,
-        HostedZoneConfig: {PrivateZone: p.private, Comment: `kforge: made for cluster ${ctx.cluster}`},
-        ...(p.private && p.vpcId ? {VPC: {VPCId: p.vpcId, VPCRegion: p.region as 'us-east-1'}} : {}),
-      }),
-    )
-    const id = zoneId(out.HostedZone!.Id!)
+    // The CallerReference is Route53's idempotency token: a retried create answers
+    // HostedZoneAlreadyExists, and the zone is found by name. Derived from the run's inputs
+    // (and the VPC for a private zone), so a re-run after a lost answer repeats it.
+    const reference = `kforge-${ctx.token('zone', ctx.cluster, p.name, String(p.private), p.vpcId ?? '').slice(0, 48)}`
+    const id = await createOrAdopt(ctx, {
+      what: `hosted zone ${p.name}`,
+      logical: d.name,
+      create: async () =>
+        zoneId(
+          (
+            await client.send(
+              new CreateHostedZoneCommand({
+                Name: p.name,
+                CallerReference: reference,
+                HostedZoneConfig: {
+                  PrivateZone: p.private,
+                  Comment: `kforge: made for cluster ${ctx.cluster}`,
+                },
+                ...(p.private && p.vpcId ? {VPC: {VPCId: p.vpcId, VPCRegion: p.region as 'us-east-1'}} : {}),
+              }),
+            )
+          ).HostedZone!.Id!,
+        ),
+      // Tagging is a second call, which a lost answer may have prevented: our CallerReference
+      // proves the zone is the one this create made.
+      find: async () => {
+        const zones = (await client.send(new ListHostedZonesByNameCommand({DNSName: p.name, MaxItems: 20})))
+          .HostedZones
+        for (const z of zones ?? []) {
+          if (fqdn(z.Name ?? '') !== fqdn(p.name) || (z.Config?.PrivateZone ?? false) !== p.private) continue
+          const zone = (await client.send(new GetHostedZoneCommand({Id: zoneId(z.Id!)}))).HostedZone
+          if (zone?.CallerReference === reference) return {actual: zoneId(z.Id!)}
+        }
+        return undefined
+      },
+    })
     await client.send(
       new ChangeTagsForResourceCommand({
         ResourceType: 'hostedzone',
@@ -105,7 +138,7 @@ export const hostedZoneKind: ResourceKind<HostedZoneProps, HostedZoneActual> = {
       ctx.logger.warn(`keeping hosted zone ${a.name} (${a.id}): it holds records that are not this cluster's`)
       return
     }
-    await client.send(new DeleteHostedZoneCommand({Id: a.id}))
+    await idempotentDelete(() => client.send(new DeleteHostedZoneCommand({Id: a.id})))
   },
 
   describe: (p) => `${p.private ? 'private' : 'public'} zone ${p.name}`,

@@ -1,8 +1,10 @@
 /** IAM roles, one per instance role (control plane, nodes, bastion), found under the cluster's path. */
+import {createOrAdopt, idempotentDelete} from '../model/adopt.js'
 import {changes, tagChanges} from '../model/diff.js'
 import type {Actual, ResourceKind, Tags} from '../model/types.js'
+import {visible} from '../model/wait.js'
 import {fromTagList, toTagList} from '../tags.js'
-import {decodeDocument, iam, iamModule, listClusterRoles} from './iam.js'
+import {decodeDocument, iam, iamModule, listClusterRoles, removeRoleFromProfile} from './iam.js'
 
 export interface IamRoleProps {
   name: string
@@ -32,7 +34,10 @@ export const iamRoleKind: ResourceKind<IamRoleProps, IamRoleActual> = {
     const client = await iam(ctx)
     return Promise.all(
       (await listClusterRoles(ctx)).map(async (r) => {
-        const tags = await client.send(new ListRoleTagsCommand({RoleName: r.RoleName!}))
+        const tags = await visible(
+          () => client.send(new ListRoleTagsCommand({RoleName: r.RoleName!})),
+          `IAM role ${r.RoleName}`,
+        )
         return {
           id: r.RoleName!,
           attrs: {id: r.RoleName!, name: r.RoleName!, arn: r.Arn ?? ''},
@@ -50,32 +55,39 @@ export const iamRoleKind: ResourceKind<IamRoleProps, IamRoleActual> = {
       tagChanges(p.tags, a.tags),
     ),
 
-  async create(ctx, _d, p) {
-    const {CreateRoleCommand, GetRoleCommand, EntityAlreadyExistsException} = await iamModule()
+  async create(ctx, d, p) {
+    const {CreateRoleCommand, GetRoleCommand} = await iamModule()
     const client = await iam(ctx)
-    let arn: string
-    try {
-      const out = await client.send(
-        new CreateRoleCommand({
-          RoleName: p.name,
-          Path: p.path,
-          AssumeRolePolicyDocument: JSON.stringify(p.assumeRolePolicy),
-          Description: p.description,
-          Tags: toTagList(p.tags),
-        }),
-      )
-      arn = out.Role!.Arn!
-    } catch (err) {
-      if (!(err instanceof EntityAlreadyExistsException)) throw err
-      arn = (await client.send(new GetRoleCommand({RoleName: p.name}))).Role!.Arn!
-    }
-    return {
+    const made = (arn: string, tags: Tags, assumeRolePolicy: unknown): IamRoleActual => ({
       id: p.name,
       attrs: {id: p.name, name: p.name, arn},
-      tags: p.tags,
+      tags,
       name: p.name,
-      assumeRolePolicy: p.assumeRolePolicy,
-    }
+      assumeRolePolicy,
+    })
+    // Names are unique: EntityAlreadyExists when an attempt whose answer was lost made it.
+    return createOrAdopt(ctx, {
+      what: `IAM role ${p.name}`,
+      logical: d.name,
+      create: async () => {
+        const out = await client.send(
+          new CreateRoleCommand({
+            RoleName: p.name,
+            Path: p.path,
+            AssumeRolePolicyDocument: JSON.stringify(p.assumeRolePolicy),
+            Description: p.description,
+            Tags: toTagList(p.tags),
+          }),
+        )
+        return made(out.Role!.Arn!, p.tags, p.assumeRolePolicy)
+      },
+      find: async () => {
+        const r = (await client.send(new GetRoleCommand({RoleName: p.name}))).Role
+        if (!r) return undefined
+        const tags = fromTagList(r.Tags)
+        return {actual: made(r.Arn!, tags, decodeDocument(r.AssumeRolePolicyDocument)), tags}
+      },
+    })
   },
 
   async update(ctx, _d, p, a, todo) {
@@ -104,25 +116,25 @@ export const iamRoleKind: ResourceKind<IamRoleProps, IamRoleActual> = {
   async delete(ctx, a) {
     const m = await iamModule()
     const client = await iam(ctx)
-    // IAM refuses to delete a role with anything attached: clear it, whoever attached it.
+    // IAM refuses to delete a role with anything attached: clear it, whoever attached it. Each
+    // step may meet NoSuchEntity when a retried call's first attempt did it: that is done.
     const inline = await client.send(new m.ListRolePoliciesCommand({RoleName: a.name}))
     for (const name of inline.PolicyNames ?? []) {
-      await client.send(new m.DeleteRolePolicyCommand({RoleName: a.name, PolicyName: name}))
+      await idempotentDelete(() =>
+        client.send(new m.DeleteRolePolicyCommand({RoleName: a.name, PolicyName: name})),
+      )
     }
     const attached = await client.send(new m.ListAttachedRolePoliciesCommand({RoleName: a.name}))
     for (const p of attached.AttachedPolicies ?? []) {
-      await client.send(new m.DetachRolePolicyCommand({RoleName: a.name, PolicyArn: p.PolicyArn!}))
+      await idempotentDelete(() =>
+        client.send(new m.DetachRolePolicyCommand({RoleName: a.name, PolicyArn: p.PolicyArn!})),
+      )
     }
     const profiles = await client.send(new m.ListInstanceProfilesForRoleCommand({RoleName: a.name}))
     for (const p of profiles.InstanceProfiles ?? []) {
-      await client.send(
-        new m.RemoveRoleFromInstanceProfileCommand({
-          InstanceProfileName: p.InstanceProfileName!,
-          RoleName: a.name,
-        }),
-      )
+      await removeRoleFromProfile(ctx, p.InstanceProfileName!, a.name)
     }
-    await client.send(new m.DeleteRoleCommand({RoleName: a.name}))
+    await idempotentDelete(() => client.send(new m.DeleteRoleCommand({RoleName: a.name})))
   },
 
   describe: (p) => p.name,

@@ -1,8 +1,10 @@
 /** An instance profile per IAM role: what a launch template names. */
+import {createOrAdopt, idempotentDelete} from '../model/adopt.js'
 import {changes} from '../model/diff.js'
+import {awsErrorCode} from '../model/errors.js'
 import type {Actual, ResourceKind, Tags, Val} from '../model/types.js'
-import {toTagList} from '../tags.js'
-import {clusterPath, iam, iamModule} from './iam.js'
+import {fromTagList, toTagList} from '../tags.js'
+import {clusterPath, iam, iamModule, removeRoleFromProfile} from './iam.js'
 
 export interface InstanceProfileProps {
   name: string
@@ -50,59 +52,75 @@ export const instanceProfileKind: ResourceKind<InstanceProfileProps, InstancePro
   diff: (p, a) => changes(['name', p.name, a.name], ['roles', [p.roleName], a.roles]),
 
   async create(ctx, d, p) {
-    const {CreateInstanceProfileCommand, GetInstanceProfileCommand, EntityAlreadyExistsException} =
-      await iamModule()
+    const {CreateInstanceProfileCommand, GetInstanceProfileCommand} = await iamModule()
     const client = await iam(ctx)
-    let arn: string
-    try {
-      const out = await client.send(
-        new CreateInstanceProfileCommand({
-          InstanceProfileName: p.name,
-          Path: p.path,
-          Tags: toTagList(p.tags),
-        }),
-      )
-      arn = out.InstanceProfile!.Arn!
-    } catch (err) {
-      if (!(err instanceof EntityAlreadyExistsException)) throw err
-      arn = (await client.send(new GetInstanceProfileCommand({InstanceProfileName: p.name}))).InstanceProfile!
-        .Arn!
-    }
-    const created: InstanceProfileActual = {
+    const made = (arn: string, roles: string[]): InstanceProfileActual => ({
       id: p.name,
       attrs: {id: p.name, name: p.name, arn},
       tags: {},
       name: p.name,
-      roles: [],
-    }
+      roles,
+    })
+    // Names are unique: EntityAlreadyExists when an attempt whose answer was lost made it.
+    const created = await createOrAdopt(ctx, {
+      what: `instance profile ${p.name}`,
+      create: async () => {
+        const out = await client.send(
+          new CreateInstanceProfileCommand({
+            InstanceProfileName: p.name,
+            Path: p.path,
+            Tags: toTagList(p.tags),
+          }),
+        )
+        return made(out.InstanceProfile!.Arn!, [])
+      },
+      find: async () => {
+        const ip = (await client.send(new GetInstanceProfileCommand({InstanceProfileName: p.name})))
+          .InstanceProfile
+        if (!ip) return undefined
+        return {
+          actual: made(
+            ip.Arn!,
+            (ip.Roles ?? []).map((r) => r.RoleName!),
+          ),
+          // The cluster's IAM path is how its profiles are found (and listed): that is ownership here.
+          tags:
+            ip.Path === p.path
+              ? {KubernetesCluster: ctx.cluster, ...fromTagList(ip.Tags)}
+              : fromTagList(ip.Tags),
+        }
+      },
+    })
     return this.update(ctx, d, p, created, this.diff(p, created))
   },
 
   async update(ctx, _d, p, a) {
-    const {AddRoleToInstanceProfileCommand, RemoveRoleFromInstanceProfileCommand} = await iamModule()
+    const {AddRoleToInstanceProfileCommand} = await iamModule()
     const client = await iam(ctx)
-    for (const role of a.roles.filter((r) => r !== p.roleName)) {
-      await client.send(
-        new RemoveRoleFromInstanceProfileCommand({InstanceProfileName: a.name, RoleName: role}),
-      )
-    }
+    for (const role of a.roles.filter((r) => r !== p.roleName)) await removeRoleFromProfile(ctx, a.name, role)
     if (!a.roles.includes(p.roleName)) {
-      await client.send(
-        new AddRoleToInstanceProfileCommand({InstanceProfileName: a.name, RoleName: p.roleName}),
-      )
+      try {
+        await client.send(
+          new AddRoleToInstanceProfileCommand({InstanceProfileName: a.name, RoleName: p.roleName}),
+        )
+      } catch (err) {
+        // A profile holds one role: LimitExceeded when a retried call's first attempt added ours.
+        if (awsErrorCode(err) !== 'LimitExceeded' && awsErrorCode(err) !== 'LimitExceededException') throw err
+        const {GetInstanceProfileCommand} = await iamModule()
+        const roles = (
+          await client.send(new GetInstanceProfileCommand({InstanceProfileName: a.name}))
+        ).InstanceProfile?.Roles?.map((r) => r.RoleName)
+        if (!roles?.includes(p.roleName)) throw err
+      }
     }
     return {...a, roles: [p.roleName]}
   },
 
   async delete(ctx, a) {
-    const {RemoveRoleFromInstanceProfileCommand, DeleteInstanceProfileCommand} = await iamModule()
+    const {DeleteInstanceProfileCommand} = await iamModule()
     const client = await iam(ctx)
-    for (const role of a.roles) {
-      await client.send(
-        new RemoveRoleFromInstanceProfileCommand({InstanceProfileName: a.name, RoleName: role}),
-      )
-    }
-    await client.send(new DeleteInstanceProfileCommand({InstanceProfileName: a.name}))
+    for (const role of a.roles) await removeRoleFromProfile(ctx, a.name, role)
+    await idempotentDelete(() => client.send(new DeleteInstanceProfileCommand({InstanceProfileName: a.name})))
   },
 
   describe: (p) => `${p.name} → ${p.roleName}`,

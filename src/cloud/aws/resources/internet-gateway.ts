@@ -1,10 +1,10 @@
 /** The internet gateway of an owned VPC. Its attachment is its own kind (gateway-attachment.ts). */
 import type {InternetGateway} from '@aws-sdk/client-ec2'
+import {createOrAdopt, idempotentDelete} from '../model/adopt.js'
 import {tagChanges} from '../model/diff.js'
-import {awsErrorCode} from '../model/errors.js'
 import type {Actual, FindContext, ResourceKind, Tags} from '../model/types.js'
 import {fromTagList} from '../tags.js'
-import {createTags, ec2, ec2Module, listOwned, matchByName, tagSpec, tagsFrom} from './ec2.js'
+import {createTags, ec2, ec2Module, listOwned, matchByName, taggedFilter, tagSpec, tagsFrom} from './ec2.js'
 
 export interface InternetGatewayProps {
   tags: Tags
@@ -45,13 +45,30 @@ export const internetGatewayKind: ResourceKind<InternetGatewayProps, InternetGat
   match: (desired, _props, candidates) => matchByName(desired, candidates),
   diff: (p, a) => tagChanges(p.tags, a.tags),
 
-  async create(ctx, _d, p) {
-    const {CreateInternetGatewayCommand} = await ec2Module()
-    const out = await (await ec2(ctx)).send(
-      new CreateInternetGatewayCommand({TagSpecifications: tagSpec('internet-gateway', p.tags)}),
-    )
-    const id = out.InternetGateway!.InternetGatewayId!
-    return {id, attrs: {id}, tags: p.tags, attachedVpcs: []}
+  async create(ctx, d, p) {
+    const {CreateInternetGatewayCommand, DescribeInternetGatewaysCommand} = await ec2Module()
+    const client = await ec2(ctx)
+    // No idempotency token: tagged at creation, so an attempt whose answer was lost is found.
+    return createOrAdopt(ctx, {
+      what: `internet gateway ${d.name}`,
+      logical: d.name,
+      create: async () => {
+        const out = await client.send(
+          new CreateInternetGatewayCommand({TagSpecifications: tagSpec('internet-gateway', p.tags)}),
+        )
+        const id = out.InternetGateway!.InternetGatewayId!
+        return {id, attrs: {id}, tags: p.tags, attachedVpcs: []}
+      },
+      find: async () => {
+        const g = (
+          await client.send(new DescribeInternetGatewaysCommand({Filters: taggedFilter(ctx.cluster, d.name)}))
+        ).InternetGateways?.[0]
+        if (!g) return undefined
+        const id = g.InternetGatewayId!
+        const attachedVpcs = (g.Attachments ?? []).map((a) => a.VpcId!)
+        return {actual: {id, attrs: {id}, tags: p.tags, attachedVpcs}, tags: fromTagList(g.Tags)}
+      },
+    })
   },
 
   async update(ctx, _d, p, a, todo) {
@@ -64,13 +81,12 @@ export const internetGatewayKind: ResourceKind<InternetGatewayProps, InternetGat
     const client = await ec2(ctx)
     // An untagged gateway found through its attachment to an owned VPC is detached here.
     for (const vpc of a.attachedVpcs) {
-      try {
-        await client.send(new DetachInternetGatewayCommand({InternetGatewayId: a.id, VpcId: vpc}))
-      } catch (err) {
-        if (awsErrorCode(err) !== 'Gateway.NotAttached') throw err
-      }
+      await idempotentDelete(
+        () => client.send(new DetachInternetGatewayCommand({InternetGatewayId: a.id, VpcId: vpc})),
+        [/^Gateway\.NotAttached$/],
+      )
     }
-    await client.send(new DeleteInternetGatewayCommand({InternetGatewayId: a.id}))
+    await idempotentDelete(() => client.send(new DeleteInternetGatewayCommand({InternetGatewayId: a.id})))
   },
 
   describe: () => '',

@@ -3,6 +3,7 @@
  * holds in a form we can compare, so the pair carries a tag with the key's SHA-256; a different
  * key is a replacement (same name, so launch templates need no change).
  */
+import {createOrAdopt, idempotentDelete} from '../model/adopt.js'
 import {changes, tagChanges} from '../model/diff.js'
 import type {Actual, ResourceKind, Tags} from '../model/types.js'
 import {fromTagList} from '../tags.js'
@@ -47,17 +48,32 @@ export const keyPairKind: ResourceKind<KeyPairProps, KeyPairActual> = {
       tagChanges(p.tags, a.tags).filter((c) => c.field !== `tags.${PUBLIC_KEY_TAG}`),
     ),
 
-  async create(ctx, _d, p) {
-    const {ImportKeyPairCommand} = await ec2Module()
-    const out = await (await ec2(ctx)).send(
-      new ImportKeyPairCommand({
-        KeyName: p.name,
-        PublicKeyMaterial: Buffer.from(p.publicKey),
-        TagSpecifications: tagSpec('key-pair', p.tags),
-      }),
-    )
-    const id = out.KeyPairId ?? p.name
-    return {id, attrs: {id, name: p.name}, tags: p.tags, name: p.name}
+  async create(ctx, d, p) {
+    const {ImportKeyPairCommand, DescribeKeyPairsCommand} = await ec2Module()
+    const client = await ec2(ctx)
+    // Names are unique: InvalidKeyPair.Duplicate when an attempt whose answer was lost made it.
+    return createOrAdopt(ctx, {
+      what: `key pair ${p.name}`,
+      logical: d.name,
+      create: async () => {
+        const out = await client.send(
+          new ImportKeyPairCommand({
+            KeyName: p.name,
+            PublicKeyMaterial: Buffer.from(p.publicKey),
+            TagSpecifications: tagSpec('key-pair', p.tags),
+          }),
+        )
+        const id = out.KeyPairId ?? p.name
+        return {id, attrs: {id, name: p.name}, tags: p.tags, name: p.name}
+      },
+      find: async () => {
+        const k = (await client.send(new DescribeKeyPairsCommand({KeyNames: [p.name]}))).KeyPairs?.[0]
+        if (!k) return undefined
+        const tags = fromTagList(k.Tags)
+        const id = k.KeyPairId ?? p.name
+        return {actual: {id, attrs: {id, name: p.name}, tags, name: p.name}, tags}
+      },
+    })
   },
 
   async update(ctx, _d, p, a, todo) {
@@ -67,7 +83,8 @@ export const keyPairKind: ResourceKind<KeyPairProps, KeyPairActual> = {
 
   async delete(ctx, a) {
     const {DeleteKeyPairCommand} = await ec2Module()
-    await (await ec2(ctx)).send(new DeleteKeyPairCommand({KeyName: a.name}))
+    const client = await ec2(ctx)
+    await idempotentDelete(() => client.send(new DeleteKeyPairCommand({KeyName: a.name})))
   },
 
   describe: (p) => p.name,

@@ -1,4 +1,7 @@
 /** `alias/kforge/<cluster>-<hash>`: how the cluster's key is found again. */
+
+import {KforgeError} from '../../../util/errors.js'
+import {createOrAdopt, idempotentDelete} from '../model/adopt.js'
 import {changes} from '../model/diff.js'
 import type {Actual, ResourceKind, Val} from '../model/types.js'
 import {clusterAlias, kms, kmsModule, listAliases} from './kms.js'
@@ -30,10 +33,33 @@ export const kmsAliasKind: ResourceKind<KmsAliasProps, KmsAliasActual> = {
   match: (_d, p, candidates) => candidates.find((c) => c.id === p.name),
   diff: (p, a) => changes(['targetKeyId', p.targetKeyId, a.targetKeyId]),
 
-  async create(ctx, _d, p) {
-    const {CreateAliasCommand} = await kmsModule()
-    await (await kms(ctx)).send(new CreateAliasCommand({AliasName: p.name, TargetKeyId: p.targetKeyId}))
-    return {id: p.name, attrs: {id: p.name}, tags: {}, targetKeyId: p.targetKeyId}
+  async create(ctx, d, p) {
+    const {CreateAliasCommand, ListAliasesCommand, ListResourceTagsCommand} = await kmsModule()
+    const client = await kms(ctx)
+    // Names are unique: AlreadyExistsException when an attempt whose answer was lost made it.
+    return createOrAdopt(ctx, {
+      what: `KMS alias ${p.name}`,
+      create: async () => {
+        await client.send(new CreateAliasCommand({AliasName: p.name, TargetKeyId: p.targetKeyId}))
+        return {id: p.name, attrs: {id: p.name}, tags: {}, targetKeyId: p.targetKeyId}
+      },
+      // An alias has no tags: the key it names must be this cluster's.
+      find: async () => {
+        const alias = (await client.send(new ListAliasesCommand({KeyId: p.targetKeyId}))).Aliases?.find(
+          (a) => a.AliasName === p.name,
+        )
+        if (!alias) {
+          throw new KforgeError(
+            `KMS alias ${p.name} exists and names a key other than ${d.name} (${p.targetKeyId})`,
+          )
+        }
+        const tags = (await client.send(new ListResourceTagsCommand({KeyId: p.targetKeyId}))).Tags ?? []
+        return {
+          actual: {id: p.name, attrs: {id: p.name}, tags: {}, targetKeyId: p.targetKeyId},
+          tags: Object.fromEntries(tags.map((t) => [t.TagKey ?? '', t.TagValue ?? ''])),
+        }
+      },
+    })
   },
 
   async update(ctx, _d, p, a) {
@@ -44,7 +70,8 @@ export const kmsAliasKind: ResourceKind<KmsAliasProps, KmsAliasActual> = {
 
   async delete(ctx, a) {
     const {DeleteAliasCommand} = await kmsModule()
-    await (await kms(ctx)).send(new DeleteAliasCommand({AliasName: a.id}))
+    const client = await kms(ctx)
+    await idempotentDelete(() => client.send(new DeleteAliasCommand({AliasName: a.id})))
   },
 
   describe: (p) => p.name,

@@ -5,8 +5,10 @@
  * so that key is reused rather than a second one made.
  */
 import type {Tag as KmsTag} from '@aws-sdk/client-kms'
+import {createOrAdopt, idempotentDelete} from '../model/adopt.js'
 import {changes, tagChanges} from '../model/diff.js'
 import type {Actual, FindContext, ResourceKind, Tags} from '../model/types.js'
+import {visible} from '../model/wait.js'
 import {clusterTagKey, RESOURCE_TAG} from '../tags.js'
 import {clusterAlias, kms, kmsModule, listAliases} from './kms.js'
 
@@ -34,15 +36,35 @@ function toKmsTags(tags: Tags): KmsTag[] {
 async function describe(ctx: FindContext, keyId: string): Promise<KmsKeyActual | undefined> {
   const {DescribeKeyCommand, ListResourceTagsCommand} = await kmsModule()
   const client = await kms(ctx)
-  const meta = (await client.send(new DescribeKeyCommand({KeyId: keyId}))).KeyMetadata
+  const meta = (await visible(() => client.send(new DescribeKeyCommand({KeyId: keyId})), `KMS key ${keyId}`))
+    .KeyMetadata
   if (!meta || meta.KeyState === 'PendingDeletion' || meta.KeyState === 'Disabled') return undefined
-  const tags = fromKmsTags((await client.send(new ListResourceTagsCommand({KeyId: meta.KeyId!}))).Tags)
+  const tags = fromKmsTags(
+    (await visible(() => client.send(new ListResourceTagsCommand({KeyId: meta.KeyId!})), `KMS key ${keyId}`))
+      .Tags,
+  )
   return {
     id: meta.KeyId!,
     attrs: {id: meta.KeyId!, arn: meta.Arn ?? ''},
     tags,
     description: meta.Description ?? '',
   }
+}
+
+/** Every live key tagged as this cluster's, found by reading each key's tags (KMS cannot filter by tag). */
+async function scanTagged(ctx: FindContext): Promise<KmsKeyActual[]> {
+  const {paginateListKeys, ListResourceTagsCommand} = await kmsModule()
+  const client = await kms(ctx)
+  const out: KmsKeyActual[] = []
+  for await (const page of paginateListKeys({client}, {})) {
+    for (const k of page.Keys ?? []) {
+      const tags = fromKmsTags((await client.send(new ListResourceTagsCommand({KeyId: k.KeyId!}))).Tags)
+      if (tags[clusterTagKey(ctx.cluster)] !== 'owned' || tags[RESOURCE_TAG] === undefined) continue
+      const key = await describe(ctx, k.KeyId!)
+      if (key) out.push(key)
+    }
+  }
+  return out
 }
 
 export const kmsKeyKind: ResourceKind<KmsKeyProps, KmsKeyActual> = {
@@ -62,41 +84,43 @@ export const kmsKeyKind: ResourceKind<KmsKeyProps, KmsKeyActual> = {
     }
     // A cluster that names its own key never made one: no reason to scan.
     if (ctx.spec?.spec.cloud.aws.kmsKeyArn) return []
-    const {paginateListKeys, ListResourceTagsCommand} = await kmsModule()
-    const client = await kms(ctx)
-    const out: KmsKeyActual[] = []
-    for await (const page of paginateListKeys({client}, {})) {
-      for (const k of page.Keys ?? []) {
-        const tags = fromKmsTags((await client.send(new ListResourceTagsCommand({KeyId: k.KeyId!}))).Tags)
-        if (tags[clusterTagKey(ctx.cluster)] !== 'owned' || tags[RESOURCE_TAG] === undefined) continue
-        const key = await describe(ctx, k.KeyId!)
-        if (key) out.push(key)
-      }
-    }
-    return out
+    return scanTagged(ctx)
   },
 
   match: (desired, _p, candidates) => candidates.find((c) => c.tags[RESOURCE_TAG] === desired.name),
   diff: (p, a) => changes(['description', p.description, a.description]).concat(tagChanges(p.tags, a.tags)),
 
-  async create(ctx, _d, p) {
+  async create(ctx, d, p) {
     const {CreateKeyCommand, EnableKeyRotationCommand} = await kmsModule()
     const client = await kms(ctx)
-    const out = await client.send(
-      new CreateKeyCommand({
-        Description: p.description,
-        KeyUsage: 'ENCRYPT_DECRYPT',
-        Tags: toKmsTags(p.tags),
-      }),
-    )
-    const meta = out.KeyMetadata!
-    await client.send(new EnableKeyRotationCommand({KeyId: meta.KeyId!}))
-    return {
-      id: meta.KeyId!,
-      attrs: {id: meta.KeyId!, arn: meta.Arn ?? ''},
-      tags: p.tags,
-      description: p.description,
-    }
+    // No idempotency token: tagged at creation, so an attempt whose answer was lost is found.
+    const key = await createOrAdopt(ctx, {
+      what: `KMS key ${d.name}`,
+      logical: d.name,
+      create: async () => {
+        const meta = (
+          await client.send(
+            new CreateKeyCommand({
+              Description: p.description,
+              KeyUsage: 'ENCRYPT_DECRYPT',
+              Tags: toKmsTags(p.tags),
+            }),
+          )
+        ).KeyMetadata!
+        return {
+          id: meta.KeyId!,
+          attrs: {id: meta.KeyId!, arn: meta.Arn ?? ''},
+          tags: p.tags,
+          description: p.description,
+        }
+      },
+      find: async () => {
+        const k = (await scanTagged(ctx)).find((c) => c.tags[RESOURCE_TAG] === d.name)
+        return k ? {actual: k, tags: k.tags} : undefined
+      },
+    })
+    await client.send(new EnableKeyRotationCommand({KeyId: key.id}))
+    return key
   },
 
   async update(ctx, _d, p, a, todo) {
@@ -119,8 +143,13 @@ export const kmsKeyKind: ResourceKind<KmsKeyProps, KmsKeyActual> = {
 
   async delete(ctx, a) {
     const {ScheduleKeyDeletionCommand} = await kmsModule()
-    // KMS never deletes at once: 7 days is the shortest window.
-    await (await kms(ctx)).send(new ScheduleKeyDeletionCommand({KeyId: a.id, PendingWindowInDays: 7}))
+    const client = await kms(ctx)
+    // KMS never deletes at once: 7 days is the shortest window. A key already pending deletion
+    // (a retried call's first attempt) answers KMSInvalidStateException: done.
+    await idempotentDelete(
+      () => client.send(new ScheduleKeyDeletionCommand({KeyId: a.id, PendingWindowInDays: 7})),
+      [/^KMSInvalidStateException$/],
+    )
   },
 
   describe: (p) => p.description,

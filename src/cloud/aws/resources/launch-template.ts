@@ -4,11 +4,10 @@
  * points at that version number (never `$Latest`, so what a group runs is explicit).
  */
 import type {RequestLaunchTemplateData, ResponseLaunchTemplateData} from '@aws-sdk/client-ec2'
-import {KforgeError} from '../../../util/errors.js'
+import {createOrAdopt, idempotentDelete} from '../model/adopt.js'
 import {changes, sortedStrings, tagChanges} from '../model/diff.js'
-import {awsErrorCode} from '../model/errors.js'
 import type {Actual, Rendered, Resolved, ResourceKind, Tags, Val} from '../model/types.js'
-import {fromTagList, isOwned, RESOURCE_TAG, toTagList} from '../tags.js'
+import {fromTagList, toTagList} from '../tags.js'
 import {createTags, ec2, ec2Module, listOwned, matchByName, tagSpec, tagsFrom} from './ec2.js'
 
 export interface LaunchTemplateProps {
@@ -181,42 +180,39 @@ export const launchTemplateKind: ResourceKind<LaunchTemplateProps, LaunchTemplat
   async create(ctx, d, p) {
     const {CreateLaunchTemplateCommand, DescribeLaunchTemplatesCommand} = await ec2Module()
     const client = await ec2(ctx)
-    let template: {
-      LaunchTemplateId?: string
-      LatestVersionNumber?: number
-      Tags?: {Key?: string; Value?: string}[]
-    }
-    try {
-      const out = await client.send(
-        new CreateLaunchTemplateCommand({
-          LaunchTemplateName: p.name,
-          ClientToken: ctx.token('lt', p.name, JSON.stringify(p)),
-          LaunchTemplateData: toRequest(p),
-          TagSpecifications: tagSpec('launch-template', p.tags),
-        }),
-      )
-      template = out.LaunchTemplate!
-    } catch (err) {
-      // A create whose answer was lost (a retried call, a killed run) left it there: adopt ours.
-      if (awsErrorCode(err) !== 'InvalidLaunchTemplateName.AlreadyExistsException') throw err
-      const found = await client.send(new DescribeLaunchTemplatesCommand({LaunchTemplateNames: [p.name]}))
-      template = found.LaunchTemplates?.[0] ?? {}
-      if (
-        fromTagList(template.Tags)[RESOURCE_TAG] !== d.name ||
-        !isOwned(ctx.cluster, fromTagList(template.Tags))
-      ) {
-        throw new KforgeError(`launch template ${p.name} exists and is not this cluster's ${d.name}`)
+    const made = (t: {LaunchTemplateId?: string; LatestVersionNumber?: number}): LaunchTemplateActual => {
+      const version = t.LatestVersionNumber ?? 1
+      return {
+        id: t.LaunchTemplateId!,
+        attrs: {id: t.LaunchTemplateId!, name: p.name, latestVersion: String(version)},
+        tags: p.tags,
+        name: p.name,
+        latestVersion: version,
       }
     }
-    const id = template.LaunchTemplateId!
-    const version = template.LatestVersionNumber ?? 1
-    return {
-      id,
-      attrs: {id, name: p.name, latestVersion: String(version)},
-      tags: p.tags,
-      name: p.name,
-      latestVersion: version,
-    }
+    // The token answers a retried call; a name conflict (a killed run's template) is adopted if ours.
+    return createOrAdopt(ctx, {
+      what: `launch template ${p.name}`,
+      logical: d.name,
+      create: async () =>
+        made(
+          (
+            await client.send(
+              new CreateLaunchTemplateCommand({
+                LaunchTemplateName: p.name,
+                ClientToken: ctx.token('lt', p.name, JSON.stringify(p)),
+                LaunchTemplateData: toRequest(p),
+                TagSpecifications: tagSpec('launch-template', p.tags),
+              }),
+            )
+          ).LaunchTemplate!,
+        ),
+      find: async () => {
+        const t = (await client.send(new DescribeLaunchTemplatesCommand({LaunchTemplateNames: [p.name]})))
+          .LaunchTemplates?.[0]
+        return t ? {actual: made(t), tags: fromTagList(t.Tags)} : undefined
+      },
+    })
   },
 
   async update(ctx, _d, p, a, todo) {
@@ -247,7 +243,8 @@ export const launchTemplateKind: ResourceKind<LaunchTemplateProps, LaunchTemplat
 
   async delete(ctx, a) {
     const {DeleteLaunchTemplateCommand} = await ec2Module()
-    await (await ec2(ctx)).send(new DeleteLaunchTemplateCommand({LaunchTemplateId: a.id}))
+    const client = await ec2(ctx)
+    await idempotentDelete(() => client.send(new DeleteLaunchTemplateCommand({LaunchTemplateId: a.id})))
   },
 
   describe: (p) => `${p.instanceType} ${p.imageId}`,

@@ -3,11 +3,13 @@
  * Listing by the cluster tag also finds the load balancers Kubernetes made for Services, which
  * `delete cluster` removes; `update cluster` never prunes them (they lack kforge's resource tag).
  */
+import type {LoadBalancer} from '@aws-sdk/client-elastic-load-balancing-v2'
+import {createOrAdopt, idempotentDelete} from '../model/adopt.js'
 import {changes, sortedStrings, tagChanges} from '../model/diff.js'
 import type {Actual, ResourceKind, Tags, Val} from '../model/types.js'
 import {toTagList} from '../tags.js'
 import {matchByName} from './ec2.js'
-import {elbv2, elbv2Module, listOwnedLoadBalancers} from './elbv2.js'
+import {elbv2, elbv2Module, listOwnedLoadBalancers, tagsOf, waitForLoadBalancer} from './elbv2.js'
 
 export interface LoadBalancerProps {
   name: string
@@ -60,21 +62,10 @@ export const loadBalancerKind: ResourceKind<LoadBalancerProps, LoadBalancerActua
       ['securityGroupIds', sortedStrings(p.securityGroupIds), a.securityGroupIds],
     ).concat(tagChanges(p.tags, a.tags)),
 
-  async create(ctx, _d, p) {
-    const {CreateLoadBalancerCommand} = await elbv2Module()
-    // Same name and settings return the existing load balancer: the call is idempotent.
-    const out = await (await elbv2(ctx)).send(
-      new CreateLoadBalancerCommand({
-        Name: p.name,
-        Type: 'network',
-        Scheme: p.scheme,
-        Subnets: p.subnetIds,
-        SecurityGroups: p.securityGroupIds,
-        Tags: toTagList(p.tags),
-      }),
-    )
-    const lb = out.LoadBalancers![0]!
-    return {
+  async create(ctx, d, p) {
+    const {CreateLoadBalancerCommand, DescribeLoadBalancersCommand} = await elbv2Module()
+    const client = await elbv2(ctx)
+    const made = (lb: LoadBalancer): LoadBalancerActual => ({
       id: lb.LoadBalancerArn!,
       attrs: {
         id: lb.LoadBalancerArn!,
@@ -88,7 +79,38 @@ export const loadBalancerKind: ResourceKind<LoadBalancerProps, LoadBalancerActua
       scheme: p.scheme,
       subnetIds: sortedStrings(p.subnetIds),
       securityGroupIds: sortedStrings(p.securityGroupIds),
-    }
+    })
+    // AWS answers a repeated create with the same settings with the same load balancer; a
+    // DuplicateLoadBalancerName (other settings, or the emulator) is adopted if it is ours.
+    const lb = await createOrAdopt(ctx, {
+      what: `load balancer ${p.name}`,
+      logical: d.name,
+      create: async () =>
+        made(
+          (
+            await client.send(
+              new CreateLoadBalancerCommand({
+                Name: p.name,
+                Type: 'network',
+                Scheme: p.scheme,
+                Subnets: p.subnetIds,
+                SecurityGroups: p.securityGroupIds,
+                Tags: toTagList(p.tags),
+              }),
+            )
+          ).LoadBalancers![0]!,
+        ),
+      find: async () => {
+        const found = (await client.send(new DescribeLoadBalancersCommand({Names: [p.name]})))
+          .LoadBalancers?.[0]
+        if (!found) return undefined
+        const tags = (await tagsOf(ctx, [found.LoadBalancerArn!])).get(found.LoadBalancerArn!) ?? {}
+        return {actual: made(found), tags}
+      },
+    })
+    // Listeners and the records that alias it wait for it to serve: minutes of `provisioning`.
+    await waitForLoadBalancer(ctx, lb.id, p.name)
+    return lb
   },
 
   async update(ctx, _d, p, a, todo) {
@@ -121,7 +143,8 @@ export const loadBalancerKind: ResourceKind<LoadBalancerProps, LoadBalancerActua
 
   async delete(ctx, a) {
     const {DeleteLoadBalancerCommand} = await elbv2Module()
-    await (await elbv2(ctx)).send(new DeleteLoadBalancerCommand({LoadBalancerArn: a.id}))
+    const client = await elbv2(ctx)
+    await idempotentDelete(() => client.send(new DeleteLoadBalancerCommand({LoadBalancerArn: a.id})))
   },
 
   describe: (p) => `${p.scheme} network load balancer ${p.name}`,

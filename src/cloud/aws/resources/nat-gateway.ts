@@ -4,7 +4,10 @@
  * what comes back; deleted gateways linger in the listing and are skipped.
  */
 import type {NatGateway} from '@aws-sdk/client-ec2'
+import {KforgeError} from '../../../util/errors.js'
+import {idempotentDelete} from '../model/adopt.js'
 import {changes, tagChanges} from '../model/diff.js'
+import {isNotFound} from '../model/errors.js'
 import type {Actual, FindContext, ResourceKind, Tags, Val} from '../model/types.js'
 import {poll} from '../model/wait.js'
 import {fromTagList, isOwned} from '../tags.js'
@@ -44,26 +47,43 @@ export async function describeNatGateways(ctx: FindContext, ids: string[]): Prom
   return (out.NatGateways ?? []).filter((g) => LIVE.includes(g.State ?? '')).map(toActual)
 }
 
-async function waitFor(
+/**
+ * Polls one gateway until it is in `state`. A NotFound answer means "not visible yet" while
+ * waiting for it to become available (read-after-write lag), and "gone" while waiting for its
+ * deletion. A NAT gateway takes minutes to leave `pending`.
+ */
+export async function waitForNatGateway(
   ctx: FindContext,
   id: string,
-  states: string[],
-  what: string,
-): Promise<NatGateway | undefined> {
+  state: 'available' | 'deleted',
+): Promise<void> {
   const {DescribeNatGatewaysCommand} = await ec2Module()
   const client = await ec2(ctx)
-  return poll(
-    async () => {
-      const out = await client.send(new DescribeNatGatewaysCommand({NatGatewayIds: [id]}))
-      const g = out.NatGateways?.[0]
-      if (!g) return null
-      if (g.State === 'failed' && !states.includes('failed')) {
-        throw new Error(`NAT gateway ${id} failed: ${g.FailureCode ?? ''} ${g.FailureMessage ?? ''}`)
+  const what =
+    state === 'available' ? `NAT gateway ${id} to become available` : `NAT gateway ${id} to be deleted`
+  await poll(
+    async (c) => {
+      let g: NatGateway | undefined
+      try {
+        g = (await client.send(new DescribeNatGatewaysCommand({NatGatewayIds: [id]}))).NatGateways?.[0]
+      } catch (err) {
+        if (!isNotFound(err)) throw err
       }
-      return states.includes(g.State ?? '') ? g : undefined
+      if (!g) {
+        c.state('not visible yet')
+        return state === 'deleted' ? true : undefined
+      }
+      c.state(g.State ?? 'unknown')
+      if (g.State === 'failed') {
+        if (state === 'deleted') return true
+        throw new KforgeError(
+          `NAT gateway ${id} failed: ${g.FailureCode ?? ''} ${g.FailureMessage ?? ''}`.trim(),
+        )
+      }
+      return g.State === state ? true : undefined
     },
-    {what},
-  ).then((g) => g ?? undefined)
+    {what, progress: (line) => ctx.logger.info(line)},
+  )
 }
 
 export const natGatewayKind: ResourceKind<NatGatewayProps, NatGatewayActual> = {
@@ -99,6 +119,7 @@ export const natGatewayKind: ResourceKind<NatGatewayProps, NatGatewayActual> = {
 
   async create(ctx, _d, p) {
     const {CreateNatGatewayCommand} = await ec2Module()
+    // The client token makes a retried create return the first attempt's gateway.
     const out = await (await ec2(ctx)).send(
       new CreateNatGatewayCommand({
         SubnetId: p.subnetId,
@@ -109,7 +130,7 @@ export const natGatewayKind: ResourceKind<NatGatewayProps, NatGatewayActual> = {
     )
     const id = out.NatGateway!.NatGatewayId!
     // Routes through it are refused until it is available.
-    await waitFor(ctx, id, ['available'], `NAT gateway ${id} to become available`)
+    await waitForNatGateway(ctx, id, 'available')
     return {
       id,
       attrs: {id},
@@ -127,9 +148,10 @@ export const natGatewayKind: ResourceKind<NatGatewayProps, NatGatewayActual> = {
 
   async delete(ctx, a) {
     const {DeleteNatGatewayCommand} = await ec2Module()
-    await (await ec2(ctx)).send(new DeleteNatGatewayCommand({NatGatewayId: a.id}))
+    const client = await ec2(ctx)
+    await idempotentDelete(() => client.send(new DeleteNatGatewayCommand({NatGatewayId: a.id})))
     // Its address cannot be released, nor the subnet deleted, until it is gone.
-    await waitFor(ctx, a.id, ['deleted'], `NAT gateway ${a.id} to be deleted`)
+    await waitForNatGateway(ctx, a.id, 'deleted')
   },
 
   describe: (p) => `in ${p.subnetId}`,

@@ -1,6 +1,8 @@
 /** A role's inline policy (kforge keeps one per role). */
+import {idempotentDelete} from '../model/adopt.js'
 import {changes} from '../model/diff.js'
 import type {Actual, ResourceKind, Val} from '../model/types.js'
+import {visible} from '../model/wait.js'
 import {decodeDocument, iam, iamModule, listClusterRoles} from './iam.js'
 
 export interface RolePolicyProps {
@@ -32,11 +34,17 @@ export const rolePolicyKind: ResourceKind<RolePolicyProps, RolePolicyActual> = {
     const perRole = await Promise.all(
       roles.map(async (r) => {
         const names =
-          (await client.send(new ListRolePoliciesCommand({RoleName: r.RoleName!}))).PolicyNames ?? []
+          (
+            await visible(
+              () => client.send(new ListRolePoliciesCommand({RoleName: r.RoleName!})),
+              `IAM role ${r.RoleName}`,
+            )
+          ).PolicyNames ?? []
         return Promise.all(
           names.map(async (policyName) => {
-            const doc = await client.send(
-              new GetRolePolicyCommand({RoleName: r.RoleName!, PolicyName: policyName}),
+            const doc = await visible(
+              () => client.send(new GetRolePolicyCommand({RoleName: r.RoleName!, PolicyName: policyName})),
+              `policy ${policyName} of IAM role ${r.RoleName}`,
             )
             const id = `${r.RoleName}|${policyName}`
             return {
@@ -58,6 +66,7 @@ export const rolePolicyKind: ResourceKind<RolePolicyProps, RolePolicyActual> = {
     candidates.find((c) => c.roleName === p.roleName && c.policyName === p.policyName),
   diff: (p, a) => changes(['document', p.document, a.document]),
 
+  // PutRolePolicy replaces: a retried call is harmless.
   async create(ctx, _d, p) {
     const {PutRolePolicyCommand} = await iamModule()
     await (await iam(ctx)).send(
@@ -77,7 +86,10 @@ export const rolePolicyKind: ResourceKind<RolePolicyProps, RolePolicyActual> = {
 
   async delete(ctx, a) {
     const {DeleteRolePolicyCommand} = await iamModule()
-    await (await iam(ctx)).send(new DeleteRolePolicyCommand({RoleName: a.roleName, PolicyName: a.policyName}))
+    const client = await iam(ctx)
+    await idempotentDelete(() =>
+      client.send(new DeleteRolePolicyCommand({RoleName: a.roleName, PolicyName: a.policyName})),
+    )
   },
   // Deleting the role removes its policies first.
   neededOnClusterDelete: () => false,

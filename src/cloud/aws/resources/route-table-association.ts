@@ -1,4 +1,5 @@
 /** A subnet's association with a route table. A subnet's table changes in place. */
+import {createOrAdopt, idempotentDelete} from '../model/adopt.js'
 import {changes} from '../model/diff.js'
 import type {Actual, ResourceKind, Val} from '../model/types.js'
 import {ec2, ec2Module} from './ec2.js'
@@ -43,13 +44,37 @@ export const routeTableAssociationKind: ResourceKind<
   match: (_d, p, candidates) => candidates.find((c) => c.subnetId === p.subnetId),
   diff: (p, a) => changes(['routeTableId', p.routeTableId, a.routeTableId]),
 
-  async create(ctx, _d, p) {
-    const {AssociateRouteTableCommand} = await ec2Module()
-    const out = await (await ec2(ctx)).send(
-      new AssociateRouteTableCommand({RouteTableId: p.routeTableId, SubnetId: p.subnetId}),
-    )
-    const id = out.AssociationId!
-    return {id, attrs: {id}, tags: {}, routeTableId: p.routeTableId, subnetId: p.subnetId}
+  async create(ctx, d, p) {
+    const {AssociateRouteTableCommand, DescribeRouteTablesCommand} = await ec2Module()
+    const client = await ec2(ctx)
+    return createOrAdopt(ctx, {
+      what: `route table association ${d.name} (${p.subnetId})`,
+      create: async () => {
+        const out = await client.send(
+          new AssociateRouteTableCommand({RouteTableId: p.routeTableId, SubnetId: p.subnetId}),
+        )
+        const id = out.AssociationId!
+        return {id, attrs: {id}, tags: {}, routeTableId: p.routeTableId, subnetId: p.subnetId}
+      },
+      // Resource.AlreadyAssociated: the subnet (ours) has a table; another table is the next plan's change.
+      find: async () => {
+        const tables = (
+          await client.send(
+            new DescribeRouteTablesCommand({
+              Filters: [{Name: 'association.subnet-id', Values: [p.subnetId]}],
+            }),
+          )
+        ).RouteTables
+        for (const t of tables ?? []) {
+          const a = t.Associations?.find((x) => x.SubnetId === p.subnetId)
+          if (a) {
+            const id = a.RouteTableAssociationId!
+            return {actual: {id, attrs: {id}, tags: {}, routeTableId: t.RouteTableId!, subnetId: p.subnetId}}
+          }
+        }
+        return undefined
+      },
+    })
   },
 
   async update(ctx, _d, p, a) {
@@ -63,7 +88,8 @@ export const routeTableAssociationKind: ResourceKind<
 
   async delete(ctx, a) {
     const {DisassociateRouteTableCommand} = await ec2Module()
-    await (await ec2(ctx)).send(new DisassociateRouteTableCommand({AssociationId: a.id}))
+    const client = await ec2(ctx)
+    await idempotentDelete(() => client.send(new DisassociateRouteTableCommand({AssociationId: a.id})))
   },
 
   describe: (p) => `${p.subnetId} → ${p.routeTableId}`,

@@ -1,5 +1,6 @@
 /** Route tables: one public (via the internet gateway), one private per zone (via that zone's NAT). */
 import type {RouteTable} from '@aws-sdk/client-ec2'
+import {idempotentDelete} from '../model/adopt.js'
 import {changes, tagChanges} from '../model/diff.js'
 import type {Actual, FindContext, ResourceKind, Tags, Val} from '../model/types.js'
 import {fromTagList} from '../tags.js'
@@ -44,6 +45,7 @@ export const routeTableKind: ResourceKind<RouteTableProps, RouteTableActual> = {
   match: (desired, _props, candidates) => matchByName(desired, candidates),
   diff: (p, a) => changes(['vpcId', p.vpcId, a.vpcId]).concat(tagChanges(p.tags, a.tags)),
 
+  // The client token makes a retried create return the first attempt's table.
   async create(ctx, d, p) {
     const {CreateRouteTableCommand} = await ec2Module()
     const out = await (await ec2(ctx)).send(
@@ -64,7 +66,8 @@ export const routeTableKind: ResourceKind<RouteTableProps, RouteTableActual> = {
 
   async delete(ctx, a) {
     const {DeleteRouteTableCommand} = await ec2Module()
-    await (await ec2(ctx)).send(new DeleteRouteTableCommand({RouteTableId: a.id}))
+    const client = await ec2(ctx)
+    await idempotentDelete(() => client.send(new DeleteRouteTableCommand({RouteTableId: a.id})))
   },
 
   describe: () => '',

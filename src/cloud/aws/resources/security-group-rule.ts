@@ -4,6 +4,7 @@
  * rules others added (Kubernetes' load balancer rules) carry none and are never pruned.
  */
 import type {IpPermission} from '@aws-sdk/client-ec2'
+import {createOrAdopt, idempotentDelete} from '../model/adopt.js'
 import type {Actual, FindContext, ResourceKind, Tags, Val} from '../model/types.js'
 import {fromTagList} from '../tags.js'
 import {ec2, ec2Module, tagSpec} from './ec2.js'
@@ -65,8 +66,8 @@ function permission(p: {
   }
 }
 
-async function listRules(ctx: FindContext): Promise<SecurityGroupRuleActual[]> {
-  const groups = (await listOwnedGroups(ctx)).map((g) => g.GroupId!)
+async function listRules(ctx: FindContext, only?: string): Promise<SecurityGroupRuleActual[]> {
+  const groups = only ? [only] : (await listOwnedGroups(ctx)).map((g) => g.GroupId!)
   if (groups.length === 0) return []
   const {paginateDescribeSecurityGroupRules} = await ec2Module()
   const client = await ec2(ctx)
@@ -112,35 +113,48 @@ export const securityGroupRuleKind: ResourceKind<SecurityGroupRuleProps, Securit
   // Every field is identity; a rule that matches is the rule.
   diff: () => [],
 
-  async create(ctx, _d, p) {
+  async create(ctx, d, p) {
     const {AuthorizeSecurityGroupIngressCommand} = await ec2Module()
-    const out = await (await ec2(ctx)).send(
-      new AuthorizeSecurityGroupIngressCommand({
-        GroupId: p.groupId,
-        IpPermissions: [permission(p)],
-        TagSpecifications: tagSpec('security-group-rule', p.tags),
-      }),
-    )
-    const id = out.SecurityGroupRules?.[0]?.SecurityGroupRuleId ?? `${p.groupId}/${p.protocol}/${p.fromPort}`
-    return {
-      id,
-      attrs: {id},
-      tags: p.tags,
-      groupId: p.groupId,
-      protocol: p.protocol,
-      fromPort: p.fromPort,
-      toPort: p.toPort,
-      ...(p.cidr ? {cidr: p.cidr} : {}),
-      ...(p.sourceGroupId ? {sourceGroupId: p.sourceGroupId} : {}),
-    }
+    const client = await ec2(ctx)
+    return createOrAdopt(ctx, {
+      what: `security group rule ${d.name} (${this.describe(p)} in ${p.groupId})`,
+      create: async () => {
+        const out = await client.send(
+          new AuthorizeSecurityGroupIngressCommand({
+            GroupId: p.groupId,
+            IpPermissions: [permission(p)],
+            TagSpecifications: tagSpec('security-group-rule', p.tags),
+          }),
+        )
+        const id =
+          out.SecurityGroupRules?.[0]?.SecurityGroupRuleId ?? `${p.groupId}/${p.protocol}/${p.fromPort}`
+        return {
+          id,
+          attrs: {id},
+          tags: p.tags,
+          groupId: p.groupId,
+          protocol: p.protocol,
+          fromPort: p.fromPort,
+          toPort: p.toPort,
+          ...(p.cidr ? {cidr: p.cidr} : {}),
+          ...(p.sourceGroupId ? {sourceGroupId: p.sourceGroupId} : {}),
+        }
+      },
+      // InvalidPermission.Duplicate: the rule is in our group (its owner), whoever added it.
+      find: async () => {
+        const rule = (await listRules(ctx, p.groupId)).find((a) => sameRule(p, a))
+        return rule ? {actual: rule} : undefined
+      },
+    })
   },
 
   update: async (_ctx, _d, _p, a) => a,
 
   async delete(ctx, a) {
     const {RevokeSecurityGroupIngressCommand} = await ec2Module()
-    await (await ec2(ctx)).send(
-      new RevokeSecurityGroupIngressCommand({GroupId: a.groupId, SecurityGroupRuleIds: [a.id]}),
+    const client = await ec2(ctx)
+    await idempotentDelete(() =>
+      client.send(new RevokeSecurityGroupIngressCommand({GroupId: a.groupId, SecurityGroupRuleIds: [a.id]})),
     )
   },
 

@@ -1,10 +1,9 @@
 /** Security groups, one per role (control plane, nodes, bastion, API load balancer). Rules are their own kind. */
 import type {SecurityGroup} from '@aws-sdk/client-ec2'
-import {KforgeError} from '../../../util/errors.js'
+import {createOrAdopt, idempotentDelete} from '../model/adopt.js'
 import {changes, tagChanges} from '../model/diff.js'
-import {awsErrorCode} from '../model/errors.js'
 import type {Actual, FindContext, ResourceKind, Tags, Val} from '../model/types.js'
-import {fromTagList, isOwned, RESOURCE_TAG} from '../tags.js'
+import {fromTagList} from '../tags.js'
 import {createTags, ec2, ec2Module, listOwned, matchByName, tagSpec, tagsFrom} from './ec2.js'
 
 export interface SecurityGroupProps {
@@ -61,38 +60,45 @@ export const securityGroupKind: ResourceKind<SecurityGroupProps, SecurityGroupAc
   async create(ctx, d, p) {
     const {CreateSecurityGroupCommand, DescribeSecurityGroupsCommand} = await ec2Module()
     const client = await ec2(ctx)
-    let id: string
-    try {
-      const out = await client.send(
-        new CreateSecurityGroupCommand({
-          VpcId: p.vpcId,
-          GroupName: p.groupName,
-          Description: p.description,
-          TagSpecifications: tagSpec('security-group', p.tags),
-        }),
-      )
-      id = out.GroupId!
-    } catch (err) {
-      // Names are unique per VPC: one whose answer was lost is there already. Adopt ours only.
-      if (awsErrorCode(err) !== 'InvalidGroup.Duplicate') throw err
-      const found = await client.send(
-        new DescribeSecurityGroupsCommand({
-          Filters: [
-            {Name: 'group-name', Values: [p.groupName]},
-            {Name: 'vpc-id', Values: [p.vpcId]},
-          ],
-        }),
-      )
-      const g = found.SecurityGroups?.[0]
-      const tags = fromTagList(g?.Tags)
-      if (!g || tags[RESOURCE_TAG] !== d.name || !isOwned(ctx.cluster, tags)) {
-        throw new KforgeError(
-          `security group ${p.groupName} exists in ${p.vpcId} and is not this cluster's ${d.name}`,
-        )
-      }
-      id = g.GroupId!
-    }
-    return {id, attrs: {id}, tags: p.tags, vpcId: p.vpcId, groupName: p.groupName, description: p.description}
+    const made = (id: string) => ({
+      id,
+      attrs: {id},
+      tags: p.tags,
+      vpcId: p.vpcId,
+      groupName: p.groupName,
+      description: p.description,
+    })
+    // Names are unique per VPC: InvalidGroup.Duplicate when an attempt whose answer was lost made it.
+    return createOrAdopt(ctx, {
+      what: `security group ${p.groupName} in ${p.vpcId}`,
+      logical: d.name,
+      create: async () =>
+        made(
+          (
+            await client.send(
+              new CreateSecurityGroupCommand({
+                VpcId: p.vpcId,
+                GroupName: p.groupName,
+                Description: p.description,
+                TagSpecifications: tagSpec('security-group', p.tags),
+              }),
+            )
+          ).GroupId!,
+        ),
+      find: async () => {
+        const g = (
+          await client.send(
+            new DescribeSecurityGroupsCommand({
+              Filters: [
+                {Name: 'group-name', Values: [p.groupName]},
+                {Name: 'vpc-id', Values: [p.vpcId]},
+              ],
+            }),
+          )
+        ).SecurityGroups?.[0]
+        return g ? {actual: made(g.GroupId!), tags: fromTagList(g.Tags)} : undefined
+      },
+    })
   },
 
   async update(ctx, _d, p, a, todo) {
@@ -102,7 +108,8 @@ export const securityGroupKind: ResourceKind<SecurityGroupProps, SecurityGroupAc
 
   async delete(ctx, a) {
     const {DeleteSecurityGroupCommand} = await ec2Module()
-    await (await ec2(ctx)).send(new DeleteSecurityGroupCommand({GroupId: a.id}))
+    const client = await ec2(ctx)
+    await idempotentDelete(() => client.send(new DeleteSecurityGroupCommand({GroupId: a.id})))
   },
 
   describe: (p) => p.groupName,

@@ -1,9 +1,11 @@
 /** Subnets per zone: public, private (behind NAT) and utility (load balancers, bastion, NAT). */
+
+import {createOrAdopt, idempotentDelete} from '../model/adopt.js'
 import {changes, tagChanges} from '../model/diff.js'
 import {isNotFound} from '../model/errors.js'
 import type {Actual, ResourceKind, Tags, Val} from '../model/types.js'
 import {fromTagList} from '../tags.js'
-import {createTags, ec2, ec2Module, listOwned, matchByName, tagSpec, tagsFrom} from './ec2.js'
+import {createTags, ec2, ec2Module, listOwned, matchByName, taggedFilter, tagSpec, tagsFrom} from './ec2.js'
 
 export interface SubnetProps {
   vpcId: Val
@@ -72,25 +74,41 @@ export const subnetKind: ResourceKind<SubnetProps, SubnetActual> = {
     ).concat(tagChanges(p.tags, a.tags)),
 
   async create(ctx, d, p) {
-    const {CreateSubnetCommand} = await ec2Module()
-    const out = await (await ec2(ctx)).send(
-      new CreateSubnetCommand({
-        VpcId: p.vpcId,
-        CidrBlock: p.cidr,
-        AvailabilityZone: p.zone,
-        TagSpecifications: tagSpec('subnet', p.tags),
-      }),
-    )
-    const id = out.Subnet!.SubnetId!
-    const created: SubnetActual = {
-      id,
-      attrs: {id, zone: p.zone},
+    const {CreateSubnetCommand, DescribeSubnetsCommand} = await ec2Module()
+    const client = await ec2(ctx)
+    const made = (s: {SubnetId?: string; MapPublicIpOnLaunch?: boolean}): SubnetActual => ({
+      id: s.SubnetId!,
+      attrs: {id: s.SubnetId!, zone: p.zone},
       tags: p.tags,
       vpcId: p.vpcId,
       cidr: p.cidr,
       zone: p.zone,
-      mapPublicIpOnLaunch: out.Subnet!.MapPublicIpOnLaunch ?? false,
-    }
+      mapPublicIpOnLaunch: s.MapPublicIpOnLaunch ?? false,
+    })
+    // No idempotency token: tagged at creation, so an attempt whose answer was lost is found.
+    const created = await createOrAdopt(ctx, {
+      what: `subnet ${d.name}`,
+      logical: d.name,
+      create: async () =>
+        made(
+          (
+            await client.send(
+              new CreateSubnetCommand({
+                VpcId: p.vpcId,
+                CidrBlock: p.cidr,
+                AvailabilityZone: p.zone,
+                TagSpecifications: tagSpec('subnet', p.tags),
+              }),
+            )
+          ).Subnet!,
+        ),
+      find: async () => {
+        const s = (
+          await client.send(new DescribeSubnetsCommand({Filters: taggedFilter(ctx.cluster, d.name)}))
+        ).Subnets?.[0]
+        return s ? {actual: made(s), tags: fromTagList(s.Tags)} : undefined
+      },
+    })
     return this.update(ctx, d, p, created, this.diff(p, created))
   },
 
@@ -110,7 +128,8 @@ export const subnetKind: ResourceKind<SubnetProps, SubnetActual> = {
 
   async delete(ctx, a) {
     const {DeleteSubnetCommand} = await ec2Module()
-    await (await ec2(ctx)).send(new DeleteSubnetCommand({SubnetId: a.id}))
+    const client = await ec2(ctx)
+    await idempotentDelete(() => client.send(new DeleteSubnetCommand({SubnetId: a.id})))
   },
 
   tagShared: (ctx, a, tags) => createTags(ctx, a.id, tags),

@@ -1,9 +1,10 @@
 /** The API target group: TCP to the API port on the control-plane instances (their groups register them). */
+import {createOrAdopt, idempotentDelete} from '../model/adopt.js'
 import {changes, tagChanges} from '../model/diff.js'
 import type {Actual, ResourceKind, Tags, Val} from '../model/types.js'
 import {toTagList} from '../tags.js'
 import {matchByName} from './ec2.js'
-import {elbv2, elbv2Module, listOwnedTargetGroups} from './elbv2.js'
+import {elbv2, elbv2Module, listOwnedTargetGroups, tagsOf} from './elbv2.js'
 
 export interface TargetGroupProps {
   name: string
@@ -46,21 +47,10 @@ export const targetGroupKind: ResourceKind<TargetGroupProps, TargetGroupActual> 
       tagChanges(p.tags, a.tags),
     ),
 
-  async create(ctx, _d, p) {
-    const {CreateTargetGroupCommand} = await elbv2Module()
-    const out = await (await elbv2(ctx)).send(
-      new CreateTargetGroupCommand({
-        Name: p.name,
-        Protocol: 'TCP',
-        Port: p.port,
-        VpcId: p.vpcId,
-        TargetType: 'instance',
-        HealthCheckProtocol: 'TCP',
-        Tags: toTagList(p.tags),
-      }),
-    )
-    const arn = out.TargetGroups![0]!.TargetGroupArn!
-    return {
+  async create(ctx, d, p) {
+    const {CreateTargetGroupCommand, DescribeTargetGroupsCommand} = await elbv2Module()
+    const client = await elbv2(ctx)
+    const made = (arn: string): TargetGroupActual => ({
       id: arn,
       attrs: {id: arn, arn, name: p.name},
       tags: p.tags,
@@ -68,7 +58,34 @@ export const targetGroupKind: ResourceKind<TargetGroupProps, TargetGroupActual> 
       port: p.port,
       protocol: 'TCP',
       vpcId: p.vpcId,
-    }
+    })
+    // Like load balancers: the same settings return the same group; DuplicateTargetGroupName is adopted if ours.
+    return createOrAdopt(ctx, {
+      what: `target group ${p.name}`,
+      logical: d.name,
+      create: async () =>
+        made(
+          (
+            await client.send(
+              new CreateTargetGroupCommand({
+                Name: p.name,
+                Protocol: 'TCP',
+                Port: p.port,
+                VpcId: p.vpcId,
+                TargetType: 'instance',
+                HealthCheckProtocol: 'TCP',
+                Tags: toTagList(p.tags),
+              }),
+            )
+          ).TargetGroups![0]!.TargetGroupArn!,
+        ),
+      find: async () => {
+        const tg = (await client.send(new DescribeTargetGroupsCommand({Names: [p.name]}))).TargetGroups?.[0]
+        if (!tg) return undefined
+        const tags = (await tagsOf(ctx, [tg.TargetGroupArn!])).get(tg.TargetGroupArn!) ?? {}
+        return {actual: made(tg.TargetGroupArn!), tags}
+      },
+    })
   },
 
   async update(ctx, _d, p, a, todo) {
@@ -87,7 +104,8 @@ export const targetGroupKind: ResourceKind<TargetGroupProps, TargetGroupActual> 
 
   async delete(ctx, a) {
     const {DeleteTargetGroupCommand} = await elbv2Module()
-    await (await elbv2(ctx)).send(new DeleteTargetGroupCommand({TargetGroupArn: a.id}))
+    const client = await elbv2(ctx)
+    await idempotentDelete(() => client.send(new DeleteTargetGroupCommand({TargetGroupArn: a.id})))
   },
 
   describe: (p) => `TCP ${p.port}`,

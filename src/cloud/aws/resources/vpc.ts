@@ -1,9 +1,12 @@
 /** The cluster's VPC (or the user's, found by id and marked shared). */
+
+import {createOrAdopt, idempotentDelete} from '../model/adopt.js'
 import {changes, tagChanges} from '../model/diff.js'
 import {isNotFound} from '../model/errors.js'
 import type {Actual, ResourceKind, Tags} from '../model/types.js'
+import {visible} from '../model/wait.js'
 import {fromTagList} from '../tags.js'
-import {createTags, ec2, ec2Module, listOwned, matchByName, tagSpec, tagsFrom} from './ec2.js'
+import {createTags, ec2, ec2Module, listOwned, matchByName, taggedFilter, tagSpec, tagsFrom} from './ec2.js'
 
 export interface VpcProps {
   cidr: string
@@ -52,8 +55,11 @@ export const vpcKind: ResourceKind<VpcProps, VpcActual> = {
     }
     return Promise.all(
       vpcs.map(async (v) => {
-        const attr = async (Attribute: 'enableDnsHostnames' | 'enableDnsSupport') =>
-          await client.send(new DescribeVpcAttributeCommand({VpcId: v.VpcId!, Attribute}))
+        const attr = (Attribute: 'enableDnsHostnames' | 'enableDnsSupport') =>
+          visible(
+            () => client.send(new DescribeVpcAttributeCommand({VpcId: v.VpcId!, Attribute})),
+            `VPC ${v.VpcId}`,
+          )
         const [hostnames, support] = await Promise.all([attr('enableDnsHostnames'), attr('enableDnsSupport')])
         return {
           id: v.VpcId!,
@@ -76,22 +82,37 @@ export const vpcKind: ResourceKind<VpcProps, VpcActual> = {
       ['enableDnsSupport', p.enableDnsSupport, a.enableDnsSupport],
     ).concat(tagChanges(p.tags, a.tags)),
 
-  async create(ctx, _d, p) {
-    const {CreateVpcCommand} = await ec2Module()
+  async create(ctx, d, p) {
+    const {CreateVpcCommand, DescribeVpcsCommand} = await ec2Module()
     const client = await ec2(ctx)
-    const out = await client.send(
-      new CreateVpcCommand({CidrBlock: p.cidr, TagSpecifications: tagSpec('vpc', p.tags)}),
-    )
-    const id = out.Vpc!.VpcId!
-    const created: VpcActual = {
+    const made = (id: string): VpcActual => ({
       id,
       attrs: {id, cidr: p.cidr},
       tags: p.tags,
       cidr: p.cidr,
+      // Unknown for an adopted one: the update below sets both, idempotently.
       enableDnsHostnames: false,
-      enableDnsSupport: true,
-    }
-    return this.update(ctx, _d, p, created, this.diff(p, created))
+      enableDnsSupport: false,
+    })
+    // No idempotency token: tagged at creation, so an attempt whose answer was lost is found.
+    const created = await createOrAdopt(ctx, {
+      what: `VPC ${d.name}`,
+      logical: d.name,
+      create: async () =>
+        made(
+          (
+            await client.send(
+              new CreateVpcCommand({CidrBlock: p.cidr, TagSpecifications: tagSpec('vpc', p.tags)}),
+            )
+          ).Vpc!.VpcId!,
+        ),
+      find: async () => {
+        const v = (await client.send(new DescribeVpcsCommand({Filters: taggedFilter(ctx.cluster, d.name)})))
+          .Vpcs?.[0]
+        return v ? {actual: made(v.VpcId!), tags: fromTagList(v.Tags)} : undefined
+      },
+    })
+    return this.update(ctx, d, p, created, this.diff(p, created))
   },
 
   async update(ctx, _d, p, a, todo) {
@@ -119,7 +140,8 @@ export const vpcKind: ResourceKind<VpcProps, VpcActual> = {
 
   async delete(ctx, a) {
     const {DeleteVpcCommand} = await ec2Module()
-    await (await ec2(ctx)).send(new DeleteVpcCommand({VpcId: a.id}))
+    const client = await ec2(ctx)
+    await idempotentDelete(() => client.send(new DeleteVpcCommand({VpcId: a.id})))
   },
 
   tagShared: (ctx, a, tags) => createTags(ctx, a.id, tags),
