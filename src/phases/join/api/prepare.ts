@@ -4,7 +4,7 @@
  * control-plane — the init phases themselves, run with the cluster's ClusterConfiguration and this
  * node's endpoint, so the joining node's PKI and manifests are made exactly like the first one's.
  */
-import {mkdir} from 'node:fs/promises'
+import {access, mkdir} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 import {
   CERTS_TO_TRANSFER,
@@ -30,9 +30,11 @@ const isControlPlane = (d: JoinData) => d.config.controlPlane !== undefined
 export async function downloadCerts(d: JoinData, log: (m: string) => void): Promise<string[]> {
   const keyHex = d.config.controlPlane?.certificateKey
   if (!keyHex) {
-    throw new KforgeError(
-      'download-certs: a certificate key is required to join a control plane: --certificate-key (printed by `kforge init --upload-certs`), or JoinConfiguration.controlPlane.certificateKey',
-    )
+    // kubeadm: no certificate key means the shared certificates were distributed by hand (kforge's
+    // AWS boot writes them from the state store); they must be there already
+    await requireSharedCertificates(d)
+    log('[download-certs] Skipping phase: no certificate key; the shared certificates are on disk')
+    return []
   }
   const key = parseCertificateKey(keyHex, 'controlPlane.certificateKey')
   const {client} = await bootstrapClient(d.rootDir, BOOTSTRAP_KUBELET_CONF)
@@ -70,6 +72,26 @@ export async function downloadCerts(d: JoinData, log: (m: string) => void): Prom
   }
   log(`[download-certs] Saved ${files.map((f) => f.file).join(', ')}`)
   return files.map((f) => f.file)
+}
+
+/** kubeadm's check for a control-plane join without a certificate key. */
+async function requireSharedCertificates(d: JoinData): Promise<void> {
+  const dir = join(d.rootDir, '/etc/kubernetes/pki')
+  const missing: string[] = []
+  for (const file of CERTS_TO_TRANSFER) {
+    // the external-etcd client pair is shared only when the cluster uses external etcd
+    if (file.startsWith('apiserver-etcd-client')) continue
+    try {
+      await access(join(dir, file))
+    } catch {
+      missing.push(`/etc/kubernetes/pki/${file}`)
+    }
+  }
+  if (missing.length > 0) {
+    throw new KforgeError(
+      `download-certs: no certificate key was given and the certificates shared among control-plane nodes are missing: ${missing.join(', ')}. Pass --certificate-key (printed by \`kforge init --upload-certs\`) or JoinConfiguration.controlPlane.certificateKey, or copy them from a control-plane node`,
+    )
+  }
 }
 
 /** Run init phases for this joining node (same code path as `kforge init`). */
