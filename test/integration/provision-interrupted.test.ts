@@ -38,7 +38,8 @@ function updateKilledAfter(name: string, killAfter: number): Promise<{killed: bo
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [join(repoRoot, 'bin', 'run.js'), 'update', 'cluster', name, '--yes'],
+      // A killed run leaves its lease behind; its process is gone, so --break-lock takes it over.
+      [join(repoRoot, 'bin', 'run.js'), 'update', 'cluster', name, '--yes', '--break-lock'],
       {
         env: {...process.env, ...env},
         stdio: 'ignore',
