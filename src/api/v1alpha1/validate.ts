@@ -104,6 +104,10 @@ function validateClusterFields(cluster: Cluster, problems: Problems): void {
     const problem = cidrProblem(cidr)
     if (problem) problems.field(c, [...api, 'access', i], `("${cidr}") ${problem}`)
   })
+  s.sshAccess.forEach((cidr, i) => {
+    const problem = cidrProblem(cidr)
+    if (problem) problems.field(c, ['spec', 'sshAccess', i], `("${cidr}") ${problem}`)
+  })
   if (!isDnsName(s.api.dnsName))
     problems.field(c, [...api, 'dnsName'], `("${s.api.dnsName}") is not a DNS name (${DNS_NAME_RULE})`)
   if (s.api.port < 1 || s.api.port > 65535)
