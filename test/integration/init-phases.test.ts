@@ -162,13 +162,15 @@ describe('kforge init phase certs all (RSA-2048, the default)', () => {
       root,
     ])
     expect(r.code, r.stderr).toBe(0)
-    for (const [file, user] of [
-      ['admin.conf', 'kubernetes-admin'],
-      ['kubelet.conf', 'system:node:cp-1'],
+    // admin.conf through the cluster's endpoint; the control plane's own kubelet to its own API
+    // server (never itself through the load balancer).
+    for (const [file, user, server] of [
+      ['admin.conf', 'kubernetes-admin', 'https://api.demo.test:443'],
+      ['kubelet.conf', 'system:node:cp-1', 'https://192.0.2.10:6443'],
     ] as const) {
       const view = kubectlView(join(root, 'etc/kubernetes', file))
       expect(view['current-context']).toBe(`${user}@demo`)
-      expect(view.clusters[0]!.cluster.server).toBe('https://api.demo.test:443')
+      expect(view.clusters[0]!.cluster.server).toBe(server)
       const certFile = join(root, `${file}.crt`)
       writeFileSync(certFile, Buffer.from(view.users[0]!.user['client-certificate-data'], 'base64'))
       expect(openssl(['verify', '-CAfile', pki('ca.crt'), certFile])).toContain(': OK')

@@ -117,6 +117,24 @@ describe('cluster rules', () => {
     ])
   })
 
+  it("refuses a restricted API that a public topology's own instances could not reach", () => {
+    const text = edited((d) => {
+      d[0].spec.api = {access: ['203.0.113.0/24']}
+    })
+    expect(messagesOf(text)).toEqual([
+      `${C} spec.api.access restricts an internet-facing load balancer that the cluster's own instances reach from their public addresses (public topology), which no rule can name: use spec.topology.type private (they arrive from NAT addresses kforge lets in), spec.dns.type private (an internal load balancer), or allow 0.0.0.0/0`,
+    ])
+  })
+
+  it('checks the SSH access CIDRs', () => {
+    const text = edited((d) => {
+      d[0].spec.sshAccess = ['192.0.2.0/24', '192.0.2.1/24']
+    })
+    expect(messagesOf(text)).toEqual([
+      `${C} spec.sshAccess[1] ("192.0.2.1/24") has host bits set (did you mean 192.0.2.0/24?)`,
+    ])
+  })
+
   it('keeps the API name inside the DNS zone', () => {
     const text = edited((d) => {
       d[0].spec.api = {dnsName: 'api.other.org'}
