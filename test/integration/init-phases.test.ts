@@ -4,7 +4,7 @@
  * against openssl's, and the manifests and kubelet files against the config that made them.
  */
 import {execFileSync} from 'node:child_process'
-import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
@@ -194,6 +194,30 @@ describe('kforge init phase certs all (RSA-2048, the default)', () => {
 /** The phases that need an API server: tested elsewhere, against the API double. */
 const API_PHASES =
   'wait-control-plane,upload-config,upload-certs,mark-control-plane,bootstrap-token,kubelet-finalize,addon'
+
+describe('kforge init --cert-dir', () => {
+  it('cannot leave --root-dir: a ".." is refused before anything is written', async () => {
+    const parent = tempDir()
+    const root = join(parent, 'node')
+    mkdirSync(root)
+    const r = await runKforge([
+      'init',
+      'phase',
+      'certs',
+      'all',
+      '--config',
+      configFile(),
+      '--root-dir',
+      root,
+      '--cert-dir',
+      '/etc/kubernetes/../../../escaped',
+    ])
+    expect(r.code).not.toBe(0)
+    expect(r.stderr).toContain('certificatesDir "/etc/kubernetes/../../../escaped" must not contain ".."')
+    expect(existsSync(join(parent, 'escaped'))).toBe(false)
+    expect(readdirSync(root)).toEqual([])
+  })
+})
 
 describe('kforge init (whole offline workflow, kubeadm.k8s.io/v1 config with merge methods)', () => {
   const V1 = `apiVersion: kubeadm.k8s.io/v1
