@@ -74,7 +74,9 @@ beforeAll(async () => {
   await emulatorStateStore(region, 'kforge-interrupted')
 })
 
-describe('interrupted create', {timeout: 300_000}, () => {
+// Each re-run also takes over the killed run's lease (--break-lock): more runs, on a loaded machine
+// more than five minutes.
+describe('interrupted create', {timeout: 600_000}, () => {
   const reference = 'reference.interrupted.example.com'
   const victim = 'victim.interrupted.example.com'
   let total = 0

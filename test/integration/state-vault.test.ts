@@ -9,6 +9,7 @@ import {S3Client} from '@aws-sdk/client-s3'
 import {beforeAll, describe, expect, inject, it} from 'vitest'
 import {renderSpec} from '../../src/api/v1alpha1/render.js'
 import {bucketPosture} from '../../src/state/s3-posture.js'
+import {openStateStore} from '../../src/state/store.js'
 import {publicSingleCluster} from '../fixtures/cloud/clusters.js'
 import {emulatorStateStore} from '../fixtures/cloud/state.js'
 import {emulatorEnv} from '../support/aws-env.js'
@@ -27,9 +28,10 @@ function spec(name: string): string {
 
 beforeAll(async () => {
   env = {...emulatorEnv(region), KFORGE_STATE_STORE: await emulatorStateStore(region, bucket, true)}
+  Object.assign(process.env, emulatorEnv(region))
 })
 
-describe('create on an S3 state store', () => {
+describe('create and plan on an S3 state store', () => {
   it('warns loudly about a public, unencrypted, unversioned bucket, and fixes it on request', async () => {
     const plain = await runKforge(['create', '-f', spec('one.state-vault.example.com')], {env})
     expect(plain.code).toBe(0)
@@ -66,5 +68,21 @@ describe('create on an S3 state store', () => {
     const quiet = await runKforge(['create', '-f', spec('three.state-vault.example.com')], {env})
     expect(quiet.code).toBe(0)
     expect(quiet.stderr).toBe('')
+  })
+
+  it('update without --yes writes nothing to the state store, and says what applying would', async () => {
+    const name = 'plan.state-vault.example.com'
+    expect((await runKforge(['create', '-f', spec(name)], {env})).code).toBe(0)
+    const store = await openStateStore(env.KFORGE_STATE_STORE!)
+    const before = await store.list(`${name}/`)
+    expect(before).toEqual([`${name}/config.yaml`])
+    const plan = await runKforge(['update', 'cluster', name], {env})
+    expect(plan.code, plan.stderr).toBe(0)
+    expect(plan.stdout).toContain('Will create:')
+    expect(await store.list(`${name}/`)).toEqual(before)
+    expect(plan.stderr).toContain(
+      `plan: wrote nothing to the state store ${env.KFORGE_STATE_STORE}; applying stores`,
+    )
+    expect(plan.stderr).toContain(`under ${name}/pki, ${name}/secrets`)
   })
 })
