@@ -205,15 +205,15 @@ describe('kforge init --cert-dir', () => {
       'phase',
       'certs',
       'all',
-      '--config',
-      configFile(),
       '--root-dir',
       root,
       '--cert-dir',
       '/etc/kubernetes/../../../escaped',
     ])
     expect(r.code).not.toBe(0)
-    expect(r.stderr).toContain('certificatesDir "/etc/kubernetes/../../../escaped" must not contain ".."')
+    expect(r.stderr).toContain(
+      'ClusterConfiguration.certificatesDir: "/etc/kubernetes/../../../escaped" must not contain ".." (it would leave the node\'s root)',
+    )
     expect(existsSync(join(parent, 'escaped'))).toBe(false)
     expect(readdirSync(root)).toEqual([])
   })
