@@ -22,7 +22,14 @@ const SERVICES: Record<string, string> = {
   s3: 's3',
 }
 /** SDK operations whose IAM action has another name. */
-const RENAMED: Record<string, string> = {'s3:ListObjectsV2': 's3:ListBucket'}
+const RENAMED: Record<string, string> = {
+  's3:ListObjectsV2': 's3:ListBucket',
+  's3:HeadObject': 's3:GetObject',
+  's3:GetBucketEncryption': 's3:GetEncryptionConfiguration',
+  's3:PutBucketEncryption': 's3:PutEncryptionConfiguration',
+  's3:GetPublicAccessBlock': 's3:GetBucketPublicAccessBlock',
+  's3:PutPublicAccessBlock': 's3:PutBucketPublicAccessBlock',
+}
 /** Authorized by AWS on the caller without an SDK call of that name. */
 const IMPLICIT = ['ec2:RunInstances', 'iam:PassRole', 'iam:CreateServiceLinkedRole']
 
