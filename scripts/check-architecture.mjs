@@ -26,7 +26,7 @@ const NO_OCLIF = ['phases', 'cloud', 'lifecycle', 'specs', 'kube', 'render', 'st
 
 /**
  * Reads of the environment still below the edge, each owned by work in flight elsewhere (the
- * cloud model's waits and clients, the state lock): listed so the check holds everything else,
+ * cloud model's waits and clients): listed so the check holds everything else,
  * and so this list can only shrink. Each entry is a file and the variables it may read.
  */
 const ENV_DEBTS = new Map([
@@ -36,7 +36,6 @@ const ENV_DEBTS = new Map([
     'cloud/aws/clients.ts',
     'AWS_REGION, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL, KFORGE_AWS_CALL_LOG, KFORGE_AWS_CONNECT_TIMEOUT_MS, KFORGE_AWS_REQUEST_TIMEOUT_MS',
   ],
-  ['state/lock.ts', 'KFORGE_LOCK_RENEW_MS'],
 ])
 
 /**

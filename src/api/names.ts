@@ -35,6 +35,41 @@ export function labelValueProblem(value: string): string | undefined {
     : "is not a label value (letters, digits, '-', '_' and '.', at most 63 characters)"
 }
 
+/** AWS tag characters: letters, digits, spaces (any script) and `_ . : / = + - @` (EC2, ELB, ASG, KMS, IAM agree on these). */
+const AWS_TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u
+/** AWS's per-resource tag limit. */
+export const AWS_MAX_TAGS = 50
+
+/**
+ * Tags kforge sets itself and the AWS cloud provider trusts: a user tag with one of these keys
+ * could claim a resource for another cluster (`kubernetes.io/cluster/<other>: owned`), hide it from
+ * this one, or pass for kforge's own bookkeeping. `aws:` is AWS's own prefix.
+ */
+export function reservedTagProblem(key: string): string | undefined {
+  if (key === 'KubernetesCluster') return 'is set by kforge (the cluster a resource belongs to)'
+  if (key.startsWith('kubernetes.io/cluster/'))
+    return 'is set by kforge (which cluster owns or shares a resource)'
+  if (key.startsWith('kforge.dev/')) return 'uses the prefix "kforge.dev/", which kforge keeps for itself'
+  if (key.toLowerCase().startsWith('aws:')) return 'uses the prefix "aws:", which AWS reserves'
+  return undefined
+}
+
+/** Why `key` cannot be an AWS tag key, or undefined. */
+export function awsTagKeyProblem(key: string): string | undefined {
+  if ([...key].length === 0 || [...key].length > 128) return 'must be 1 to 128 characters (an AWS tag key)'
+  if (!AWS_TAG_TEXT.test(key))
+    return 'has a character AWS tags refuse (letters, digits, spaces and _ . : / = + - @)'
+  return reservedTagProblem(key)
+}
+
+/** Why `value` cannot be an AWS tag value, or undefined. */
+export function awsTagValueProblem(value: string): string | undefined {
+  if ([...value].length > 256) return 'is longer than 256 characters (an AWS tag value)'
+  if (!AWS_TAG_TEXT.test(value))
+    return 'has a character AWS tags refuse (letters, digits, spaces and _ . : / = + - @)'
+  return undefined
+}
+
 export const AWS_ID = {
   vpc: /^vpc-[0-9a-f]{8,17}$/,
   subnet: /^subnet-[0-9a-f]{8,17}$/,

@@ -24,21 +24,28 @@ export async function runLocked<T>(
   work: () => Promise<T>,
 ): Promise<T> {
   const {withClusterLock} = await import('../state/lock.js')
-  return withClusterLock(store, cluster, options, async (lease) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      options.logger?.warn(`${signal}: releasing the lock on ${cluster} and stopping`)
-      void lease
-        .release()
-        .catch((err: unknown) => options.logger?.error(`the lock on ${cluster} stays: ${String(err)}`))
-        .finally(() => process.exit(EXIT_CODE[signal] ?? 1))
-    }
-    process.once('SIGINT', onSignal)
-    process.once('SIGTERM', onSignal)
-    try {
-      return await work()
-    } finally {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
-    }
-  })
+  // Tests shorten the renewal (and so the time a crashed run's lease takes to go stale).
+  const renewEveryMs = Number(process.env.KFORGE_LOCK_RENEW_MS) || undefined
+  return withClusterLock(
+    store,
+    cluster,
+    {...(renewEveryMs ? {renewEveryMs} : {}), ...options},
+    async (lease) => {
+      const onSignal = (signal: NodeJS.Signals) => {
+        options.logger?.warn(`${signal}: releasing the lock on ${cluster} and stopping`)
+        void lease
+          .release()
+          .catch((err: unknown) => options.logger?.error(`the lock on ${cluster} stays: ${String(err)}`))
+          .finally(() => process.exit(EXIT_CODE[signal] ?? 1))
+      }
+      process.once('SIGINT', onSignal)
+      process.once('SIGTERM', onSignal)
+      try {
+        return await work()
+      } finally {
+        process.off('SIGINT', onSignal)
+        process.off('SIGTERM', onSignal)
+      }
+    },
+  )
 }

@@ -307,6 +307,12 @@ export function completeCluster(v: unknown, r: Reporter): ClusterConfiguration {
   if (cpe) out.controlPlaneEndpoint = cpe
   if (!out.certificatesDir.startsWith('/'))
     r.at(['certificatesDir'], `"${out.certificatesDir}" must be an absolute path`)
+  // Under --root-dir the directory is joined to the root: a '..' would write keys outside it.
+  else if (out.certificatesDir.split('/').includes('..'))
+    r.at(
+      ['certificatesDir'],
+      `"${out.certificatesDir}" must not contain ".." (it would leave the node's root)`,
+    )
   return out
 }
 

@@ -36,7 +36,7 @@ export interface KubeconfigFileSpec {
   short: string
   user: (c: KubeconfigConfig) => string
   organizations: readonly string[]
-  /** controller-manager and scheduler talk to their own node's API server. */
+  /** controller-manager, scheduler and the control plane's kubelet talk to their own node's API server. */
   local: boolean
 }
 
@@ -63,7 +63,10 @@ export const KUBECONFIGS: readonly KubeconfigFileSpec[] = [
     short: "kubelet.conf, this node's kubelet",
     user: (c) => `system:node:${c.nodeName}`,
     organizations: ['system:nodes'],
-    local: false,
+    // A control-plane node's kubelet talks to its own API server (kubeadm's
+    // ControlPlaneKubeletLocalMode): through the load balancer with client IP preservation, a
+    // target that connects to itself is dropped, and its kubelet would lose the API at random.
+    local: true,
   },
   {
     name: 'controller-manager',

@@ -4,8 +4,8 @@
  * once. The lease names its holder, command and times; the holder renews it while it works (a
  * rolling update outlasts any fixed timeout) and removes it when done. Reads take no lock.
  *
- * Nothing breaks a lease by itself: a lease whose holder stopped renewing is only called stale,
- * and `--break-lock` removes it. Staleness compares the holder's clock (in the lease) with ours,
+ * Nothing breaks a lease by itself: a lease whose holder stopped renewing (or, on this machine,
+ * whose process is gone) is only called stale, and `--break-lock` removes it. Staleness compares the holder's clock (in the lease) with ours,
  * so clocks that disagree by minutes make a live lease look stale or a dead one look fresh.
  */
 import {randomUUID} from 'node:crypto'
@@ -26,6 +26,8 @@ export interface LeaseRecord {
   id: string
   /** `user@host (pid N)`: for the person who finds the cluster locked. */
   holder: string
+  host: string
+  pid: number
   /** `update cluster demo.example.com`. */
   command: string
   acquired: string
@@ -36,7 +38,7 @@ export interface LockOptions {
   command: string
   /** Remove a stale lease first (`--break-lock`). Default: false. */
   breakLock?: boolean
-  /** How often the holder renews. Default: 30 s (KFORGE_LOCK_RENEW_MS). */
+  /** How often the holder renews. Default: 30 s. */
   renewEveryMs?: number
   /** A lease not renewed for this long is stale. Default: 4 renewals. */
   staleAfterMs?: number
@@ -56,7 +58,7 @@ export class ClusterLockedError extends KforgeError {
 }
 
 function renewInterval(options: LockOptions): number {
-  return options.renewEveryMs ?? (Number(process.env.KFORGE_LOCK_RENEW_MS) || 30_000)
+  return options.renewEveryMs ?? 30_000
 }
 
 function parseLease(bytes: Buffer): LeaseRecord | undefined {
@@ -67,6 +69,18 @@ function parseLease(bytes: Buffer): LeaseRecord | undefined {
       : undefined
   } catch {
     return undefined
+  }
+}
+
+/** Whether a process of this machine is alive (a lease's holder that died cannot renew or release). */
+function isRunning(pid: unknown): boolean {
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return true
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    // EPERM: alive, someone else's.
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH'
   }
 }
 
@@ -155,6 +169,8 @@ export async function acquireLock(store: StateStore, cluster: string, options: L
   const record: LeaseRecord = {
     id: randomUUID(),
     holder: `${userInfo().username}@${hostname()} (pid ${process.pid})`,
+    host: hostname(),
+    pid: process.pid,
     command: options.command,
     acquired: now.toISOString(),
     renewed: now.toISOString(),
@@ -176,7 +192,8 @@ export async function acquireLock(store: StateStore, cluster: string, options: L
     if (held?.id === record.id) return new Lease(store, cluster, record, options)
 
     const age = held ? now.getTime() - Date.parse(held.renewed) : Number.POSITIVE_INFINITY
-    const stale = !(age < staleAfter)
+    const dead = held !== undefined && held.host === hostname() && !isRunning(held.pid)
+    const stale = dead || !(age < staleAfter)
     const who = held
       ? `${held.holder}, running "${held.command}" since ${held.acquired}, last renewed ${ago(age)}`
       : 'an unreadable lease'
@@ -194,9 +211,11 @@ export async function acquireLock(store: StateStore, cluster: string, options: L
       broke = true
       continue
     }
-    const hint = stale
-      ? `its holder stopped renewing it; if that command is no longer running, run again with --break-lock`
-      : 'wait for that command to finish'
+    const hint = dead
+      ? `that process is gone (killed or crashed); run again with --break-lock`
+      : stale
+        ? `its holder stopped renewing it; if that command is no longer running, run again with --break-lock`
+        : 'wait for that command to finish'
     throw new ClusterLockedError(`cluster ${cluster} is locked by ${who} (${where}); ${hint}`, held)
   }
 }

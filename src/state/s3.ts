@@ -50,6 +50,34 @@ export class S3StateStore implements StateStore {
       Key: this.objectKey(key),
       Body: body,
       ...(options.secret ? {ServerSideEncryption: 'aws:kms' as const} : {}),
+      ...(options.secret && options.kmsKeyId ? {SSEKMSKeyId: options.kmsKeyId} : {}),
+    }
+  }
+
+  async posture(secure: boolean): Promise<{problems: string[]; changed: string[]}> {
+    const {bucketPosture, postureProblems, secureBucket} = await import('./s3-posture.js')
+    const s3 = await this.s3()
+    try {
+      let p = await bucketPosture(s3, this.bucket)
+      const changed = secure ? await secureBucket(s3, this.bucket, p) : []
+      if (changed.length > 0) p = await bucketPosture(s3, this.bucket)
+      return {problems: postureProblems(p), changed}
+    } catch (err) {
+      throw this.explain(err, 'checking the bucket settings')
+    }
+  }
+
+  async encryptionKey(key: string): Promise<string | undefined> {
+    const {HeadObjectCommand} = await import('@aws-sdk/client-s3')
+    try {
+      const head = await (await this.s3()).send(
+        new HeadObjectCommand({Bucket: this.bucket, Key: this.objectKey(key)}),
+      )
+      return head.ServerSideEncryption === 'aws:kms' ? (head.SSEKMSKeyId ?? '') : ''
+    } catch (err) {
+      const e = err as {name?: string; $metadata?: {httpStatusCode?: number}}
+      if (e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404) return undefined
+      throw this.explain(err, `reading the encryption of ${key}`)
     }
   }
 

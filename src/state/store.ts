@@ -4,7 +4,8 @@
  *
  * Keys are `/`-separated relative paths (`demo.example.com/config.yaml`). Writes are atomic:
  * a reader sees the old object or the new one, never a torn write. Objects written with
- * `secret: true` are private to the owner (0600 locally; SSE on S3).
+ * `secret: true` are private to the owner (0600 locally; SSE-KMS on S3, under the cluster's own
+ * key once it exists, so reading one takes kms:Decrypt on that key as well as s3:GetObject).
  */
 import {homedir} from 'node:os'
 import {join} from 'node:path'

@@ -7,6 +7,11 @@ import {KforgeError} from '../util/errors.js'
 export interface WriteOptions {
   /** Private keys, tokens, anything a third party must not read. */
   secret?: boolean
+  /**
+   * The KMS key (ARN) a secret is encrypted under at rest (S3 SSE-KMS); without it S3 uses the
+   * account's `aws/s3` key, which anyone allowed s3:GetObject can decrypt through. Local: ignored.
+   */
+  kmsKeyId?: string
 }
 
 /** What `createIfAbsent` found: it made the object, or one was there (its bytes as they are). */
@@ -26,6 +31,16 @@ export interface StateStore {
    * `created: false` with its own bytes, so it compares content, not the flag, to know it won.
    */
   createIfAbsent(key: string, body: string | Uint8Array, options?: WriteOptions): Promise<CreateResult>
+  /**
+   * The KMS key an object is encrypted under at rest, '' for none or the service default, or
+   * undefined when it does not exist. Only stores that encrypt at rest (S3) have it.
+   */
+  encryptionKey?(key: string): Promise<string | undefined>
+  /**
+   * Whether the storage under the store is kept as a vault should be (S3: public access blocked,
+   * default encryption, versioning), and with `secure` made so first. Only S3 has it.
+   */
+  posture?(secure: boolean): Promise<{problems: string[]; changed: string[]}>
   /** Keys under `prefix` (recursive), sorted. */
   list(prefix: string): Promise<string[]>
   /** Removes one key; a missing key is not an error. */

@@ -99,7 +99,7 @@ describe('a three-member etcd on loopback', () => {
     const m4 = await etcd.define('m4')
     await EtcdCluster.reconfigure(m1, '/v3/cluster/member/add', {peerURLs: [m4.peerUrl]})
     etcd.start(m4, [m1, m2, m4], 'existing')
-    await etcd.healthy(m4, 30_000)
+    await etcd.healthy(m4, 60_000)
     expect(await EtcdCluster.get(m4, '/registry/configmaps/default/cm-7')).toBe('value-7')
     expect([...(await EtcdCluster.memberIds(m4)).keys()].sort()).toEqual(
       [m1.peerUrl, m2.peerUrl, m4.peerUrl].sort(),
@@ -109,9 +109,9 @@ describe('a three-member etcd on loopback', () => {
     await EtcdCluster.putAfterElection(m2, '/registry/configmaps/default/after-replace', 'yes')
     expect(await EtcdCluster.get(m4, '/registry/configmaps/default/after-replace')).toBe('yes')
     etcd.start(m1, [m1, m2, m4], 'existing')
-    await etcd.healthy(m1, 30_000)
+    await etcd.healthy(m1, 60_000)
     members = [m1, m2, m4]
-  }, 120_000)
+  }, 240_000)
 
   it('refuses writes when two of three members are down, and recovers when one returns', async () => {
     const [m1, m2, m4] = members as [Member, Member, Member]
@@ -123,10 +123,10 @@ describe('a three-member etcd on loopback', () => {
     )
     expect(refused).not.toBe('committed')
     etcd.start(m2, [m1, m2, m4], 'existing')
-    await etcd.healthy(m2, 30_000)
+    await etcd.healthy(m2, 60_000)
     await EtcdCluster.putAfterElection(m1, '/registry/configmaps/default/quorum-back', 'y')
     expect(await EtcdCluster.get(m2, '/registry/configmaps/default/quorum-back')).toBe('y')
     expect(await EtcdCluster.get(m2, '/registry/configmaps/default/no-quorum')).toBeUndefined()
     expect(await EtcdCluster.get(m1, '/registry/configmaps/default/cm-0')).toBe('value-0')
-  }, 120_000)
+  }, 240_000)
 })

@@ -4,7 +4,7 @@
  * against openssl's, and the manifests and kubelet files against the config that made them.
  */
 import {execFileSync} from 'node:child_process'
-import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
@@ -162,13 +162,15 @@ describe('kforge init phase certs all (RSA-2048, the default)', () => {
       root,
     ])
     expect(r.code, r.stderr).toBe(0)
-    for (const [file, user] of [
-      ['admin.conf', 'kubernetes-admin'],
-      ['kubelet.conf', 'system:node:cp-1'],
+    // admin.conf through the cluster's endpoint; the control plane's own kubelet to its own API
+    // server (never itself through the load balancer).
+    for (const [file, user, server] of [
+      ['admin.conf', 'kubernetes-admin', 'https://api.demo.test:443'],
+      ['kubelet.conf', 'system:node:cp-1', 'https://192.0.2.10:6443'],
     ] as const) {
       const view = kubectlView(join(root, 'etc/kubernetes', file))
       expect(view['current-context']).toBe(`${user}@demo`)
-      expect(view.clusters[0]!.cluster.server).toBe('https://api.demo.test:443')
+      expect(view.clusters[0]!.cluster.server).toBe(server)
       const certFile = join(root, `${file}.crt`)
       writeFileSync(certFile, Buffer.from(view.users[0]!.user['client-certificate-data'], 'base64'))
       expect(openssl(['verify', '-CAfile', pki('ca.crt'), certFile])).toContain(': OK')
@@ -192,6 +194,30 @@ describe('kforge init phase certs all (RSA-2048, the default)', () => {
 /** The phases that need an API server: tested elsewhere, against the API double. */
 const API_PHASES =
   'wait-control-plane,upload-config,upload-certs,mark-control-plane,bootstrap-token,kubelet-finalize,addon'
+
+describe('kforge init --cert-dir', () => {
+  it('cannot leave --root-dir: a ".." is refused before anything is written', async () => {
+    const parent = tempDir()
+    const root = join(parent, 'node')
+    mkdirSync(root)
+    const r = await runKforge([
+      'init',
+      'phase',
+      'certs',
+      'all',
+      '--root-dir',
+      root,
+      '--cert-dir',
+      '/etc/kubernetes/../../../escaped',
+    ])
+    expect(r.code).not.toBe(0)
+    expect(r.stderr).toContain(
+      'ClusterConfiguration.certificatesDir: "/etc/kubernetes/../../../escaped" must not contain ".." (it would leave the node\'s root)',
+    )
+    expect(existsSync(join(parent, 'escaped'))).toBe(false)
+    expect(readdirSync(root)).toEqual([])
+  })
+})
 
 describe('kforge init (whole offline workflow, kubeadm.k8s.io/v1 config with merge methods)', () => {
   const V1 = `apiVersion: kubeadm.k8s.io/v1

@@ -96,10 +96,10 @@ describe('two clusters whose names differ only in punctuation', {timeout: 300_00
     expect(JSON.stringify(await nodeKeyResources(dashed))).not.toContain(dottedKey!)
 
     // Updating either one changes only that one.
-    dashed.spec.api.access = ['198.51.100.0/24']
+    dashed.spec.sshAccess = ['198.51.100.0/24']
     await apply(dashed)
     expect(await snapshot(dotted)).toEqual(before)
-    dotted.spec.api.access = ['192.0.2.0/24']
+    dotted.spec.sshAccess = ['192.0.2.0/24']
     await apply(dotted)
     const dottedUpdated = await snapshot(dotted)
     const dashedUpdated = await snapshot(dashed)
@@ -113,8 +113,16 @@ describe('two clusters whose names differ only in punctuation', {timeout: 300_00
     expect(await keyState(dottedKey!)).toBe('Enabled')
     expect(await aliasTarget(dotted)).toBe(dottedKey)
     const calls: AwsCall[] = []
-    const again = await updateCluster(dotted, {aws: clients(calls), yes: true})
+    let plan = ''
+    const again = await updateCluster(dotted, {aws: clients(calls), yes: true, onPlan: (t) => (plan = t)})
     expect(again.changes).toBe(false)
+    // Even with nothing to change, the plan lists what is open to the whole internet: the API
+    // (spec.api.access defaults to 0.0.0.0/0), and not SSH (spec.sshAccess names one network).
+    expect(plan).toMatch(/^No changes/)
+    expect(plan).toContain(
+      'Open to the internet (0.0.0.0/0):\n  ! SecurityGroupRule rule-api-lb-tcp-6443-6443-from-0-0-0-0-0: tcp/6443 from 0.0.0.0/0\n  ! SecurityGroupRule rule-api-lb-icmp-3-4-from-0-0-0-0-0: icmp/type 3 code 4 from 0.0.0.0/0\n',
+    )
+    expect(plan).not.toContain('tcp/22 from 0.0.0.0/0')
     expect(calls.filter((c) => isMutating(c.action))).toEqual([])
 
     // And the other way round: re-create the second, delete the first.

@@ -1,13 +1,17 @@
 /**
  * The cluster lock through the CLI, on an S3 state store in the emulator: while one
  * `update cluster --yes` works, a second fails at once naming it, while plans and reads go on;
- * the lease is gone when the command succeeds, fails, or is stopped with Ctrl-C.
+ * the lease is gone when the command succeeds, fails, or is stopped with Ctrl-C. And the first
+ * apply leaves every secret encrypted at rest under the cluster's own KMS key.
  */
 import {spawn} from 'node:child_process'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {DescribeKeyCommand, KMSClient, ListAliasesCommand} from '@aws-sdk/client-kms'
 import {beforeAll, describe, expect, it} from 'vitest'
 import {renderSpec} from '../../src/api/v1alpha1/render.js'
+import {materialKey} from '../../src/assets/material.js'
+import {awsNames} from '../../src/cloud/aws/build/names.js'
 import {lockKey} from '../../src/state/lock.js'
 import {openStateStore, type StateStore} from '../../src/state/store.js'
 import {publicSingleCluster} from '../fixtures/cloud/clusters.js'
@@ -92,6 +96,15 @@ describe('the cluster lock, through the CLI', {timeout: 300_000}, () => {
     expect(done.stderr).not.toContain('Error')
     expect(done.code).toBe(0)
     expect(await store.read(lockKey(name))).toBeUndefined()
+    // The vault: secrets stored before the first apply made the cluster key are under it now.
+    const alias = (await new KMSClient({region}).send(new ListAliasesCommand({}))).Aliases!.find(
+      (a) => a.AliasName === awsNames.kmsAlias(name),
+    )!
+    const keyArn = (await new KMSClient({region}).send(new DescribeKeyCommand({KeyId: alias.TargetKeyId!})))
+      .KeyMetadata!.Arn
+    for (const secret of ['ca.key', 'sa.key', 'etcd/ca.key', 'bootstrap-token']) {
+      expect(await store.encryptionKey!(materialKey(name, secret)), secret).toBe(keyArn)
+    }
     const again = await kforge('update', 'cluster', name, '--yes')
     expect(again.code).toBe(0)
     expect(await store.read(lockKey(name))).toBeUndefined()

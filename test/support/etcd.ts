@@ -117,47 +117,44 @@ export class EtcdCluster {
   }
 
   /**
-   * A membership change, retried while etcd answers "unhealthy cluster": its strict reconfiguration
-   * check counts a member active only after it has been connected a few seconds.
+   * `fn` again while etcd is between leaders or busy reconfiguring: it answers 503 ("unhealthy
+   * cluster" from the strict reconfiguration check, which counts a member active only after it has
+   * been connected a few seconds; "request timed out" during an election) or not at all. On a
+   * loaded machine an election can take many seconds.
    */
-  static async reconfigure(
-    m: Member,
-    path: string,
-    body: unknown,
-    timeoutMs = 20_000,
-  ): Promise<Record<string, unknown>> {
+  static async eventually<T>(fn: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       try {
-        return await EtcdCluster.call(m, path, body)
+        return await fn()
       } catch (err) {
-        if (!String(err).includes('unhealthy cluster') || Date.now() > deadline) throw err
+        const transient = /HTTP 503|TimeoutError|aborted due to timeout|fetch failed/.test(
+          `${String(err)} ${(err as Error).name}`,
+        )
+        if (!transient || Date.now() > deadline) throw err
         await new Promise((r) => setTimeout(r, 500))
       }
     }
+  }
+
+  static reconfigure(m: Member, path: string, body: unknown): Promise<Record<string, unknown>> {
+    return EtcdCluster.eventually(() => EtcdCluster.call(m, path, body))
   }
 
   static put(m: Member, key: string, value: string, timeoutMs?: number): Promise<Record<string, unknown>> {
     return EtcdCluster.call(m, '/v3/kv/put', {key: b64(key), value: b64(value)}, timeoutMs)
   }
 
-  /** A put retried while the members elect a leader (after one was stopped): etcd answers 503 meanwhile. */
-  static async putAfterElection(m: Member, key: string, value: string, timeoutMs = 20_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      try {
-        await EtcdCluster.put(m, key, value)
-        return
-      } catch (err) {
-        if (!String(err).includes('HTTP 503') || Date.now() > deadline) throw err
-        await new Promise((r) => setTimeout(r, 300))
-      }
-    }
+  /** A put retried while the members elect a leader (after one was stopped). */
+  static async putAfterElection(m: Member, key: string, value: string): Promise<void> {
+    await EtcdCluster.eventually(() => EtcdCluster.put(m, key, value))
   }
 
-  /** Linearizable read of one key; undefined when absent. */
+  /** Linearizable read of one key (waiting out an election); undefined when absent. */
   static async get(m: Member, key: string): Promise<string | undefined> {
-    const out = (await EtcdCluster.call(m, '/v3/kv/range', {key: b64(key)})) as {
+    const out = (await EtcdCluster.eventually(() =>
+      EtcdCluster.call(m, '/v3/kv/range', {key: b64(key)}),
+    )) as {
       kvs?: Array<{value?: string}>
     }
     const v = out.kvs?.[0]?.value
@@ -165,7 +162,7 @@ export class EtcdCluster {
   }
 
   static async memberIds(m: Member): Promise<Map<string, string>> {
-    const out = (await EtcdCluster.call(m, '/v3/cluster/member/list', {})) as {
+    const out = (await EtcdCluster.eventually(() => EtcdCluster.call(m, '/v3/cluster/member/list', {}))) as {
       members?: Array<{ID: string; name?: string; peerURLs?: string[]}>
     }
     return new Map((out.members ?? []).map((x) => [x.peerURLs?.[0] ?? '', x.ID]))

@@ -122,6 +122,7 @@ export function applyDefaults(input: SpecInput, problems?: Problems): Cluster {
       endpoint: s.api?.endpoint ?? 'loadBalancer',
       port: s.api?.port ?? 6443,
     },
+    sshAccess: s.sshAccess ?? [],
     dns: {zone: s.dns?.zone ?? (dnsType === 'none' ? '' : parentDomain), type: dnsType},
     etcd: {
       version: s.etcd?.version ?? etcdVersionFor(parseVersion(version) ?? DEFAULT_KUBERNETES_VERSION),

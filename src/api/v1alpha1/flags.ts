@@ -48,6 +48,8 @@ export interface CreateClusterOptions {
   topology?: TopologyType
   bastion?: boolean
   apiAccess?: string[]
+  /** Default: none (SSH closed). */
+  sshAccess?: string[]
   /** The public key's text (the command reads the file). */
   sshPublicKey?: string
   kmsKeyArn?: string
@@ -130,6 +132,7 @@ export function inputFromOptions(o: CreateClusterOptions): SpecInput {
     },
     topology: {type: topology, bastion: o.bastion ?? false},
     ...(o.apiAccess === undefined ? {} : {api: {access: o.apiAccess}}),
+    ...(o.sshAccess === undefined ? {} : {sshAccess: o.sshAccess}),
     ...(o.dnsZone === undefined ? {} : {dns: {zone: o.dnsZone}}),
   }
   const controlPlane = spreadOverZones(o.controlPlaneCount ?? (o.zones.length > 1 ? 3 : 1), o.zones)

@@ -64,6 +64,7 @@ function clusterDocument(cluster: Cluster): ClusterDocument {
       },
       topology: {type: s.topology.type, bastion: s.topology.bastion},
       api: {access: [...s.api.access], dnsName: s.api.dnsName, endpoint: s.api.endpoint, port: s.api.port},
+      sshAccess: [...s.sshAccess],
       dns: {zone: s.dns.zone, type: s.dns.type},
       etcd: {version: s.etcd.version, volumeSize: s.etcd.volumeSize},
       addons: {

@@ -75,6 +75,7 @@ export const clusterSpecShape = obj(
     }),
     topology: obj({type: oneOf(['public', 'private']), bastion: bool}),
     api: obj({access: strings, dnsName: str, endpoint: oneOf(['loadBalancer', 'dns']), port: int}),
+    sshAccess: strings,
     dns: obj({zone: str, type: oneOf(['public', 'private', 'none'])}),
     etcd: obj({version: str, volumeSize: int}),
     addons: obj({

@@ -32,6 +32,12 @@ export interface ClusterSpecInput {
   networking?: NetworkingSpecInput
   topology?: TopologySpecInput
   api?: ApiSpecInput
+  /**
+   * CIDRs allowed to SSH (22/tcp): to the bastion when there is one, else to every node of a
+   * public topology with a key pair. Its own list, not api.access: an API open to the world must
+   * not open SSH with it. Default: [] (SSH closed; use SSM Session Manager).
+   */
+  sshAccess?: string[]
   dns?: DnsSpecInput
   etcd?: EtcdSpecInput
   addons?: AddonsSpecInput
@@ -286,6 +292,7 @@ export interface ClusterSpec {
   networking: NetworkingSpec
   topology: Required<TopologySpecInput>
   api: Required<ApiSpecInput>
+  sshAccess: string[]
   dns: Required<DnsSpecInput>
   etcd: Required<EtcdSpecInput>
   addons: AddonsSpec

@@ -104,6 +104,28 @@ function validateClusterFields(cluster: Cluster, problems: Problems): void {
     const problem = cidrProblem(cidr)
     if (problem) problems.field(c, [...api, 'access', i], `("${cidr}") ${problem}`)
   })
+  // A restricted API behind an internet-facing load balancer must still let the cluster's own
+  // instances in. Behind NAT (private topology) they arrive from the NAT addresses, which kforge
+  // allows; with public addresses of their own (public topology) no rule can name them.
+  const world = s.api.access.some((cidr) => cidr === '0.0.0.0/0' || cidr === '::/0')
+  const stated = s.api.access.length > 0 && s.api.access.every((cidr) => !cidrProblem(cidr))
+  if (
+    stated &&
+    !world &&
+    s.api.endpoint === 'loadBalancer' &&
+    s.dns.type !== 'private' &&
+    s.topology.type === 'public'
+  ) {
+    problems.field(
+      c,
+      [...api, 'access'],
+      "restricts an internet-facing load balancer that the cluster's own instances reach from their public addresses (public topology), which no rule can name: use spec.topology.type private (they arrive from NAT addresses kforge lets in), spec.dns.type private (an internal load balancer), or allow 0.0.0.0/0",
+    )
+  }
+  s.sshAccess.forEach((cidr, i) => {
+    const problem = cidrProblem(cidr)
+    if (problem) problems.field(c, ['spec', 'sshAccess', i], `("${cidr}") ${problem}`)
+  })
   if (!isDnsName(s.api.dnsName))
     problems.field(c, [...api, 'dnsName'], `("${s.api.dnsName}") is not a DNS name (${DNS_NAME_RULE})`)
   if (s.api.port < 1 || s.api.port > 65535)

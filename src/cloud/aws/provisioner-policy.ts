@@ -25,6 +25,7 @@ export const PROVISIONER_ACTIONS = {
     'autoscaling:CreateOrUpdateTags',
     'autoscaling:DeleteAutoScalingGroup',
     'autoscaling:DescribeAutoScalingGroups',
+    'autoscaling:DescribeAutoScalingInstances',
     'autoscaling:DetachInstances',
     'autoscaling:DetachLoadBalancerTargetGroups',
     'autoscaling:TerminateInstanceInAutoScalingGroup',
@@ -66,6 +67,7 @@ export const PROVISIONER_ACTIONS = {
     'ec2:DescribeLaunchTemplates',
     'ec2:DescribeNatGateways',
     'ec2:DescribeNetworkInterfaces',
+    'ec2:DescribeRouteTables',
     'ec2:DescribeSecurityGroupRules',
     'ec2:DescribeSecurityGroups',
     'ec2:DescribeSubnets',
@@ -122,6 +124,7 @@ export const PROVISIONER_ACTIONS = {
     'route53:ChangeTagsForResource',
     'route53:CreateHostedZone',
     'route53:DeleteHostedZone',
+    'route53:GetHostedZone',
     'route53:ListHostedZonesByName',
     'route53:ListResourceRecordSets',
     'route53:ListTagsForResources',
@@ -154,7 +157,16 @@ export const PROVISIONER_IAM_ACTIONS = [
 export const PROVISIONER_IAM_LIST_ACTIONS = ['iam:ListInstanceProfiles', 'iam:ListRoles'] as const
 
 export const PROVISIONER_S3_OBJECT_ACTIONS = ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'] as const
-export const PROVISIONER_S3_BUCKET_ACTIONS = ['s3:ListBucket'] as const
+/** Listing, and `create`'s check (and, with --secure-state-store, setting) of the bucket's settings. */
+export const PROVISIONER_S3_BUCKET_ACTIONS = [
+  's3:GetBucketPublicAccessBlock',
+  's3:GetBucketVersioning',
+  's3:GetEncryptionConfiguration',
+  's3:ListBucket',
+  's3:PutBucketPublicAccessBlock',
+  's3:PutBucketVersioning',
+  's3:PutEncryptionConfiguration',
+] as const
 
 export interface ProvisionerPolicyOptions {
   /** `s3://bucket/prefix`: narrow the S3 statements to the state store. Default: any bucket. */

@@ -14,12 +14,13 @@ export function clusterTagKey(cluster: string): string {
 
 /** Tags of a resource the cluster owns. `name` is the Name tag; `logical` the model name. */
 export function ownedTags(cluster: string, logical: string, name: string, extra: Tags = {}): Tags {
+  // Last, so nothing in `extra` (a user's cloud labels among it) can stand in for them.
   return {
+    ...extra,
     KubernetesCluster: cluster,
     Name: name,
     [clusterTagKey(cluster)]: 'owned',
     [RESOURCE_TAG]: logical,
-    ...extra,
   }
 }
 

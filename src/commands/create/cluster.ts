@@ -58,6 +58,10 @@ One control-plane node for one zone, three for more, spread over the zones, each
     'api-access': Flags.string({
       description: 'CIDRs allowed to reach the API, comma-separated (default: 0.0.0.0/0)',
     }),
+    'ssh-access': Flags.string({
+      description:
+        'CIDRs allowed to SSH to the bastion (or, without one, the nodes), comma-separated (default: none)',
+    }),
     'ssh-public-key': Flags.string({
       description: 'OpenSSH public key file to import as the instances key pair',
     }),
@@ -68,6 +72,11 @@ One control-plane node for one zone, three for more, spread over the zones, each
     'kms-key': Flags.string({description: 'KMS key ARN for asset encryption (default: kforge creates one)'}),
     'dry-run': Flags.boolean({description: 'print the spec; store nothing'}),
     yes: Flags.boolean({description: 'apply the plan, not just print it'}),
+    'secure-state-store': Flags.boolean({
+      description:
+        'S3 state store: block public access, default to SSE-KMS and turn on versioning for its bucket (create warns when any is off)',
+      default: false,
+    }),
     ...lockFlags,
   }
 
@@ -92,6 +101,7 @@ One control-plane node for one zone, three for more, spread over the zones, each
       ...(f['dns-zone'] === undefined ? {} : {dnsZone: f['dns-zone']}),
       ...(f['network-cidr'] === undefined ? {} : {networkCIDR: f['network-cidr']}),
       ...(f['api-access'] === undefined ? {} : {apiAccess: list(f['api-access'])}),
+      ...(f['ssh-access'] === undefined ? {} : {sshAccess: list(f['ssh-access'])}),
       ...(f['kms-key'] === undefined ? {} : {kmsKeyArn: f['kms-key']}),
       ...(f.image === undefined ? {} : {image: f.image}),
       ...(f['ssh-public-key'] === undefined ? {} : {sshPublicKey: await readPublicKey(f['ssh-public-key'])}),
@@ -106,6 +116,8 @@ One control-plane node for one zone, three for more, spread over the zones, each
     const {awsOptions, openStore} = await import('../../cli/cluster.js')
     const {createCluster} = await import('../../specs/store.js')
     const store = await openStore(f)
+    const {checkStatePosture} = await import('../../phases/cluster/state-posture.js')
+    await checkStatePosture(store, {secure: f['secure-state-store'], logger: this.logger})
     const {provisionHook} = await import('../../phases/cluster/provision.js')
     const text = this.outputFormat === 'text'
     const apply = provisionHook(store, awsOptions(f), this.logger, (plan) => {

@@ -20,6 +20,11 @@ is found. The output of "kforge create cluster ... --dry-run -o yaml" is a valid
     filename: Flags.string({char: 'f', required: true, description: 'spec file (multi-document YAML)'}),
     'dry-run': Flags.boolean({description: 'validate and print the complete spec; store nothing'}),
     yes: Flags.boolean({description: 'apply the plan, not just print it'}),
+    'secure-state-store': Flags.boolean({
+      description:
+        'S3 state store: block public access, default to SSE-KMS and turn on versioning for its bucket (create warns when any is off)',
+      default: false,
+    }),
     ...lockFlags,
   }
 
@@ -34,6 +39,8 @@ is found. The output of "kforge create cluster ... --dry-run -o yaml" is a valid
     const {awsOptions, openStore} = await import('../../cli/cluster.js')
     const {createCluster} = await import('../../specs/store.js')
     const store = await openStore(this.flags)
+    const {checkStatePosture} = await import('../../phases/cluster/state-posture.js')
+    await checkStatePosture(store, {secure: this.flags['secure-state-store'], logger: this.logger})
     const {provisionHook} = await import('../../phases/cluster/provision.js')
     const text = this.outputFormat === 'text'
     const apply = provisionHook(store, awsOptions(this.flags), this.logger, (plan) => {

@@ -9,6 +9,7 @@
 
 import type {Cluster} from '../../api/v1alpha1/types.js'
 import type {AwsClients} from '../../cloud/aws/clients.js'
+import {readOnlyStore} from '../../state/read-only.js'
 import type {StateStore} from '../../state/store.js'
 import type {Logger} from '../../util/logger.js'
 import {type UpdateOptions, type UpdateResult, updateCluster} from './update.js'
@@ -24,7 +25,18 @@ export async function provisionCluster(cluster: Cluster, given: ProvisionOptions
   const {store, aws, logger} = given
   // The instance roles read their boot objects from this store (build/iam-policies.ts).
   const options: ProvisionOptions = {...given, stateStore: store.location}
-  const source = await clusterUserData(cluster, {store, aws, logger, publish: false})
+  // A plan writes nothing: the secrets it would make and the ciphertexts it would cache are only
+  // noted, and said. (Its user-data is then rendered from secrets the apply will make anew, so a
+  // first plan shows the launch templates it creates, as it would anyway.)
+  const unwritten: string[] = []
+  const planStore = options.yes ? store : readOnlyStore(store, (key) => unwritten.push(key))
+  const source = await clusterUserData(cluster, {store: planStore, aws, logger, publish: false})
+  if (unwritten.length > 0) {
+    logger.info(
+      `plan: wrote nothing to the state store ${store.location}; applying stores ${unwritten.length} objects first ` +
+        `(the cluster's secrets and their sealed copies, under ${[...new Set(unwritten.map((k) => k.split('/').slice(0, 2).join('/')))].join(', ')})`,
+    )
+  }
   if (source.ready) {
     // Published before anything launches: the node agent and any large cloud-config.
     const late = async () => {

@@ -4,10 +4,15 @@
  * join with — made once and kept in the state store (`<cluster>/pki/...`, secrets 0600). Every
  * later run reuses it, so the rendered user-data (and so the launch templates) stay the same.
  *
+ * On an S3 store, once the cluster's KMS key exists, every secret is encrypted at rest under it
+ * (SSE-KMS with that key): made so, or re-written so when it was stored before the key existed.
+ * Reading `ca.key` then takes kms:Decrypt on the cluster's key, not only s3:GetObject.
+ *
  * Leaf certificates are not made here: each control-plane node issues its own from the shared
  * CAs during `kforge init` / `kforge join --control-plane`, with its own names and addresses.
  */
 
+import {X509Certificate} from 'node:crypto'
 import type {Cluster} from '../../api/v1alpha1/types.js'
 import {BOOTSTRAP_TOKEN} from '../../assets/catalog.js'
 import {materialKey} from '../../assets/material.js'
@@ -33,6 +38,15 @@ const CAS: readonly CaName[] = ['ca', 'front-proxy-ca', 'etcd/ca']
 export interface SecretsReport {
   created: string[]
   reused: string[]
+  /** Secrets re-written under the cluster's KMS key (stored before the key existed). */
+  resealed: string[]
+}
+
+export interface SecretsOptions {
+  /** Compute, store nothing. */
+  dryRun?: boolean
+  /** The cluster KMS key's ARN, when it exists: secrets are kept encrypted under it at rest. */
+  kmsKeyId?: string
 }
 
 /**
@@ -43,21 +57,49 @@ export interface SecretsReport {
 export async function ensureClusterSecrets(
   store: StateStore,
   cluster: Cluster,
-  options: {dryRun?: boolean} = {},
+  options: SecretsOptions = {},
 ): Promise<{material: ClusterMaterial; report: SecretsReport}> {
   const material: Record<string, Buffer> = {}
-  const report: SecretsReport = {created: [], reused: []}
+  const report: SecretsReport = {created: [], reused: [], resealed: []}
+  const {kmsKeyId} = options
+  const where = (name: string) => `${store.location}/${materialKey(cluster.name, name)}`
   const read = (name: string) => store.read(materialKey(cluster.name, name))
   const write = async (name: string, body: string, secret: boolean) => {
-    if (!options.dryRun) await store.write(materialKey(cluster.name, name), body, {secret})
+    if (!options.dryRun) {
+      await store.write(materialKey(cluster.name, name), body, {
+        secret,
+        ...(secret && kmsKeyId ? {kmsKeyId} : {}),
+      })
+    }
     material[name] = Buffer.from(body)
+  }
+  /** A reused secret stays, but under the cluster's key at rest. */
+  const protect = async (name: string, body: Buffer) => {
+    if (options.dryRun || !kmsKeyId || !store.encryptionKey) return
+    const key = materialKey(cluster.name, name)
+    if ((await store.encryptionKey(key)) === kmsKeyId) return
+    await store.write(key, body, {secret: true, kmsKeyId})
+    report.resealed.push(name)
   }
 
   await Promise.all(
     CAS.map(async (ca) => {
       const [cert, key] = await Promise.all([read(`${ca}.crt`), read(`${ca}.key`)])
       if (cert && key) {
-        parsePrivateKey(key, `${store.location}/${materialKey(cluster.name, `${ca}.key`)}`)
+        const pair = parsePrivateKey(key, where(`${ca}.key`))
+        let certKey: import('node:crypto').KeyObject
+        try {
+          certKey = new X509Certificate(cert).publicKey
+        } catch (err) {
+          throw new KforgeError(`${where(`${ca}.crt`)}: not a PEM certificate (${(err as Error).message})`)
+        }
+        // A CA whose key is another's would sign certificates nobody trusts.
+        if (!samePublicKey(certKey, pair.publicKey)) {
+          throw new KforgeError(
+            `state store ${store.location}: ${materialKey(cluster.name, `${ca}.crt`)} does not match ${ca}.key; restore the pair that belongs together`,
+          )
+        }
+        await protect(`${ca}.key`, key)
         material[`${ca}.crt`] = cert
         material[`${ca}.key`] = key
         report.reused.push(ca)
@@ -84,6 +126,7 @@ export async function ensureClusterSecrets(
         `state store ${store.location}: ${materialKey(cluster.name, 'sa.pub')} does not match sa.key`,
       )
     }
+    await protect('sa.key', saKey)
     material['sa.key'] = saKey
     material['sa.pub'] = saPub
     report.reused.push('sa')
@@ -96,6 +139,7 @@ export async function ensureClusterSecrets(
 
   const token = await read(BOOTSTRAP_TOKEN)
   if (token) {
+    await protect(BOOTSTRAP_TOKEN, token)
     material[BOOTSTRAP_TOKEN] = token
     report.reused.push(BOOTSTRAP_TOKEN)
   } else {

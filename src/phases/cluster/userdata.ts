@@ -9,6 +9,7 @@
 
 import type {Cluster} from '../../api/v1alpha1/types.js'
 import {gatherClusterAssets, publishUserData} from '../../assets/gather.js'
+import {clusterKmsKey, resolveKmsKey} from '../../assets/prepare.js'
 import type {AwsClients} from '../../cloud/aws/clients.js'
 import {renderClusterUserData} from '../../render/render.js'
 import type {RenderedUserData} from '../../render/types.js'
@@ -36,11 +37,25 @@ function isMissingKey(err: unknown): boolean {
   return /NotFoundException|is not found|does not exist/i.test(text)
 }
 
+/** The cluster key's ARN, or undefined before kforge has made it (first apply). */
+async function existingClusterKey(cluster: Cluster, aws: AwsClients): Promise<string | undefined> {
+  try {
+    return await resolveKmsKey(await aws.kms(), clusterKmsKey(cluster))
+  } catch (err) {
+    if (!cluster.spec.cloud.aws.kmsKeyArn && isMissingKey(err)) return undefined
+    throw err
+  }
+}
+
 export async function clusterUserData(cluster: Cluster, options: UserDataOptions): Promise<UserDataSource> {
   const {store, aws, logger} = options
   // Stored even when only planning (as kops's create does): a plan made from throw-away secrets
   // would show every launch template changing.
-  const {material} = await ensureClusterSecrets(store, cluster)
+  const kmsKeyId = store.encryptionKey ? await existingClusterKey(cluster, aws) : undefined
+  const {material, report} = await ensureClusterSecrets(store, cluster, kmsKeyId ? {kmsKeyId} : {})
+  if (report.resealed.length > 0) {
+    logger.info(`secrets: ${report.resealed.join(', ')} now encrypted at rest under the cluster's KMS key`)
+  }
   if (!store.location.startsWith('s3://')) {
     // Instances fetch the node agent (and large cloud-configs) from the state store with their
     // role, so a local store can plan and exercise the cloud side but cannot boot Kubernetes.

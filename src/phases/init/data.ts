@@ -3,13 +3,14 @@
  * machine things go (`--root-dir` prefixes every host path), and the key pool that lets the
  * certs and kubeconfig groups generate their keys in parallel.
  */
-import {join} from 'node:path'
+import {join, resolve, sep} from 'node:path'
 import type {CompleteInit} from '../../kubeadm/defaults.js'
 import type {ClusterConfiguration, InitConfiguration} from '../../kubeadm/types.js'
 import type {CaCache} from '../../pki/ensure.js'
 import {KeyPool} from '../../pki/key-pool.js'
 import type {PkiConfig} from '../../pki/kubeadm-certs.js'
 import type {KubeconfigConfig} from '../../pki/kubeadm-kubeconfigs.js'
+import {KforgeError} from '../../util/errors.js'
 
 export interface InitData {
   /** `/` on a real node; a directory in tests and image builds. */
@@ -61,9 +62,14 @@ export function buildInitData(o: InitDataOptions): InitData {
   }
 }
 
-/** A node path (`/etc/kubernetes/pki`) on this machine, under the root dir. */
+/** A node path (`/etc/kubernetes/pki`) on this machine, under the root dir, never outside it. */
 export function hostPath(d: Pick<InitData, 'rootDir'>, path: string): string {
-  return join(d.rootDir, path)
+  const root = resolve(d.rootDir)
+  const full = join(root, path)
+  if (full !== root && !full.startsWith(root === sep ? root : `${root}${sep}`)) {
+    throw new KforgeError(`${path}: resolves to ${full}, outside --root-dir ${d.rootDir}`)
+  }
+  return full
 }
 
 export const KUBERNETES_DIR = '/etc/kubernetes'

@@ -47,6 +47,22 @@ describe('cluster secrets in the state store', () => {
     )
   })
 
+  it('refuses a reused CA whose certificate and key are not a pair', async () => {
+    const store = new LocalStateStore(tempDir())
+    await ensureClusterSecrets(store, cluster)
+    const other = new LocalStateStore(tempDir())
+    await ensureClusterSecrets(other, cluster)
+    // The front-proxy CA's key from another run of the same cluster: well-formed, and wrong.
+    await store.write(
+      materialKey(cluster.name, 'front-proxy-ca.key'),
+      (await other.read(materialKey(cluster.name, 'front-proxy-ca.key')))!,
+      {secret: true},
+    )
+    await expect(ensureClusterSecrets(store, cluster)).rejects.toThrow(
+      'secrets.example.com/pki/front-proxy-ca.crt does not match front-proxy-ca.key',
+    )
+  })
+
   it('writes nothing in dry-run', async () => {
     const store = new LocalStateStore(tempDir())
     await ensureClusterSecrets(store, cluster, {dryRun: true})

@@ -80,7 +80,8 @@ describe('kubeconfig files', () => {
       'kubelet.conf': {
         user: 'system:node:cp-1',
         subject: 'CN=system:node:cp-1,O=system:nodes',
-        server: 'https://api.example.test:6443',
+        // Its own API server, never itself through the load balancer.
+        server: 'https://192.0.2.10:6443',
       },
       'controller-manager.conf': {
         user: 'system:kube-controller-manager',

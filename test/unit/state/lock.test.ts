@@ -4,6 +4,8 @@
  * naming the holder; the holder renews, recognises its own lease when the answer to its create was
  * lost, and gives the lease back however it ends; a stale lease yields only to --break-lock.
  */
+import {spawnSync} from 'node:child_process'
+import {hostname} from 'node:os'
 import {CreateBucketCommand, S3Client} from '@aws-sdk/client-s3'
 import {beforeAll, describe, expect, it} from 'vitest'
 import {
@@ -107,6 +109,8 @@ function lockContract(name: string, open: () => Promise<StateStore>): void {
       const crashed: LeaseRecord = {
         id: 'crashed-run',
         holder: 'alice@laptop (pid 4242)',
+        host: 'laptop',
+        pid: 4242,
         command: 'update cluster d --yes',
         acquired: hoursAgo,
         renewed: hoursAgo,
@@ -122,6 +126,28 @@ function lockContract(name: string, open: () => Promise<StateStore>): void {
         logger: new Logger('info', (l) => lines.push(l)),
       })
       expect(lines.join('\n')).toContain('broke the stale lock on d.lock.example.com held by alice@laptop')
+      expect((await leaseIn(store, cluster))?.id).toBe(lease.record.id)
+      await lease.release()
+    })
+
+    it('calls a lease stale at once when its holder was a process of this machine that is gone', async () => {
+      const cluster = 'f.lock.example.com'
+      const gone = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid!
+      const now = new Date().toISOString()
+      const killed: LeaseRecord = {
+        id: 'killed-run',
+        holder: `me@${hostname()} (pid ${gone})`,
+        host: hostname(),
+        pid: gone,
+        command: 'update cluster f --yes',
+        acquired: now,
+        renewed: now,
+      }
+      await store.write(lockKey(cluster), JSON.stringify(killed))
+      await expect(acquireLock(store, cluster, {command: 'update cluster f --yes'})).rejects.toThrow(
+        /last renewed \d+s ago .*that process is gone \(killed or crashed\); run again with --break-lock/,
+      )
+      const lease = await acquireLock(store, cluster, {command: 'update cluster f --yes', breakLock: true})
       expect((await leaseIn(store, cluster))?.id).toBe(lease.record.id)
       await lease.release()
     })

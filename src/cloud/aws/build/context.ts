@@ -1,5 +1,7 @@
 /** What the builders share: the cluster, the model being filled, and tag helpers. */
+import {AWS_MAX_TAGS} from '../../../api/names.js'
 import type {Cluster} from '../../../api/v1alpha1/types.js'
+import {KforgeError} from '../../../util/errors.js'
 import type {ImageMap} from '../images.js'
 import type {Actual, Desired, Output, ResourceKind, Tags} from '../model/types.js'
 import {ownedTags} from '../tags.js'
@@ -40,6 +42,13 @@ export class ModelBuilder {
     extra: Pick<Desired<P>, 'dependsOn' | 'external'> = {},
   ): void {
     if (this.resources.some((r) => r.name === name)) throw new Error(`duplicate resource name ${name}`)
+    // Props differ per kind; those with tags name them `tags` (read-only look, no kind knowledge).
+    const tags = (props as {tags?: Tags}).tags
+    if (tags && Object.keys(tags).length > AWS_MAX_TAGS) {
+      throw new KforgeError(
+        `${kind.kind} ${name} would carry ${Object.keys(tags).length} tags; AWS allows ${AWS_MAX_TAGS} per resource`,
+      )
+    }
     this.resources.push({kind: kind.kind, name, phase: kind.phase, props, ...extra})
   }
 

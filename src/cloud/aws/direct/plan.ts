@@ -31,6 +31,8 @@ export interface PlanItem {
   changes: FieldChange[]
   /** `describe(props)` with what is known before apply. */
   label: string
+  /** Opens something to the whole internet (kind.openToWorld). */
+  openToWorld?: boolean
 }
 
 export interface Deletion {
@@ -139,7 +141,16 @@ export async function planModel(model: Model, ctx: FindContext): Promise<Plan> {
       for (const a of changing) delete known[a]
       attrs.set(d.name, known)
     }
-    items.push({desired: d, kind, ...(actual ? {actual} : {}), action, changes, label})
+    const open = kind.openToWorld?.(props) === true
+    items.push({
+      desired: d,
+      kind,
+      ...(actual ? {actual} : {}),
+      action,
+      changes,
+      label,
+      ...(open ? {openToWorld: true} : {}),
+    })
   }
 
   const deletions: Deletion[] = []

@@ -49,6 +49,11 @@ export function formatPlan(plan: Plan): string {
   const unchanged = of('none').length
   if (lines.length === 0) lines.push(`No changes: ${unchanged} resources are up to date.`)
   else lines.push(`${unchanged} resources unchanged.`)
+  // Every rule open to the whole internet, new or kept, so an operator sees the exposure each run.
+  const open = plan.items.filter((i) => i.openToWorld && i.action !== 'refused')
+  if (open.length > 0) {
+    lines.push('', 'Open to the internet (0.0.0.0/0):', ...open.map((i) => `  ! ${itemLine(i)}`))
+  }
   return `${lines.join('\n')}\n`
 }
 

@@ -169,6 +169,8 @@ export interface ResourceKind<P = unknown, A extends Actual = Actual> extends Di
   tagShared?(ctx: ApplyContext, actual: A, tags: Tags): Promise<void>
   /** A short human description for plan output and progress (`10.0.0.0/16`). */
   describe(props: Resolved<P>): string
+  /** True when the resource opens something to the whole internet: the plan lists every such one. */
+  openToWorld?(props: Resolved<P>): boolean
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds kinds of every props type

@@ -17,8 +17,10 @@ export interface SecurityGroupRuleProps {
   /** Both -1 when the protocol has no ports. */
   fromPort: number
   toPort: number
-  /** Exactly one of cidr and sourceGroupId. */
+  /** Exactly one of cidr, sourceIp and sourceGroupId. */
   cidr?: string
+  /** One address (a NAT gateway's, known only once it exists): the rule's CIDR is `<ip>/32`. */
+  sourceIp?: Val
   sourceGroupId?: Val
   description: string
   tags: Tags
@@ -33,8 +35,20 @@ export interface SecurityGroupRuleActual extends Actual {
   sourceGroupId?: string
 }
 
+/** The rule's CIDR source: `cidr`, or `sourceIp` as a /32. */
+function cidrOf(p: {cidr?: string; sourceIp?: string}): string | undefined {
+  return p.cidr ?? (p.sourceIp ? `${p.sourceIp}/32` : undefined)
+}
+
+/** ICMP's "ports" are its type (from) and code (to): path-MTU discovery is type 3, code 4. */
+function hasPorts(protocol: string | undefined): boolean {
+  return protocol === 'tcp' || protocol === 'udp' || protocol === 'icmp'
+}
+
+const WORLD = new Set(['0.0.0.0/0', '::/0'])
+
 function sameRule(
-  p: Omit<SecurityGroupRuleProps, 'tags' | 'description'>,
+  p: Omit<SecurityGroupRuleProps, 'tags' | 'description' | 'sourceIp'> & {sourceIp?: string},
   a: SecurityGroupRuleActual,
 ): boolean {
   return (
@@ -42,7 +56,7 @@ function sameRule(
     p.protocol === a.protocol &&
     p.fromPort === a.fromPort &&
     p.toPort === a.toPort &&
-    (p.cidr ?? '') === (a.cidr ?? '') &&
+    (cidrOf(p) ?? '') === (a.cidr ?? '') &&
     (p.sourceGroupId ?? '') === (a.sourceGroupId ?? '')
   )
 }
@@ -52,16 +66,18 @@ function permission(p: {
   fromPort: number
   toPort: number
   cidr?: string
+  sourceIp?: string
   sourceGroupId?: string
   description?: string
 }): IpPermission {
   // AWS ignores ports for protocols without them; -1 says so explicitly (and the emulator needs it).
-  const numbered = p.protocol === 'tcp' || p.protocol === 'udp'
+  const numbered = hasPorts(p.protocol)
+  const cidr = cidrOf(p)
   return {
     IpProtocol: p.protocol,
     FromPort: numbered ? p.fromPort : -1,
     ToPort: numbered ? p.toPort : -1,
-    ...(p.cidr ? {IpRanges: [{CidrIp: p.cidr, Description: p.description}]} : {}),
+    ...(cidr ? {IpRanges: [{CidrIp: cidr, Description: p.description}]} : {}),
     ...(p.sourceGroupId ? {UserIdGroupPairs: [{GroupId: p.sourceGroupId, Description: p.description}]} : {}),
   }
 }
@@ -78,7 +94,7 @@ async function listRules(ctx: FindContext, only?: string): Promise<SecurityGroup
   )) {
     for (const r of page.SecurityGroupRules ?? []) {
       if (r.IsEgress) continue
-      const numbered = r.IpProtocol === 'tcp' || r.IpProtocol === 'udp'
+      const numbered = hasPorts(r.IpProtocol)
       out.push({
         id: r.SecurityGroupRuleId!,
         attrs: {id: r.SecurityGroupRuleId!},
@@ -136,7 +152,7 @@ export const securityGroupRuleKind: ResourceKind<SecurityGroupRuleProps, Securit
           protocol: p.protocol,
           fromPort: p.fromPort,
           toPort: p.toPort,
-          ...(p.cidr ? {cidr: p.cidr} : {}),
+          ...(cidrOf(p) ? {cidr: cidrOf(p)!} : {}),
           ...(p.sourceGroupId ? {sourceGroupId: p.sourceGroupId} : {}),
         }
       },
@@ -160,8 +176,16 @@ export const securityGroupRuleKind: ResourceKind<SecurityGroupRuleProps, Securit
 
   describe: (p) => {
     const ports =
-      p.fromPort === -1 ? 'all' : p.fromPort === p.toPort ? `${p.fromPort}` : `${p.fromPort}-${p.toPort}`
+      p.protocol === 'icmp'
+        ? `type ${p.fromPort} code ${p.toPort}`
+        : p.fromPort === -1
+          ? 'all'
+          : p.fromPort === p.toPort
+            ? `${p.fromPort}`
+            : `${p.fromPort}-${p.toPort}`
     const proto = p.protocol === '-1' ? 'all' : p.protocol
-    return `${proto}/${ports} from ${p.cidr ?? p.sourceGroupId}`
+    return `${proto}/${ports} from ${cidrOf(p) ?? p.sourceGroupId}`
   },
+
+  openToWorld: (p) => WORLD.has(p.cidr ?? ''),
 }

@@ -165,6 +165,8 @@ describe('defaults from create cluster flags', () => {
       dnsZone: 'k8s.example.com',
       networkCIDR: '172.20.0.0/16',
       apiAccess: ['203.0.113.0/24'],
+      // A restricted API needs nodes behind NAT (see the validation rule for spec.api.access).
+      topology: 'private',
       sshPublicKey: `${key}\n`,
       kmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
       name: 'demo.k8s.example.com',
@@ -210,7 +212,13 @@ describe('rendering', () => {
     {},
     {zones: ['us-east-1a']},
     {topology: 'private', bastion: true},
-    {zones: ['us-east-1a', 'us-east-1b'], controlPlaneCount: 5, apiAccess: ['10.0.0.0/8', '192.0.2.0/24']},
+    {
+      zones: ['us-east-1a', 'us-east-1b'],
+      controlPlaneCount: 5,
+      topology: 'private',
+      apiAccess: ['10.0.0.0/8', '192.0.2.0/24'],
+      sshAccess: ['192.0.2.0/24'],
+    },
   ]
   it.each(variants)('round-trips byte for byte through the loader (%o)', (o) => {
     const yaml = renderSpec(clusterFromOptions({name: 'demo.example.com', zones: zones3, ...o}))

@@ -117,6 +117,24 @@ describe('cluster rules', () => {
     ])
   })
 
+  it("refuses a restricted API that a public topology's own instances could not reach", () => {
+    const text = edited((d) => {
+      d[0].spec.api = {access: ['203.0.113.0/24']}
+    })
+    expect(messagesOf(text)).toEqual([
+      `${C} spec.api.access restricts an internet-facing load balancer that the cluster's own instances reach from their public addresses (public topology), which no rule can name: use spec.topology.type private (they arrive from NAT addresses kforge lets in), spec.dns.type private (an internal load balancer), or allow 0.0.0.0/0`,
+    ])
+  })
+
+  it('checks the SSH access CIDRs', () => {
+    const text = edited((d) => {
+      d[0].spec.sshAccess = ['192.0.2.0/24', '192.0.2.1/24']
+    })
+    expect(messagesOf(text)).toEqual([
+      `${C} spec.sshAccess[1] ("192.0.2.1/24") has host bits set (did you mean 192.0.2.0/24?)`,
+    ])
+  })
+
   it('keeps the API name inside the DNS zone', () => {
     const text = edited((d) => {
       d[0].spec.api = {dnsName: 'api.other.org'}
@@ -394,6 +412,47 @@ describe('instance group rules', () => {
       `${ng} spec.taints[1] repeats key "gpu" with effect NoSchedule`,
       `${ng} spec.cloudLabels["aws:owner"] uses the prefix "aws:", which AWS reserves`,
     ])
+  })
+
+  it('keeps cloud labels off the tags kforge and AWS own, within AWS tag rules', () => {
+    const text = edited((d) => {
+      d[4].spec.cloudLabels = {
+        KubernetesCluster: 'other.example.com',
+        'kubernetes.io/cluster/other.example.com': 'owned',
+        'kforge.dev/resource': 'vpc',
+        'AWS:created-by': 'me',
+        'team\nname': 'a',
+        owner: 'line\nbreak',
+        [`k${'x'.repeat(128)}`]: 'long',
+        'cost-center': '42',
+        'example.com/contact': 'ops@example.com',
+      }
+    })
+    const ng = IG('nodes')
+    expect(messagesOf(text)).toEqual([
+      `${ng} spec.cloudLabels.KubernetesCluster is set by kforge (the cluster a resource belongs to)`,
+      `${ng} spec.cloudLabels["kubernetes.io/cluster/other.example.com"] is set by kforge (which cluster owns or shares a resource)`,
+      `${ng} spec.cloudLabels["kforge.dev/resource"] uses the prefix "kforge.dev/", which kforge keeps for itself`,
+      `${ng} spec.cloudLabels["AWS:created-by"] uses the prefix "aws:", which AWS reserves`,
+      `${ng} spec.cloudLabels["team\\nname"] has a character AWS tags refuse (letters, digits, spaces and _ . : / = + - @)`,
+      `${ng} spec.cloudLabels.owner ("line\\nbreak") has a character AWS tags refuse (letters, digits, spaces and _ . : / = + - @)`,
+      `${ng} spec.cloudLabels.k${'x'.repeat(128)} must be 1 to 128 characters (an AWS tag key)`,
+    ])
+  })
+
+  it('keeps every group within 50 tags, counting what kforge adds', () => {
+    const text = edited((d) => {
+      d[4].spec.nodeLabels = {tier: 'web', zone: 'a'}
+      d[4].spec.cloudLabels = Object.fromEntries(Array.from({length: 41}, (_, i) => [`label-${i}`, 'x']))
+    })
+    expect(messagesOf(text)).toEqual([
+      `${IG('nodes')} spec.cloudLabels would give the group's instances 51 tags (kforge's 8, 2 for spec.nodeLabels and spec.taints, 41 cloud labels); AWS allows 50 per resource`,
+    ])
+    const fits = edited((d) => {
+      d[4].spec.nodeLabels = {tier: 'web', zone: 'a'}
+      d[4].spec.cloudLabels = Object.fromEntries(Array.from({length: 40}, (_, i) => [`label-${i}`, 'x']))
+    })
+    expect(messagesOf(fits)).toEqual([])
   })
 
   it('pairs bastion groups with spec.topology.bastion', () => {

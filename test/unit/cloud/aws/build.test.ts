@@ -1,12 +1,13 @@
 /** Spec → resource model: what each topology gets, the security rules, the tags. Pure, no cloud. */
 import {describe, expect, it} from 'vitest'
 import type {Cluster} from '../../../../src/api/v1alpha1/types.js'
+import {KFORGE_GROUP_TAGS} from '../../../../src/api/v1alpha1/validate-groups.js'
 import {buildModel} from '../../../../src/cloud/aws/build/index.js'
 import type {Desired, Model} from '../../../../src/cloud/aws/model/types.js'
 import {Ref} from '../../../../src/cloud/aws/model/types.js'
 import type {SecurityGroupRuleProps} from '../../../../src/cloud/aws/resources/security-group-rule.js'
 import {KforgeError} from '../../../../src/util/errors.js'
-import {haPrivateCluster, publicSingleCluster} from '../../../fixtures/cloud/clusters.js'
+import {haPrivateCluster, publicSingleCluster, SSH_PUBLIC_KEY} from '../../../fixtures/cloud/clusters.js'
 
 const image = {id: 'ami-0123456789abcdef0', rootDeviceName: '/dev/sda1'}
 const model = (c: Cluster): Model =>
@@ -46,14 +47,44 @@ describe('3-zone HA private model', () => {
       expect(open.map((r) => (r.sourceGroupId as Ref).target)).toEqual(['sg-control-plane'])
     }
     expect(into('control-plane').some((r) => r.cidr !== undefined && r.cidr !== '')).toBe(false)
-    expect(into('api-lb').map((r) => [r.cidr, r.fromPort])).toEqual([['203.0.113.0/24', 6443]])
+    expect(
+      into('api-lb').map((r) => [r.protocol, r.cidr ?? (r.sourceIp as Ref).target, r.fromPort, r.toPort]),
+    ).toEqual([
+      ['tcp', '203.0.113.0/24', 6443, 6443],
+      // Path-MTU discovery (ICMP type 3 code 4) from the same clients, as kops opens it.
+      ['icmp', '203.0.113.0/24', 3, 4],
+      // spec.api.access is restricted: the cluster's own instances come through their NAT gateways.
+      ['tcp', 'eip-nat-us-east-1a', 6443, 6443],
+      ['tcp', 'eip-nat-us-east-1b', 6443, 6443],
+      ['tcp', 'eip-nat-us-east-1c', 6443, 6443],
+    ])
+    expect(
+      into('api-lb')
+        .filter((r) => r.sourceIp)
+        .map((r) => (r.sourceIp as Ref).attr),
+    ).toEqual(['publicIp', 'publicIp', 'publicIp'])
     expect(
       into('nodes')
         .filter((r) => covers(r, 10250))
         .map((r) => (r.sourceGroupId as Ref).target)
         .sort(),
     ).toEqual(['sg-control-plane', 'sg-nodes'])
-    expect(into('bastion').map((r) => [r.cidr, r.fromPort])).toEqual([['203.0.113.0/24', 22]])
+    // SSH is its own list, empty by default: spec.api.access opens nothing on port 22.
+    expect(into('bastion')).toEqual([])
+    expect(rules.filter((r) => r.fromPort === 22 && r.cidr !== undefined)).toEqual([])
+  })
+
+  it('opens SSH to the bastion only from spec.sshAccess, with path-MTU discovery', () => {
+    const c = haPrivateCluster('ssh.build.example.com')
+    c.spec.sshAccess = ['198.51.100.0/24']
+    const rules = ofKind(model(c), 'SecurityGroupRule').map((r) => r.props as SecurityGroupRuleProps)
+    const fromCidr = rules.filter((r) => r.cidr !== undefined && r.cidr !== '203.0.113.0/24')
+    expect(
+      fromCidr.map((r) => [(r.groupId as Ref).target, r.protocol, r.fromPort, r.toPort, r.cidr]),
+    ).toEqual([
+      ['sg-bastion', 'tcp', 22, 22, '198.51.100.0/24'],
+      ['sg-bastion', 'icmp', 3, 4, '198.51.100.0/24'],
+    ])
   })
 
   it('requires IMDSv2 and encrypts root volumes through the launch template', () => {
@@ -102,6 +133,32 @@ describe('3-zone HA private model', () => {
 })
 
 describe('other topologies', () => {
+  it('public with a key pair: SSH stays closed until spec.sshAccess names who may come in', () => {
+    const c = publicSingleCluster('ssh.public.build.example.com', 'us-east-1', {sshPublicKey: SSH_PUBLIC_KEY})
+    const ssh = (m: Model) =>
+      ofKind(m, 'SecurityGroupRule')
+        .map((r) => r.props as SecurityGroupRuleProps)
+        .filter((r) => r.protocol === 'tcp' && r.fromPort === 22)
+        .map((r) => [(r.groupId as Ref).target, r.cidr])
+    expect(c.spec.api.access).toEqual(['0.0.0.0/0'])
+    expect(ssh(model(c))).toEqual([])
+    c.spec.sshAccess = ['192.0.2.0/24']
+    expect(ssh(model(c))).toEqual([
+      ['sg-control-plane', '192.0.2.0/24'],
+      ['sg-nodes', '192.0.2.0/24'],
+    ])
+  })
+
+  it('keeps every group within 50 tags, as the spec validation counts them', () => {
+    const c = publicSingleCluster('tags.build.example.com')
+    const most = Math.max(
+      ...ofKind(model(c), 'AutoScalingGroup').map(
+        (r) => Object.keys((r.props as {tags: object}).tags).length,
+      ),
+    )
+    expect(most).toBe(KFORGE_GROUP_TAGS)
+  })
+
   it('public, one zone: no NAT, subnets map public addresses, no private route tables', () => {
     const m = model(publicSingleCluster('pub.build.example.com'))
     expect(ofKind(m, 'NatGateway')).toEqual([])
