@@ -5,7 +5,7 @@
  * every `finally`, which would leave the lease for the next operator to break by hand).
  */
 import {Flags} from '@oclif/core'
-import type {LockOptions} from '../state/lock.js'
+import type {Lease, LockOptions} from '../state/lock.js'
 import type {StateStore} from '../state/store.js'
 
 export const lockFlags = {
@@ -26,26 +26,43 @@ export async function runLocked<T>(
   const {withClusterLock} = await import('../state/lock.js')
   // Tests shorten the renewal (and so the time a crashed run's lease takes to go stale).
   const renewEveryMs = Number(process.env.KFORGE_LOCK_RENEW_MS) || undefined
-  return withClusterLock(
-    store,
-    cluster,
-    {...(renewEveryMs ? {renewEveryMs} : {}), ...options},
-    async (lease) => {
-      const onSignal = (signal: NodeJS.Signals) => {
-        options.logger?.warn(`${signal}: releasing the lock on ${cluster} and stopping`)
-        void lease
-          .release()
-          .catch((err: unknown) => options.logger?.error(`the lock on ${cluster} stays: ${String(err)}`))
-          .finally(() => process.exit(EXIT_CODE[signal] ?? 1))
-      }
-      process.once('SIGINT', onSignal)
-      process.once('SIGTERM', onSignal)
-      try {
-        return await work()
-      } finally {
-        process.off('SIGINT', onSignal)
-        process.off('SIGTERM', onSignal)
-      }
-    },
-  )
+  // The handlers go in before the lease is asked for: the lease is in the store before its
+  // create's answer is back, and a Ctrl-C in that gap must still give it back.
+  let lease: Lease | undefined
+  let stopping: NodeJS.Signals | undefined
+  const releaseAndExit = (held: Lease, signal: NodeJS.Signals): Promise<never> =>
+    held
+      .release()
+      .catch((err: unknown) => options.logger?.error(`the lock on ${cluster} stays: ${String(err)}`))
+      .finally(() => process.exit(EXIT_CODE[signal] ?? 1)) as Promise<never>
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A second Ctrl-C is the operator insisting: stop now, and say the lease may stay.
+      options.logger?.warn(`${signal} again: stopping without waiting; the lock on ${cluster} may stay`)
+      process.exit(EXIT_CODE[signal] ?? 1)
+    }
+    stopping = signal
+    options.logger?.warn(`${signal}: releasing the lock on ${cluster} and stopping`)
+    if (lease) void releaseAndExit(lease, signal)
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  try {
+    return await withClusterLock(
+      store,
+      cluster,
+      {...(renewEveryMs ? {renewEveryMs} : {}), ...options},
+      async (held) => {
+        lease = held
+        if (stopping) return releaseAndExit(held, stopping)
+        return work()
+      },
+    )
+  } catch (err) {
+    if (stopping) process.exit(EXIT_CODE[stopping] ?? 1)
+    throw err
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
 }

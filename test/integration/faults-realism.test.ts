@@ -28,7 +28,7 @@ import {type FaultProxy, type FaultProxyOptions, startFaultProxy} from '../suppo
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 
-const region = 'eu-west-3'
+const region = 'ap-southeast-1'
 const proxies: FaultProxy[] = []
 afterEach(async () => {
   await Promise.all(proxies.splice(0).map((p) => p.close()))
