@@ -11,7 +11,17 @@ import {type Path, type Problems, type Subject, suggest} from './problems.js'
 /** `description` goes to the JSON Schema (and the spec reference generated from it). */
 export type Shape =
   /** `hint` is added to a wrong-type message, for fields users often write in the wrong form. */
-  | {type: 'string'; enum?: readonly string[]; hint?: string; description?: string}
+  /**
+   * `retired`: values an earlier kforge accepted, each with why it went and what to use instead;
+   * the check gives that message rather than a bare "not one of" (not in the JSON Schema's enum).
+   */
+  | {
+      type: 'string'
+      enum?: readonly string[]
+      hint?: string
+      description?: string
+      retired?: Readonly<Record<string, string>>
+    }
   | {type: 'integer'; description?: string}
   | {type: 'boolean'; description?: string}
   | {type: 'list'; items: Shape; description?: string}
@@ -168,6 +178,11 @@ export function checkShape(
             : ''
     problems.fieldError(subject, at, `expected ${EXPECTED[shape.type]}, got ${describeValue(value)}${hint}`)
   } else if (shape.type === 'string' && shape.enum && !shape.enum.includes(value as string)) {
+    const retired = shape.retired?.[value as string]
+    if (retired !== undefined) {
+      problems.fieldError(subject, at, `"${value}" is no longer supported: ${retired}`)
+      return
+    }
     const near = suggest(value as string, shape.enum)
     const hint = near ? ` (did you mean "${near}"?)` : ''
     problems.fieldError(subject, at, `"${value}" is not one of ${shape.enum.join(', ')}${hint}`)

@@ -47,7 +47,7 @@ export async function apiServerUrl(cluster: Cluster, aws?: AwsClients, internal 
   if (spec.dns.type !== 'none') {
     return `https://${internal ? `api.internal.${cluster.name}` : spec.api.dnsName}:${port}`
   }
-  if (spec.api.endpoint !== 'loadBalancer' || !aws) return `https://${spec.api.dnsName}:${port}`
+  if (!aws) return `https://${spec.api.dnsName}:${port}`
   const name = awsNames.apiLoadBalancer(cluster.name)
   const {DescribeLoadBalancersCommand} = await import('@aws-sdk/client-elastic-load-balancing-v2')
   try {

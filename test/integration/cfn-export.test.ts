@@ -3,13 +3,13 @@
  * clean, the inline-size note, and a stack deployed into the emulator's CloudFormation that has
  * the same resource kinds, counts and tags as the same spec applied by the direct target.
  *
- * The emulator's CloudFormation (moto 5.2) falls short in three places, so the deployed spec
- * avoids them — the full template (NLB, KMS key, key pair) is still linted:
- *  - AWS::ElasticLoadBalancingV2::LoadBalancer ignores Type, Name and Tags (it makes an
- *    application load balancer, which refuses a TCP listener): the deployed spec uses endpoint dns;
+ * The emulator's CloudFormation (moto 5.2) falls short in three places: its network load balancer
+ * (Type, Tags, CanonicalHostedZoneID) is fixed by the launcher (src/sandbox/moto.ts), and the
+ * deployed spec avoids the other two — the full template (KMS key, key pair) is still linted:
  *  - AWS::KMS::Key reads Tags as TagKey/TagValue (CloudFormation's are Key/Value): it names a key;
  *  - AWS::EC2::KeyPair is not implemented: it has no SSH key.
- * And it drops the Tags of AWS::EC2::InternetGateway, RouteTable, EIP and NatGateway: those kinds
+ * And it drops the Tags of AWS::EC2::InternetGateway, RouteTable, EIP, NatGateway and
+ * AWS::ElasticLoadBalancingV2::TargetGroup: those kinds
  * are counted from the stack's resources, and their tags compared as the template declares them.
  */
 import {execFile} from 'node:child_process'
@@ -144,6 +144,7 @@ const UNTAGGED_BY_EMULATOR: Record<string, string> = {
   RouteTable: 'AWS::EC2::RouteTable',
   Eip: 'AWS::EC2::EIP',
   NatGateway: 'AWS::EC2::NatGateway',
+  TargetGroup: 'AWS::ElasticLoadBalancingV2::TargetGroup',
 }
 
 async function listStackResources(cfn: CloudFormationClient, name: string): Promise<string[]> {
@@ -182,7 +183,6 @@ describe('the stack deployed into the emulator matches the direct target', {time
   function deployable(name: string, keyArn: string): Cluster {
     const c = haPrivateCluster(name, region, {kmsKeyArn: keyArn})
     delete c.spec.cloud.aws.sshKey
-    c.spec.api.endpoint = 'dns'
     return c
   }
 
@@ -241,7 +241,11 @@ describe('the stack deployed into the emulator matches the direct target', {time
     )
     const status = (await cfn.send(new DescribeStacksCommand({StackName: 'kforge-stack'}))).Stacks![0]!
     expect(status.StackStatus).toBe('CREATE_COMPLETE')
-    expect(status.Outputs?.map((o) => o.OutputKey).sort()).toEqual(['ApiEndpoint', 'VpcId'])
+    expect(status.Outputs?.map((o) => o.OutputKey).sort()).toEqual([
+      'ApiEndpoint',
+      'ApiLoadBalancerDnsName',
+      'VpcId',
+    ])
 
     const fromDirect = await inventory(endpoint(), region, direct)
     const fromStack = await inventory(endpoint(), region, stack)

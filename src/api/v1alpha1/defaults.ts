@@ -16,6 +16,8 @@ import {
   type InstanceGroup,
   type InstanceGroupDocument,
   type InstanceGroupRole,
+  type MixedInstancesPolicy,
+  type MixedInstancesPolicySpecInput,
   type SubnetSpec,
   type SubnetType,
   type TopologyType,
@@ -201,7 +203,30 @@ function defaultGroup(
       taints: s.taints ?? [],
       cloudLabels: s.cloudLabels ?? {},
       ...(s.additionalCloudConfig === undefined ? {} : {additionalCloudConfig: s.additionalCloudConfig}),
+      instanceMetadata: {
+        httpPutResponseHopLimit: s.instanceMetadata?.httpPutResponseHopLimit ?? 1,
+        httpTokens: s.instanceMetadata?.httpTokens ?? 'required',
+      },
+      ...(s.mixedInstancesPolicy === undefined
+        ? {}
+        : {mixedInstancesPolicy: defaultMixedInstances(s.mixedInstancesPolicy)}),
+      ...(s.maxPrice === undefined ? {} : {maxPrice: s.maxPrice}),
     },
     labels: {[CLUSTER_LABEL]: cluster, ...doc.metadata.labels},
+  }
+}
+
+/** AWS's own defaults, written out so the plan compares like with like; pools only where AWS uses them. */
+export function defaultMixedInstances(p: MixedInstancesPolicySpecInput): MixedInstancesPolicy {
+  const spot = p.spotAllocationStrategy ?? 'price-capacity-optimized'
+  return {
+    instances: [...p.instances],
+    onDemandBase: p.onDemandBase ?? 0,
+    onDemandAboveBase: p.onDemandAboveBase ?? 100,
+    onDemandAllocationStrategy: p.onDemandAllocationStrategy ?? 'prioritized',
+    spotAllocationStrategy: spot,
+    ...(spot === 'lowest-price' || p.spotInstancePools !== undefined
+      ? {spotInstancePools: p.spotInstancePools ?? 2}
+      : {}),
   }
 }

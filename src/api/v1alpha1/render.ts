@@ -102,6 +102,19 @@ function groupDocument(ig: InstanceGroup): InstanceGroupDocument {
       })),
       cloudLabels: {...s.cloudLabels},
       ...(s.additionalCloudConfig === undefined ? {} : {additionalCloudConfig: s.additionalCloudConfig}),
+      instanceMetadata: {
+        httpPutResponseHopLimit: s.instanceMetadata.httpPutResponseHopLimit,
+        httpTokens: s.instanceMetadata.httpTokens,
+      },
+      ...(s.mixedInstancesPolicy === undefined
+        ? {}
+        : {
+            mixedInstancesPolicy: {
+              ...s.mixedInstancesPolicy,
+              instances: [...s.mixedInstancesPolicy.instances],
+            },
+          }),
+      ...(s.maxPrice === undefined ? {} : {maxPrice: s.maxPrice}),
     },
   }
 }

@@ -7,6 +7,7 @@
  */
 import {
   bool,
+  described,
   int,
   type JsonSchema,
   jsonSchemaOf,
@@ -33,6 +34,65 @@ const cloudConfigFragment = {
   type: 'string',
   hint: 'write the cloud-config as a block string: "additionalCloudConfig: |" with the fragment indented below it',
 } as const
+
+/**
+ * `api.endpoint: dns` published A records at a placeholder address and nothing ever pointed them
+ * at the control plane, so clusters in that mode could not be reached (docs/fleets.md).
+ */
+export const RETIRED_ENDPOINTS = {
+  dns: 'it published API records at the placeholder address 203.0.113.123 and nothing on the cluster ever updated them, so no client or node could reach the API; use loadBalancer (the default: a network load balancer in front of the control plane, with the Route53 records aliasing it)',
+} as const
+
+const endpoint = described('How clients reach the API server. `dns` was removed (see docs/fleets.md).', {
+  ...oneOf(['loadBalancer']),
+  retired: RETIRED_ENDPOINTS,
+})
+
+const instanceMetadata = described(
+  'The instance metadata service (IMDS) options of the launch template.',
+  obj({
+    httpPutResponseHopLimit: described(
+      'Hops a metadata answer may travel, 1 to 64. 1 keeps pods outside hostNetwork away from the node role; 2 lets them reach it. Default: 1',
+      int,
+    ),
+    httpTokens: described(
+      '`required`: IMDSv2 session tokens only; `optional` allows IMDSv1. Default: required',
+      oneOf(['required', 'optional']),
+    ),
+  }),
+)
+
+const mixedInstancesPolicy = described(
+  "Several instance types and spot capacity in one group (the auto-scaling group's MixedInstancesPolicy). Default: none",
+  obj(
+    {
+      instances: described('EC2 instance types in priority order, 1 to 40.', strings),
+      onDemandBase: described('On-demand instances before any spot. Default: 0', int),
+      onDemandAboveBase: described(
+        'Percentage (0 to 100) of the capacity above onDemandBase that runs on demand; 0 is all spot. Default: 100',
+        int,
+      ),
+      onDemandAllocationStrategy: described(
+        'Default: prioritized (the order of instances)',
+        oneOf(['prioritized', 'lowest-price']),
+      ),
+      spotAllocationStrategy: described(
+        'Default: price-capacity-optimized',
+        oneOf([
+          'price-capacity-optimized',
+          'capacity-optimized',
+          'capacity-optimized-prioritized',
+          'lowest-price',
+        ]),
+      ),
+      spotInstancePools: described(
+        'With spotAllocationStrategy lowest-price only: the cheapest pools to spread over, 1 to 20. Default: 2',
+        int,
+      ),
+    },
+    ['instances'],
+  ),
+)
 
 const image = obj({id: str, lookup: obj({owner: str, namePattern: str}, ['owner', 'namePattern'])})
 const toggle = obj({enabled: bool})
@@ -74,7 +134,7 @@ export const clusterSpecShape = obj(
       cni: oneOf(['calico', 'cilium', 'flannel', 'amazon-vpc', 'hostgw']),
     }),
     topology: obj({type: oneOf(['public', 'private']), bastion: bool}),
-    api: obj({access: strings, dnsName: str, endpoint: oneOf(['loadBalancer', 'dns']), port: int}),
+    api: obj({access: strings, dnsName: str, endpoint, port: int}),
     sshAccess: strings,
     dns: obj({zone: str, type: oneOf(['public', 'private', 'none'])}),
     etcd: obj({version: str, volumeSize: int}),
@@ -110,6 +170,12 @@ export const instanceGroupSpecShape = obj(
     ),
     cloudLabels: stringMap,
     additionalCloudConfig: cloudConfigFragment,
+    instanceMetadata,
+    mixedInstancesPolicy,
+    maxPrice: described(
+      'The most to pay per spot instance-hour in USD, as a string ("0.05"); needs mixedInstancesPolicy. Default: none (capped at the on-demand price)',
+      str,
+    ),
   },
   ['role'],
 )

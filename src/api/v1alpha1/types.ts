@@ -160,14 +160,18 @@ export interface TopologySpecInput {
   bastion?: boolean
 }
 
-export type ApiEndpointType = 'loadBalancer' | 'dns'
+/**
+ * How clients reach the API. Only `loadBalancer` today; `dns` (records pointing straight at the
+ * control-plane nodes) was removed because nothing kept those records current (RETIRED_ENDPOINTS).
+ */
+export type ApiEndpointType = 'loadBalancer'
 
 export interface ApiSpecInput {
   /** CIDRs allowed to reach the API port. Default: [0.0.0.0/0] */
   access?: string[]
   /** Default: `api.<cluster name>` */
   dnsName?: string
-  /** loadBalancer: an NLB in front of the control plane. dns: records point at the nodes. Default: loadBalancer */
+  /** loadBalancer: an NLB in front of the control plane. Default: loadBalancer */
   endpoint?: ApiEndpointType
   /** Default: 6443 */
   port?: number
@@ -234,6 +238,45 @@ export interface Taint {
   effect: TaintEffect
 }
 
+/** The instance metadata service (IMDS) as the group's launch template sets it. */
+export interface InstanceMetadataSpec {
+  /**
+   * How many network hops a metadata answer may travel. 1 keeps pods (one hop further, behind
+   * the container bridge) away from the node's role credentials; 2 lets pods that need them
+   * (outside hostNetwork) reach IMDS. Between 1 and 64. Default: 1
+   */
+  httpPutResponseHopLimit?: number
+  /** required: IMDSv2 session tokens only. optional: IMDSv1 allowed too. Default: required */
+  httpTokens?: HttpTokens
+}
+
+export type HttpTokens = 'required' | 'optional'
+export type OnDemandAllocationStrategy = 'prioritized' | 'lowest-price'
+export type SpotAllocationStrategy =
+  | 'price-capacity-optimized'
+  | 'capacity-optimized'
+  | 'capacity-optimized-prioritized'
+  | 'lowest-price'
+
+/**
+ * Several instance types and spot capacity in one group (kops's mixedInstancesPolicy): the
+ * auto-scaling group launches from the group's launch template with these types as overrides.
+ */
+export interface MixedInstancesPolicySpecInput {
+  /** EC2 instance types, in priority order (the first is preferred on demand). 1 to 40. */
+  instances: string[]
+  /** On-demand instances before any spot: the group's floor of on-demand capacity. Default: 0 */
+  onDemandBase?: number
+  /** Percentage of the capacity above onDemandBase that runs on demand (0 to 100). Default: 100 */
+  onDemandAboveBase?: number
+  /** Default: prioritized (the order of `instances`) */
+  onDemandAllocationStrategy?: OnDemandAllocationStrategy
+  /** Default: price-capacity-optimized (AWS's recommendation: fewest interruptions at a low price) */
+  spotAllocationStrategy?: SpotAllocationStrategy
+  /** With spotAllocationStrategy lowest-price only: how many of the cheapest pools to spread over (1 to 20). Default: 2 */
+  spotInstancePools?: number
+}
+
 export interface InstanceGroupSpecInput {
   role: InstanceGroupRole
   /** Default: t3.medium (control-plane, node), t3.micro (bastion) */
@@ -263,6 +306,15 @@ export interface InstanceGroupSpecInput {
    * kforge does not set itself (packages, users, ntp, ...). Checked by `kforge validate`. Default: none
    */
   additionalCloudConfig?: string
+  /** Instance metadata options. Default: {httpPutResponseHopLimit: 1, httpTokens: required} */
+  instanceMetadata?: InstanceMetadataSpec
+  /** Mixed instance types and spot capacity. Default: none (on-demand spec.machineType only) */
+  mixedInstancesPolicy?: MixedInstancesPolicySpecInput
+  /**
+   * The most to pay for a spot instance-hour, in USD (`"0.05"`); needs mixedInstancesPolicy.
+   * Default: none (AWS caps spot at the on-demand price)
+   */
+  maxPrice?: string
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -312,6 +364,15 @@ export interface InstanceGroupSpec {
   taints: Taint[]
   cloudLabels: Record<string, string>
   additionalCloudConfig?: string
+  instanceMetadata: Required<InstanceMetadataSpec>
+  mixedInstancesPolicy?: MixedInstancesPolicy
+  maxPrice?: string
+}
+
+/** A mixed-instances policy after defaults: spotInstancePools only with lowest-price, where AWS uses it. */
+export interface MixedInstancesPolicy
+  extends Required<Omit<MixedInstancesPolicySpecInput, 'spotInstancePools'>> {
+  spotInstancePools?: number
 }
 
 export interface InstanceGroup {

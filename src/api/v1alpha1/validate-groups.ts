@@ -2,7 +2,6 @@
 
 import {
   AWS_ID,
-  AWS_MAX_TAGS,
   awsTagKeyProblem,
   awsTagValueProblem,
   DNS_LABEL_RULE,
@@ -14,14 +13,7 @@ import type {Path, Problems, Subject} from '../problems.js'
 import {subnetTypeFor} from './defaults.js'
 import type {Cluster, ImageSpec, InstanceGroup} from './types.js'
 import {checkCloudConfigFragment} from './validate-boot.js'
-
-/**
- * The most tags kforge itself puts on a group's auto-scaling group and instances: KubernetesCluster,
- * Name, the cluster's ownership tag, kforge.dev/resource, kforge.dev/instancegroup, and either two
- * role tags (control plane) or one plus cluster-autoscaler's two discovery tags (nodes). The
- * resource model's test holds the builder to it.
- */
-export const KFORGE_GROUP_TAGS = 8
+import {validateFleet} from './validate-fleet.js'
 
 export function validateGroups(cluster: Cluster, problems: Problems): void {
   const c: Subject = {kind: 'Cluster', name: cluster.name}
@@ -131,17 +123,8 @@ function validateGroup(cluster: Cluster, ig: InstanceGroup, problems: Problems):
     const valueProblem = awsTagValueProblem(value)
     if (valueProblem) problems.field(g, at, `(${JSON.stringify(value)}) ${valueProblem}`)
   }
-  // The group's instances carry kforge's tags, one per node label and taint (cluster-autoscaler's
-  // node templates) and the cloud labels: AWS refuses a resource with more than 50.
-  const templates = s.role === 'node' ? Object.keys(s.nodeLabels).length + s.taints.length : 0
-  const count = KFORGE_GROUP_TAGS + templates + Object.keys(s.cloudLabels).length
-  if (count > AWS_MAX_TAGS) {
-    problems.field(
-      g,
-      ['spec', 'cloudLabels'],
-      `would give the group's instances ${count} tags (kforge's ${KFORGE_GROUP_TAGS}, ${templates} for spec.nodeLabels and spec.taints, ${Object.keys(s.cloudLabels).length} cloud labels); AWS allows ${AWS_MAX_TAGS} per resource`,
-    )
-  }
+  // Instance metadata, mixed instances and spot, and the tags (node templates among them).
+  validateFleet(ig, g, problems)
   if (s.additionalCloudConfig !== undefined)
     checkCloudConfigFragment(s.additionalCloudConfig, ['spec', 'additionalCloudConfig'], g, problems)
 }

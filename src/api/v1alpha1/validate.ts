@@ -130,9 +130,6 @@ function validateClusterFields(cluster: Cluster, problems: Problems): void {
     problems.field(c, [...api, 'dnsName'], `("${s.api.dnsName}") is not a DNS name (${DNS_NAME_RULE})`)
   if (s.api.port < 1 || s.api.port > 65535)
     problems.field(c, [...api, 'port'], `(${s.api.port}) must be between 1 and 65535`)
-  if (s.api.endpoint === 'dns' && s.dns.type === 'none') {
-    problems.field(c, [...api, 'endpoint'], '("dns") needs Route53 records, but spec.dns.type is none')
-  }
 
   if (s.dns.type !== 'none') {
     if (s.dns.zone === '') {

@@ -28,6 +28,7 @@ export const PROVISIONER_ACTIONS = {
     'autoscaling:DescribeAutoScalingInstances',
     'autoscaling:DetachInstances',
     'autoscaling:DetachLoadBalancerTargetGroups',
+    'autoscaling:EnableMetricsCollection',
     'autoscaling:TerminateInstanceInAutoScalingGroup',
     'autoscaling:UpdateAutoScalingGroup',
   ],

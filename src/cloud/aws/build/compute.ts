@@ -10,6 +10,7 @@ import {launchTemplateKind} from '../resources/launch-template.js'
 import {INSTANCE_GROUP_TAG, ownedTags} from '../tags.js'
 import {userDataFor} from '../userdata.js'
 import type {ModelBuilder} from './context.js'
+import {autoscalerTags, fleetProps} from './fleet.js'
 import {awsNames, names, ROLE_IAM, ROLE_SG} from './names.js'
 
 /** kops's role tags: the control plane also keeps the legacy `master` role tag tools still read. */
@@ -28,27 +29,12 @@ function roleTags(group: InstanceGroup): Tags {
   }
 }
 
-function autoscalerTags(b: ModelBuilder, group: InstanceGroup): Tags {
-  if (group.spec.role !== 'node') return {}
-  const tags: Tags = {
-    'k8s.io/cluster-autoscaler/enabled': '1',
-    [`k8s.io/cluster-autoscaler/${b.name}`]: 'owned',
-  }
-  for (const [k, v] of Object.entries(group.spec.nodeLabels)) {
-    tags[`k8s.io/cluster-autoscaler/node-template/label/${k}`] = v
-  }
-  for (const t of group.spec.taints) {
-    tags[`k8s.io/cluster-autoscaler/node-template/taint/${t.key}`] = `${t.value ?? ''}:${t.effect}`
-  }
-  return tags
-}
-
 export function instanceTags(b: ModelBuilder, group: InstanceGroup): Tags {
   return ownedTags(b.name, names.asg(group.name), `${group.name}.${b.name}`, {
     ...group.spec.cloudLabels,
     ...roleTags(group),
     [INSTANCE_GROUP_TAG]: group.name,
-    ...autoscalerTags(b, group),
+    ...autoscalerTags(b.name, group),
   })
 }
 
@@ -80,15 +66,15 @@ export function buildGroups(b: ModelBuilder): void {
         size: group.spec.rootVolume.size,
         type: group.spec.rootVolume.type,
       },
-      // 1 keeps pods (one hop further) away from the node's credentials.
-      metadataHopLimit: 1,
+      metadataHopLimit: group.spec.instanceMetadata.httpPutResponseHopLimit,
+      httpTokens: group.spec.instanceMetadata.httpTokens,
       tags: b.tags(lt, group.name, {[INSTANCE_GROUP_TAG]: group.name}),
       volumeTags: ownedTags(b.name, `volume-${group.name}`, `${group.name}.${b.name}`, {
         [INSTANCE_GROUP_TAG]: group.name,
       }),
     })
 
-    const withLb = spec.api.endpoint === 'loadBalancer' && group.spec.role === 'control-plane'
+    const withLb = group.spec.role === 'control-plane'
     b.add(autoScalingGroupKind, names.asg(group.name), {
       name: awsNames.autoScalingGroup(group.name, b.name),
       minSize: group.spec.minSize,
@@ -98,6 +84,7 @@ export function buildGroups(b: ModelBuilder): void {
       subnetIds: group.spec.subnets.map((s) => ref(names.subnet(s))),
       targetGroupArns: withLb && b.has(names.apiTargetGroup) ? [ref(names.apiTargetGroup, 'arn')] : [],
       tags: instanceTags(b, group),
+      ...fleetProps(group),
     })
   }
 }

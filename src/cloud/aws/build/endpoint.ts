@@ -1,5 +1,5 @@
 /**
- * The API endpoint: an NLB (spec.api.endpoint = loadBalancer) over one subnet per zone — utility
+ * The API endpoint: an NLB over one subnet per zone — utility
  * subnets in a private topology, public ones otherwise — with a TCP listener on the API port;
  * and the Route53 records `api.<cluster>` / `api.internal.<cluster>` unless dns.type is none.
  */
@@ -15,7 +15,6 @@ import {awsNames, names} from './names.js'
 
 export function buildLoadBalancer(b: ModelBuilder): void {
   const {spec} = b.cluster
-  if (spec.api.endpoint !== 'loadBalancer') return
   const type = spec.topology.type === 'private' ? 'utility' : 'public'
   const perZone = new Map<string, string>()
   for (const s of spec.networking.subnets)
@@ -57,15 +56,10 @@ export function buildDns(b: ModelBuilder): void {
     region: spec.cloud.aws.region,
     tags: b.tags(names.hostedZone, 'dns'),
   })
-  const withLb = b.has(names.apiLoadBalancer)
-  const target = withLb
-    ? {
-        alias: {
-          dnsName: ref(names.apiLoadBalancer, 'dnsName'),
-          hostedZoneId: ref(names.apiLoadBalancer, 'canonicalHostedZoneId'),
-        },
-      }
-    : {}
+  const alias = {
+    dnsName: ref(names.apiLoadBalancer, 'dnsName'),
+    hostedZoneId: ref(names.apiLoadBalancer, 'canonicalHostedZoneId'),
+  }
   const records = apiRecordNames(b.cluster)
   for (const [name, fqdn] of [
     [names.apiRecord, records.api],
@@ -75,7 +69,7 @@ export function buildDns(b: ModelBuilder): void {
       zoneId: ref(names.hostedZone),
       zoneName: spec.dns.zone,
       name: fqdn,
-      ...target,
+      alias,
     })
   }
   b.outputs.push({

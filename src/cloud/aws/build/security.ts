@@ -43,10 +43,9 @@ export function rolesInUse(b: ModelBuilder): Set<InstanceGroupRole> {
 export function buildSecurityGroups(b: ModelBuilder): void {
   const {spec} = b.cluster
   const roles = rolesInUse(b)
-  const withLb = spec.api.endpoint === 'loadBalancer'
   const groups: SgRole[] = ['control-plane', 'nodes']
   if (roles.has('bastion')) groups.push('bastion')
-  if (withLb) groups.push('api-lb')
+  groups.push('api-lb')
 
   for (const g of groups) {
     b.add(securityGroupKind, names.sg(g), {
@@ -107,18 +106,17 @@ export function buildSecurityGroups(b: ModelBuilder): void {
   rule('nodes', ALL, {group: 'control-plane'}, 'control plane to nodes (kubelet, CNI)')
 
   const api = {protocol: 'tcp', from: spec.api.port, to: spec.api.port}
-  // Where API clients arrive: the load balancer when there is one, else the control plane.
-  const apiGroup: SgRole = withLb ? 'api-lb' : 'control-plane'
-  if (withLb) rule('control-plane', api, {group: 'api-lb'}, 'Kubernetes API from its load balancer')
+  // API clients arrive at the load balancer, which passes them on to the control plane.
+  rule('control-plane', api, {group: 'api-lb'}, 'Kubernetes API from its load balancer')
   for (const cidr of spec.api.access) {
-    rule(apiGroup, api, {cidr}, 'Kubernetes API (spec.api.access)')
-    rule(apiGroup, PMTU, {cidr}, 'path MTU discovery for API clients (spec.api.access)')
+    rule('api-lb', api, {cidr}, 'Kubernetes API (spec.api.access)')
+    rule('api-lb', PMTU, {cidr}, 'path MTU discovery for API clients (spec.api.access)')
   }
   // An internet-facing load balancer sees the cluster's own nodes by their public addresses: in a
   // private topology those are the NAT gateways', which a restricted spec.api.access must let in.
   // (A public topology's nodes have addresses no rule can name; validation refuses that case.)
   const restricted = !spec.api.access.some(isWorld)
-  if (withLb && restricted && spec.dns.type !== 'private' && spec.topology.type === 'private') {
+  if (restricted && spec.dns.type !== 'private' && spec.topology.type === 'private') {
     const natZones = [
       ...new Set(spec.networking.subnets.filter((s) => s.type === 'private').map((s) => s.zone)),
     ]

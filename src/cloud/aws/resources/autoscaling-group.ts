@@ -1,6 +1,8 @@
 /**
  * One auto-scaling group per instance group. Its tags propagate to the instances it launches:
- * that is how instances carry the cluster, role and group tags the cloud provider reads.
+ * that is how instances carry the cluster, role and group tags the cloud provider reads. It
+ * launches from the group's launch template, directly or through a mixed-instances policy (more
+ * instance types, spot capacity), and collects its group metrics.
  */
 import type {AutoScalingClient, AutoScalingGroup} from '@aws-sdk/client-auto-scaling'
 import {createOrAdopt, idempotentDelete} from '../model/adopt.js'
@@ -8,6 +10,15 @@ import {changes, sortedStrings} from '../model/diff.js'
 import type {Actual, FindContext, ResourceKind, Tags, Val} from '../model/types.js'
 import {poll} from '../model/wait.js'
 import {clusterTagKey, tagsToSet} from '../tags.js'
+import {
+  type MixedInstances,
+  metricChanges,
+  mixedFromAws,
+  mixedInstancesChanges,
+  mixedInstancesPolicy,
+  type Resolved,
+  readMetrics,
+} from './autoscaling-fleet.js'
 
 export interface AutoScalingGroupProps {
   name: string
@@ -20,6 +31,10 @@ export interface AutoScalingGroupProps {
   targetGroupArns: Val[]
   /** All propagate to instances at launch. */
   tags: Tags
+  /** Instance types and spot capacity; none launches the launch template as it is. */
+  mixedInstances?: MixedInstances
+  /** Group metrics collected at 1-minute granularity; others someone enabled are left on. */
+  metrics: string[]
 }
 
 export interface AutoScalingGroupActual extends Actual {
@@ -31,6 +46,8 @@ export interface AutoScalingGroupActual extends Actual {
   subnetIds: string[]
   targetGroupArns: string[]
   instanceIds: string[]
+  mixedInstances?: MixedInstances
+  metrics: string[]
 }
 
 async function asg(ctx: FindContext): Promise<AutoScalingClient> {
@@ -55,7 +72,33 @@ function toActual(g: AutoScalingGroup): AutoScalingGroupActual {
     subnetIds: sortedStrings((g.VPCZoneIdentifier ?? '').split(',').filter((s) => s !== '')),
     targetGroupArns: sortedStrings(g.TargetGroupARNs),
     instanceIds: (g.Instances ?? []).map((i) => i.InstanceId!),
+    ...mixedFromAws(g.MixedInstancesPolicy),
+    metrics: readMetrics(g.EnabledMetrics),
   }
+}
+
+/**
+ * What the group launches from: the template itself, or the mixed-instances policy around it.
+ * It goes with every UpdateAutoScalingGroup: AWS keeps it either way, and the emulator drops a
+ * mixed-instances policy from an update that does not repeat it.
+ */
+function launchSpec(p: Resolved) {
+  const template = {LaunchTemplateId: p.launchTemplateId, Version: p.launchTemplateVersion}
+  return p.mixedInstances
+    ? {MixedInstancesPolicy: mixedInstancesPolicy(p.mixedInstances, template)}
+    : {LaunchTemplate: template}
+}
+
+async function enableMetrics(client: AutoScalingClient, name: string, metrics: string[]): Promise<void> {
+  if (metrics.length === 0) return
+  const {EnableMetricsCollectionCommand} = await sdk()
+  await client.send(
+    new EnableMetricsCollectionCommand({
+      AutoScalingGroupName: name,
+      Granularity: '1Minute',
+      Metrics: metrics,
+    }),
+  )
 }
 
 function tagList(name: string, tags: Tags) {
@@ -104,6 +147,8 @@ export const autoScalingGroupKind: ResourceKind<AutoScalingGroupProps, AutoScali
       ['subnetIds', sortedStrings(p.subnetIds), a.subnetIds],
       ['targetGroupArns', sortedStrings(p.targetGroupArns), a.targetGroupArns],
     ).concat(
+      mixedInstancesChanges(p.mixedInstances, a.mixedInstances),
+      metricChanges(p.metrics, a.metrics),
       Object.entries(tagsToSet(p.tags, a.tags)).map(([k, v]) => ({
         field: `tags.${k}`,
         old: a.tags[k],
@@ -126,12 +171,15 @@ export const autoScalingGroupKind: ResourceKind<AutoScalingGroupProps, AutoScali
             MinSize: p.minSize,
             MaxSize: p.maxSize,
             DesiredCapacity: p.minSize,
-            LaunchTemplate: {LaunchTemplateId: p.launchTemplateId, Version: p.launchTemplateVersion},
+            ...launchSpec(p),
             VPCZoneIdentifier: p.subnetIds.join(','),
             ...(p.targetGroupArns.length > 0 ? {TargetGroupARNs: p.targetGroupArns} : {}),
             Tags: tagList(p.name, p.tags),
           }),
         )
+        // Not part of CreateAutoScalingGroup. Should this call fail, the next plan shows the
+        // metrics missing and enables them.
+        await enableMetrics(client, p.name, p.metrics)
         return {
           id: p.name,
           attrs: {id: p.name, name: p.name, arn: ''},
@@ -144,6 +192,8 @@ export const autoScalingGroupKind: ResourceKind<AutoScalingGroupProps, AutoScali
           subnetIds: sortedStrings(p.subnetIds),
           targetGroupArns: sortedStrings(p.targetGroupArns),
           instanceIds: [],
+          ...(p.mixedInstances ? {mixedInstances: p.mixedInstances} : {}),
+          metrics: sortedStrings(p.metrics),
         }
       },
       find: async () => {
@@ -166,19 +216,24 @@ export const autoScalingGroupKind: ResourceKind<AutoScalingGroupProps, AutoScali
     const client = await asg(ctx)
     const fields = new Set(todo.map((c) => c.field))
     const group = ['minSize', 'maxSize', 'launchTemplateId', 'launchTemplateVersion', 'subnetIds']
-    if (group.some((f) => fields.has(f))) {
+    const mixed = todo.some((c) => c.field.startsWith('mixedInstancesPolicy'))
+    if (mixed || group.some((f) => fields.has(f))) {
       await client.send(
         new UpdateAutoScalingGroupCommand({
           AutoScalingGroupName: a.name,
           ...(fields.has('minSize') ? {MinSize: p.minSize} : {}),
           ...(fields.has('maxSize') ? {MaxSize: p.maxSize} : {}),
-          ...(fields.has('launchTemplateId') || fields.has('launchTemplateVersion')
-            ? {LaunchTemplate: {LaunchTemplateId: p.launchTemplateId, Version: p.launchTemplateVersion}}
-            : {}),
+          ...launchSpec(p),
           ...(fields.has('subnetIds') ? {VPCZoneIdentifier: p.subnetIds.join(',')} : {}),
         }),
       )
     }
+    if (fields.has('metrics'))
+      await enableMetrics(
+        client,
+        a.name,
+        p.metrics.filter((m) => !a.metrics.includes(m)),
+      )
     if (fields.has('targetGroupArns')) {
       const add = p.targetGroupArns.filter((t) => !a.targetGroupArns.includes(t))
       const remove = a.targetGroupArns.filter((t) => !p.targetGroupArns.includes(t))
@@ -203,6 +258,8 @@ export const autoScalingGroupKind: ResourceKind<AutoScalingGroupProps, AutoScali
       subnetIds: sortedStrings(p.subnetIds),
       targetGroupArns: sortedStrings(p.targetGroupArns),
       tags: {...a.tags, ...p.tags},
+      ...(p.mixedInstances ? {mixedInstances: p.mixedInstances} : {mixedInstances: undefined}),
+      metrics: sortedStrings([...new Set([...a.metrics, ...p.metrics])]),
     }
   },
 
@@ -226,5 +283,6 @@ export const autoScalingGroupKind: ResourceKind<AutoScalingGroupProps, AutoScali
     )
   },
 
-  describe: (p) => `${p.minSize}..${p.maxSize} instances`,
+  describe: (p) =>
+    `${p.minSize}..${p.maxSize} instances${p.mixedInstances ? ` (${p.mixedInstances.instanceTypes.join(', ')}, ${p.mixedInstances.onDemandAboveBase}% on demand above ${p.mixedInstances.onDemandBase})` : ''}`,
 }

@@ -1,6 +1,6 @@
 /** DnsRecord in a CloudFormation stack (`AWS::Route53::RecordSet`). */
 import {cfnRendering} from '../cfn/kind.js'
-import {dnsRecordKind, PLACEHOLDER_ADDRESS} from './dns-record.js'
+import {dnsRecordKind} from './dns-record.js'
 import {fqdn} from './route53.js'
 
 export const dnsRecordCfn = cfnRendering(dnsRecordKind, {
@@ -11,15 +11,11 @@ export const dnsRecordCfn = cfnRendering(dnsRecordKind, {
         HostedZoneName: fqdn(props.zoneName),
         Name: fqdn(props.name),
         Type: 'A',
-        ...(props.alias
-          ? {
-              AliasTarget: {
-                DNSName: props.alias.dnsName,
-                HostedZoneId: props.alias.hostedZoneId,
-                EvaluateTargetHealth: false,
-              },
-            }
-          : {TTL: '60', ResourceRecords: [props.address ?? PLACEHOLDER_ADDRESS]}),
+        AliasTarget: {
+          DNSName: props.alias.dnsName,
+          HostedZoneId: props.alias.hostedZoneId,
+          EvaluateTargetHealth: false,
+        },
       },
     }
   },

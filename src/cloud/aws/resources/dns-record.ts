@@ -1,7 +1,6 @@
 /**
- * The API's DNS records. With a load balancer both names alias it; without one (endpoint: dns)
- * they start as kops's placeholder address, and whatever later points them at the control plane
- * owns their value (kforge does not set it back).
+ * The API's DNS records: both names alias the API load balancer. (The retired `endpoint: dns`
+ * wrote kops's placeholder address here; an update turns such a record into the alias.)
  */
 import type {ResourceRecordSet} from '@aws-sdk/client-route-53'
 import {idempotentDelete} from '../model/adopt.js'
@@ -9,16 +8,12 @@ import {changes} from '../model/diff.js'
 import type {Actual, ResourceKind, Val} from '../model/types.js'
 import {apiRecordNames, fqdn, listSpecZones, route53, route53Module, zoneId} from './route53.js'
 
-export const PLACEHOLDER_ADDRESS = '203.0.113.123'
-
 export interface DnsRecordProps {
   zoneId: Val
   /** Names the zone in CloudFormation (HostedZoneName). */
   zoneName: string
   name: string
-  alias?: {dnsName: Val; hostedZoneId: Val}
-  /** Set only at creation (a placeholder) when there is no alias. */
-  address?: string
+  alias: {dnsName: Val; hostedZoneId: Val}
 }
 
 export interface DnsRecordActual extends Actual {
@@ -27,22 +22,12 @@ export interface DnsRecordActual extends Actual {
   record: ResourceRecordSet
 }
 
-function recordSet(p: {
-  name: string
-  alias?: {dnsName: string; hostedZoneId: string}
-  address?: string
-}): ResourceRecordSet {
-  return p.alias
-    ? {
-        Name: p.name,
-        Type: 'A',
-        AliasTarget: {
-          DNSName: p.alias.dnsName,
-          HostedZoneId: p.alias.hostedZoneId,
-          EvaluateTargetHealth: false,
-        },
-      }
-    : {Name: p.name, Type: 'A', TTL: 60, ResourceRecords: [{Value: p.address ?? PLACEHOLDER_ADDRESS}]}
+function recordSet(p: {name: string; alias: {dnsName: string; hostedZoneId: string}}): ResourceRecordSet {
+  return {
+    Name: p.name,
+    Type: 'A',
+    AliasTarget: {DNSName: p.alias.dnsName, HostedZoneId: p.alias.hostedZoneId, EvaluateTargetHealth: false},
+  }
 }
 
 async function change(
@@ -102,8 +87,8 @@ export const dnsRecordKind: ResourceKind<DnsRecordProps, DnsRecordActual> = {
   diff: (p, a) => {
     const have = a.record.AliasTarget
     return changes(
-      ['alias.dnsName', p.alias ? fqdn(p.alias.dnsName) : undefined, have ? fqdn(have.DNSName ?? '') : null],
-      ['alias.hostedZoneId', p.alias?.hostedZoneId, have?.HostedZoneId ?? null],
+      ['alias.dnsName', fqdn(p.alias.dnsName), have ? fqdn(have.DNSName ?? '') : null],
+      ['alias.hostedZoneId', p.alias.hostedZoneId, have?.HostedZoneId ?? null],
     )
   },
 
@@ -123,5 +108,5 @@ export const dnsRecordKind: ResourceKind<DnsRecordProps, DnsRecordActual> = {
     await idempotentDelete(() => change(a.zoneId, 'DELETE', a.record, ctx), [/not found/i])
   },
 
-  describe: (p) => `${p.name} → ${p.alias ? p.alias.dnsName : (p.address ?? PLACEHOLDER_ADDRESS)}`,
+  describe: (p) => `${p.name} → ${p.alias.dnsName}`,
 }

@@ -1,6 +1,6 @@
 /**
  * One launch template per instance group: image, type, profile, groups, user-data, an encrypted
- * root volume and IMDSv2 required. A change is a new version (made the default); the group then
+ * root volume and the metadata options (IMDSv2 required unless the group says otherwise). A change is a new version (made the default); the group then
  * points at that version number (never `$Latest`, so what a group runs is explicit).
  */
 import type {RequestLaunchTemplateData, ResponseLaunchTemplateData} from '@aws-sdk/client-ec2'
@@ -22,8 +22,10 @@ export interface LaunchTemplateProps {
   /** Base64 of the cloud-config. */
   userData: string
   rootVolume: {deviceName: string; size: number; type: string}
-  /** Default: 1 for nodes without containers on the host network needing it; 2 lets pods reach IMDS. */
+  /** 1 keeps pods (one hop further, behind the container bridge) from the role's credentials; 2 lets them through. */
   metadataHopLimit: number
+  /** `required`: IMDSv2 only; `optional` also answers IMDSv1's unauthenticated GETs. */
+  httpTokens: 'required' | 'optional'
   /** Tags on the template itself. */
   tags: Tags
   /** Tags for the volumes instances get, so deleting the cluster finds strays. */
@@ -74,7 +76,7 @@ export function templateData<V>(p: Rendered<Omit<LaunchTemplateProps, 'tags' | '
       },
     ],
     MetadataOptions: {
-      HttpTokens: 'required' as const,
+      HttpTokens: p.httpTokens,
       HttpEndpoint: 'enabled' as const,
       HttpPutResponseHopLimit: p.metadataHopLimit,
     },
@@ -171,7 +173,7 @@ export const launchTemplateKind: ResourceKind<LaunchTemplateProps, LaunchTemplat
       ['keyName', p.keyName ?? null, d?.keyName ?? null],
       ['userData', p.userData, d?.userData],
       ['rootVolume', {...p.rootVolume, encrypted: true}, d?.rootVolume],
-      ['httpTokens', 'required', d?.httpTokens],
+      ['httpTokens', p.httpTokens, d?.httpTokens],
       ['metadataHopLimit', p.metadataHopLimit, d?.metadataHopLimit],
       ['volumeTags', p.volumeTags, d?.volumeTags],
     ).concat(tagChanges(p.tags, a.tags))

@@ -94,20 +94,17 @@ describe('cluster rules', () => {
     ])
   })
 
-  it('checks the API access CIDRs, port and endpoint', () => {
+  it('checks the API access CIDRs and port', () => {
     const text = edited((d) => {
       d[0].spec.api = {
         access: ['203.0.113.0/24', '10.0.0.0/33', '198.51.100.7/24'],
         port: 70000,
-        endpoint: 'dns',
       }
-      d[0].spec.dns = {type: 'none'}
     })
     expect(messagesOf(text)).toEqual([
       `${C} spec.api.access[1] ("10.0.0.0/33") has a prefix longer than /32`,
       `${C} spec.api.access[2] ("198.51.100.7/24") has host bits set (did you mean 198.51.100.0/24?)`,
       `${C} spec.api.port (70000) must be between 1 and 65535`,
-      `${C} spec.api.endpoint ("dns") needs Route53 records, but spec.dns.type is none`,
     ])
     const empty = edited((d) => {
       d[0].spec.api = {access: []}
@@ -443,14 +440,15 @@ describe('instance group rules', () => {
   it('keeps every group within 50 tags, counting what kforge adds', () => {
     const text = edited((d) => {
       d[4].spec.nodeLabels = {tier: 'web', zone: 'a'}
-      d[4].spec.cloudLabels = Object.fromEntries(Array.from({length: 41}, (_, i) => [`label-${i}`, 'x']))
+      d[4].spec.cloudLabels = Object.fromEntries(Array.from({length: 40}, (_, i) => [`label-${i}`, 'x']))
     })
+    // Three node templates: the two labels and kforge.dev/instancegroup, which every node carries.
     expect(messagesOf(text)).toEqual([
-      `${IG('nodes')} spec.cloudLabels would give the group's instances 51 tags (kforge's 8, 2 for spec.nodeLabels and spec.taints, 41 cloud labels); AWS allows 50 per resource`,
+      `${IG('nodes')} spec.cloudLabels would give the group's instances 51 tags (kforge's 8, 3 cluster-autoscaler node templates for the nodes' labels and taints, 40 cloud labels); AWS allows 50 per resource`,
     ])
     const fits = edited((d) => {
       d[4].spec.nodeLabels = {tier: 'web', zone: 'a'}
-      d[4].spec.cloudLabels = Object.fromEntries(Array.from({length: 40}, (_, i) => [`label-${i}`, 'x']))
+      d[4].spec.cloudLabels = Object.fromEntries(Array.from({length: 39}, (_, i) => [`label-${i}`, 'x']))
     })
     expect(messagesOf(fits)).toEqual([])
   })

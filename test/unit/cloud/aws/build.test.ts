@@ -1,7 +1,7 @@
 /** Spec → resource model: what each topology gets, the security rules, the tags. Pure, no cloud. */
 import {describe, expect, it} from 'vitest'
 import type {Cluster} from '../../../../src/api/v1alpha1/types.js'
-import {KFORGE_GROUP_TAGS} from '../../../../src/api/v1alpha1/validate-groups.js'
+import {kforgeGroupTagCount} from '../../../../src/api/v1alpha1/validate-fleet.js'
 import {buildModel} from '../../../../src/cloud/aws/build/index.js'
 import type {Desired, Model} from '../../../../src/cloud/aws/model/types.js'
 import {Ref} from '../../../../src/cloud/aws/model/types.js'
@@ -149,14 +149,21 @@ describe('other topologies', () => {
     ])
   })
 
-  it('keeps every group within 50 tags, as the spec validation counts them', () => {
-    const c = publicSingleCluster('tags.build.example.com')
-    const most = Math.max(
-      ...ofKind(model(c), 'AutoScalingGroup').map(
-        (r) => Object.keys((r.props as {tags: object}).tags).length,
-      ),
-    )
-    expect(most).toBe(KFORGE_GROUP_TAGS)
+  it('keeps every group within the tags the spec validation counts for it', () => {
+    const c = haPrivateCluster('tags.build.example.com')
+    c.instanceGroups[0]!.spec.nodeLabels = {tier: 'web'}
+    c.instanceGroups[0]!.spec.taints = [{key: 'dedicated', value: 'web', effect: 'NoExecute'}]
+    const m = model(c)
+    const counted = c.instanceGroups.map((g) => [g.name, kforgeGroupTagCount(g)])
+    const most = counted.map(([name]) => {
+      const tags = Object.keys(named(m, `asg-${name}`).props.tags as object).length
+      return [name, tags]
+    })
+    for (const [i, [name, tags]] of most.entries()) {
+      expect(tags, String(name)).toBeLessThanOrEqual(counted[i]![1] as number)
+    }
+    // The node group reaches the count exactly: kforge's eight and its one node template.
+    expect(most.find(([n]) => n === 'nodes')).toEqual(counted.find(([n]) => n === 'nodes'))
   })
 
   it('public, one zone: no NAT, subnets map public addresses, no private route tables', () => {
@@ -187,17 +194,21 @@ describe('other topologies', () => {
     )
   })
 
-  it('without a load balancer the records are placeholders and the API port opens on the control plane', () => {
-    const c = haPrivateCluster('dns.build.example.com')
-    c.spec.api.endpoint = 'dns'
-    const m = model(c)
-    expect(ofKind(m, 'LoadBalancer')).toEqual([])
-    expect(named(m, 'dns-api').props.alias).toBeUndefined()
+  it('the API records alias the load balancer, which alone takes API clients in', () => {
+    const m = model(haPrivateCluster('dns.build.example.com'))
+    for (const record of ['dns-api', 'dns-api-internal'])
+      expect(named(m, record).props.alias).toEqual({
+        dnsName: new Ref('api-lb', 'dnsName'),
+        hostedZoneId: new Ref('api-lb', 'canonicalHostedZoneId'),
+      })
     const api = ofKind(m, 'SecurityGroupRule')
       .map((r) => r.props as SecurityGroupRuleProps)
       .filter((r) => r.fromPort === 6443)
-    expect(api.map((r) => [(r.groupId as Ref).target, r.cidr])).toEqual([
-      ['sg-control-plane', '203.0.113.0/24'],
+    const source = (r: SecurityGroupRuleProps) => r.cidr ?? ((r.sourceGroupId ?? r.sourceIp) as Ref).target
+    const onControlPlane = api.filter((r) => (r.groupId as Ref).target === 'sg-control-plane')
+    expect(onControlPlane.map(source)).toEqual(['sg-api-lb'])
+    expect(api.filter((r) => r.cidr).map((r) => [(r.groupId as Ref).target, r.cidr])).toEqual([
+      ['sg-api-lb', '203.0.113.0/24'],
     ])
   })
 })
