@@ -180,7 +180,7 @@ export const lifecycleHookKind: ResourceKind<LifecycleHookProps, LifecycleHookAc
   // Deleting the group deletes its hooks (and its tags).
   neededOnClusterDelete: () => false,
 
+  // The group is in the logical name (`hook-<group>`), the hook's name the same on every group.
   describe: (p) =>
-    `${p.name} on ${p.groupName}: ${p.transition.replace(/^autoscaling:/, '')}, ` +
-    `${p.heartbeatTimeout}s heartbeat, then ${p.defaultResult}`,
+    `${p.transition.replace(/^autoscaling:/, '')}, ${p.heartbeatTimeout}s heartbeat, then ${p.defaultResult}`,
 }
