@@ -19,10 +19,20 @@ const PRICE = /^(0|[1-9]\d*)(\.\d+)?$/
  * cluster-autoscaler's two discovery tags (nodes). The resource model's test holds the builder to it.
  */
 export const KFORGE_GROUP_TAGS = 8
+/**
+ * Tags on the auto-scaling group only, never propagated to its instances: the record of its
+ * termination hook (`kforge.dev/lifecycle-hook`), on every group but a bastion's.
+ */
+export const KFORGE_GROUP_ONLY_TAGS = 1
 
-/** kforge's tags on the group (the most of them) plus one per node-template label and taint. */
-export function kforgeGroupTagCount(group: InstanceGroup): number {
+/** The most tags kforge puts on a group's instances: its own and one per node template. */
+export function instanceTagCount(group: InstanceGroup): number {
   return KFORGE_GROUP_TAGS + Object.keys(nodeTemplateTags(group)).length
+}
+
+/** The most tags kforge puts on the group itself: the instances' and the hook's record. */
+export function kforgeGroupTagCount(group: InstanceGroup): number {
+  return instanceTagCount(group) + (group.spec.role === 'bastion' ? 0 : KFORGE_GROUP_ONLY_TAGS)
 }
 
 export function validateFleet(ig: InstanceGroup, g: Subject, problems: Problems): void {
@@ -117,7 +127,7 @@ function checkTemplateTags(ig: InstanceGroup, g: Subject, problems: Problems): v
     problems.field(
       g,
       ['spec', 'cloudLabels'],
-      `would give the group's instances ${count} tags (kforge's ${KFORGE_GROUP_TAGS}, ${templates} cluster-autoscaler node templates for the nodes' labels and taints, ${Object.keys(s.cloudLabels).length} cloud labels); AWS allows ${AWS_MAX_TAGS} per resource`,
+      `would give the group ${count} tags (kforge's ${count - templates - Object.keys(s.cloudLabels).length}, ${templates} cluster-autoscaler node templates for the nodes' labels and taints, ${Object.keys(s.cloudLabels).length} cloud labels); AWS allows ${AWS_MAX_TAGS} per resource`,
     )
   }
 }

@@ -15,6 +15,9 @@ import type {Cluster, ImageSpec, InstanceGroup} from './types.js'
 import {checkCloudConfigFragment} from './validate-boot.js'
 import {validateFleet} from './validate-fleet.js'
 
+// Where they were first defined: other modules import them from here.
+export {KFORGE_GROUP_ONLY_TAGS, KFORGE_GROUP_TAGS} from './validate-fleet.js'
+
 export function validateGroups(cluster: Cluster, problems: Problems): void {
   const c: Subject = {kind: 'Cluster', name: cluster.name}
   const controlPlane = cluster.instanceGroups.filter((ig) => ig.spec.role === 'control-plane')

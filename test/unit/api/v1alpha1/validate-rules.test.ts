@@ -442,13 +442,14 @@ describe('instance group rules', () => {
       d[4].spec.nodeLabels = {tier: 'web', zone: 'a'}
       d[4].spec.cloudLabels = Object.fromEntries(Array.from({length: 40}, (_, i) => [`label-${i}`, 'x']))
     })
-    // Three node templates: the two labels and kforge.dev/instancegroup, which every node carries.
+    // kforge's 8 on the group and its instances and the termination hook's record on the group;
+    // three node templates: the two labels and kforge.dev/instancegroup, which every node carries.
     expect(messagesOf(text)).toEqual([
-      `${IG('nodes')} spec.cloudLabels would give the group's instances 51 tags (kforge's 8, 3 cluster-autoscaler node templates for the nodes' labels and taints, 40 cloud labels); AWS allows 50 per resource`,
+      `${IG('nodes')} spec.cloudLabels would give the group 52 tags (kforge's 9, 3 cluster-autoscaler node templates for the nodes' labels and taints, 40 cloud labels); AWS allows 50 per resource`,
     ])
     const fits = edited((d) => {
       d[4].spec.nodeLabels = {tier: 'web', zone: 'a'}
-      d[4].spec.cloudLabels = Object.fromEntries(Array.from({length: 39}, (_, i) => [`label-${i}`, 'x']))
+      d[4].spec.cloudLabels = Object.fromEntries(Array.from({length: 38}, (_, i) => [`label-${i}`, 'x']))
     })
     expect(messagesOf(fits)).toEqual([])
   })

@@ -1,8 +1,10 @@
 /** Spec → resource model: what each topology gets, the security rules, the tags. Pure, no cloud. */
 import {describe, expect, it} from 'vitest'
 import type {Cluster} from '../../../../src/api/v1alpha1/types.js'
-import {kforgeGroupTagCount} from '../../../../src/api/v1alpha1/validate-fleet.js'
+import {instanceTagCount} from '../../../../src/api/v1alpha1/validate-fleet.js'
+import {KFORGE_GROUP_ONLY_TAGS} from '../../../../src/api/v1alpha1/validate-groups.js'
 import {buildModel} from '../../../../src/cloud/aws/build/index.js'
+import {awsNames} from '../../../../src/cloud/aws/build/names.js'
 import type {Desired, Model} from '../../../../src/cloud/aws/model/types.js'
 import {Ref} from '../../../../src/cloud/aws/model/types.js'
 import type {SecurityGroupRuleProps} from '../../../../src/cloud/aws/resources/security-group-rule.js'
@@ -121,6 +123,27 @@ describe('3-zone HA private model', () => {
     expect(tags['k8s.io/cluster-autoscaler/node-template/taint/dedicated']).toBe('batch:NoSchedule')
   })
 
+  it('gives every group with a kubelet a termination hook that waits for its drain; bastions none', () => {
+    const hooks = ofKind(m, 'LifecycleHook')
+    const groups = haPrivateCluster('ha.build.example.com').instanceGroups
+    expect(hooks.map((h) => h.name).sort()).toEqual(
+      groups
+        .filter((g) => g.spec.role !== 'bastion')
+        .map((g) => `hook-${g.name}`)
+        .sort(),
+    )
+    for (const h of hooks) {
+      const group = h.name.replace(/^hook-/, '')
+      expect(h.props).toEqual({
+        groupName: new Ref(`asg-${group}`),
+        name: awsNames.lifecycleHook('ha.build.example.com'),
+        transition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+        heartbeatTimeout: 300,
+        defaultResult: 'CONTINUE',
+      })
+    }
+  })
+
   it('gives the role policies the cluster key, and scopes cloud-provider changes to the cluster', () => {
     const doc = named(m, 'policy-control-plane').props.document as {Statement: Array<Record<string, unknown>>}
     expect(doc.Statement.find((s) => s.Sid === 'DecryptOwnSecrets')?.Resource).toEqual(
@@ -154,7 +177,7 @@ describe('other topologies', () => {
     c.instanceGroups[0]!.spec.nodeLabels = {tier: 'web'}
     c.instanceGroups[0]!.spec.taints = [{key: 'dedicated', value: 'web', effect: 'NoExecute'}]
     const m = model(c)
-    const counted = c.instanceGroups.map((g) => [g.name, kforgeGroupTagCount(g)])
+    const counted = c.instanceGroups.map((g) => [g.name, instanceTagCount(g)])
     const most = counted.map(([name]) => {
       const tags = Object.keys(named(m, `asg-${name}`).props.tags as object).length
       return [name, tags]
@@ -162,8 +185,12 @@ describe('other topologies', () => {
     for (const [i, [name, tags]] of most.entries()) {
       expect(tags, String(name)).toBeLessThanOrEqual(counted[i]![1] as number)
     }
-    // The node group reaches the count exactly: kforge's eight and its one node template.
+    // The node group reaches the count exactly: kforge's eight and its node templates.
     expect(most.find(([n]) => n === 'nodes')).toEqual(counted.find(([n]) => n === 'nodes'))
+    // Each hooked group also carries its hook's record (written by the hook, not propagated).
+    expect(ofKind(m, 'LifecycleHook').length).toBe(
+      c.instanceGroups.filter((g) => g.spec.role !== 'bastion').length * KFORGE_GROUP_ONLY_TAGS,
+    )
   })
 
   it('public, one zone: no NAT, subnets map public addresses, no private route tables', () => {
