@@ -94,14 +94,7 @@ function groupDocument(ig: InstanceGroup): InstanceGroupDocument {
       subnets: [...s.subnets],
       ...(s.image === undefined ? {} : {image: image(s.image)}),
       rootVolume: {size: s.rootVolume.size, type: s.rootVolume.type},
-      nodeLabels: {...s.nodeLabels},
-      taints: s.taints.map((t) => ({
-        key: t.key,
-        ...(t.value === undefined ? {} : {value: t.value}),
-        effect: t.effect,
-      })),
-      cloudLabels: {...s.cloudLabels},
-      ...(s.additionalCloudConfig === undefined ? {} : {additionalCloudConfig: s.additionalCloudConfig}),
+      // Beside the other machine settings; labels and the cloud-config fragment stay last.
       instanceMetadata: {
         httpPutResponseHopLimit: s.instanceMetadata.httpPutResponseHopLimit,
         httpTokens: s.instanceMetadata.httpTokens,
@@ -115,6 +108,14 @@ function groupDocument(ig: InstanceGroup): InstanceGroupDocument {
             },
           }),
       ...(s.maxPrice === undefined ? {} : {maxPrice: s.maxPrice}),
+      nodeLabels: {...s.nodeLabels},
+      taints: s.taints.map((t) => ({
+        key: t.key,
+        ...(t.value === undefined ? {} : {value: t.value}),
+        effect: t.effect,
+      })),
+      cloudLabels: {...s.cloudLabels},
+      ...(s.additionalCloudConfig === undefined ? {} : {additionalCloudConfig: s.additionalCloudConfig}),
     },
   }
 }

@@ -102,13 +102,13 @@ const FIELDS = [
 export function mixedInstancesChanges(want?: MixedInstances, have?: MixedInstances): FieldChange[] {
   if (!want && !have) return []
   if (!want || !have) return [{field: 'mixedInstancesPolicy', old: have, new: want}]
-  return changes(
-    ...FIELDS.map((f): [string, unknown, unknown] => [
-      `mixedInstancesPolicy.${f}`,
-      want[f] ?? null,
-      have[f] ?? null,
-    ]),
-  )
+  // null stands for "not set" in the comparison (changes() skips undefined); the plan says (none).
+  const pairs = FIELDS.map((f): [string, unknown, unknown] => [
+    `mixedInstancesPolicy.${f}`,
+    want[f] ?? null,
+    have[f] ?? null,
+  ])
+  return changes(...pairs).map((c) => ({...c, old: c.old ?? undefined, new: c.new ?? undefined}))
 }
 
 export function readMetrics(enabled: readonly EnabledMetric[] | undefined): string[] {

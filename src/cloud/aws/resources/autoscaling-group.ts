@@ -81,13 +81,17 @@ function toActual(g: AutoScalingGroup): AutoScalingGroupActual {
 /**
  * What the group launches from: the template itself, or the mixed-instances policy around it.
  * It goes with every UpdateAutoScalingGroup: AWS keeps it either way, and the emulator drops a
- * mixed-instances policy from an update that does not repeat it.
+ * mixed-instances policy from an update that does not repeat it. SpotMaxPrice is always sent:
+ * an update that leaves it out keeps the old cap, and an empty string is how AWS removes one.
  */
 function launchSpec(p: Resolved) {
   const template = {LaunchTemplateId: p.launchTemplateId, Version: p.launchTemplateVersion}
-  return p.mixedInstances
-    ? {MixedInstancesPolicy: mixedInstancesPolicy(p.mixedInstances, template)}
-    : {LaunchTemplate: template}
+  if (!p.mixedInstances) return {LaunchTemplate: template}
+  const policy = mixedInstancesPolicy(p.mixedInstances, template)
+  const SpotMaxPrice = p.mixedInstances.spotMaxPrice ?? ''
+  return {
+    MixedInstancesPolicy: {...policy, InstancesDistribution: {...policy.InstancesDistribution, SpotMaxPrice}},
+  }
 }
 
 async function enableMetrics(client: AutoScalingClient, name: string, metrics: string[]): Promise<void> {
@@ -260,7 +264,7 @@ export const autoScalingGroupKind: ResourceKind<AutoScalingGroupProps, AutoScali
       subnetIds: sortedStrings(p.subnetIds),
       targetGroupArns: sortedStrings(p.targetGroupArns),
       tags: {...a.tags, ...p.tags},
-      ...(p.mixedInstances ? {mixedInstances: p.mixedInstances} : {mixedInstances: undefined}),
+      mixedInstances: p.mixedInstances,
       metrics: sortedStrings([...new Set([...a.metrics, ...p.metrics])]),
     }
   },

@@ -100,7 +100,7 @@ describe('fleet model', () => {
     }
     expect(mixedInstancesChanges({...a, onDemandAboveBase: 20, spotMaxPrice: '0.1'}, a)).toEqual([
       {field: 'mixedInstancesPolicy.onDemandAboveBase', old: 100, new: 20},
-      {field: 'mixedInstancesPolicy.spotMaxPrice', old: null, new: '0.1'},
+      {field: 'mixedInstancesPolicy.spotMaxPrice', old: undefined, new: '0.1'},
     ])
     expect(mixedInstancesChanges(a, undefined)).toEqual([
       {field: 'mixedInstancesPolicy', old: undefined, new: a},
