@@ -120,7 +120,12 @@ export function kforge(node: LocalNode, args: string[]): Promise<string> {
   return nodeExec(node, [process.execPath, KFORGE_BIN, ...args])
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+/** Ask `probe` every half second until it answers (a thrown error is an answer not yet given). */
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
   const until = Date.now() + timeoutMs
   let last: unknown
   while (Date.now() < until) {
@@ -133,7 +138,7 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
     await new Promise((r) => setTimeout(r, 500))
   }
   throw new Error(
-    `timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? `: ${String(last)}` : ''}`,
+    `timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`,
   )
 }
 
