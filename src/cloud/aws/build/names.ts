@@ -77,6 +77,8 @@ export const NAME_RULES = {
   securityGroup: {max: 255, refused: /[^a-zA-Z0-9 ._\-:/()#,@[\]+=&;{}!$*]/g},
   /** EC2 key pair: 255 ASCII characters. */
   keyPair: {max: 255, refused: /[^\x20-\x7e]/g},
+  /** CloudFormation stack: 128 characters of [a-zA-Z0-9-], starting with a letter (the prefix does). */
+  cloudFormationStack: {max: 128, refused: /[^a-zA-Z0-9-]/g},
 } as const satisfies Record<string, NameRule>
 
 /**
@@ -113,4 +115,7 @@ export const awsNames = {
   securityGroup: (role: SgRole, cluster: string) =>
     clusterScopedName(role, cluster, NAME_RULES.securityGroup, '.'),
   keyPair: (cluster: string) => clusterScopedName('kforge', cluster, NAME_RULES.keyPair),
+  /** The cluster's stack (`update cluster --target cloudformation`): `kforge-demo-example-com-<hash>`. */
+  cloudFormationStack: (cluster: string) =>
+    clusterScopedName('kforge', cluster, NAME_RULES.cloudFormationStack),
 }
