@@ -22,6 +22,7 @@ const every: Named[] = [
   ['securityGroup', (c) => awsNames.securityGroup('control-plane', c)],
   ['keyPair', (c) => awsNames.keyPair(c)],
   ['cloudFormationStack', (c) => awsNames.cloudFormationStack(c)],
+  ['lifecycleHook', (c) => awsNames.lifecycleHook(c)],
 ]
 
 describe('names derived from a cluster name', () => {
