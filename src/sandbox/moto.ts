@@ -5,6 +5,7 @@
  */
 import {type ChildProcess, spawn} from 'node:child_process'
 import {createServer} from 'node:net'
+import {MOTO_CFN_FIXES} from './moto-cfn.js'
 
 export interface MotoServer {
   endpoint: string
@@ -35,17 +36,11 @@ async function answers(endpoint: string): Promise<boolean> {
 }
 
 /**
- * `python3 -m moto.server`, with two fixes, each skipped if moto's internals move:
- *  - moto 5.2 keeps the UserData of CreateLaunchTemplateVersion unparsed and then fails an
- *    assertion (HTTP 500) whenever an auto-scaling group launches from such a version —
- *    TerminateInstanceInAutoScalingGroup, DetachInstances, SetDesiredCapacity — so no rolling
- *    update could ever get a replacement. CreateLaunchTemplate parses it; this parses it the same
- *    way on first use.
- *  - Its CloudFormation AWS::ElasticLoadBalancingV2::LoadBalancer ignores Type and Tags (making
- *    an application load balancer, which refuses the API's TCP listener) and cannot answer
- *    GetAtt CanonicalHostedZoneID (which the API records alias): this passes Type and Tags on to
- *    the same CreateLoadBalancer the API uses, and answers the attribute as DescribeLoadBalancers
- *    does.
+ * `python3 -m moto.server`, with one fix: moto 5.2 keeps the UserData of CreateLaunchTemplateVersion
+ * unparsed and then fails an assertion (HTTP 500) whenever an auto-scaling group launches from such
+ * a version — TerminateInstanceInAutoScalingGroup, DetachInstances, SetDesiredCapacity — so no
+ * rolling update could ever get a replacement. CreateLaunchTemplate parses it; this parses it the
+ * same way on first use. Skipped if moto's internals move.
  */
 const MOTO_MAIN = `
 import sys
@@ -61,20 +56,7 @@ try:
     LaunchTemplateVersion.user_data = property(_parsed_user_data)
 except Exception as err:
     print("moto launch template user-data fix not applied:", err, file=sys.stderr)
-try:
-    from moto.elbv2 import models as elbv2_models
-    def _load_balancer_from_cfn(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
-        p = cloudformation_json["Properties"]
-        return elbv2_models.elbv2_backends[account_id][region_name].create_load_balancer(
-            resource_name, p.get("SecurityGroups"), p.get("Subnets"),
-            scheme=p.get("Scheme", "internet-facing"), loadbalancer_type=p.get("Type"), tags=p.get("Tags"))
-    elbv2_models.FakeLoadBalancer.create_from_cloudformation_json = classmethod(_load_balancer_from_cfn)
-    _attribute = elbv2_models.FakeLoadBalancer.get_cfn_attribute
-    def _cfn_attribute(self, name):
-        return self.canonical_hosted_zone_id if name == "CanonicalHostedZoneID" else _attribute(self, name)
-    elbv2_models.FakeLoadBalancer.get_cfn_attribute = _cfn_attribute
-except Exception as err:
-    print("moto CloudFormation load balancer fix not applied:", err, file=sys.stderr)
+${MOTO_CFN_FIXES}
 from moto.server import main
 main(sys.argv[1:])
 `

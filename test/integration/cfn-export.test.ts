@@ -4,12 +4,11 @@
  * the same resource kinds, counts and tags as the same spec applied by the direct target.
  *
  * The emulator's CloudFormation (moto 5.2) falls short in three places: its network load balancer
- * (Type, Tags, CanonicalHostedZoneID) is fixed by the launcher (src/sandbox/moto.ts), and the
+ * (Type, Tags, CanonicalHostedZoneID) is fixed by the launcher (src/sandbox/moto-cfn.ts), and the
  * deployed spec avoids the other two — the full template (KMS key, key pair) is still linted:
  *  - AWS::KMS::Key reads Tags as TagKey/TagValue (CloudFormation's are Key/Value): it names a key;
  *  - AWS::EC2::KeyPair is not implemented: it has no SSH key.
- * And it drops the Tags of AWS::EC2::InternetGateway, RouteTable, EIP, NatGateway and
- * AWS::ElasticLoadBalancingV2::TargetGroup: those kinds
+ * And it drops the Tags of AWS::EC2::InternetGateway, RouteTable, EIP and NatGateway: those kinds
  * are counted from the stack's resources, and their tags compared as the template declares them.
  */
 import {execFile} from 'node:child_process'
@@ -145,7 +144,6 @@ const UNTAGGED_BY_EMULATOR: Record<string, string> = {
   RouteTable: 'AWS::EC2::RouteTable',
   Eip: 'AWS::EC2::EIP',
   NatGateway: 'AWS::EC2::NatGateway',
-  TargetGroup: 'AWS::ElasticLoadBalancingV2::TargetGroup',
 }
 
 async function listStackResources(cfn: CloudFormationClient, name: string): Promise<string[]> {
