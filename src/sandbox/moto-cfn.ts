@@ -13,6 +13,8 @@
  *    CanonicalHostedZoneID (which the API records alias): Type and Tags go on to the same
  *    CreateLoadBalancer the API uses, and the attribute is answered as DescribeLoadBalancers does.
  *    A TargetGroup drops its Tags.
+ *  - AWS::AutoScaling::AutoScalingGroup ignores MetricsCollection, and one without a
+ *    MixedInstancesPolicy reports an empty policy (AWS reports none).
  * What is still not fixed, and how tests work around it, is listed in docs/cloudformation.md.
  * Each fix is skipped, with a line on stderr, if moto's internals move.
  */
@@ -125,6 +127,16 @@ def _kforge_cfn_fixes():
             elbv2_backends[backend.account_id][backend.region_name].tagging_service.tag_resource(made.arn, tags)
 
     after_create(FakeTargetGroup, tag_target_group)
+
+    from moto.autoscaling.models import FakeAutoScalingGroup
+
+    def group_fleet(made, props, backend):
+        if not props.get("MixedInstancesPolicy"):
+            made.mixed_instances_policy = None
+        for collection in props.get("MetricsCollection") or []:
+            made.enable_metrics_collection(collection.get("Metrics") or [])
+
+    after_create(FakeAutoScalingGroup, group_fleet)
 
 try:
     _kforge_cfn_fixes()

@@ -234,12 +234,8 @@ export const autoScalingGroupKind: ResourceKind<AutoScalingGroupProps, AutoScali
         }),
       )
     }
-    if (fields.has('metrics'))
-      await enableMetrics(
-        client,
-        a.name,
-        p.metrics.filter((m) => !a.metrics.includes(m)),
-      )
+    // The whole list: enabling a metric already on is harmless, and AWS adds, never removes.
+    if (fields.has('metrics')) await enableMetrics(client, a.name, p.metrics)
     if (fields.has('targetGroupArns')) {
       const add = p.targetGroupArns.filter((t) => !a.targetGroupArns.includes(t))
       const remove = a.targetGroupArns.filter((t) => !p.targetGroupArns.includes(t))
