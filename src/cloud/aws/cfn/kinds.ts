@@ -14,6 +14,7 @@ import {instanceProfileCfn} from '../resources/instance-profile.cfn.js'
 import {internetGatewayCfn} from '../resources/internet-gateway.cfn.js'
 import {keyPairCfn} from '../resources/key-pair.cfn.js'
 import {launchTemplateCfn} from '../resources/launch-template.cfn.js'
+import {lifecycleHookCfn} from '../resources/lifecycle-hook.cfn.js'
 import {listenerCfn} from '../resources/listener.cfn.js'
 import {loadBalancerCfn} from '../resources/load-balancer.cfn.js'
 import {natGatewayCfn} from '../resources/nat-gateway.cfn.js'
@@ -39,6 +40,7 @@ export const CFN_RENDERINGS: readonly AnyCfnRendering[] = [
   internetGatewayCfn,
   keyPairCfn,
   launchTemplateCfn,
+  lifecycleHookCfn,
   listenerCfn,
   loadBalancerCfn,
   natGatewayCfn,
