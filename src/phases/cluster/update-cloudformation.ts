@@ -1,21 +1,23 @@
 /**
  * The CloudFormation target of `update cluster --target cloudformation` and `export
- * cloudformation`: render the cluster's model as one template and write it to a directory.
+ * cloudformation`: render the cluster's model as one template and write it to a directory, or
+ * deploy it as the cluster's stack (cloud/aws/cfn/deploy.ts). Templates over CloudFormation's
+ * inline limit are written all the same, with a note that they must be uploaded (S3) and deployed
+ * by TemplateURL; a deploy puts them in an S3 state store itself.
  *
  * The stack's launch templates carry the user-data the prerequisites phase renders, which needs
  * the cluster key and the state store's objects to exist: they are made directly (`update cluster
- * NAME --phase prerequisites --yes`, or `--target cloudformation --yes`), never by the stack, and
- * the template takes what they made as literal values. An export before they exist is refused,
- * naming what is missing and the command that makes it: a stack whose instances cannot boot is
- * worse than no stack.
- *
- * Templates over CloudFormation's inline limit are written all the same, with a note that they
- * must be uploaded (S3) and deployed by TemplateURL.
+ * NAME --phase prerequisites --yes`, or `--target cloudformation --yes` first), never by the
+ * stack, and the template takes what they made as literal values. A template asked for before
+ * they exist is refused, naming what is missing and the command that makes it: a stack whose
+ * instances cannot boot is worse than no stack.
  */
 import {mkdir, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import type {Cluster} from '../../api/v1alpha1/types.js'
+import {deployStack, type StackDeployResult} from '../../cloud/aws/cfn/deploy.js'
 import {
+  type CfnTemplate,
   INLINE_TEMPLATE_LIMIT,
   renderTemplate,
   serializeTemplate,
@@ -25,6 +27,8 @@ import type {AwsClients} from '../../cloud/aws/clients.js'
 import {newApplyState} from '../../cloud/aws/direct/apply.js'
 import {directContext} from '../../cloud/aws/direct/context.js'
 import {planModel} from '../../cloud/aws/direct/plan.js'
+import type {PlanData} from '../../cloud/aws/direct/print.js'
+import {loggerProgress} from '../../cloud/aws/direct/progress.js'
 import {showValue} from '../../cloud/aws/model/refs.js'
 import type {Model} from '../../cloud/aws/model/types.js'
 import type {StateStore} from '../../state/store.js'
@@ -32,6 +36,7 @@ import {KforgeError} from '../../util/errors.js'
 import {type Logger, silentLogger} from '../../util/logger.js'
 import {clusterModel} from './plan.js'
 import {clusterStoreObjects, storeRefusal} from './prerequisites.js'
+import {provisionCluster} from './provision.js'
 
 export interface ExportResult {
   file: string
@@ -92,11 +97,20 @@ export async function stackInputs(
           'prerequisites kforge makes directly, outside the stack, and these are missing or out of date:',
         ...lines,
         `Make them with: ${prerequisitesCommand(cluster.name)}`,
-        `(or: kforge update cluster ${cluster.name} --target cloudformation --out DIR --yes, which makes them first)`,
+        `(or: kforge update cluster ${cluster.name} --target cloudformation --yes, which makes them first)`,
       ].join('\n'),
     )
   }
   return {model, literals: newApplyState(plan).attrs}
+}
+
+/** The one way both the export and the deploy turn a cluster into its stack template. */
+async function clusterTemplate(
+  cluster: Cluster,
+  options: CloudFormationOptions,
+): Promise<{model: Model; template: CfnTemplate}> {
+  const {model, literals} = await stackInputs(cluster, options)
+  return {model, template: renderTemplate(model, {literals})}
 }
 
 export async function renderClusterTemplate(
@@ -104,22 +118,81 @@ export async function renderClusterTemplate(
   format: TemplateFormat,
   options: CloudFormationOptions,
 ): Promise<{text: string; resources: number}> {
-  const {model, literals} = await stackInputs(cluster, options)
-  const template = renderTemplate(model, {literals})
+  const {template} = await clusterTemplate(cluster, options)
   return {text: serializeTemplate(template, format), resources: Object.keys(template.Resources).length}
+}
+
+export interface StackUpdateOptions extends CloudFormationOptions {
+  /** Make the prerequisites, then create or update the stack; without it only plans are worked out. */
+  yes: boolean
+  logger: Logger
+  onPlan?: (text: string, data: PlanData) => void
+  /** Also write the template here (once the prerequisites exist, before the deploy). */
+  out?: {dir: string; format: TemplateFormat}
+}
+
+/**
+ * `update cluster --target cloudformation`: with `yes`, apply the prerequisites directly (the
+ * direct target's own phase, its plan printed first), then plan and deploy the cluster's stack;
+ * without it, plan the stack (refused while the prerequisites are missing).
+ */
+export async function updateClusterStack(
+  cluster: Cluster,
+  options: StackUpdateOptions,
+): Promise<StackDeployResult & {template?: ExportResult}> {
+  if (options.yes) {
+    await provisionCluster(cluster, {
+      store: options.store,
+      aws: options.aws,
+      yes: true,
+      phase: 'prerequisites',
+      logger: options.logger,
+      ...(options.onPlan ? {onPlan: options.onPlan} : {}),
+    })
+  }
+  const {model, template} = await clusterTemplate(cluster, options)
+  const written = options.out
+    ? await writeTemplate(cluster, template, options.out.dir, options.out.format)
+    : undefined
+  if (written) options.logger.info(exportedText(written).trimEnd())
+  const stack = await deployStack(cluster.name, {
+    aws: options.aws,
+    model,
+    template,
+    text: serializeTemplate(template, 'json'),
+    yes: options.yes,
+    progress: loggerProgress(options.logger),
+    store: options.store,
+    ...(options.onPlan ? {onPlan: options.onPlan} : {}),
+  })
+  return {...(written ? {template: written} : {}), ...stack}
+}
+
+async function writeTemplate(
+  cluster: Cluster,
+  template: CfnTemplate,
+  dir: string,
+  format: TemplateFormat,
+): Promise<ExportResult> {
+  const text = serializeTemplate(template, format)
+  await mkdir(dir, {recursive: true})
+  const file = join(dir, templateFileName(cluster.name, format))
+  await writeFile(file, text)
+  const bytes = Buffer.byteLength(text)
+  return {
+    file,
+    bytes,
+    resources: Object.keys(template.Resources).length,
+    needsUpload: bytes > INLINE_TEMPLATE_LIMIT,
+  }
 }
 
 export async function exportCloudFormation(
   cluster: Cluster,
   options: CloudFormationOptions & {out: string; format?: TemplateFormat},
 ): Promise<ExportResult> {
-  const format = options.format ?? 'json'
-  const {text, resources} = await renderClusterTemplate(cluster, format, options)
-  await mkdir(options.out, {recursive: true})
-  const file = join(options.out, templateFileName(cluster.name, format))
-  await writeFile(file, text)
-  const bytes = Buffer.byteLength(text)
-  return {file, bytes, resources, needsUpload: bytes > INLINE_TEMPLATE_LIMIT}
+  const {template} = await clusterTemplate(cluster, options)
+  return writeTemplate(cluster, template, options.out, options.format ?? 'json')
 }
 
 export function exportedText(r: ExportResult): string {

@@ -14,6 +14,7 @@ const FILE = 'docs/iam/provisioner-policy.json'
 /** SDK package → IAM service prefix. */
 const SERVICES: Record<string, string> = {
   'auto-scaling': 'autoscaling',
+  cloudformation: 'cloudformation',
   ec2: 'ec2',
   'elastic-load-balancing-v2': 'elasticloadbalancing',
   iam: 'iam',
