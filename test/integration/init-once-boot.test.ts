@@ -10,8 +10,10 @@ import {join} from 'node:path'
 import {CreateBucketCommand, S3Client} from '@aws-sdk/client-s3'
 import {beforeAll, describe, expect, it} from 'vitest'
 import {parse, parseAllDocuments} from 'yaml'
+import {writeRestoreRequest} from '../../src/lifecycle/restore-request.js'
 import {placeholderAssets} from '../../src/render/placeholder.js'
 import {renderClusterUserData} from '../../src/render/render.js'
+import {openStateStore} from '../../src/state/store.js'
 import {haPrivateCluster} from '../fixtures/render/clusters.js'
 import {emulatorEnv} from '../support/aws-env.js'
 import {repoRoot, tempDir} from '../support/cli.js'
@@ -94,5 +96,27 @@ describe('the first control-plane group boots init once, then joins', () => {
     expect(replacement.code, replacement.out).toBe(0)
     expect(ran(replacement.out)).toEqual(['join'])
     expect(replacement.out).toContain('was initialised by i-0')
+  })
+
+  it('after `kforge restore cluster`: the first boot restores etcd and inits on it, the next joins', async () => {
+    const store = await openStateStore(STORE)
+    await writeRestoreRequest(store, cluster.name, {
+      backup: '20261202T001500Z-r1234',
+      clusterToken: 'kforge-restore-boot-test',
+      requestedAt: '2026-12-02T01:00:00.000Z',
+    })
+    const restoring = await boot('i-0ddddddddddddddd4')
+    expect(restoring.code, restoring.out).toBe(0)
+    expect(ran(restoring.out)).toEqual(['etcd', 'init'])
+    expect(restoring.out).toContain(
+      `RAN kforge etcd restore --state ${STORE} --config /etc/kforge/kubeadm.yaml --replace-existing`,
+    )
+    expect(restoring.out).toContain(
+      'RAN kforge init --config /etc/kforge/kubeadm.yaml --ignore-preflight-errors DirAvailable--var-lib-etcd',
+    )
+    expect(restoring.out).toContain('recorded complete')
+    const after = await boot('i-0eeeeeeeeeeeeeee5')
+    expect(ran(after.out)).toEqual(['join'])
+    expect(after.out).toContain('restored from backup 20261202T001500Z-r1234 by i-0ddddddddddddddd4')
   })
 })

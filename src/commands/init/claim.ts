@@ -1,6 +1,7 @@
 /**
- * `kforge init claim` — node agent: the control-plane boot's init-or-join decision. Prints `init`
- * or `join` (one word, for the boot script), and with --completed records a finished init.
+ * `kforge init claim` — node agent: the control-plane boot's init-or-join decision. Prints `init`,
+ * `restore` (init on etcd data restored from the backup `kforge restore cluster` named) or `join`
+ * (one word, for the boot script), and with --completed records a finished init.
  */
 import {BaseCommand} from '../../cli/base.js'
 import {openStore} from '../../cli/cluster.js'
@@ -37,7 +38,9 @@ export default class InitClaim extends BaseCommand<typeof InitClaim> {
     this.logger.info(
       decision.action === 'join'
         ? `joining: ${decision.reason}`
-        : `initialising ${cluster}: ${holder} holds the claim`,
+        : decision.action === 'restore'
+          ? `restoring ${cluster} from backup ${decision.restore.backup}: ${holder} holds the claim`
+          : `initialising ${cluster}: ${holder} holds the claim`,
     )
     this.print(decision, () => `${decision.action}\n`)
   }
