@@ -3,7 +3,7 @@
 // other tool): oclif ends at the CLI edge, the environment is read only there and in the sandbox,
 // no import runs from a lower layer up to a higher one, and src has no import circle.
 // Prints each breach with its file and exits 1; prints nothing and exits 0 when the walls hold.
-import {existsSync, readdirSync, readFileSync} from 'node:fs'
+import {readdirSync, readFileSync} from 'node:fs'
 import {dirname, join, relative, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import ts from 'typescript'
@@ -23,20 +23,6 @@ const EDGE = ['cli', 'commands']
 const ENV_READERS = [...EDGE, 'sandbox', 'demo', 'assets/agent']
 /** Never import oclif (the issue's wall): workflows and the cloud model are plain functions and data. */
 const NO_OCLIF = ['phases', 'cloud', 'lifecycle', 'specs', 'kube', 'render', 'state', 'api', 'util']
-
-/**
- * Reads of the environment still below the edge, each owned by work in flight elsewhere (the
- * cloud model's waits and clients): listed so the check holds everything else,
- * and so this list can only shrink. Each entry is a file and the variables it may read.
- */
-const ENV_DEBTS = new Map([
-  ['cloud/aws/model/wait.ts', 'KFORGE_POLL_MS, KFORGE_SETTLE_MS'],
-  ['cloud/aws/direct/delete.ts', 'KFORGE_DELETE_BACKOFF_MS'],
-  [
-    'cloud/aws/clients.ts',
-    'AWS_REGION, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL, KFORGE_AWS_CALL_LOG, KFORGE_AWS_CONNECT_TIMEOUT_MS, KFORGE_AWS_REQUEST_TIMEOUT_MS',
-  ],
-])
 
 /**
  * Layers, lowest first. A file may import from its own layer and the ones below, never above.
@@ -117,14 +103,11 @@ function scan(file) {
 }
 
 const problems = []
-for (const file of ENV_DEBTS.keys())
-  if (existsSync(join(src, file)) && !scan(join(src, file)).readsEnv)
-    problems.push(`src/${file}: no longer reads process.env; remove it from ENV_DEBTS in this script`)
 const graph = new Map()
 for (const file of files(src)) {
   const rel = relative(src, file).split('\\').join('/')
   const {imports, readsEnv} = scan(file)
-  if (readsEnv && !under(rel, ENV_READERS) && !ENV_DEBTS.has(rel))
+  if (readsEnv && !under(rel, ENV_READERS))
     problems.push(`src/${rel}: reads process.env (only ${ENV_READERS.join(', ')} may; pass the value down)`)
   const edges = []
   for (const {spec} of imports) {

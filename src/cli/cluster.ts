@@ -4,8 +4,9 @@
  * --region says otherwise). One place, so no command builds these its own way.
  */
 import type {Cluster} from '../api/v1alpha1/types.js'
-import type {AwsClients, AwsOptions} from '../cloud/aws/clients.js'
+import {type AwsClients, type AwsOptions, callLogListener} from '../cloud/aws/clients.js'
 import type {StateStore} from '../state/store.js'
+import {positive, timingsFromEnv} from './timings.js'
 
 export interface GlobalCloudFlags {
   state?: string | undefined
@@ -19,11 +20,26 @@ export interface OpenedCluster {
   aws: AwsClients
 }
 
-/** `--region` / `--endpoint` as AWS client options (absent flags leave the SDK's own defaults). */
-export function awsOptions(flags: GlobalCloudFlags): AwsOptions {
+/**
+ * AWS client options from `--region` / `--endpoint` and the environment: AWS_REGION (then
+ * AWS_DEFAULT_REGION) and AWS_ENDPOINT_URL as the SDK reads them, AWS_ENDPOINT_URL_S3 for S3 by
+ * path, and kforge's own KFORGE_AWS_CALL_LOG (a file that gets `<service> <Action>` per call: how
+ * tests and the demo count calls), KFORGE_AWS_CONNECT_TIMEOUT_MS, KFORGE_AWS_REQUEST_TIMEOUT_MS and
+ * the timings. The one place these are read; everything below takes them as options.
+ */
+export function awsOptions(flags: GlobalCloudFlags, env: NodeJS.ProcessEnv = process.env): AwsOptions {
+  const region = flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION
+  const endpoint = flags.endpoint ?? env.AWS_ENDPOINT_URL
+  const connectTimeoutMs = positive(env.KFORGE_AWS_CONNECT_TIMEOUT_MS)
+  const requestTimeoutMs = positive(env.KFORGE_AWS_REQUEST_TIMEOUT_MS)
   return {
-    ...(flags.region ? {region: flags.region} : {}),
-    ...(flags.endpoint ? {endpoint: flags.endpoint} : {}),
+    ...(region ? {region} : {}),
+    ...(endpoint ? {endpoint} : {}),
+    s3PathStyle: Boolean(endpoint ?? env.AWS_ENDPOINT_URL_S3),
+    ...(env.KFORGE_AWS_CALL_LOG ? {onCall: callLogListener(env.KFORGE_AWS_CALL_LOG)} : {}),
+    ...(connectTimeoutMs ? {connectTimeoutMs} : {}),
+    ...(requestTimeoutMs ? {requestTimeoutMs} : {}),
+    timings: timingsFromEnv(env),
   }
 }
 
@@ -36,8 +52,10 @@ export async function openStore(flags: GlobalCloudFlags): Promise<StateStore> {
 /** AWS clients for `region` (or --region), with --endpoint. */
 export async function awsClients(flags: GlobalCloudFlags, region?: string): Promise<AwsClients> {
   const {AwsClients} = await import('../cloud/aws/clients.js')
-  const r = flags.region ?? region
-  return new AwsClients({...(r ? {region: r} : {}), ...(flags.endpoint ? {endpoint: flags.endpoint} : {})})
+  const options = awsOptions(flags)
+  // The cluster's own region, unless --region says otherwise; the environment's only without either.
+  const r = flags.region ?? region ?? options.region
+  return new AwsClients({...options, ...(r ? {region: r} : {})})
 }
 
 export async function openCluster(name: string, flags: GlobalCloudFlags): Promise<OpenedCluster> {

@@ -9,4 +9,16 @@ export interface Timings {
   pollMs?: number
   /** Between polls in the node workflows (init, join, pivot). */
   nodePollMs?: number
+  /**
+   * How long the provisioner waits for AWS reads to show a write it is unsure of (a create whose
+   * answer was lost); four times that when AWS said the thing exists. Default: 30 s.
+   */
+  settleMs?: number
+  /** The first pause between delete rounds while dependents go away. Default: 1 s. */
+  deleteBackoffMs?: number
+}
+
+/** `{intervalMs}` for a provisioner-side wait when the timings set one; else the wait's own default. */
+export function pollOption(t: Timings): {intervalMs?: number} {
+  return t.pollMs ? {intervalMs: t.pollMs} : {}
 }

@@ -16,20 +16,30 @@ import type {KMSClient} from '@aws-sdk/client-kms'
 import type {Route53Client} from '@aws-sdk/client-route-53'
 import type {S3Client} from '@aws-sdk/client-s3'
 import {KforgeError} from '../../util/errors.js'
+import type {Timings} from '../../util/timings.js'
 import {kforgeVersion} from '../../util/version.js'
 import {guardUntokenedCreates} from './unknown-outcome.js'
 
+/**
+ * Everything about how kforge talks to AWS, decided by the caller: the CLI edge fills it from its
+ * flags and the environment (src/cli/cluster.ts), a library user passes what they mean, and
+ * nothing below reads the environment. Left unset, the SDK's own chain applies (AWS_REGION,
+ * AWS_ENDPOINT_URL and the shared config files are read by the SDK itself).
+ */
 export interface AwsOptions {
-  /** Default: AWS_REGION, then AWS_DEFAULT_REGION. */
   region?: string
-  /** Default: AWS_ENDPOINT_URL (read by the SDK), else the real AWS endpoints. */
+  /** Default: the real AWS endpoints (or whatever the SDK's own configuration names). */
   endpoint?: string
-  /**
-   * Called once per API operation (not per retry attempt), before it is sent. Default: none, or,
-   * when KFORGE_AWS_CALL_LOG names a file, a line `<service> <Action>` appended to it per call
-   * (how tests and benchmarks count the calls a CLI process makes).
-   */
+  /** S3 by path (`endpoint/bucket/key`), as emulators need. Default: when `endpoint` is set. */
+  s3PathStyle?: boolean
+  /** Called once per API operation (not per retry attempt), before it is sent. */
   onCall?: AwsCallListener
+  /** Default: 5 s to connect. */
+  connectTimeoutMs?: number
+  /** Default: 30 s for an answer; AWS answers in well under a second, slow operations in a few. */
+  requestTimeoutMs?: number
+  /** How the provisioner waits: between polls, for reads to catch up, between delete rounds. */
+  timings?: Timings
 }
 
 export interface AwsCall {
@@ -51,9 +61,8 @@ export function isMutating(action: string): boolean {
   )
 }
 
-function envCallListener(): AwsCallListener | undefined {
-  const file = process.env.KFORGE_AWS_CALL_LOG
-  if (!file) return undefined
+/** A listener that appends `<service> <Action>` per call to `file` (how tests count a process's calls). */
+export function callLogListener(file: string): AwsCallListener {
   return ({service, action}) => appendFileSync(file, `${service} ${action}\n`)
 }
 
@@ -85,31 +94,20 @@ function instrument<T>(client: T, listener: AwsCallListener | undefined): T {
   return client
 }
 
-/** Default: 5 s to connect. */
 const CONNECT_TIMEOUT_MS = 5_000
-/** Default: 30 s for an answer; AWS answers in well under a second, slow operations in a few. */
 const REQUEST_TIMEOUT_MS = 30_000
-
-function envMs(name: string, fallback: number): number {
-  const v = Number(process.env[name])
-  return Number.isFinite(v) && v > 0 ? v : fallback
-}
 
 /** Settings common to every client. */
 export function clientConfig(options: AwsOptions = {}): {
-  region: string
+  region?: string
   endpoint?: string
   retryMode: 'adaptive'
   maxAttempts: number
   customUserAgent: string
   requestHandler: {connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: true}
 } {
-  const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION
-  if (!region) {
-    throw new KforgeError('no AWS region: pass --region, set AWS_REGION, or set spec.cloud.aws.region')
-  }
   return {
-    region,
+    ...(options.region ? {region: options.region} : {}),
     ...(options.endpoint ? {endpoint: options.endpoint} : {}),
     retryMode: 'adaptive',
     maxAttempts: 6,
@@ -117,16 +115,16 @@ export function clientConfig(options: AwsOptions = {}): {
     // A stuck call fails with TimeoutError, which the retry loop resends (or, for a create
     // without an idempotency token, reports as an unknown outcome: unknown-outcome.ts).
     requestHandler: {
-      connectionTimeout: envMs('KFORGE_AWS_CONNECT_TIMEOUT_MS', CONNECT_TIMEOUT_MS),
-      requestTimeout: envMs('KFORGE_AWS_REQUEST_TIMEOUT_MS', REQUEST_TIMEOUT_MS),
+      connectionTimeout: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+      requestTimeout: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
       throwOnRequestTimeout: true,
     },
   }
 }
 
-/** True when talking to something other than real AWS (an emulator): S3 then needs path-style. */
-export function usesCustomEndpoint(options: AwsOptions): boolean {
-  return Boolean(options.endpoint ?? process.env.AWS_ENDPOINT_URL ?? process.env.AWS_ENDPOINT_URL_S3)
+/** Emulators answer S3 by path, not by bucket host name. */
+function s3PathStyle(options: AwsOptions): boolean {
+  return options.s3PathStyle ?? Boolean(options.endpoint)
 }
 
 /** Lazily built, cached clients for one region/endpoint. */
@@ -136,13 +134,21 @@ export class AwsClients {
   constructor(readonly options: AwsOptions = {}) {}
 
   get region(): string {
-    return clientConfig(this.options).region
+    if (!this.options.region) {
+      throw new KforgeError('no AWS region: pass --region, set AWS_REGION, or set spec.cloud.aws.region')
+    }
+    return this.options.region
+  }
+
+  /** The caller's timings (the CLI's, or each wait's own defaults). */
+  get timings(): Timings {
+    return this.options.timings ?? {}
   }
 
   private memo<T>(key: string, make: () => Promise<T>): Promise<T> {
     let hit = this.cache.get(key) as Promise<T> | undefined
     if (!hit) {
-      const listener = this.options.onCall ?? envCallListener()
+      const listener = this.options.onCall
       hit = make().then((client) => instrument(guardUntokenedCreates(client), listener))
       this.cache.set(key, hit)
     }
@@ -186,7 +192,7 @@ export class AwsClients {
       async () =>
         new (await import('@aws-sdk/client-s3')).S3Client({
           ...clientConfig(this.options),
-          forcePathStyle: usesCustomEndpoint(this.options),
+          forcePathStyle: s3PathStyle(this.options),
         }),
     )
   }

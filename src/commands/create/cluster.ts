@@ -113,16 +113,21 @@ One control-plane node for one zone, three for more, spread over the zones, each
       printSpec(cluster, this.outputFormat, 'Dry run: nothing was stored. Use -o yaml for the complete spec.')
       return
     }
-    const {awsOptions, openStore} = await import('../../cli/cluster.js')
+    const {awsClients, openStore} = await import('../../cli/cluster.js')
     const {createCluster} = await import('../../specs/store.js')
     const store = await openStore(f)
     const {checkStatePosture} = await import('../../phases/cluster/state-posture.js')
     await checkStatePosture(store, {secure: f['secure-state-store'], logger: this.logger})
     const {provisionHook} = await import('../../phases/cluster/provision.js')
     const text = this.outputFormat === 'text'
-    const apply = provisionHook(store, awsOptions(f), this.logger, (plan) => {
-      if (text) process.stdout.write(plan)
-    })
+    const apply = provisionHook(
+      store,
+      (region) => awsClients(f, region),
+      this.logger,
+      (plan) => {
+        if (text) process.stdout.write(plan)
+      },
+    )
     // Without --yes nothing touches the cloud: the spec and its PKI are stored and
     // `kforge update cluster` previews the plan (kops's create → update flow).
     const result = await runLocked(

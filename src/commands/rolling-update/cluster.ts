@@ -22,48 +22,21 @@ Without --yes, lists them (group, instance, reason). With --yes: bastions, then 
   static override flags = {
     yes: Flags.boolean({description: 'replace the instances, not just list them'}),
     'instance-group': Flags.string({description: 'only this instance group (repeatable)', multiple: true}),
-    'max-surge': Flags.integer({
-      description: 'node groups: instances launched ahead of those they replace',
-      default: 1,
-      min: 0,
-    }),
-    'max-unavailable': Flags.integer({
-      description:
-        'node groups: instances replaced at once beyond the surge (default: 0, or 1 with --max-surge 0)',
-      min: 0,
-    }),
     cloudonly: Flags.boolean({
       description: 'replace without draining or validating through the Kubernetes API',
     }),
     force: Flags.boolean({description: 'replace every instance, up to date or not'}),
-    'validate-timeout': Flags.string({
-      description: 'how long the cluster may take to validate after each step',
-      default: '15m',
-    }),
     ...rollFlags,
     ...lockFlags,
   }
 
   async run(): Promise<void> {
     const f = this.flags
-    const {openCluster} = await import('../../cli/cluster.js')
-    const {pollOption} = await import('../../cli/timings.js')
-    const {clusterKubeAccess} = await import('../../lifecycle/kube-access.js')
+    const {openRoll, rollSettings} = await import('../../cli/roll-flags.js')
     const {rollingUpdate} = await import('../../lifecycle/rolling-update.js')
     const {rollingText} = await import('../../lifecycle/print.js')
-    const {parseDuration} = await import('../../kube/wait.js')
-    const drainTimeoutMs = parseDuration(f['drain-timeout'], '--drain-timeout')
-    const validateTimeoutMs = parseDuration(f['validate-timeout'], '--validate-timeout')
-    if (f['max-surge'] === 0 && f['max-unavailable'] === 0) {
-      const {KforgeError} = await import('../../util/errors.js')
-      throw new KforgeError('--max-surge 0 and --max-unavailable 0: one of them must be at least 1')
-    }
-    const {store, cluster, aws} = await openCluster(this.args.name, f)
-    const kube = await clusterKubeAccess(cluster.name, {
-      ...(f.kubeconfig ? {kubeconfig: f.kubeconfig} : {}),
-      kubeconfigEnv: process.env.KUBECONFIG,
-      cloudOnly: f.cloudonly,
-    })
+    const settings = await rollSettings(f)
+    const {store, cluster, aws, kube} = await openRoll(this.args.name, f)
     try {
       const roll = () =>
         rollingUpdate(cluster, {
@@ -73,11 +46,7 @@ Without --yes, lists them (group, instance, reason). With --yes: bastions, then 
           yes: f.yes,
           ...(f['instance-group'] ? {instanceGroups: f['instance-group']} : {}),
           force: f.force,
-          maxSurge: f['max-surge'],
-          ...(f['max-unavailable'] !== undefined ? {maxUnavailable: f['max-unavailable']} : {}),
-          drainTimeoutMs,
-          validateTimeoutMs,
-          ...pollOption(),
+          ...settings,
           logger: this.logger,
         })
       // Listing what would be replaced only reads; replacing takes the cluster's lock.

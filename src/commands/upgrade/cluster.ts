@@ -26,35 +26,16 @@ The policy: the control plane moves one minor version at a time, up, or back by 
       description:
         'without the Kubernetes API: no kubelet check, no kubeadm-config or kube-proxy update, no draining',
     }),
-    'max-surge': Flags.integer({
-      description: 'node groups: instances launched ahead of those they replace',
-      min: 0,
-    }),
-    'max-unavailable': Flags.integer({
-      description: 'node groups: instances replaced at once beyond the surge',
-      min: 0,
-    }),
-    'validate-timeout': Flags.string({
-      description: 'how long the cluster may take to validate (or a DaemonSet to roll out) after each step',
-      default: '15m',
-    }),
     ...rollFlags,
     ...lockFlags,
   }
 
   async run(): Promise<void> {
     const f = this.flags
-    const {openCluster} = await import('../../cli/cluster.js')
-    const {pollOption} = await import('../../cli/timings.js')
-    const {clusterKubeAccess} = await import('../../lifecycle/kube-access.js')
+    const {openRoll, rollSettings} = await import('../../cli/roll-flags.js')
     const {upgradeCluster} = await import('../../lifecycle/upgrade.js')
-    const {parseDuration} = await import('../../kube/wait.js')
-    const {store, cluster, aws} = await openCluster(this.args.name, f)
-    const kube = await clusterKubeAccess(cluster.name, {
-      ...(f.kubeconfig ? {kubeconfig: f.kubeconfig} : {}),
-      kubeconfigEnv: process.env.KUBECONFIG,
-      cloudOnly: f.cloudonly,
-    })
+    const settings = await rollSettings(f)
+    const {store, cluster, aws, kube} = await openRoll(this.args.name, f)
     const text = this.outputFormat === 'text'
     try {
       const upgrade = () =>
@@ -65,11 +46,7 @@ The policy: the control plane moves one minor version at a time, up, or back by 
           cloudOnly: f.cloudonly,
           yes: f.yes,
           allowPrerelease: f['allow-prerelease'],
-          ...(f['max-surge'] !== undefined ? {maxSurge: f['max-surge']} : {}),
-          ...(f['max-unavailable'] !== undefined ? {maxUnavailable: f['max-unavailable']} : {}),
-          drainTimeoutMs: parseDuration(f['drain-timeout'], '--drain-timeout'),
-          validateTimeoutMs: parseDuration(f['validate-timeout'], '--validate-timeout'),
-          ...pollOption(),
+          ...settings,
           logger: this.logger,
           onPlan: (plan) => {
             if (text) process.stdout.write(plan)

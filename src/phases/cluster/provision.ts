@@ -68,16 +68,12 @@ export async function provisionCluster(cluster: Cluster, given: ProvisionOptions
  */
 export function provisionHook(
   store: StateStore,
-  aws: {region?: string; endpoint?: string},
+  awsFor: (region: string) => Promise<AwsClients>,
   logger: Logger,
   onPlan: (text: string) => void,
 ): (cluster: Cluster, options: {yes: boolean}) => Promise<void> {
   return async (cluster, {yes}) => {
-    const {AwsClients} = await import('../../cloud/aws/clients.js')
-    const clients = new AwsClients({
-      region: aws.region ?? cluster.spec.cloud.aws.region,
-      ...(aws.endpoint ? {endpoint: aws.endpoint} : {}),
-    })
-    await provisionCluster(cluster, {store, aws: clients, logger, yes, onPlan})
+    const aws = await awsFor(cluster.spec.cloud.aws.region)
+    await provisionCluster(cluster, {store, aws, logger, yes, onPlan})
   }
 }

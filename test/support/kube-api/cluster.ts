@@ -9,6 +9,7 @@ import type {AddressInfo} from 'node:net'
 import {syncBootstrapSigner, syncTokenCleaner} from './controllers/bootstrap-signer.js'
 import {syncCsrs} from './controllers/csr.js'
 import {syncDaemonSets, syncScheduler} from './controllers/daemonset.js'
+import {syncDisruptionBudgets} from './controllers/disruption.js'
 import {EtcdCluster} from './etcd.js'
 import {type AuditEntry, createHandler} from './handler.js'
 import type {Signer} from './pki.js'
@@ -168,6 +169,7 @@ export class SimCluster {
       syncTokenCleaner(this.store)
       syncBootstrapSigner(this.store)
       syncDaemonSets(this.store)
+      syncDisruptionBudgets(this.store)
       await syncCsrs(this.store, leader)
     }
     if (this.schedulers.size > 0) syncScheduler(this.store)

@@ -1,44 +1,15 @@
 /**
  * The eviction subresource (`POST .../pods/<name>/eviction`, policy/v1 Eviction) with
  * PodDisruptionBudget checks, worded as kube-apiserver words them. The disruption controller's
- * arithmetic is done at eviction time over the pods of the PDB's namespace that its selector
- * matches: expected = the non-terminal ones, healthy = those Ready; `minAvailable` and
- * `maxUnavailable` take integers or percentages (rounded up, as the controller does).
+ * arithmetic (controllers/disruption.ts) is done afresh at eviction time, where the real server
+ * goes by the status the controller last wrote: a test that needs the real lag waits on the status.
  */
-import type {LabelSelector, Pod} from '../../../src/kube/types.js'
+import type {Pod} from '../../../src/kube/types.js'
+import {type Budget, budgetStatus, selects} from './controllers/disruption.js'
 import {podReady} from './controllers/scheduling.js'
 import {resourceByKind} from './registry.js'
 import {StatusError} from './status.js'
 import type {Obj, Store} from './store.js'
-
-interface Budget extends Obj {
-  spec: {selector?: LabelSelector; minAvailable?: number | string; maxUnavailable?: number | string}
-}
-
-function matches(selector: LabelSelector | undefined, labels: Record<string, string>): boolean {
-  // policy/v1: an empty selector matches every pod in the namespace; a missing one matches none.
-  if (!selector) return false
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false
-  for (const r of selector.matchExpressions ?? []) {
-    const value = labels[r.key]
-    const ok =
-      r.operator === 'In'
-        ? value !== undefined && (r.values ?? []).includes(value)
-        : r.operator === 'NotIn'
-          ? value === undefined || !(r.values ?? []).includes(value)
-          : r.operator === 'Exists'
-            ? value !== undefined
-            : value === undefined
-    if (!ok) return false
-  }
-  return true
-}
-
-function scaled(value: number | string, total: number): number {
-  if (typeof value === 'number') return value
-  const pct = /^(\d+)%$/.exec(value)
-  return pct ? Math.ceil((Number(pct[1]) * total) / 100) : Number(value)
-}
 
 function failure(
   code: number,
@@ -65,7 +36,7 @@ export function evict(store: Store, namespace: string, name: string): {code: num
   const labels = pod.metadata.labels ?? {}
   const terminal = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed'
   const budgets = (store.list(resourceByKind('PodDisruptionBudget'), namespace) as Budget[]).filter((b) =>
-    matches(b.spec.selector, labels),
+    selects(b.spec.selector, labels),
   )
   if (budgets.length > 1 && !terminal) {
     throw failure(
@@ -76,18 +47,7 @@ export function evict(store: Store, namespace: string, name: string): {code: num
   }
   const budget = budgets[0]
   if (budget && !terminal) {
-    const members = (store.list(podsRes, namespace) as (Obj & Pod)[]).filter(
-      (p) =>
-        matches(budget.spec.selector, p.metadata.labels ?? {}) &&
-        p.status?.phase !== 'Succeeded' &&
-        p.status?.phase !== 'Failed',
-    )
-    const expected = members.length
-    const healthy = members.filter(podReady).length
-    const desired =
-      budget.spec.minAvailable !== undefined
-        ? scaled(budget.spec.minAvailable, expected)
-        : expected - scaled(budget.spec.maxUnavailable ?? 0, expected)
+    const {currentHealthy: healthy, desiredHealthy: desired} = budgetStatus(store, budget)
     // An unhealthy pod may go whenever the budget is met (unhealthyPodEvictionPolicy IfHealthyBudget).
     const allowed = podReady(pod) ? healthy - desired > 0 : healthy >= desired
     if (!allowed) {

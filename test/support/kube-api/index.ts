@@ -1,20 +1,51 @@
 /**
  * THE KUBERNETES API DOUBLE (test code only).
  *
- * Stands in for kube-apiserver + kube-controller-manager + kube-scheduler + kubelet, because no
- * real API server can be installed on the machines this project is built on. It speaks the real
- * REST paths and JSON shapes over HTTPS (node:https, certificates made at start or taken from the
- * cluster's PKI), authenticates client certificates (CN = user, O = groups) and bootstrap tokens
- * (`system:bootstrap:<id>`), authorizes with RBAC over the objects it stores (seeded with the
- * bootstrap policy kubeadm relies on), answers 401/403/404/409/422 with Status objects worded as
- * the real server words them, and runs the controllers kubeadm's flows depend on: BootstrapSigner
- * and TokenCleaner, CSR approving/signing for kubelet client certificates, DaemonSets and
- * scheduling. `SimNode` is a kubelet that runs static pods from a root dir and API pods bound to
- * its node, and emulates the control-plane binaries it finds in them (see components.ts).
+ * Stands in for kube-apiserver + kube-controller-manager + kube-scheduler + kubelet where a test
+ * needs what only a double can do: fault injection, timing, simulated nodes that "reboot" in
+ * milliseconds, and an audit log of every request. It speaks the real REST paths and JSON shapes
+ * over HTTPS (node:https, certificates made at start or taken from the cluster's PKI), authenticates
+ * client certificates (CN = user, O = groups) and bootstrap tokens (`system:bootstrap:<id>`),
+ * authorizes with RBAC over the objects it stores (seeded with the bootstrap policy kubeadm relies
+ * on), answers 401/403/404/409/422/429 with Status objects worded as the real server words them,
+ * and runs the controllers kubeadm's flows depend on: BootstrapSigner and TokenCleaner, CSR
+ * approving/signing for kubelet client certificates, the disruption controller, the garbage
+ * collector, DaemonSets and scheduling. `SimNode` is a kubelet that runs static pods from a root
+ * dir and API pods bound to its node, and emulates the control-plane binaries it finds in them
+ * (see components.ts).
  *
- * What it is not: no watch, no admission beyond the validations in validate.ts, no real
- * containers, no etcd (the store is in memory and survives "reboots" of simulated nodes, as etcd's
- * data dir would), no Node authorizer restrictions beyond a coarse allow-list (rbac.ts).
+ * The contract: test/integration/kube-api-contract.test.ts runs the same scenarios against this
+ * double and against the real kube-apiserver and kube-controller-manager (test/support/
+ * real-apiserver.ts) and asserts the same answers: CRUD, conflicts and preconditions, merge patch,
+ * generateName, validation (422 with field causes), Secret stringData, health, version and
+ * discovery, anonymous access to cluster-info through kubeadm's Role, bootstrap-token and
+ * client-certificate authentication (401s included), RBAC Forbidden messages, BootstrapSigner,
+ * TokenCleaner, CSR approval and signing, a node's own Lease, cordon, pods by spec.nodeName,
+ * eviction against a PodDisruptionBudget, garbage collection and orphaning. A change here must
+ * keep that test passing against both.
+ *
+ * Proven only against the real components, so a test that depends on any of these must use them
+ * (test/support/real-apiserver.ts for the API alone, test/real for nodes):
+ *  - watch (refused here with 405), server-side apply, protobuf, aggregated discovery, OpenAPI;
+ *    strategic merge patch (taken here as a JSON merge patch: lists are replaced, never merged
+ *    by key);
+ *  - admission and defaulting: NodeRestriction (a node may write only its own Node, Lease and
+ *    pods' status), ServiceAccount, defaults of pod and workload fields (stored here as sent);
+ *  - graceful deletion: a pod bound to a node stays Terminating until its kubelet confirms, and
+ *    finalizers and foreground deletion hold objects back; here a delete is immediate;
+ *  - the Node authorizer's graph (a node reads only what its pods reference); here a coarse
+ *    allow-list (rbac.ts); and the real roles of the controllers (ALL here);
+ *  - the disruption controller's lag: a real eviction goes by the budget's last written status (a
+ *    new budget refuses until observed); here it is computed afresh;
+ *  - the node lifecycle controller (not-ready and unreachable taints, NoExecute evictions, the pod
+ *    GC of orphans), the real scheduler (resources, spreading, preemption), Services, endpoints,
+ *    kube-proxy and DNS;
+ *  - signers other than the kubelet client one (kubelet serving, legacy-unknown), certificate
+ *    rotation, and the kubelet's TLS bootstrap itself;
+ *  - etcd: resourceVersions are this store's counter, never compacted ("too old" never happens).
+ *
+ * What it is not: no real containers, no etcd (the store is in memory and survives "reboots" of
+ * simulated nodes, as etcd's data dir would).
  *
  * Two ways to use it:
  *  - `startKubeApi()`: one always-on API server with its own CA, controllers on, and an admin

@@ -58,6 +58,19 @@ export const errors = {
         causes: causes.map((c) => ({reason: 'FieldValueInvalid', message: c.message, field: c.field})),
       },
     ),
+  /** A delete whose preconditions.resourceVersion is stale: worded with the Kind, not the plural. */
+  preconditionFailed: (
+    r: {group: string; plural: string; kind: string},
+    name: string,
+    wanted: string,
+    live: string,
+  ) =>
+    failure(
+      409,
+      'Conflict',
+      `Operation cannot be fulfilled on ${r.kind} "${name}": the ResourceVersion in the precondition (${wanted}) does not match the ResourceVersion in record (${live}). The object might have been modified`,
+      {name, ...groupOf(r.group), kind: r.plural},
+    ),
   badRequest: (message: string) => failure(400, 'BadRequest', message),
   unauthorized: () => failure(401, 'Unauthorized', 'Unauthorized'),
   forbidden: (message: string, details?: Status['details']) => failure(403, 'Forbidden', message, details),

@@ -169,7 +169,7 @@ export class Store extends EventEmitter {
   ): Obj {
     const live = this.mustGet(r, ns, name)
     if (options.resourceVersion && options.resourceVersion !== live.metadata.resourceVersion) {
-      throw errors.conflict(r.group, r.plural, name)
+      throw errors.preconditionFailed(r, name, options.resourceVersion, live.metadata.resourceVersion!)
     }
     this.objects.delete(this.key(r, live.metadata.namespace, name))
     ++this.revision

@@ -87,7 +87,11 @@ export function validate(r: ResourceInfo, obj: Obj, live?: Obj): void {
     case 'Node':
       for (const [i, t] of ((obj.spec?.taints ?? []) as {effect?: string}[]).entries()) {
         if (!['NoSchedule', 'PreferNoSchedule', 'NoExecute'].includes(t.effect ?? '')) {
-          causes.push({field: `spec.taints[${i}].effect`, message: `Unsupported value: "${t.effect}"`})
+          // upstream's validation names the path metadata.taints, though the field is spec.taints
+          causes.push({
+            field: `metadata.taints[${i}].effect`,
+            message: `Unsupported value: "${t.effect}": supported values: "NoSchedule", "PreferNoSchedule", "NoExecute"`,
+          })
         }
       }
       break

@@ -26,7 +26,7 @@ export interface DeleteOptions {
   progress?: Progress
   /** Give up after this long without a pass that deleted something. Default: 10 minutes */
   stuckAfterMs?: number
-  /** First back-off between passes that made no progress; doubles to 30 s. Default: 1000 */
+  /** First back-off between passes that made no progress; doubles to 30 s. Default: the timings' deleteBackoffMs, else 1000 */
   backoffMs?: number
 }
 
@@ -37,7 +37,8 @@ export async function deleteResources(
 ): Promise<number> {
   const progress = options.progress ?? (() => {})
   const stuckAfter = options.stuckAfterMs ?? 600_000
-  let backoff = options.backoffMs ?? Number(process.env.KFORGE_DELETE_BACKOFF_MS ?? 1000)
+  const firstBackoff = options.backoffMs ?? ctx.aws.timings.deleteBackoffMs ?? 1000
+  let backoff = firstBackoff
   let remaining = [...items]
   const lastError = new Map<Doomed, string>()
   let lastProgress = Date.now()
@@ -96,7 +97,7 @@ export async function deleteResources(
     if (remaining.length === 0) break
     if (gone.size > 0) {
       lastProgress = Date.now()
-      backoff = options.backoffMs ?? Number(process.env.KFORGE_DELETE_BACKOFF_MS ?? 1000)
+      backoff = firstBackoff
       continue
     }
     if (hopeless.size > 0 || Date.now() - lastProgress > stuckAfter) {

@@ -109,7 +109,11 @@ export async function createOrAdopt<A>(ctx: FindContext, spec: CreateOrAdopt<A>)
       if (isAlreadyExists(err)) {
         const code = awsErrorCode(err)
         // It exists: wait out the lag until a read shows it.
-        const found = await settle(() => look(spec), {what: `${spec.what} (AWS says ${code})`, sure: true})
+        const found = await settle(() => look(spec), {
+          what: `${spec.what} (AWS says ${code})`,
+          sure: true,
+          timings: ctx.aws.timings,
+        })
         if (!found) {
           throw new KforgeError(
             `${spec.what}: AWS answers ${code} but no read shows it; run the command again in a minute`,
@@ -120,7 +124,11 @@ export async function createOrAdopt<A>(ctx: FindContext, spec: CreateOrAdopt<A>)
       }
       if (err instanceof OutcomeUnknownError) {
         // Made or not: what the first attempt made carries its tags from the create call.
-        const found = await settle(() => look(spec), {what: `${spec.what} after ${err.detail}`, sure: false})
+        const found = await settle(() => look(spec), {
+          what: `${spec.what} after ${err.detail}`,
+          sure: false,
+          timings: ctx.aws.timings,
+        })
         if (found) return adopt(ctx, spec, found, `made by an attempt whose answer was lost (${err.detail})`)
         if (attempt >= 3) throw new KforgeError(`${spec.what}: ${err.message}`, {cause: err})
         continue

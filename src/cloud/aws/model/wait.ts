@@ -6,6 +6,7 @@
  * wait out read-after-write lag.
  */
 import {KforgeError} from '../../../util/errors.js'
+import type {Timings} from '../../../util/timings.js'
 import {isNotFound} from './errors.js'
 
 export interface PollOptions {
@@ -26,10 +27,8 @@ export interface Check {
   state(s: string): void
 }
 
-function defaultInterval(): number {
-  const v = Number(process.env.KFORGE_POLL_MS)
-  return Number.isFinite(v) && v > 0 ? v : 2000
-}
+const DEFAULT_INTERVAL_MS = 2000
+const DEFAULT_SETTLE_MS = 30_000
 
 function formatSeconds(ms: number): string {
   return ms < 60_000
@@ -39,7 +38,7 @@ function formatSeconds(ms: number): string {
 
 /** Calls `check` until it returns a value other than undefined. */
 export async function poll<T>(check: (c: Check) => Promise<T | undefined>, options: PollOptions): Promise<T> {
-  const first = options.intervalMs ?? defaultInterval()
+  const first = options.intervalMs ?? DEFAULT_INTERVAL_MS
   const timeout = options.timeoutMs ?? 600_000
   const started = Date.now()
   let interval = first
@@ -77,13 +76,19 @@ export interface SettleOptions {
    * show it. False when it may not exist (an unanswered create): give up sooner and create again.
    */
   sure: boolean
+  /** The caller's timings (settleMs, pollMs). */
+  timings: Timings
 }
 
-/** How long reads may lag a write; KFORGE_SETTLE_MS (the unsure window; sure waits four times it). Default: 30 s */
-export function settleWindowMs(sure: boolean): number {
-  const v = Number(process.env.KFORGE_SETTLE_MS)
-  const base = Number.isFinite(v) && v > 0 ? v : 30_000
+/** How long reads may lag a write: timings.settleMs when unsure, four times it when sure. */
+export function settleWindowMs(sure: boolean, timings: Timings): number {
+  const base = timings.settleMs ?? DEFAULT_SETTLE_MS
   return sure ? base * 4 : base
+}
+
+/** Reads that wait out lag poll at most every second. */
+function lagInterval(timings: Timings): number {
+  return Math.min(timings.pollMs ?? DEFAULT_INTERVAL_MS, 1000)
 }
 
 /** `find` until it sees something, within the read-after-write window; undefined if it never does. */
@@ -94,8 +99,8 @@ export async function settle<T>(
   try {
     return await poll(find, {
       what: options.what,
-      timeoutMs: settleWindowMs(options.sure),
-      intervalMs: Math.min(defaultInterval(), 1000),
+      timeoutMs: settleWindowMs(options.sure, options.timings),
+      intervalMs: lagInterval(options.timings),
     })
   } catch (err) {
     if (err instanceof KforgeError && err.message.startsWith('timed out')) return undefined
@@ -111,7 +116,7 @@ export function sleep(ms: number): Promise<void> {
  * A read of something a listing just showed (its attributes, its tags): NotFound there is
  * read-after-write lag, not absence, and is retried within the read-after-write window.
  */
-export async function visible<T>(read: () => Promise<T>, what: string): Promise<T> {
+export async function visible<T>(read: () => Promise<T>, what: string, timings: Timings): Promise<T> {
   const out = await poll(
     async (c) => {
       try {
@@ -124,8 +129,8 @@ export async function visible<T>(read: () => Promise<T>, what: string): Promise<
     },
     {
       what: `${what} to be visible`,
-      timeoutMs: settleWindowMs(true),
-      intervalMs: Math.min(defaultInterval(), 1000),
+      timeoutMs: settleWindowMs(true, timings),
+      intervalMs: lagInterval(timings),
     },
   )
   return out.value

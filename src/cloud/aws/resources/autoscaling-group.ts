@@ -3,6 +3,7 @@
  * that is how instances carry the cluster, role and group tags the cloud provider reads.
  */
 import type {AutoScalingClient, AutoScalingGroup} from '@aws-sdk/client-auto-scaling'
+import {pollOption} from '../../../util/timings.js'
 import {createOrAdopt, idempotentDelete} from '../model/adopt.js'
 import {changes, sortedStrings} from '../model/diff.js'
 import type {Actual, FindContext, ResourceKind, Tags, Val} from '../model/types.js'
@@ -222,7 +223,11 @@ export const autoScalingGroupKind: ResourceKind<AutoScalingGroupProps, AutoScali
         c.state(g ? `${g.Status ?? 'deleting'}, ${(g.Instances ?? []).length} instance(s)` : 'gone')
         return g ? undefined : true
       },
-      {what: `auto-scaling group ${a.name} to be deleted`, progress: (line) => ctx.logger.info(line)},
+      {
+        what: `auto-scaling group ${a.name} to be deleted`,
+        progress: (line) => ctx.logger.info(line),
+        ...pollOption(ctx.aws.timings),
+      },
     )
   },
 

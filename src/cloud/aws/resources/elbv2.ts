@@ -9,6 +9,7 @@ import type {
   TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2'
 import {KforgeError} from '../../../util/errors.js'
+import {pollOption} from '../../../util/timings.js'
 import {isNotFound} from '../model/errors.js'
 import type {FindContext, Tags} from '../model/types.js'
 import {poll, visible} from '../model/wait.js'
@@ -30,6 +31,7 @@ export async function tagsOf(ctx: FindContext, arns: string[]): Promise<Map<stri
     const page = await visible(
       () => client.send(new DescribeTagsCommand({ResourceArns: arns.slice(i, i + 20)})),
       'load balancers and target groups',
+      ctx.aws.timings,
     )
     for (const d of page.TagDescriptions ?? []) out.set(d.ResourceArn!, fromTagList(d.Tags))
   }
@@ -94,6 +96,10 @@ export async function waitForLoadBalancer(ctx: FindContext, arn: string, name: s
       }
       return state === 'active' ? true : undefined
     },
-    {what: `load balancer ${name} to become active`, progress: (line) => ctx.logger.info(line)},
+    {
+      what: `load balancer ${name} to become active`,
+      progress: (line) => ctx.logger.info(line),
+      ...pollOption(ctx.aws.timings),
+    },
   )
 }

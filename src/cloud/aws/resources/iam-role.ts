@@ -37,6 +37,7 @@ export const iamRoleKind: ResourceKind<IamRoleProps, IamRoleActual> = {
         const tags = await visible(
           () => client.send(new ListRoleTagsCommand({RoleName: r.RoleName!})),
           `IAM role ${r.RoleName}`,
+          ctx.aws.timings,
         )
         return {
           id: r.RoleName!,

@@ -1,4 +1,6 @@
 /** Instances tagged as the cluster's (those groups launched, or strays): terminated on delete. */
+
+import {pollOption} from '../../../util/timings.js'
 import type {Actual, Discoverable} from '../model/types.js'
 import {poll} from '../model/wait.js'
 import {fromTagList} from '../tags.js'
@@ -39,7 +41,7 @@ export const instanceKind: Discoverable<Actual> = {
         const state = out.Reservations?.[0]?.Instances?.[0]?.State?.Name
         return state === undefined || state === 'terminated' ? true : undefined
       },
-      {what: `instance ${a.id} to terminate`},
+      {what: `instance ${a.id} to terminate`, ...pollOption(ctx.aws.timings)},
     )
   },
 }

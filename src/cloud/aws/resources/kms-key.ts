@@ -36,12 +36,22 @@ function toKmsTags(tags: Tags): KmsTag[] {
 async function describe(ctx: FindContext, keyId: string): Promise<KmsKeyActual | undefined> {
   const {DescribeKeyCommand, ListResourceTagsCommand} = await kmsModule()
   const client = await kms(ctx)
-  const meta = (await visible(() => client.send(new DescribeKeyCommand({KeyId: keyId})), `KMS key ${keyId}`))
-    .KeyMetadata
+  const meta = (
+    await visible(
+      () => client.send(new DescribeKeyCommand({KeyId: keyId})),
+      `KMS key ${keyId}`,
+      ctx.aws.timings,
+    )
+  ).KeyMetadata
   if (!meta || meta.KeyState === 'PendingDeletion' || meta.KeyState === 'Disabled') return undefined
   const tags = fromKmsTags(
-    (await visible(() => client.send(new ListResourceTagsCommand({KeyId: meta.KeyId!})), `KMS key ${keyId}`))
-      .Tags,
+    (
+      await visible(
+        () => client.send(new ListResourceTagsCommand({KeyId: meta.KeyId!})),
+        `KMS key ${keyId}`,
+        ctx.aws.timings,
+      )
+    ).Tags,
   )
   return {
     id: meta.KeyId!,

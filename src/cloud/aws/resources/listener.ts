@@ -31,16 +31,20 @@ export const listenerKind: ResourceKind<ListenerProps, ListenerActual> = {
     const client = await elbv2(ctx)
     const out: ListenerActual[] = []
     for (const {lb} of await listOwnedLoadBalancers(ctx)) {
-      const listeners = await visible(async () => {
-        const all = []
-        for await (const page of paginateDescribeListeners(
-          {client},
-          {LoadBalancerArn: lb.LoadBalancerArn!},
-        )) {
-          all.push(...(page.Listeners ?? []))
-        }
-        return all
-      }, `load balancer ${lb.LoadBalancerName}`)
+      const listeners = await visible(
+        async () => {
+          const all = []
+          for await (const page of paginateDescribeListeners(
+            {client},
+            {LoadBalancerArn: lb.LoadBalancerArn!},
+          )) {
+            all.push(...(page.Listeners ?? []))
+          }
+          return all
+        },
+        `load balancer ${lb.LoadBalancerName}`,
+        ctx.aws.timings,
+      )
       for (const l of listeners) {
         out.push({
           id: l.ListenerArn!,

@@ -5,6 +5,7 @@
  */
 import type {NatGateway} from '@aws-sdk/client-ec2'
 import {KforgeError} from '../../../util/errors.js'
+import {pollOption} from '../../../util/timings.js'
 import {idempotentDelete} from '../model/adopt.js'
 import {changes, tagChanges} from '../model/diff.js'
 import {isNotFound} from '../model/errors.js'
@@ -82,7 +83,7 @@ export async function waitForNatGateway(
       }
       return g.State === state ? true : undefined
     },
-    {what, progress: (line) => ctx.logger.info(line)},
+    {what, progress: (line) => ctx.logger.info(line), ...pollOption(ctx.aws.timings)},
   )
 }
 

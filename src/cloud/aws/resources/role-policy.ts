@@ -38,6 +38,7 @@ export const rolePolicyKind: ResourceKind<RolePolicyProps, RolePolicyActual> = {
             await visible(
               () => client.send(new ListRolePoliciesCommand({RoleName: r.RoleName!})),
               `IAM role ${r.RoleName}`,
+              ctx.aws.timings,
             )
           ).PolicyNames ?? []
         return Promise.all(
@@ -45,6 +46,7 @@ export const rolePolicyKind: ResourceKind<RolePolicyProps, RolePolicyActual> = {
             const doc = await visible(
               () => client.send(new GetRolePolicyCommand({RoleName: r.RoleName!, PolicyName: policyName})),
               `policy ${policyName} of IAM role ${r.RoleName}`,
+              ctx.aws.timings,
             )
             const id = `${r.RoleName}|${policyName}`
             return {

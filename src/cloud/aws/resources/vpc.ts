@@ -59,6 +59,7 @@ export const vpcKind: ResourceKind<VpcProps, VpcActual> = {
           visible(
             () => client.send(new DescribeVpcAttributeCommand({VpcId: v.VpcId!, Attribute})),
             `VPC ${v.VpcId}`,
+            ctx.aws.timings,
           )
         const [hostnames, support] = await Promise.all([attr('enableDnsHostnames'), attr('enableDnsSupport')])
         return {

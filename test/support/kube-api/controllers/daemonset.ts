@@ -150,12 +150,24 @@ function writeStatus(
 }
 
 /** The scheduler: bind each pending pod to a node it fits (DaemonSet pods name theirs). */
+/**
+ * The taints the node lifecycle controller puts on a cordoned node and on one that is not Ready
+ * (TaintNodesByCondition), which the scheduler then honours like any other; the DaemonSet
+ * controller's pods tolerate them (DS_TOLERATIONS).
+ */
+function withConditionTaints(node: Obj & Node): Obj & Node {
+  const taints = [...(node.spec?.taints ?? [])]
+  if (node.spec?.unschedulable) taints.push({key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule'})
+  if (!podReady(node)) taints.push({key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule'})
+  return {...node, spec: {...node.spec, taints}}
+}
+
 export function syncScheduler(store: Store): void {
   const podsRes = resourceByKind('Pod')
   const nodes = store.list(resourceByKind('Node')) as (Obj & Node)[]
   for (const pod of store.list(podsRes) as (Obj & Pod)[]) {
     if (pod.spec.nodeName) continue
-    const node = nodes.find((n) => fitsNode(pod.spec, n).fits)
+    const node = nodes.find((n) => fitsNode(pod.spec, withConditionTaints(n)).fits)
     if (node)
       store.update(podsRes, pod.metadata.namespace, pod.metadata.name!, {
         ...pod,

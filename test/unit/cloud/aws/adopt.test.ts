@@ -4,7 +4,8 @@
  * else's; deletes that meet NotFound are done. Also the client side that makes a lost answer
  * visible as such: unanswered untokened creates are not resent by the SDK.
  */
-import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {beforeEach, describe, expect, it} from 'vitest'
+import {awsOptions} from '../../../../src/cli/cluster.js'
 import {AwsClients, clientConfig} from '../../../../src/cloud/aws/clients.js'
 import {directContext} from '../../../../src/cloud/aws/direct/context.js'
 import {createOrAdopt, idempotentDelete, ownedBy} from '../../../../src/cloud/aws/model/adopt.js'
@@ -15,20 +16,19 @@ import {Logger} from '../../../../src/util/logger.js'
 
 const cluster = 'adopt.example.com'
 const lines: string[] = []
-const ctx = directContext(new AwsClients({region: 'us-east-1'}), cluster, {
-  logger: new Logger('info', (l) => lines.push(l)),
-})
+// Short waits, as the CLI's timings would set them from KFORGE_POLL_MS and KFORGE_SETTLE_MS.
+const ctx = directContext(
+  new AwsClients({region: 'us-east-1', timings: {pollMs: 5, settleMs: 200}}),
+  cluster,
+  {
+    logger: new Logger('info', (l) => lines.push(l)),
+  },
+)
 const awsError = (name: string, message = name) => Object.assign(new Error(message), {name})
 const ours = {[`kubernetes.io/cluster/${cluster}`]: 'owned', 'kforge.dev/resource': 'nodes'}
 
 beforeEach(() => {
   lines.length = 0
-  process.env.KFORGE_POLL_MS = '5'
-  process.env.KFORGE_SETTLE_MS = '200'
-})
-afterEach(() => {
-  delete process.env.KFORGE_POLL_MS
-  delete process.env.KFORGE_SETTLE_MS
 })
 
 describe('createOrAdopt', () => {
@@ -197,12 +197,14 @@ describe('clients', () => {
       requestTimeout: 30000,
       throwOnRequestTimeout: true,
     })
-    process.env.KFORGE_AWS_REQUEST_TIMEOUT_MS = '1500'
-    try {
-      expect(clientConfig({region: 'us-east-1'}).requestHandler.requestTimeout).toBe(1500)
-    } finally {
-      delete process.env.KFORGE_AWS_REQUEST_TIMEOUT_MS
-    }
+    expect(clientConfig({region: 'us-east-1', requestTimeoutMs: 1500}).requestHandler.requestTimeout).toBe(
+      1500,
+    )
+    const edge = awsOptions(
+      {},
+      {KFORGE_AWS_REQUEST_TIMEOUT_MS: '1500', KFORGE_AWS_CONNECT_TIMEOUT_MS: 'soon'},
+    )
+    expect(clientConfig(edge).requestHandler).toMatchObject({connectionTimeout: 5000, requestTimeout: 1500})
   })
 
   it('an untokened create may have acted after a reset, a timeout or a 5xx; never after throttling or a refused connection', () => {
