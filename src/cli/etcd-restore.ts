@@ -33,11 +33,12 @@ export const etcdRestoreFlags = {
   'initial-advertise-peer-urls': Flags.string({description: "the member's peer URL (https://IP:2380)"}),
   'data-dir': Flags.string({description: "the member's data directory", default: '/var/lib/etcd'}),
   'initial-cluster-token': Flags.string({
-    description: "the restored cluster's token (default: the restore request's, or a new one)",
+    description:
+      "the restored cluster's token (default: a new one; a restore request's own, without --from and --snapshot)",
   }),
   'replace-existing': Flags.boolean({
     description:
-      'move an existing member/ in the data dir aside (member.before-restore-TIME) instead of refusing',
+      'move an existing member/ in the data dir aside (member.before-restore-TIME) instead of refusing (always, for a restore request)',
     default: false,
   }),
   etcdutl: Flags.string({
@@ -50,7 +51,10 @@ export const etcdRestoreFlags = {
 export interface Member {
   name: string
   peerUrl: string
+  /** On this machine (under --root-dir). */
   dataDir: string
+  /** As the config or flags name it, on the node. */
+  configDataDir: string
   /** With --config: the etcd image the static pod runs, and containerd's socket. */
   image?: {image: string; containerdAddress: string}
 }
@@ -85,6 +89,7 @@ export async function memberFromFlags(f: MemberFlags): Promise<Member> {
       name: config.init.nodeRegistration.name,
       peerUrl: `https://${isIP(ip) === 6 ? `[${ip}]` : ip}:2380`,
       dataDir: hostPath({rootDir}, local.dataDir),
+      configDataDir: local.dataDir,
       image: {
         image: `${repo}/etcd:${tag}`,
         containerdAddress: config.init.nodeRegistration.criSocket.replace(/^unix:\/\//, ''),
@@ -96,7 +101,7 @@ export async function memberFromFlags(f: MemberFlags): Promise<Member> {
   if (name === undefined || peerUrl === undefined) {
     throw new KforgeError('name the member: --config FILE, or --name and --initial-advertise-peer-urls')
   }
-  return {name, peerUrl, dataDir: hostPath({rootDir}, f['data-dir'])}
+  return {name, peerUrl, dataDir: hostPath({rootDir}, f['data-dir']), configDataDir: f['data-dir']}
 }
 
 /** --etcdutl, else etcdutl on PATH, else the etcd image's (with --config), else the bare name (which fails by name). */

@@ -15,6 +15,15 @@ export const initClaimFlags = {
     description: 'assets manifest naming the cluster and its region',
     default: '/etc/kforge/assets.json',
   }),
+  config: Flags.string({
+    description:
+      'kubeadm config naming this member (kforge init reads it next): where a requested restore goes',
+    default: '/etc/kforge/kubeadm.yaml',
+  }),
+  etcdutl: Flags.string({
+    description:
+      'etcdutl for a requested restore (default: etcdutl on PATH, else the etcd image through ctr)',
+  }),
   completed: Flags.boolean({
     description: "record that this instance's init finished (run after `kforge init` succeeds)",
     default: false,

@@ -37,8 +37,8 @@ export interface RestorePlan {
   request: RestoreRequest
   /** The control-plane instances to terminate (their groups launch the replacements). */
   terminate: RestoreTerminate[]
-  /** Control-plane groups that will launch the new members. */
-  groups: string[]
+  /** The first control-plane group in spec order: its boot claims init (the others join). */
+  initGroup: string
   applied: boolean
 }
 
@@ -67,9 +67,8 @@ export async function planRestore(
       `cluster ${cluster.name}: no control-plane auto-scaling group in the cloud to restore into (kforge update cluster ${cluster.name} --yes makes them)`,
     )
   }
-  const cpGroups = new Set(
-    cluster.instanceGroups.filter((g) => g.spec.role === 'control-plane').map((g) => g.name),
-  )
+  const specGroups = cluster.instanceGroups.filter((g) => g.spec.role === 'control-plane').map((g) => g.name)
+  const cpGroups = new Set(specGroups)
   const terminateList: RestoreTerminate[] = [
     ...groups.flatMap((g) =>
       g.instances.map((i) => ({instance: i.id, group: g.name, zone: i.zone, asg: g.asg})),
@@ -83,7 +82,7 @@ export async function planRestore(
     backup,
     request: {backup: backupId, clusterToken: restoreClusterToken(backupId), requestedAt: now.toISOString()},
     terminate: terminateList,
-    groups: groups.map((g) => g.name),
+    initGroup: specGroups[0] ?? groups[0]!.name,
     applied: false,
   }
 }
@@ -113,7 +112,7 @@ export function restoreText(plan: RestorePlan): string {
       : `  2. terminate the control-plane instances (their groups launch replacements):\n${plan.terminate
           .map((t) => `       - ${t.instance} (group ${t.group}, ${t.zone}${t.asg ? '' : ', detached'})`)
           .join('\n')}`,
-    `  3. at boot, the first replacement in ${plan.groups.join(', ')} to claim the new init record restores etcd from the backup and runs kforge init on it; every other control-plane instance joins it as a new member`,
+    `  3. at boot, the replacement in group ${plan.initGroup} claims the new init record, restores etcd from the backup and runs kforge init on it; every other control-plane instance joins it as a new etcd member`,
     '',
     'Every change made to the cluster after the backup was taken is lost.',
   ]

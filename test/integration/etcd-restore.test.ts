@@ -113,6 +113,84 @@ describe('kforge etcd restore', () => {
     await etcd.stop(m)
   }, 60_000)
 
+  it('a boot whose init claim wins a requested restore restores there, and tells kforge init what to ignore', async () => {
+    const env = emulatorEnv()
+    Object.assign(process.env, env)
+    const kms = new KMSClient({})
+    const keyId = (await kms.send(new CreateKeyCommand({Description: 'kforge claim restore'}))).KeyMetadata!
+      .KeyId!
+    const state = tempDir('kforge-claim-store-')
+    const store = await openStateStore(state)
+    const info = await storeBackup(store, kms, {cluster: CLUSTER, keyId}, snapshot)
+    // The lost cluster's init record says it was initialised; the request starts a new claim.
+    await store.write(
+      `${CLUSTER}/control-plane/init.json`,
+      '{"holder":"i-0lost","claimedAt":"2026-12-01T00:00:00Z","completedAt":"2026-12-01T00:05:00Z"}\n',
+    )
+    await writeRestoreRequest(store, CLUSTER, {
+      backup: info.id,
+      clusterToken: 'kforge-restore-claim-0001',
+      requestedAt: new Date().toISOString(),
+    })
+    const node = tempDir('kforge-claim-node-')
+    const dataDir = join(node, 'var', 'lib', 'etcd')
+    // Data a member of the lost cluster left on the volume: kept aside, not deleted.
+    mkdirSync(join(dataDir, 'member'), {recursive: true})
+    const config = join(node, 'kubeadm.yaml')
+    writeFileSync(
+      config,
+      [
+        'apiVersion: kubeadm.k8s.io/v1beta4',
+        'kind: InitConfiguration',
+        'localAPIEndpoint: {advertiseAddress: 127.0.0.1}',
+        'nodeRegistration: {name: cp-restored}',
+        '---',
+        'apiVersion: kubeadm.k8s.io/v1beta4',
+        'kind: ClusterConfiguration',
+        `etcd: {local: {dataDir: ${dataDir}}}`,
+        '',
+      ].join('\n'),
+    )
+    const claim = (instance: string, ...more: string[]) =>
+      runKforge(
+        [
+          'init',
+          'claim',
+          '--state',
+          state,
+          '--cluster',
+          CLUSTER,
+          '--region',
+          'us-east-1',
+          '--instance-id',
+          instance,
+          '--config',
+          config,
+          '--etcdutl',
+          etcdutl,
+          ...more,
+        ],
+        {env},
+      )
+    const won = await claim('i-0restorer')
+    expect(won.code, won.stderr).toBe(0)
+    expect(won.stdout).toBe(`init --ignore-preflight-errors DirAvailable-${dataDir.replaceAll('/', '-')}\n`)
+    expect(readdirSync(dataDir).filter((f) => f.startsWith('member.before-restore-'))).toHaveLength(1)
+
+    const m = await etcd.define('cp-restored')
+    m.dataDir = dataDir
+    etcd.start(m, [m], 'new')
+    await etcd.healthy(m)
+    expect(await EtcdCluster.get(m, `${PREFIX}cm-3`)).toBe('value-3')
+    expect(await EtcdCluster.clusterId(m)).not.toBe(originalClusterId)
+    await etcd.stop(m)
+
+    expect((await claim('i-0restorer', '--completed')).code).toBe(0)
+    const next = await claim('i-0next')
+    expect(next.stdout).toBe('join\n')
+    expect(next.stderr).toContain(`restored from backup ${info.id} by i-0restorer`)
+  }, 60_000)
+
   it('refuses a corrupt snapshot by name and leaves the data dir as it was', async () => {
     const corrupt = join(tempDir('kforge-corrupt-'), 'corrupt.db')
     const bytes = Buffer.from(snapshot.bytes)

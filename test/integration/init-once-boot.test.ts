@@ -10,10 +10,8 @@ import {join} from 'node:path'
 import {CreateBucketCommand, S3Client} from '@aws-sdk/client-s3'
 import {beforeAll, describe, expect, it} from 'vitest'
 import {parse, parseAllDocuments} from 'yaml'
-import {writeRestoreRequest} from '../../src/lifecycle/restore-request.js'
 import {placeholderAssets} from '../../src/render/placeholder.js'
 import {renderClusterUserData} from '../../src/render/render.js'
-import {openStateStore} from '../../src/state/store.js'
 import {haPrivateCluster} from '../fixtures/render/clusters.js'
 import {emulatorEnv} from '../support/aws-env.js'
 import {repoRoot, tempDir} from '../support/cli.js'
@@ -98,25 +96,31 @@ describe('the first control-plane group boots init once, then joins', () => {
     expect(replacement.out).toContain('was initialised by i-0')
   })
 
-  it('after `kforge restore cluster`: the first boot restores etcd and inits on it, the next joins', async () => {
-    const store = await openStateStore(STORE)
-    await writeRestoreRequest(store, cluster.name, {
-      backup: '20261202T001500Z-r1234',
-      clusterToken: 'kforge-restore-boot-test',
-      requestedAt: '2026-12-02T01:00:00.000Z',
-    })
-    const restoring = await boot('i-0ddddddddddddddd4')
-    expect(restoring.code, restoring.out).toBe(0)
-    expect(ran(restoring.out)).toEqual(['etcd', 'init'])
-    expect(restoring.out).toContain(
-      `RAN kforge etcd restore --state ${STORE} --config /etc/kforge/kubeadm.yaml --replace-existing`,
+  it('passes the arguments a restoring claim answers with to kforge init, and joins on anything else', async () => {
+    // The claim that restored (test/integration/etcd-restore.test.ts runs it for real) answers so.
+    const answer = async (said: string) => {
+      const stubs = [
+        'set -Eeuo pipefail',
+        'imds() { echo i-0ddddddddddddddd4; }',
+        'step() { shift; "$@"; }',
+        `kforge() { if [ "$1 $2" = "init claim" ]; then case " $* " in *" --completed "*) ;; *) echo ${JSON.stringify(said)} ;; esac; else echo "RAN kforge $*"; fi; }`,
+      ].join('\n')
+      return new Promise<string>((resolve, reject) => {
+        const child = spawn('bash', ['-c', `${stubs}\n${decision}`], {stdio: ['ignore', 'pipe', 'inherit']})
+        let out = ''
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString()
+        })
+        child.on('error', reject)
+        child.on('close', () => resolve(out))
+      })
+    }
+    expect(await answer('init --ignore-preflight-errors DirAvailable--var-lib-etcd')).toBe(
+      'RAN kforge init --config /etc/kforge/kubeadm.yaml --ignore-preflight-errors DirAvailable--var-lib-etcd\n',
     )
-    expect(restoring.out).toContain(
-      'RAN kforge init --config /etc/kforge/kubeadm.yaml --ignore-preflight-errors DirAvailable--var-lib-etcd',
-    )
-    expect(restoring.out).toContain('recorded complete')
-    const after = await boot('i-0eeeeeeeeeeeeeee5')
-    expect(ran(after.out)).toEqual(['join'])
-    expect(after.out).toContain('restored from backup 20261202T001500Z-r1234 by i-0ddddddddddddddd4')
+    expect(await answer('init')).toBe('RAN kforge init --config /etc/kforge/kubeadm.yaml\n')
+    for (const other of ['join', 'initialise', '']) {
+      expect(await answer(other)).toBe('RAN kforge join --config /etc/kforge/kubeadm-join.yaml\n')
+    }
   })
 })

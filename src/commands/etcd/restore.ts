@@ -5,6 +5,7 @@
  */
 import {BaseCommand} from '../../cli/base.js'
 import {chooseEtcdutl, etcdRestoreFlags, memberFromFlags} from '../../cli/etcd-restore.js'
+import type {RestoreResult} from '../../lifecycle/etcd-restore.js'
 
 export default class EtcdRestore extends BaseCommand<typeof EtcdRestore> {
   static override description =
@@ -25,7 +26,7 @@ export default class EtcdRestore extends BaseCommand<typeof EtcdRestore> {
     const member = await memberFromFlags(f)
     let snapshot: Buffer
     let source: string
-    let token = f['initial-cluster-token']
+    const token = f['initial-cluster-token']
     if (f.snapshot !== undefined) {
       source = f.snapshot
       snapshot = await readFile(f.snapshot)
@@ -41,8 +42,8 @@ export default class EtcdRestore extends BaseCommand<typeof EtcdRestore> {
         region ??= manifest.region
       }
       const store = await openStore({...f, region})
-      let id = f.from
-      if (id === undefined) {
+      const kms = await (await awsClients(f, region)).kms()
+      if (f.from === undefined) {
         const request = await readRestoreRequest(store, cluster)
         if (request === undefined) {
           const {KforgeError} = await import('../../util/errors.js')
@@ -50,11 +51,15 @@ export default class EtcdRestore extends BaseCommand<typeof EtcdRestore> {
             `cluster ${cluster}: no restore requested (${restoreRequestKey(cluster)}); name one with --from or --snapshot`,
           )
         }
-        id = request.backup
-        token ??= request.clusterToken
+        // What the boot does: the request's backup, into the request's new cluster.
+        const {restoreRequested} = await import('../../lifecycle/restore-boot.js')
+        const etcdutl = chooseEtcdutl(f.etcdutl, member)
+        const done = await restoreRequested({store, kms, cluster, request, member, etcdutl})
+        this.report(done, `backup ${request.backup}`)
+        return
       }
-      source = `backup ${id}`
-      snapshot = await readBackup(store, await (await awsClients(f, region)).kms(), cluster, id)
+      source = `backup ${f.from}`
+      snapshot = await readBackup(store, kms, cluster, f.from)
     }
     const result = await restoreSnapshot({
       name: member.name,
@@ -66,6 +71,10 @@ export default class EtcdRestore extends BaseCommand<typeof EtcdRestore> {
       etcdutl: chooseEtcdutl(f.etcdutl, member),
       replaceExisting: f['replace-existing'],
     })
+    this.report(result, source)
+  }
+
+  private report(result: RestoreResult, source: string): void {
     if (result.movedAside) this.logger.warn(`the data that was there is kept in ${result.movedAside}`)
     this.print(
       result,

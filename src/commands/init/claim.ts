@@ -1,7 +1,10 @@
 /**
- * `kforge init claim` — node agent: the control-plane boot's init-or-join decision. Prints `init`,
- * `restore` (init on etcd data restored from the backup `kforge restore cluster` named) or `join`
- * (one word, for the boot script), and with --completed records a finished init.
+ * `kforge init claim` — node agent: the control-plane boot's init-or-join decision. Prints `join`,
+ * or `init` followed by the arguments `kforge init` needs (none, or after a restore the preflight
+ * check the restored data dir fails on purpose), and with --completed records a finished init.
+ * When `kforge restore cluster` asked for a restore and this claim wins, it restores etcd here,
+ * before answering (what `kforge etcd restore` does with a request): the first control-plane
+ * group's user-data has no room left under EC2's 16 KB for a branch of its own.
  */
 import {BaseCommand} from '../../cli/base.js'
 import {openStore} from '../../cli/cluster.js'
@@ -35,13 +38,30 @@ export default class InitClaim extends BaseCommand<typeof InitClaim> {
       return
     }
     const decision = await claimInit(store, cluster, holder)
-    this.logger.info(
-      decision.action === 'join'
-        ? `joining: ${decision.reason}`
-        : decision.action === 'restore'
-          ? `restoring ${cluster} from backup ${decision.restore.backup}: ${holder} holds the claim`
+    if (decision.action !== 'restore') {
+      this.logger.info(
+        decision.action === 'join'
+          ? `joining: ${decision.reason}`
           : `initialising ${cluster}: ${holder} holds the claim`,
-    )
-    this.print(decision, () => `${decision.action}\n`)
+      )
+      this.print(decision, () => `${decision.action}\n`)
+      return
+    }
+    this.logger.info(`restoring ${cluster} from backup ${decision.restore.backup}: ${holder} holds the claim`)
+    const {chooseEtcdutl, memberFromFlags} = await import('../../cli/etcd-restore.js')
+    const {initArgsAfterRestore, restoreRequested} = await import('../../lifecycle/restore-boot.js')
+    const {awsClients} = await import('../../cli/cluster.js')
+    const member = await memberFromFlags({config: this.flags.config, 'data-dir': '', 'root-dir': '/'})
+    const restored = await restoreRequested({
+      store,
+      kms: await (await awsClients(this.flags, region)).kms(),
+      cluster,
+      request: decision.restore,
+      member,
+      etcdutl: chooseEtcdutl(this.flags.etcdutl, member),
+    })
+    if (restored.movedAside) this.logger.warn(`the data that was there is kept in ${restored.movedAside}`)
+    const initArgs = initArgsAfterRestore(member)
+    this.print({...decision, restored, initArgs}, () => `init ${initArgs.join(' ')}\n`)
   }
 }

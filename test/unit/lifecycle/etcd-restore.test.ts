@@ -7,7 +7,13 @@ import {etcdutlCommand, restoreClusterToken} from '../../../src/lifecycle/etcd-r
 import {tempDir} from '../../support/cli.js'
 
 const image = {image: 'registry.k8s.io/etcd:3.7.0-0', containerdAddress: '/run/containerd/containerd.sock'}
-const member = {name: 'cp-1', peerUrl: 'https://10.0.1.5:2380', dataDir: '/var/lib/etcd', image}
+const member = {
+  name: 'cp-1',
+  peerUrl: 'https://10.0.1.5:2380',
+  dataDir: '/var/lib/etcd',
+  configDataDir: '/var/lib/etcd',
+  image,
+}
 
 describe('etcdutl for a restore', () => {
   it('takes --etcdutl, else etcdutl on PATH, else the etcd image of the kubeadm config', () => {
