@@ -24,6 +24,7 @@ export async function freePort(): Promise<number> {
   })
 }
 
+/** Its dashboard is not an AWS action, so asking it spends none of an enforcing moto's free requests. */
 async function answers(endpoint: string): Promise<boolean> {
   try {
     const res = await fetch(`${endpoint}/moto-api/`, {signal: AbortSignal.timeout(1000)})
@@ -58,12 +59,18 @@ from moto.server import main
 main(sys.argv[1:])
 `
 
-export async function startMoto(options: {timeoutMs?: number} = {}): Promise<MotoServer> {
+export interface MotoOptions {
+  timeoutMs?: number
+  /** Extra environment for moto (INITIAL_NO_AUTH_ACTION_COUNT turns IAM enforcement on). */
+  env?: Record<string, string>
+}
+
+export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> {
   const port = await freePort()
   const endpoint = `http://127.0.0.1:${port}`
   const child: ChildProcess = spawn('python3', ['-c', MOTO_MAIN, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: {...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'false'},
+    env: {...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'false', ...options.env},
   })
   let stderr = ''
   child.stderr?.on('data', (chunk: Buffer) => {

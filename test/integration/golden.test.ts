@@ -87,7 +87,8 @@ describe('golden files', () => {
       if (diffs.length > 0) {
         throw new Error(
           `${diffs.length} golden file(s) of ${c.dir} (${c.shows}) differ from what kforge writes now.\n` +
-            `If the change is intended, regenerate with \`${REGENERATE}\`, read the diff and commit it.\n\n` +
+            `If the change is intended, regenerate with \`${REGENERATE}\`, read the diff and commit it.\n` +
+            '(The test runs the built CLI: after changing src/, `npm run build` before running it alone.)\n\n' +
             diffs.join('\n'),
         )
       }

@@ -4,7 +4,7 @@
  */
 import {findKubeAssets, type KubeAssets} from '../../src/sandbox/kube-assets/build.js'
 import {MODULE_ROOT} from '../../src/sandbox/kube-assets/paths.js'
-import {kubectl, type LocalCluster} from '../../src/sandbox/nodes/cluster.js'
+import {kubectl, type LocalCluster, waitFor} from '../../src/sandbox/nodes/cluster.js'
 
 export function requireAssets(): KubeAssets {
   if (process.getuid?.() !== 0)
@@ -18,26 +18,8 @@ export async function kubeJson<T>(lc: LocalCluster, args: string[]): Promise<T> 
   return JSON.parse(await kubectl(lc, [...args, '-o', 'json'])) as T
 }
 
-export async function eventually<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<T | undefined>,
-): Promise<T> {
-  const until = Date.now() + timeoutMs
-  let last: unknown
-  while (Date.now() < until) {
-    try {
-      const v = await probe()
-      if (v !== undefined) return v
-    } catch (err) {
-      last = err
-    }
-    await new Promise((r) => setTimeout(r, 1000))
-  }
-  throw new Error(
-    `timed out after ${timeoutMs / 1000} s: ${what}${last ? ` (last error: ${String(last)})` : ''}`,
-  )
-}
+/** The local cluster's own wait, under the name the tests read best. */
+export const eventually = waitFor
 
 export interface PodList {
   items: {

@@ -22,6 +22,11 @@ import {checkCloudConfigFragment} from './validate-boot.js'
  * resource model's test holds the builder to it.
  */
 export const KFORGE_GROUP_TAGS = 8
+/**
+ * Tags on the auto-scaling group only, never propagated to its instances: the record of its
+ * termination hook (`kforge.dev/lifecycle-hook`), on every group but a bastion's.
+ */
+export const KFORGE_GROUP_ONLY_TAGS = 1
 
 export function validateGroups(cluster: Cluster, problems: Problems): void {
   const c: Subject = {kind: 'Cluster', name: cluster.name}
@@ -132,14 +137,16 @@ function validateGroup(cluster: Cluster, ig: InstanceGroup, problems: Problems):
     if (valueProblem) problems.field(g, at, `(${JSON.stringify(value)}) ${valueProblem}`)
   }
   // The group's instances carry kforge's tags, one per node label and taint (cluster-autoscaler's
-  // node templates) and the cloud labels: AWS refuses a resource with more than 50.
+  // node templates) and the cloud labels; the group itself one more (its hook's record): AWS
+  // refuses a resource with more than 50.
   const templates = s.role === 'node' ? Object.keys(s.nodeLabels).length + s.taints.length : 0
-  const count = KFORGE_GROUP_TAGS + templates + Object.keys(s.cloudLabels).length
+  const kforge = KFORGE_GROUP_TAGS + (s.role === 'bastion' ? 0 : KFORGE_GROUP_ONLY_TAGS)
+  const count = kforge + templates + Object.keys(s.cloudLabels).length
   if (count > AWS_MAX_TAGS) {
     problems.field(
       g,
       ['spec', 'cloudLabels'],
-      `would give the group's instances ${count} tags (kforge's ${KFORGE_GROUP_TAGS}, ${templates} for spec.nodeLabels and spec.taints, ${Object.keys(s.cloudLabels).length} cloud labels); AWS allows ${AWS_MAX_TAGS} per resource`,
+      `would give the group ${count} tags (kforge's ${kforge}, ${templates} for spec.nodeLabels and spec.taints, ${Object.keys(s.cloudLabels).length} cloud labels); AWS allows ${AWS_MAX_TAGS} per resource`,
     )
   }
   if (s.additionalCloudConfig !== undefined)

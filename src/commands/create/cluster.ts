@@ -2,7 +2,7 @@ import {readFile} from 'node:fs/promises'
 import {Args, Flags} from '@oclif/core'
 import type {CreateClusterOptions, ExistingNetwork} from '../../api/v1alpha1/flags.js'
 import {BaseCommand} from '../../cli/base.js'
-import {lockFlags, runLocked} from '../../cli/lock.js'
+import {createdText, createFlags, storeCluster} from '../../cli/create.js'
 import {errorMessage, KforgeError} from '../../util/errors.js'
 
 const list = (value: string | undefined) =>
@@ -70,14 +70,7 @@ One control-plane node for one zone, three for more, spread over the zones, each
         'machine image: an AMI id, or OWNER/NAME-PATTERN for the newest match (default: Ubuntu 24.04)',
     }),
     'kms-key': Flags.string({description: 'KMS key ARN for asset encryption (default: kforge creates one)'}),
-    'dry-run': Flags.boolean({description: 'print the spec; store nothing'}),
-    yes: Flags.boolean({description: 'apply the plan, not just print it'}),
-    'secure-state-store': Flags.boolean({
-      description:
-        'S3 state store: block public access, default to SSE-KMS and turn on versioning for its bucket (create warns when any is off)',
-      default: false,
-    }),
-    ...lockFlags,
+    ...createFlags,
   }
 
   async run(): Promise<void> {
@@ -113,29 +106,14 @@ One control-plane node for one zone, three for more, spread over the zones, each
       printSpec(cluster, this.outputFormat, 'Dry run: nothing was stored. Use -o yaml for the complete spec.')
       return
     }
-    const {awsClients, openStore} = await import('../../cli/cluster.js')
-    const {createCluster} = await import('../../specs/store.js')
-    const store = await openStore(f)
-    const {checkStatePosture} = await import('../../phases/cluster/state-posture.js')
-    await checkStatePosture(store, {secure: f['secure-state-store'], logger: this.logger})
-    const {provisionHook} = await import('../../phases/cluster/provision.js')
     const text = this.outputFormat === 'text'
-    const apply = provisionHook(
-      store,
-      (region) => awsClients(f, region),
-      this.logger,
-      (plan) => {
+    const result = await storeCluster(cluster, f, {
+      command: `create cluster ${cluster.name}`,
+      logger: this.logger,
+      onPlan: (plan) => {
         if (text) process.stdout.write(plan)
       },
-    )
-    // Without --yes nothing touches the cloud: the spec and its PKI are stored and
-    // `kforge update cluster` previews the plan (kops's create → update flow).
-    const result = await runLocked(
-      store,
-      cluster.name,
-      {command: `create cluster ${cluster.name}`, breakLock: f['break-lock'], logger: this.logger},
-      () => createCluster(store, cluster, f.yes ? {yes: true, apply} : {}),
-    )
+    })
     this.print(result, () => createdText(result))
   }
 
@@ -150,18 +128,6 @@ One control-plane node for one zone, three for more, spread over the zones, each
       topology: this.flags.topology as 'public' | 'private',
     })
   }
-}
-
-export function createdText(result: {cluster: string; stored: string; next?: string}): string {
-  const lines = [`Stored the spec of cluster "${result.cluster}" at ${result.stored}.`]
-  if (result.next) {
-    lines.push(
-      'Nothing was created in AWS yet. Preview the plan, then apply it:',
-      `  ${result.next.replace(/ --yes$/, '')}`,
-      `  ${result.next}`,
-    )
-  }
-  return `${lines.join('\n')}\n`
 }
 
 async function readPublicKey(file: string): Promise<string> {

@@ -1,7 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base.js'
-import {lockFlags, runLocked} from '../../cli/lock.js'
-import {createdText} from './cluster.js'
+import {createdText, createFlags, storeCluster} from '../../cli/create.js'
 
 export default class Create extends BaseCommand<typeof Create> {
   static override description =
@@ -18,14 +17,7 @@ is found. The output of "kforge create cluster ... --dry-run -o yaml" is a valid
 
   static override flags = {
     filename: Flags.string({char: 'f', required: true, description: 'spec file (multi-document YAML)'}),
-    'dry-run': Flags.boolean({description: 'validate and print the complete spec; store nothing'}),
-    yes: Flags.boolean({description: 'apply the plan, not just print it'}),
-    'secure-state-store': Flags.boolean({
-      description:
-        'S3 state store: block public access, default to SSE-KMS and turn on versioning for its bucket (create warns when any is off)',
-      default: false,
-    }),
-    ...lockFlags,
+    ...createFlags,
   }
 
   async run(): Promise<void> {
@@ -36,29 +28,14 @@ is found. The output of "kforge create cluster ... --dry-run -o yaml" is a valid
       printSpec(cluster, this.outputFormat, 'Dry run: nothing was stored. Use -o yaml for the complete spec.')
       return
     }
-    const {awsClients, openStore} = await import('../../cli/cluster.js')
-    const {createCluster} = await import('../../specs/store.js')
-    const store = await openStore(this.flags)
-    const {checkStatePosture} = await import('../../phases/cluster/state-posture.js')
-    await checkStatePosture(store, {secure: this.flags['secure-state-store'], logger: this.logger})
-    const {provisionHook} = await import('../../phases/cluster/provision.js')
     const text = this.outputFormat === 'text'
-    const apply = provisionHook(
-      store,
-      (region) => awsClients(this.flags, region),
-      this.logger,
-      (plan) => {
+    const result = await storeCluster(cluster, this.flags, {
+      command: `create -f ${this.flags.filename}`,
+      logger: this.logger,
+      onPlan: (plan) => {
         if (text) process.stdout.write(plan)
       },
-    )
-    // Without --yes nothing touches the cloud: the spec and its PKI are stored and
-    // `kforge update cluster` previews the plan (kops's create → update flow).
-    const result = await runLocked(
-      store,
-      cluster.name,
-      {command: `create -f ${this.flags.filename}`, breakLock: this.flags['break-lock'], logger: this.logger},
-      () => createCluster(store, cluster, this.flags.yes ? {yes: true, apply} : {}),
-    )
+    })
     this.print(result, () => createdText(result))
   }
 }

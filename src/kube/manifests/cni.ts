@@ -6,6 +6,7 @@
  */
 import type {CniPlugin} from '../../api/v1alpha1/types.js'
 import {Namespaces} from '../resources.js'
+import type {EnvVar} from '../types.js'
 import {clusterRole, clusterRoleBinding, serviceAccount} from './rbac.js'
 import type {ManifestSet} from './types.js'
 import {configMapOf, daemonSetOf, deploymentOf, serviceAccountOf, TOLERATE_ALL} from './workloads.js'
@@ -19,21 +20,25 @@ const NODE_READ = [
   {apiGroups: [''], resources: ['pods', 'nodes', 'namespaces'], verbs: ['get', 'list', 'watch']},
 ]
 
-function agent(
-  ns: string,
-  name: string,
-  image: string,
-  env: Record<string, string>,
-  extra: ManifestSet = [],
-): ManifestSet {
+interface AgentOptions {
+  /** What the agent may do with the API beyond reading pods, nodes and namespaces. */
+  rules?: {apiGroups: string[]; resources: string[]; verbs: string[]}[]
+  env?: EnvVar[]
+  /** Host directories (volume name → path) mounted at the same path. Default: the CNI config directory. */
+  hostDirs?: Record<string, string>
+  imagePullPolicy?: 'IfNotPresent'
+  /** Objects that go between the RBAC and the DaemonSet (its configuration). */
+  extra?: ManifestSet
+}
+
+/** A privileged, host-network DaemonSet on every Linux node, with its ServiceAccount and RBAC. */
+function agent(ns: string, name: string, image: string, o: AgentOptions = {}): ManifestSet {
+  const dirs = Object.entries(o.hostDirs ?? {'cni-net-dir': '/etc/cni/net.d'})
   return [
     serviceAccountOf(ns, name),
-    clusterRole(name, [
-      ...NODE_READ,
-      {apiGroups: [''], resources: ['nodes/status'], verbs: ['patch', 'update']},
-    ]),
+    clusterRole(name, o.rules ?? NODE_READ),
     clusterRoleBinding(name, name, [serviceAccount(ns, name)]),
-    ...extra,
+    ...(o.extra ?? []),
     daemonSetOf(
       ns,
       name,
@@ -48,15 +53,36 @@ function agent(
           {
             name,
             image,
-            env: Object.entries(env).map(([k, v]) => ({name: k, value: v})),
+            ...(o.imagePullPolicy ? {imagePullPolicy: o.imagePullPolicy} : {}),
+            env: o.env ?? [],
             securityContext: {privileged: true},
-            volumeMounts: [{name: 'cni-net-dir', mountPath: '/etc/cni/net.d'}],
+            volumeMounts: dirs.map(([name, path]) => ({name, mountPath: path})),
           },
         ],
-        volumes: [{name: 'cni-net-dir', hostPath: {path: '/etc/cni/net.d'}}],
+        volumes: dirs.map(([name, path]) => ({name, hostPath: {path}})),
       },
     ),
   ]
+}
+
+/** The plugins' own agents also patch their node's status (network-unavailable). */
+const PLUGIN_RULES = [
+  ...NODE_READ,
+  {apiGroups: [''], resources: ['nodes/status'], verbs: ['patch', 'update']},
+]
+
+function pluginAgent(
+  ns: string,
+  name: string,
+  image: string,
+  env: Record<string, string>,
+  extra: ManifestSet = [],
+): ManifestSet {
+  return agent(ns, name, image, {
+    rules: PLUGIN_RULES,
+    env: Object.entries(env).map(([k, v]) => ({name: k, value: v})),
+    extra,
+  })
 }
 
 /**
@@ -68,42 +94,12 @@ function agent(
 export const HOSTGW_IMAGE = 'kforge.dev/kforge-hostgw:v0.1.0'
 
 function hostgw(): ManifestSet {
-  const name = 'kforge-hostgw'
-  const ns = 'kube-system'
-  return [
-    serviceAccountOf(ns, name),
-    clusterRole(name, [{apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch']}]),
-    clusterRoleBinding(name, name, [serviceAccount(ns, name)]),
-    daemonSetOf(
-      ns,
-      name,
-      {'k8s-app': name},
-      {
-        hostNetwork: true,
-        priorityClassName: 'system-node-critical',
-        serviceAccountName: name,
-        tolerations: TOLERATE_ALL,
-        nodeSelector: {'kubernetes.io/os': 'linux'},
-        containers: [
-          {
-            name,
-            image: HOSTGW_IMAGE,
-            imagePullPolicy: 'IfNotPresent',
-            env: [{name: 'NODE_NAME', valueFrom: {fieldRef: {fieldPath: 'spec.nodeName'}}}],
-            securityContext: {privileged: true},
-            volumeMounts: [
-              {name: 'cni-net-dir', mountPath: '/etc/cni/net.d'},
-              {name: 'cni-bin-dir', mountPath: '/opt/cni/bin'},
-            ],
-          },
-        ],
-        volumes: [
-          {name: 'cni-net-dir', hostPath: {path: '/etc/cni/net.d'}},
-          {name: 'cni-bin-dir', hostPath: {path: '/opt/cni/bin'}},
-        ],
-      },
-    ),
-  ]
+  return agent('kube-system', 'kforge-hostgw', HOSTGW_IMAGE, {
+    rules: [{apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch']}],
+    env: [{name: 'NODE_NAME', valueFrom: {fieldRef: {fieldPath: 'spec.nodeName'}}}],
+    hostDirs: {'cni-net-dir': '/etc/cni/net.d', 'cni-bin-dir': '/opt/cni/bin'},
+    imagePullPolicy: 'IfNotPresent',
+  })
 }
 
 export function cniManifests(i: CniInput): ManifestSet {
@@ -112,7 +108,7 @@ export function cniManifests(i: CniInput): ManifestSet {
       return hostgw()
     case 'calico':
       return [
-        ...agent('kube-system', 'calico-node', 'docker.io/calico/node:v3.28.2', {
+        ...pluginAgent('kube-system', 'calico-node', 'docker.io/calico/node:v3.28.2', {
           CALICO_IPV4POOL_CIDR: i.podSubnet,
           CALICO_NETWORKING_BACKEND: 'bird',
         }),
@@ -128,7 +124,7 @@ export function cniManifests(i: CniInput): ManifestSet {
       ]
     case 'cilium':
       return [
-        ...agent(
+        ...pluginAgent(
           'kube-system',
           'cilium',
           'quay.io/cilium/cilium:v1.16.3',
@@ -157,14 +153,14 @@ export function cniManifests(i: CniInput): ManifestSet {
             metadata: {name: 'kube-flannel', labels: {'pod-security.kubernetes.io/enforce': 'privileged'}},
           },
         },
-        ...agent('kube-flannel', 'kube-flannel-ds', 'docker.io/flannel/flannel:v0.25.7', {}, [
+        ...pluginAgent('kube-flannel', 'kube-flannel-ds', 'docker.io/flannel/flannel:v0.25.7', {}, [
           configMapOf('kube-flannel', 'kube-flannel-cfg', {
             'net-conf.json': JSON.stringify({Network: i.podSubnet, Backend: {Type: 'vxlan'}}, null, 2),
           }),
         ]),
       ]
     case 'amazon-vpc':
-      return agent(
+      return pluginAgent(
         'kube-system',
         'aws-node',
         '602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.18.5',

@@ -120,7 +120,12 @@ export function kforge(node: LocalNode, args: string[]): Promise<string> {
   return nodeExec(node, [process.execPath, KFORGE_BIN, ...args])
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+/** Ask `probe` every half second until it answers (a thrown error is an answer not yet given). */
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
   const until = Date.now() + timeoutMs
   let last: unknown
   while (Date.now() < until) {
@@ -133,7 +138,7 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
     await new Promise((r) => setTimeout(r, 500))
   }
   throw new Error(
-    `timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? `: ${String(last)}` : ''}`,
+    `timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`,
   )
 }
 
@@ -207,7 +212,7 @@ function groupOf(cluster: Cluster, role: InstanceGroup['spec']['role']): Instanc
   return g
 }
 
-function renderedConfig(
+export function renderedConfig(
   lc: LocalCluster,
   node: LocalNode,
   template: 'control-plane-init' | 'control-plane-join' | 'node',
@@ -306,7 +311,13 @@ export async function waitNodesReady(lc: LocalCluster, timeoutMs = 300_000): Pro
   })
 }
 
-export async function upLocalCluster(o: LocalClusterOptions): Promise<LocalCluster> {
+/**
+ * Everything before the first `init`: the spec, the nodes booted (containerd and the rendered
+ * kubelet unit running, images imported), the load balancer's stand-in on the bridge and a fresh
+ * bootstrap token. The caller brings the control plane up: kforge (upLocalCluster) or upstream
+ * kubeadm (./upstream.ts).
+ */
+export async function bootLocalCluster(o: LocalClusterOptions): Promise<LocalCluster> {
   const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`))
   await downLocalCluster(o.base)
   mkdirSync(o.base, {recursive: true, mode: 0o700})
@@ -345,11 +356,23 @@ export async function upLocalCluster(o: LocalClusterOptions): Promise<LocalClust
   await startLb(o.base)
   log(`local cluster ${name}: booting ${nodes.length} node(s)`)
   await Promise.all(nodes.map((n) => bootNode(lc, n)))
-  const [first, ...rest] = nodes
-  setLbTargets(o.base, [first!])
+  setLbTargets(o.base, [nodes[0]!])
+  return lc
+}
+
+/** After the first control plane is up: its CA's pin and a kubeconfig for the host. */
+export function adoptFirstControlPlane(lc: LocalCluster): void {
+  lc.caPin = computePin(readFileSync(join(lc.nodes[0]!.root, 'etc', 'kubernetes', 'pki', 'ca.crt'), 'utf8'))
+  lc.kubeconfig = hostKubeconfig(lc)
+}
+
+export async function upLocalCluster(o: LocalClusterOptions): Promise<LocalCluster> {
+  const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`))
+  const lc = await bootLocalCluster({...o, log})
+  const [first, ...rest] = lc.nodes
   log(`${first!.name}: kforge init`)
   await initFirstControlPlane(lc, first!)
-  lc.kubeconfig = hostKubeconfig(lc)
+  adoptFirstControlPlane(lc)
   const controlPlanes = [first!]
   for (const node of rest.slice(0, o.controlPlanes - 1)) {
     log(`${node.name}: kforge join --control-plane`)

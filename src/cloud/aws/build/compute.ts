@@ -7,9 +7,11 @@ import type {InstanceGroup} from '../../../api/v1alpha1/types.js'
 import {ref, type Tags, type Val} from '../model/types.js'
 import {autoScalingGroupKind} from '../resources/autoscaling-group.js'
 import {launchTemplateKind} from '../resources/launch-template.js'
+import {lifecycleHookKind} from '../resources/lifecycle-hook.js'
 import {INSTANCE_GROUP_TAG, ownedTags} from '../tags.js'
 import {userDataFor} from '../userdata.js'
 import type {ModelBuilder} from './context.js'
+import {DRAIN_HOOK, drainHookName, hasDrainHook} from './drain-hook.js'
 import {awsNames, names, ROLE_IAM, ROLE_SG} from './names.js'
 
 /** kops's role tags: the control plane also keeps the legacy `master` role tag tools still read. */
@@ -99,5 +101,14 @@ export function buildGroups(b: ModelBuilder): void {
       targetGroupArns: withLb && b.has(names.apiTargetGroup) ? [ref(names.apiTargetGroup, 'arn')] : [],
       tags: instanceTags(b, group),
     })
+    if (hasDrainHook(group.spec.role)) {
+      b.add(lifecycleHookKind, names.lifecycleHook(group.name), {
+        groupName: ref(names.asg(group.name)),
+        name: drainHookName(b.name),
+        transition: DRAIN_HOOK.transition,
+        heartbeatTimeout: DRAIN_HOOK.heartbeatTimeoutSeconds,
+        defaultResult: DRAIN_HOOK.defaultResult,
+      })
+    }
   }
 }

@@ -18,7 +18,7 @@ import {nodeAgentPattern} from '../../../assets/node-agent.js'
 import type {AssetRole} from '../../../render/types.js'
 import {parseS3Url} from '../../../render/urls.js'
 import type {Val} from '../model/types.js'
-import type {ROLE_IAM} from './names.js'
+import {awsNames, type ROLE_IAM} from './names.js'
 
 type IamRole = (typeof ROLE_IAM)[keyof typeof ROLE_IAM]
 
@@ -227,6 +227,29 @@ const CONTROL_PLANE_CHANGE_OWNED = [
   'elasticloadbalancing:SetLoadBalancerPoliciesOfListener',
 ]
 
+/**
+ * The node agent's termination watcher completes its own group's termination hook once its node
+ * is drained, and records heartbeats while a long drain runs (docs/termination.md). Only on the
+ * role's own groups, by ARN, and only while they carry this cluster's tag.
+ */
+function completeLifecycleActions(input: RolePolicyInput): PolicyStatement[] {
+  const p = partition(input.region)
+  const groups = input.groups.map(
+    (g) =>
+      `arn:${p}:autoscaling:${input.region}:*:autoScalingGroup:*:autoScalingGroupName/${awsNames.autoScalingGroup(g, input.cluster)}`,
+  )
+  if (groups.length === 0) return []
+  return [
+    {
+      Sid: 'CompleteOwnLifecycleActions',
+      Effect: 'Allow',
+      Action: ['autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat'],
+      Resource: groups,
+      Condition: {StringEquals: {[`aws:ResourceTag/${CLUSTER_TAG}`]: input.cluster}},
+    },
+  ]
+}
+
 function controlPlane(input: RolePolicyInput): PolicyStatement[] {
   const p = partition(input.region)
   const ec2 = (type: string) => `arn:${p}:ec2:${input.region}:*:${type}/*`
@@ -302,6 +325,7 @@ function controlPlane(input: RolePolicyInput): PolicyStatement[] {
       Resource: `arn:${p}:iam::*:role/aws-service-role/elasticloadbalancing.amazonaws.com/*`,
       Condition: {StringEquals: {'iam:AWSServiceName': 'elasticloadbalancing.amazonaws.com'}},
     },
+    ...completeLifecycleActions(input),
     ...readBootObjects(input),
     ...controlPlaneRecords(input),
     decryptOwnSecrets(input, 'control-plane'),
@@ -328,6 +352,7 @@ function nodes(input: RolePolicyInput): PolicyStatement[] {
       ],
       Resource: '*',
     },
+    ...completeLifecycleActions(input),
     ...readBootObjects(input),
     decryptOwnSecrets(input, 'node'),
   ]

@@ -38,6 +38,7 @@ export const names = {
   keyPair: 'keypair',
   launchTemplate: (group: string) => `lt-${group}`,
   asg: (group: string) => `asg-${group}`,
+  lifecycleHook: (group: string) => `hook-${group}`,
   apiLoadBalancer: 'api-lb',
   apiTargetGroup: 'api-tg',
   apiListener: 'api-listener',
@@ -75,6 +76,8 @@ export const NAME_RULES = {
   autoScalingGroup: {max: 255, refused: /[^\x20-\x39\x3b-\x7e]/g},
   /** EC2 security group: 255 characters, no leading `sg-` (the prefixes here never start so). */
   securityGroup: {max: 255, refused: /[^a-zA-Z0-9 ._\-:/()#,@[\]+=&;{}!$*]/g},
+  /** Auto Scaling lifecycle hook: 255 characters of [A-Za-z0-9_/-] (kforge's names need no '/'). */
+  lifecycleHook: {max: 255, refused: /[^A-Za-z0-9_-]/g},
   /** EC2 key pair: 255 ASCII characters. */
   keyPair: {max: 255, refused: /[^\x20-\x7e]/g},
 } as const satisfies Record<string, NameRule>
@@ -113,4 +116,6 @@ export const awsNames = {
   securityGroup: (role: SgRole, cluster: string) =>
     clusterScopedName(role, cluster, NAME_RULES.securityGroup, '.'),
   keyPair: (cluster: string) => clusterScopedName('kforge', cluster, NAME_RULES.keyPair),
+  /** The termination hook: the same name on each of the cluster's groups (hooks are per group). */
+  lifecycleHook: (cluster: string) => clusterScopedName('kforge-drain', cluster, NAME_RULES.lifecycleHook),
 }

@@ -15,6 +15,7 @@ import {keyPairCfn} from '../resources/key-pair.cfn.js'
 import {kmsAliasCfn} from '../resources/kms-alias.cfn.js'
 import {kmsKeyCfn} from '../resources/kms-key.cfn.js'
 import {launchTemplateCfn} from '../resources/launch-template.cfn.js'
+import {lifecycleHookCfn} from '../resources/lifecycle-hook.cfn.js'
 import {listenerCfn} from '../resources/listener.cfn.js'
 import {loadBalancerCfn} from '../resources/load-balancer.cfn.js'
 import {natGatewayCfn} from '../resources/nat-gateway.cfn.js'
@@ -42,6 +43,7 @@ export const CFN_RENDERINGS: readonly AnyCfnRendering[] = [
   kmsAliasCfn,
   kmsKeyCfn,
   launchTemplateCfn,
+  lifecycleHookCfn,
   listenerCfn,
   loadBalancerCfn,
   natGatewayCfn,

@@ -74,7 +74,8 @@ function tagList(name: string, tags: Tags) {
 export const autoScalingGroupKind: ResourceKind<AutoScalingGroupProps, AutoScalingGroupActual> = {
   kind: 'AutoScalingGroup',
   phase: 'cluster',
-  deleteAfter: [],
+  // A pruned hook goes first: its delete also untags the group. (Deleting the group deletes its hooks.)
+  deleteAfter: ['LifecycleHook'],
   ownership: 'tags',
   immutable: ['name'],
   onImmutableChange: 'refuse',

@@ -13,6 +13,7 @@ import {keyPairKind} from './key-pair.js'
 import {kmsAliasKind} from './kms-alias.js'
 import {kmsKeyKind} from './kms-key.js'
 import {launchTemplateKind} from './launch-template.js'
+import {lifecycleHookKind} from './lifecycle-hook.js'
 import {listenerKind} from './listener.js'
 import {loadBalancerKind} from './load-balancer.js'
 import {natGatewayKind} from './nat-gateway.js'
@@ -48,6 +49,7 @@ export const KINDS: readonly AnyKind[] = [
   keyPairKind,
   launchTemplateKind,
   autoScalingGroupKind,
+  lifecycleHookKind,
   loadBalancerKind,
   targetGroupKind,
   listenerKind,

@@ -1,8 +1,9 @@
 /** Spec → resource model: what each topology gets, the security rules, the tags. Pure, no cloud. */
 import {describe, expect, it} from 'vitest'
 import type {Cluster} from '../../../../src/api/v1alpha1/types.js'
-import {KFORGE_GROUP_TAGS} from '../../../../src/api/v1alpha1/validate-groups.js'
+import {KFORGE_GROUP_ONLY_TAGS, KFORGE_GROUP_TAGS} from '../../../../src/api/v1alpha1/validate-groups.js'
 import {buildModel} from '../../../../src/cloud/aws/build/index.js'
+import {awsNames} from '../../../../src/cloud/aws/build/names.js'
 import type {Desired, Model} from '../../../../src/cloud/aws/model/types.js'
 import {Ref} from '../../../../src/cloud/aws/model/types.js'
 import type {SecurityGroupRuleProps} from '../../../../src/cloud/aws/resources/security-group-rule.js'
@@ -121,6 +122,27 @@ describe('3-zone HA private model', () => {
     expect(tags['k8s.io/cluster-autoscaler/node-template/taint/dedicated']).toBe('batch:NoSchedule')
   })
 
+  it('gives every group with a kubelet a termination hook that waits for its drain; bastions none', () => {
+    const hooks = ofKind(m, 'LifecycleHook')
+    const groups = haPrivateCluster('ha.build.example.com').instanceGroups
+    expect(hooks.map((h) => h.name).sort()).toEqual(
+      groups
+        .filter((g) => g.spec.role !== 'bastion')
+        .map((g) => `hook-${g.name}`)
+        .sort(),
+    )
+    for (const h of hooks) {
+      const group = h.name.replace(/^hook-/, '')
+      expect(h.props).toEqual({
+        groupName: new Ref(`asg-${group}`),
+        name: awsNames.lifecycleHook('ha.build.example.com'),
+        transition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+        heartbeatTimeout: 300,
+        defaultResult: 'CONTINUE',
+      })
+    }
+  })
+
   it('gives the role policies the cluster key, and scopes cloud-provider changes to the cluster', () => {
     const doc = named(m, 'policy-control-plane').props.document as {Statement: Array<Record<string, unknown>>}
     expect(doc.Statement.find((s) => s.Sid === 'DecryptOwnSecrets')?.Resource).toEqual(
@@ -157,6 +179,10 @@ describe('other topologies', () => {
       ),
     )
     expect(most).toBe(KFORGE_GROUP_TAGS)
+    // Each hooked group also carries its hook's record (written by the hook, not propagated).
+    expect(ofKind(model(c), 'LifecycleHook').length).toBe(
+      c.instanceGroups.filter((g) => g.spec.role !== 'bastion').length * KFORGE_GROUP_ONLY_TAGS,
+    )
   })
 
   it('public, one zone: no NAT, subnets map public addresses, no private route tables', () => {

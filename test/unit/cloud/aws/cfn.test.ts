@@ -2,6 +2,7 @@
 import {describe, expect, it} from 'vitest'
 import type {Cluster} from '../../../../src/api/v1alpha1/types.js'
 import {buildModel} from '../../../../src/cloud/aws/build/index.js'
+import {awsNames} from '../../../../src/cloud/aws/build/names.js'
 import {CFN_RENDERINGS} from '../../../../src/cloud/aws/cfn/kinds.js'
 import {logicalId, renderTemplate, serializeTemplate} from '../../../../src/cloud/aws/cfn/template.js'
 import type {Model} from '../../../../src/cloud/aws/model/types.js'
@@ -60,6 +61,22 @@ describe('renderTemplate', () => {
         HostedZoneId: {'Fn::GetAtt': ['ApiLb', 'CanonicalHostedZoneID']},
       },
     })
+  })
+
+  it('puts the termination hook on its group by reference, after the group', () => {
+    expect(t.Resources.HookNodes).toEqual({
+      Type: 'AWS::AutoScaling::LifecycleHook',
+      Properties: {
+        AutoScalingGroupName: {Ref: 'AsgNodes'},
+        LifecycleHookName: awsNames.lifecycleHook('ha.cfn.example.com'),
+        LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+        HeartbeatTimeout: 300,
+        DefaultResult: 'CONTINUE',
+      },
+    })
+    const order = Object.keys(t.Resources)
+    expect(order.indexOf('AsgNodes')).toBeLessThan(order.indexOf('HookNodes'))
+    expect(order.some((id) => id.startsWith('HookBastion'))).toBe(false)
   })
 
   it('leaves the hosted zone out (it must exist) and lists resources after what they refer to', () => {

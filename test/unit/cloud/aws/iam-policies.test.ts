@@ -15,6 +15,7 @@ import {describe, expect, it} from 'vitest'
 import type {Cluster} from '../../../../src/api/v1alpha1/types.js'
 import {nodeAgentKey} from '../../../../src/assets/node-agent.js'
 import {buildModel} from '../../../../src/cloud/aws/build/index.js'
+import {awsNames} from '../../../../src/cloud/aws/build/names.js'
 import {Ref} from '../../../../src/cloud/aws/model/types.js'
 import {backupKey} from '../../../../src/lifecycle/etcd-backups.js'
 import {initRecordKey} from '../../../../src/lifecycle/init-once.js'
@@ -152,6 +153,45 @@ describe('node role', () => {
     // No encryption context at all: refused (the condition keys are absent).
     expect(await decide('nodes', 'kms:Decrypt', KEY)).not.toBe('Allowed')
     expect(await decide('nodes', 'kms:Encrypt', KEY, context('bootstrap-token'))).not.toBe('Allowed')
+  })
+})
+
+/** A group's ARN as Auto Scaling writes it (the group id part is a UUID kforge never knows). */
+const groupArn = (group: string, clusterName = CLUSTER) =>
+  `arn:aws:autoscaling:us-east-1:${ACCOUNT}:autoScalingGroup:0f1e2d3c-aaaa-bbbb-cccc-000000000002:autoScalingGroupName/${awsNames.autoScalingGroup(group, clusterName)}`
+const tagged = (clusterName = CLUSTER): Context => ({'aws:ResourceTag/KubernetesCluster': clusterName})
+const LIFECYCLE = ['autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat']
+
+describe('termination hook (the node agent completing its own lifecycle action)', () => {
+  for (const [role, own, other] of [
+    ['nodes', 'node', 'control-plane'],
+    ['control-plane', 'control-plane', 'node'],
+  ] as const) {
+    it(`${role}: on its own groups while they carry the cluster tag; not another role's, cluster's or an untagged group`, async () => {
+      for (const action of LIFECYCLE) {
+        for (const g of groupsOf(own))
+          expect(await decide(role, action, groupArn(g), tagged())).toBe('Allowed')
+        for (const g of groupsOf(other))
+          expect(await decide(role, action, groupArn(g), tagged())).not.toBe('Allowed')
+        const g = groupsOf(own)[0]!
+        expect(await decide(role, action, groupArn(g), tagged('other.example.com'))).not.toBe('Allowed')
+        expect(await decide(role, action, groupArn(g), {})).not.toBe('Allowed')
+        // The same group name in another cluster: another name (its hash), so another ARN.
+        expect(await decide(role, action, groupArn(g, 'other.example.com'), tagged())).not.toBe('Allowed')
+      }
+    })
+  }
+
+  it('nodes may do nothing else to a group: no terminate, no scaling, no hook changes', async () => {
+    const g = groupArn(groupsOf('node')[0]!)
+    for (const action of [
+      'autoscaling:TerminateInstanceInAutoScalingGroup',
+      'autoscaling:SetDesiredCapacity',
+      'autoscaling:PutLifecycleHook',
+      'autoscaling:DeleteLifecycleHook',
+    ]) {
+      expect(await decide('nodes', action, g, tagged())).not.toBe('Allowed')
+    }
   })
 })
 
