@@ -10,11 +10,22 @@ import {BaseCommand} from '../../cli/base.js'
 import {openStore} from '../../cli/cluster.js'
 import {initClaimFlags} from '../../cli/init-claim.js'
 
+async function instanceId(base: string): Promise<string> {
+  const {Imds} = await import('../../assets/agent/imds.js')
+  const id = await new Imds({base}).get('meta-data/instance-id')
+  if (!id) {
+    const {KforgeError} = await import('../../util/errors.js')
+    throw new KforgeError(`IMDS at ${base} has no meta-data/instance-id; pass --instance-id`)
+  }
+  return id.trim()
+}
+
 export default class InitClaim extends BaseCommand<typeof InitClaim> {
   static override description =
     "decide init or join for this control-plane instance from the cluster's init record in the state store"
 
   static override examples = [
+    '<%= config.bin %> init claim --state s3://bucket/prefix',
     '<%= config.bin %> init claim --state s3://bucket/prefix --instance-id i-0abc',
     '<%= config.bin %> init claim --state s3://bucket/prefix --cluster c.example.com --region us-east-1 --instance-id i-0abc --completed',
   ]
@@ -31,7 +42,7 @@ export default class InitClaim extends BaseCommand<typeof InitClaim> {
       region ??= manifest.region
     }
     const store = await openStore({...this.flags, region})
-    const holder = this.flags['instance-id']
+    const holder = this.flags['instance-id'] ?? (await instanceId(this.flags.imds))
     if (this.flags.completed) {
       const record = await recordInitComplete(store, cluster, holder)
       this.print(record, () => `init of ${cluster} recorded complete at ${record.completedAt}\n`)
