@@ -291,6 +291,11 @@ describe('update cluster --target cloudformation', {timeout: 600_000}, () => {
     const direct = await snapshot()
     expect(Object.keys(direct.userData).length).toBe(2)
     expect(direct.groups.filter((g) => g.includes('autoscaling:EC2_INSTANCE_TERMINATING')).length).toBe(2)
+    // A stack cannot take over what the direct target made: refused, and nothing made.
+    const refused = await kforge('update', 'cluster', name, '--target', 'cloudformation', '--yes')
+    expect(refused.code).not.toBe(0)
+    expect(refused.stderr).toContain('which a stack cannot take over')
+    expect(await stackStatus()).toBeUndefined()
     await ok('delete', 'cluster', name, '--yes', '--keep-state')
     expect(await inventory(inject('awsEndpoint'), region, name)).toEqual({})
 
