@@ -30,6 +30,18 @@ process.env.AWS_SECRET_ACCESS_KEY = 'testing'
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
 process.env.KFORGE_POLL_MS = '50'
 
+/** What the prerequisites phase would have found (the stack takes them as literals): the key, user-data. */
+const KEY = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555'
+const literals = (c: Cluster) =>
+  new Map([
+    ['kms-key', {id: KEY.split('/')[1]!, arn: KEY}],
+    [
+      'state-store-objects',
+      Object.fromEntries(
+        c.instanceGroups.map((g) => [`userData:${g.name}`, Buffer.from(`# ${g.name}\n`).toString('base64')]),
+      ),
+    ],
+  ])
 const userData = (g: string) => `#cloud-config\n# ${g}\n`
 
 function clients(calls: AwsCall[] = []): AwsClients {
@@ -168,7 +180,7 @@ describe('fleets, direct target', {timeout: 300_000}, () => {
   })
 
   it('the CloudFormation template carries what the direct target made, and passes cfn-lint', async () => {
-    const template = renderTemplate(await clusterModel(c, clients(), {userData}))
+    const template = renderTemplate(await clusterModel(c, clients(), {userData}), {literals: literals(c)})
     // biome-ignore lint/suspicious/noExplicitAny: the template is plain JSON, read by property path
     type Json = Record<string, any>
     const resource = (type: string, name: string): Json => {

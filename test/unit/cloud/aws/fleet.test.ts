@@ -18,6 +18,18 @@ import {haPrivateCluster} from '../../../fixtures/cloud/clusters.js'
 const image = {id: 'ami-0123456789abcdef0', rootDeviceName: '/dev/sda1'}
 const model = (c: Cluster): Model =>
   buildModel(c, {images: new Map(c.instanceGroups.map((g) => [g.name, image])), userData: (g) => `# ${g}\n`})
+/** What the prerequisites phase would have found (the stack takes them as literals): the key, user-data. */
+const KEY = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555'
+const literals = (c: Cluster) =>
+  new Map([
+    ['kms-key', {id: KEY.split('/')[1]!, arn: KEY}],
+    [
+      'state-store-objects',
+      Object.fromEntries(
+        c.instanceGroups.map((g) => [`userData:${g.name}`, Buffer.from(`# ${g.name}\n`).toString('base64')]),
+      ),
+    ],
+  ])
 const props = (m: Model, name: string) =>
   (m.resources.find((r) => r.name === name) as Desired<Record<string, unknown>>).props
 
@@ -61,7 +73,8 @@ describe('fleet model', () => {
   })
 
   it('renders the same policy into CloudFormation, around the template reference', () => {
-    const t = renderTemplate(model(spotCluster()))
+    const c = spotCluster()
+    const t = renderTemplate(model(c), {literals: literals(c)})
     const asg = t.Resources.AsgNodes!.Properties as Record<string, unknown>
     expect(asg.LaunchTemplate).toBeUndefined()
     expect(asg.MixedInstancesPolicy).toEqual({
