@@ -23,7 +23,22 @@ beforeAll(() => {
 const cluster = publicSingleCluster('unit.cfn-deploy.example.com')
 const image = {id: 'ami-0123456789abcdef0', rootDeviceName: '/dev/sda1'}
 const model = buildModel(cluster, {images: new Map(cluster.instanceGroups.map((g) => [g.name, image]))})
-const template = renderTemplate(model)
+const KEY = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555'
+// What the prerequisites phase made before the stack: the key, and each group's user-data.
+const template = renderTemplate(model, {
+  literals: new Map([
+    ['kms-key', {id: KEY.split('/')[1]!, arn: KEY}],
+    [
+      'state-store-objects',
+      Object.fromEntries(
+        cluster.instanceGroups.map((g) => [
+          `userData:${g.name}`,
+          Buffer.from(`#cloud-config\n# ${g.name}\n`).toString('base64'),
+        ]),
+      ),
+    ],
+  ]),
+})
 const text = serializeTemplate(template, 'json')
 const name = stackName(cluster.name)
 const stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/${name}/1`
