@@ -1,7 +1,7 @@
 /**
  * The files instances receive from the provisioner: the shared control-plane PKI (kubeadm's
  * "manual certificate distribution" set, so joining control-plane nodes need no certificate key)
- * and the bootstrap token. Secrets travel KMS-encrypted; certificates and the service-account
+ * and the bootstrap token `kforge init` creates (nodes carry no secret at all). Secrets travel KMS-encrypted; certificates and the service-account
  * public key travel as they are.
  */
 import type {AssetRole} from '../render/types.js'
@@ -40,6 +40,8 @@ export const ASSET_CATALOG: readonly AssetSpec[] = [
     path: BOOTSTRAP_TOKEN_PATH,
     mode: '0600',
     secret: true,
-    roles: ['control-plane', 'node'],
+    // Only the first control plane's init uses it: every joining instance, node or control plane,
+    // obtains its own short-lived token from the node-identity service (src/identity).
+    roles: ['control-plane'],
   },
 ]

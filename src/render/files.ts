@@ -113,7 +113,7 @@ function assetsManifest(cluster: Cluster, assets: ClusterAssets, role: AssetRole
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map(({name, path, mode, ciphertext}) => ({name, path, mode, ciphertext}))
   const token = selected.find((a) => a.name === BOOTSTRAP_TOKEN)
-  if (token?.path !== BOOTSTRAP_TOKEN_PATH) {
+  if (role === 'control-plane' && token?.path !== BOOTSTRAP_TOKEN_PATH) {
     throw new KforgeError(
       `cluster ${cluster.name}: the encrypted assets hold no ${BOOTSTRAP_TOKEN} for ${BOOTSTRAP_TOKEN_PATH}`,
     )
@@ -217,6 +217,7 @@ export function instanceView(cluster: Cluster, group: InstanceGroup, assets: Clu
     )
   }
   files.push(...recoverUnits)
+
   const publicFiles = assets.public
     .filter((a) => a.roles.includes(role))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))

@@ -35,6 +35,7 @@ import {KubeClient} from '../../src/kube/client.js'
 import {KUBELET_CLIENT_SIGNER, makeClientCsr, requestCertificate} from '../../src/kube/csr.js'
 import {loadKubeconfig} from '../../src/kube/kubeconfig.js'
 import {bootstrapTokenRbac} from '../../src/kube/manifests/kubeadm-rbac.js'
+import {nodeIdentityRbac} from '../../src/kube/manifests/node-identity-rbac.js'
 import {Nodes} from '../../src/kube/resources.js'
 import {parsePrivateKey} from '../../src/pki/keys.js'
 import {Logger} from '../../src/util/logger.js'
@@ -147,8 +148,8 @@ beforeAll(async () => {
   api = await startKubeApi()
   front = await startStsFront(moto())
   kube = new KubeClient(await loadKubeconfig(api.adminKubeconfig))
-  // kubeadm's bootstrap RBAC as kforge init applies it: the node-identity group may create CSRs
-  for (const m of bootstrapTokenRbac()) await kube.create(m.type, m.object)
+  // kubeadm's bootstrap RBAC as kforge init applies it, and the node-identity group's own
+  for (const m of [...bootstrapTokenRbac(), ...nodeIdentityRbac()]) await kube.create(m.type, m.object)
   nodesRole = await makeRole('nodes', CLUSTER)
   otherRole = await makeRole('nodes', OTHER)
   inGroup = await nodeGroup(CLUSTER, 3)

@@ -2,20 +2,12 @@
  * The RBAC objects kubeadm creates during init (docs/kubeadm-compat.md): who may do what during node
  * bootstrap. Names, kinds and subjects are kubeadm's exactly.
  */
-import {NODE_IDENTITY_GROUP} from '../../bootstrap/token.js'
 import {clusterRole, clusterRoleBinding, getNamed, group, role, roleBinding, user} from './rbac.js'
 import type {ManifestSet} from './types.js'
 
 export const NODE_BOOTSTRAP_GROUP = 'system:bootstrappers:kubeadm:default-node-token'
 export const NODES_GROUP = 'system:nodes'
 export const CLUSTER_ADMINS_GROUP = 'kubeadm:cluster-admins'
-/**
- * Who joins with a bootstrap token: kubeadm's node group, and the node-identity group of kforge's
- * short-lived per-instance tokens. Only kubeadm's group is bound to auto-approval (`nodeclient`):
- * the node-identity service approves its own tokens' requests for their bound node name only.
- */
-export const JOINING_GROUPS = [NODE_BOOTSTRAP_GROUP, NODE_IDENTITY_GROUP] as const
-const joining = () => JOINING_GROUPS.map((g) => group(g))
 
 /** ClusterRoleBinding kubeadm:cluster-admins: admin.conf's group gets cluster-admin. */
 export function clusterAdminsBinding(): ManifestSet {
@@ -26,8 +18,10 @@ export function clusterAdminsBinding(): ManifestSet {
 export function bootstrapTokenRbac(): ManifestSet {
   return [
     clusterRole('kubeadm:get-nodes', [{verbs: ['get'], apiGroups: [''], resources: ['nodes']}]),
-    clusterRoleBinding('kubeadm:get-nodes', 'kubeadm:get-nodes', joining()),
-    clusterRoleBinding('kubeadm:kubelet-bootstrap', 'system:node-bootstrapper', joining()),
+    clusterRoleBinding('kubeadm:get-nodes', 'kubeadm:get-nodes', [group(NODE_BOOTSTRAP_GROUP)]),
+    clusterRoleBinding('kubeadm:kubelet-bootstrap', 'system:node-bootstrapper', [
+      group(NODE_BOOTSTRAP_GROUP),
+    ]),
     clusterRoleBinding(
       'kubeadm:node-autoapprove-bootstrap',
       'system:certificates.k8s.io:certificatesigningrequests:nodeclient',
@@ -56,7 +50,7 @@ export function kubeadmConfigRbac(): ManifestSet {
   const name = 'kubeadm:nodes-kubeadm-config'
   return [
     role('kube-system', name, [getNamed('configmaps', ['kubeadm-config'])]),
-    roleBinding('kube-system', name, {kind: 'Role', name}, [...joining(), group(NODES_GROUP)]),
+    roleBinding('kube-system', name, {kind: 'Role', name}, [group(NODE_BOOTSTRAP_GROUP), group(NODES_GROUP)]),
   ]
 }
 
@@ -64,7 +58,7 @@ export function kubeletConfigRbac(): ManifestSet {
   const name = 'kubeadm:kubelet-config'
   return [
     role('kube-system', name, [getNamed('configmaps', ['kubelet-config'])]),
-    roleBinding('kube-system', name, {kind: 'Role', name}, [group(NODES_GROUP), ...joining()]),
+    roleBinding('kube-system', name, {kind: 'Role', name}, [group(NODES_GROUP), group(NODE_BOOTSTRAP_GROUP)]),
   ]
 }
 
