@@ -42,7 +42,12 @@ function commandId(root: string, file: string, ext: string): string {
 
 /** The generated entry: a map of command ids to lazy imports, then the agent's router. */
 function entrySource(root: string, ext: string, version: string): {source: string; commands: string[]} {
-  const entries: Array<[string, string]> = [['assets:decrypt', `./assets/agent/decrypt-command${ext}`]]
+  // Agent-only commands (boot and node steps the provisioner's CLI has no use for).
+  const entries: Array<[string, string]> = [
+    ['assets:decrypt', `./assets/agent/decrypt-command${ext}`],
+    ['termination:install', `./assets/agent/termination-install-command${ext}`],
+    ['termination:watch', `./assets/agent/termination-watch-command${ext}`],
+  ]
   for (const topic of NODE_TOPICS) {
     for (const file of commandFiles(root, topic, ext)) {
       entries.push([commandId(root, file, ext), `./${relative(root, file).split(sep).join('/')}`])

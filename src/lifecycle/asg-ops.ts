@@ -6,7 +6,7 @@
  */
 import type {AwsClients} from '../cloud/aws/clients.js'
 import {poll} from '../cloud/aws/model/wait.js'
-import {DETACHED_TAG} from './inventory.js'
+import {DETACHED_TAG} from '../cloud/aws/tags.js'
 
 export async function detachForSurge(
   aws: AwsClients,

@@ -11,9 +11,8 @@ import type {AutoScalingGroup} from '@aws-sdk/client-auto-scaling'
 import type {Instance} from '@aws-sdk/client-ec2'
 import type {Cluster, InstanceGroupRole} from '../api/v1alpha1/types.js'
 import type {AwsClients} from '../cloud/aws/clients.js'
-import {clusterTagKey, fromTagList, INSTANCE_GROUP_TAG} from '../cloud/aws/tags.js'
+import {clusterTagKey, DETACHED_TAG, fromTagList, INSTANCE_GROUP_TAG} from '../cloud/aws/tags.js'
 
-export const DETACHED_TAG = 'kforge.dev/detached-from-asg'
 const LT_ID_TAG = 'aws:ec2launchtemplate:id'
 const LT_VERSION_TAG = 'aws:ec2launchtemplate:version'
 

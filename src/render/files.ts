@@ -13,6 +13,7 @@ import {
 } from '../api/v1alpha1/types.js'
 import {parseVersion} from '../api/versions.js'
 import {BOOTSTRAP_TOKEN, BOOTSTRAP_TOKEN_PATH} from '../assets/catalog.js'
+import {hasDrainHook} from '../cloud/aws/build/drain-hook.js'
 import {KforgeError} from '../util/errors.js'
 import {kubeadmConfig} from './kubeadm.js'
 import {nodeBootstrapFile, pivotRecoverUnits} from './node-bootstrap.js'
@@ -142,6 +143,8 @@ export function instanceView(cluster: Cluster, group: InstanceGroup, assets: Clu
     description,
     title: `kforge ${template} boot`,
     pivotRecover: recoverUnits.length > 0,
+    // The node agent writes and starts the watcher's unit itself: user-data has no room to spare.
+    terminationWatcher: hasDrainHook(group.spec.role),
     // The init-or-join claim (control-plane-init) lives in the state store; its region is the
     // cluster's (from the assets manifest on the node) unless the store says otherwise.
     stateStore: assets.stateStore,

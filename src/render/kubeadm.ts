@@ -21,13 +21,16 @@ const CONTROL_PLANE_TAINT: Taint = {key: 'node-role.kubernetes.io/control-plane'
 const RESTRICTED_LABEL_DOMAIN = /(^|\.)(kubernetes\.io|k8s\.io)$/
 const ALLOWED_LABEL_PREFIXES = ['kubelet.kubernetes.io/', 'node.kubernetes.io/']
 
+/** The label naming a node's instance group (its termination watcher reads it to find its group). */
+export const INSTANCE_GROUP_LABEL = 'kforge.dev/instancegroup'
+
 /**
  * The node labels a group's kubelet registers with: the group's labels plus
  * `kforge.dev/instancegroup`. Labels NodeRestriction would refuse are an error, since the node
  * would never register.
  */
 export function kubeletLabels(group: InstanceGroup): Array<[string, string]> {
-  const labels: Record<string, string> = {...group.spec.nodeLabels, 'kforge.dev/instancegroup': group.name}
+  const labels: Record<string, string> = {...group.spec.nodeLabels, [INSTANCE_GROUP_LABEL]: group.name}
   for (const key of Object.keys(labels)) {
     const slash = key.indexOf('/')
     const domain = slash < 0 ? '' : key.slice(0, slash)

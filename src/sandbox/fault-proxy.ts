@@ -140,13 +140,14 @@ function send(res: ServerResponse, reply: Reply): void {
   res.end(reply.body)
 }
 
-interface Upstream {
+export interface Upstream {
   status: number
   headers: Record<string, string | string[] | undefined>
   body: Buffer
 }
 
-function forward(target: URL, req: IncomingMessage, body: Buffer): Promise<Upstream> {
+/** One request passed on to `target` as it came; the whole answer read. (The lifecycle stand-in uses it too.) */
+export function forward(target: URL, req: IncomingMessage, body: Buffer): Promise<Upstream> {
   return new Promise((resolve, reject) => {
     const up = request(
       {

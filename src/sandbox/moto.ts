@@ -5,6 +5,7 @@
  */
 import {type ChildProcess, spawn} from 'node:child_process'
 import {createServer} from 'node:net'
+import {MOTO_CFN_FIXES} from './moto-cfn.js'
 
 export interface MotoServer {
   endpoint: string
@@ -55,6 +56,7 @@ try:
     LaunchTemplateVersion.user_data = property(_parsed_user_data)
 except Exception as err:
     print("moto launch template user-data fix not applied:", err, file=sys.stderr)
+${MOTO_CFN_FIXES}
 from moto.server import main
 main(sys.argv[1:])
 `

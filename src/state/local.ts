@@ -4,9 +4,12 @@
  * 0600 from the first byte (mode at open, not chmod afterwards).
  */
 import {randomBytes} from 'node:crypto'
-import {link, mkdir, open, readdir, readFile, rename, rm} from 'node:fs/promises'
+import {link, mkdir, open, readdir, readFile, rename, rm, stat} from 'node:fs/promises'
 import {dirname, join, relative, sep} from 'node:path'
 import {type CreateResult, checkKey, type StateStore, type WriteOptions} from './types.js'
+
+/** A compare-and-swap takes milliseconds; a lock this old was left by a process that died holding it. */
+const STALE_KEY_LOCK_MS = 10_000
 
 export class LocalStateStore implements StateStore {
   constructor(readonly location: string) {}
@@ -75,6 +78,58 @@ export class LocalStateStore implements StateStore {
     return temp
   }
 
+  async replaceIf(
+    key: string,
+    expected: Uint8Array,
+    body: string | Uint8Array,
+    options: WriteOptions = {},
+  ): Promise<boolean> {
+    return this.underKeyLock(key, async () => {
+      const current = await this.read(key)
+      if (!current?.equals(expected)) return false
+      await this.write(key, body, options)
+      return true
+    })
+  }
+
+  async deleteIf(key: string, expected: Uint8Array): Promise<boolean> {
+    return this.underKeyLock(key, async () => {
+      const current = await this.read(key)
+      if (current === undefined) return true
+      if (!current.equals(expected)) return false
+      await this.delete(key)
+      return true
+    })
+  }
+
+  /**
+   * Runs `fn` holding `<key>.lock` (an exclusive create). Every compare-and-swap on the key takes
+   * it; a lock left by a crashed process is taken over once it is older than any swap can last.
+   */
+  private async underKeyLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const lock = `${this.path(key)}.lock`
+    await mkdir(dirname(lock), {recursive: true, mode: 0o700})
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await (await open(lock, 'wx', 0o600)).close()
+        break
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+        const age = await stat(lock).then(
+          (st) => Date.now() - st.mtimeMs,
+          () => 0,
+        )
+        if (age > STALE_KEY_LOCK_MS) await rm(lock, {force: true})
+        else await new Promise((r) => setTimeout(r, Math.min(5 * 2 ** attempt, 200)))
+      }
+    }
+    try {
+      return await fn()
+    } finally {
+      await rm(lock, {force: true})
+    }
+  }
+
   async list(prefix: string): Promise<string[]> {
     const root = prefix === '' ? this.location : this.path(prefix.replace(/\/$/, ''))
     const out: string[] = []
@@ -93,7 +148,7 @@ export class LocalStateStore implements StateStore {
       for (const entry of entries) {
         const full = join(dir, entry.name)
         if (entry.isDirectory()) await walk(full)
-        else if (entry.isFile() && !entry.name.includes('.tmp-'))
+        else if (entry.isFile() && !entry.name.includes('.tmp-') && !entry.name.endsWith('.lock'))
           out.push(relative(this.location, full).split(sep).join('/'))
       }
     }

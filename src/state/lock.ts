@@ -91,6 +91,10 @@ function ago(ms: number): string {
 }
 
 /** A lease this process holds. */
+function leaseBytes(record: LeaseRecord): Buffer {
+  return Buffer.from(`${JSON.stringify(record, null, 2)}\n`)
+}
+
 export class Lease {
   /** Why the lease is no longer ours (broken by someone else), once renewal finds out. */
   lost: string | undefined
@@ -98,6 +102,8 @@ export class Lease {
   private released = false
   /** The renewal under way: release waits for it, or its write (retried after a lost answer) could land after the delete. */
   private renewing: Promise<void> | undefined
+  /** The lease's bytes as we last wrote them: what a renewal or the release swaps against. */
+  private written: Buffer
 
   constructor(
     private readonly store: StateStore,
@@ -105,6 +111,7 @@ export class Lease {
     readonly record: LeaseRecord,
     private readonly options: LockOptions,
   ) {
+    this.written = leaseBytes(record)
     const every = renewInterval(options)
     this.timer = setInterval(() => {
       this.renewing = this.renew().finally(() => {
@@ -119,23 +126,28 @@ export class Lease {
     return this.options.logger ?? silentLogger
   }
 
-  /** Write a new `renewed` time, if the lease is still ours. */
+  /**
+   * Write a new `renewed` time, only over our own last write: a compare-and-swap, so a lease that
+   * was broken and taken by someone else between our read and our write is never overwritten.
+   */
   async renew(): Promise<void> {
     if (this.released || this.lost) return
     try {
       const now = (this.options.now ?? (() => new Date()))().toISOString()
-      const current = await this.store.read(lockKey(this.cluster))
-      const held = current && parseLease(current)
-      if (!held || held.id !== this.record.id) {
-        this.lost = held
-          ? `the lock on ${this.cluster} was broken and is now held by ${held.holder} (${held.command})`
-          : `the lock on ${this.cluster} was removed by someone else`
-        this.stop()
-        this.logger.error(`${this.lost}: stop and check what changed before running again`)
+      const next = leaseBytes({...this.record, renewed: now})
+      if (await this.store.replaceIf(lockKey(this.cluster), this.written, next)) {
+        this.record.renewed = now
+        this.written = next
         return
       }
-      this.record.renewed = now
-      await this.store.write(lockKey(this.cluster), `${JSON.stringify(this.record, null, 2)}\n`)
+      const current = await this.store.read(lockKey(this.cluster))
+      const held = current && parseLease(current)
+      this.lost =
+        held && held.id !== this.record.id
+          ? `the lock on ${this.cluster} was broken and is now held by ${held.holder} (${held.command})`
+          : `the lock on ${this.cluster} was removed or changed by someone else`
+      this.stop()
+      this.logger.error(`${this.lost}: stop and check what changed before running again`)
     } catch (err) {
       // A missed renewal is not fatal: the next one may succeed long before the lease is stale.
       this.logger.warn(`could not renew the lock on ${this.cluster}: ${errorMessage(err)}`)
@@ -148,9 +160,8 @@ export class Lease {
     this.released = true
     this.stop()
     await this.renewing
-    const current = await this.store.read(lockKey(this.cluster))
-    const held = current && parseLease(current)
-    if (held && held.id === this.record.id) await this.store.delete(lockKey(this.cluster))
+    // Only our own bytes go: a lease someone else took after breaking ours stays theirs.
+    await this.store.deleteIf(lockKey(this.cluster), this.written)
   }
 
   private stop(): void {
@@ -175,7 +186,7 @@ export async function acquireLock(store: StateStore, cluster: string, options: L
     acquired: now.toISOString(),
     renewed: now.toISOString(),
   }
-  const body = `${JSON.stringify(record, null, 2)}\n`
+  const body = leaseBytes(record)
   const staleAfter = options.staleAfterMs ?? 4 * renewInterval(options)
   const where = `${store.location}/${lockKey(cluster)}`
   let broke = false

@@ -18,6 +18,19 @@ export function readOnlyStore(store: StateStore, noted: (key: string) => void): 
       noted(key)
       return {created: true}
     },
+    async replaceIf(key: string, expected: Uint8Array): Promise<boolean> {
+      const current = await store.read(key)
+      if (!current?.equals(expected)) return false
+      noted(key)
+      return true
+    },
+    async deleteIf(key: string, expected: Uint8Array): Promise<boolean> {
+      const current = await store.read(key)
+      if (current === undefined) return true
+      if (!current.equals(expected)) return false
+      noted(key)
+      return true
+    },
     async delete(key: string): Promise<void> {
       noted(key)
     },

@@ -122,6 +122,75 @@ export class S3StateStore implements StateStore {
     throw new KforgeError(`state store ${this.location}: could not create ${key}: it kept changing under us`)
   }
 
+  /** The object's bytes with the ETag S3 gave them, or undefined when it does not exist. */
+  private async readTagged(key: string): Promise<{body: Buffer; etag: string} | undefined> {
+    const {GetObjectCommand} = await import('@aws-sdk/client-s3')
+    try {
+      const res = await (await this.s3()).send(
+        new GetObjectCommand({Bucket: this.bucket, Key: this.objectKey(key)}),
+      )
+      return {body: Buffer.from(await res.Body!.transformToByteArray()), etag: res.ETag ?? ''}
+    } catch (err) {
+      const e = err as {name?: string; $metadata?: {httpStatusCode?: number}}
+      if (e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return undefined
+      throw this.explain(err, `reading ${key}`)
+    }
+  }
+
+  /**
+   * PutObject with If-Match on the ETag of the bytes we compared: S3 refuses (412) if anything
+   * wrote the key since. 409 means another conditional write is in flight: read and compare again.
+   */
+  async replaceIf(
+    key: string,
+    expected: Uint8Array,
+    body: string | Uint8Array,
+    options: WriteOptions = {},
+  ): Promise<boolean> {
+    const {PutObjectCommand} = await import('@aws-sdk/client-s3')
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const current = await this.readTagged(key)
+      if (!current?.body.equals(expected)) return false
+      try {
+        await (await this.s3()).send(
+          new PutObjectCommand({...this.put(key, body, options), IfMatch: current.etag}),
+        )
+        return true
+      } catch (err) {
+        const status = (err as {$metadata?: {httpStatusCode?: number}}).$metadata?.httpStatusCode
+        if (status === 409) {
+          await new Promise((r) => setTimeout(r, 100 * attempt))
+          continue
+        }
+        if (status !== 412 && status !== 404) throw this.explain(err, `replacing ${key}`)
+        // Refused: someone else wrote it, or the SDK resent our own write whose answer was lost.
+        const after = await this.read(key)
+        return after?.equals(Buffer.from(body)) === true
+      }
+    }
+    throw new KforgeError(`state store ${this.location}: could not replace ${key}: it kept changing under us`)
+  }
+
+  /** DeleteObject with If-Match (S3 general purpose buckets honour it since September 2025). */
+  async deleteIf(key: string, expected: Uint8Array): Promise<boolean> {
+    const {DeleteObjectCommand} = await import('@aws-sdk/client-s3')
+    const current = await this.readTagged(key)
+    if (!current) return true
+    if (!current.body.equals(expected)) return false
+    try {
+      await (await this.s3()).send(
+        new DeleteObjectCommand({Bucket: this.bucket, Key: this.objectKey(key), IfMatch: current.etag}),
+      )
+      return true
+    } catch (err) {
+      const status = (err as {$metadata?: {httpStatusCode?: number}}).$metadata?.httpStatusCode
+      // 404: gone already (our own resent delete); 412: replaced by someone else, theirs now.
+      if (status === 404) return true
+      if (status === 412) return false
+      throw this.explain(err, `deleting ${key}`)
+    }
+  }
+
   async list(prefix: string): Promise<string[]> {
     const {ListObjectsV2Command} = await import('@aws-sdk/client-s3')
     const s3 = await this.s3()

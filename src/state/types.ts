@@ -32,6 +32,20 @@ export interface StateStore {
    */
   createIfAbsent(key: string, body: string | Uint8Array, options?: WriteOptions): Promise<CreateResult>
   /**
+   * Compare-and-swap: replace the object only while it still holds exactly `expected` (S3
+   * If-Match on the ETag read with those bytes; locally under an exclusive lock file). False when
+   * it changed or went away meanwhile. A caller whose replace landed but whose answer was lost
+   * still gets true (the store then holds its bytes).
+   */
+  replaceIf(
+    key: string,
+    expected: Uint8Array,
+    body: string | Uint8Array,
+    options?: WriteOptions,
+  ): Promise<boolean>
+  /** Remove the object only while it still holds exactly `expected`; true when it is gone. */
+  deleteIf(key: string, expected: Uint8Array): Promise<boolean>
+  /**
    * The KMS key an object is encrypted under at rest, '' for none or the service default, or
    * undefined when it does not exist. Only stores that encrypt at rest (S3) have it.
    */

@@ -83,15 +83,12 @@ async function doubleTarget(): Promise<Target> {
 async function realTarget(): Promise<Target> {
   const real = await startRealApiServer()
   const ca = await loadCa(real.caPem, real.caKeyPem)
-  // super-admin.conf (O=system:masters): admin.conf's kubeadm:cluster-admins binding is made by
-  // init's API phases, which this bare control plane never ran
-  const adminKubeconfig = join(real.root, 'etc/kubernetes/super-admin.conf')
   return {
     url: real.url,
     caPem: real.caPem,
-    admin: new KubeClient(await loadKubeconfig(adminKubeconfig)),
+    admin: new KubeClient(await loadKubeconfig(real.adminKubeconfig)),
     as: (user, groups) => clientFor(real.url, real.caPem, ca, user, groups),
-    adminKubeconfig,
+    adminKubeconfig: real.adminKubeconfig,
     close: () => real.close(),
   }
 }

@@ -6,8 +6,17 @@
 import type {AwsClients} from '../../src/cloud/aws/clients.js'
 import type {KubeClient} from '../../src/kube/client.js'
 import {isAlreadyExists} from '../../src/kube/errors.js'
-import {Nodes, Pods} from '../../src/kube/resources.js'
-import type {Node, Pod} from '../../src/kube/types.js'
+import {Nodes, Pods, type ResourceType} from '../../src/kube/resources.js'
+import type {KubeObject, Node, Pod} from '../../src/kube/types.js'
+
+/** PodDisruptionBudgets (policy/v1): what a drain must honour. */
+export const PDBS: ResourceType<KubeObject & {spec: unknown}> = {
+  group: 'policy',
+  version: 'v1',
+  plural: 'poddisruptionbudgets',
+  kind: 'PodDisruptionBudget',
+  namespaced: true,
+}
 
 export interface NodeInput {
   name: string

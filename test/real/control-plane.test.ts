@@ -12,7 +12,7 @@ import {
   nodeExec,
   upLocalCluster,
 } from '../../src/sandbox/nodes/cluster.js'
-import {localKubeletArgs} from '../../src/sandbox/nodes/profile.js'
+import {kubeadmJoinWorker} from '../../src/sandbox/nodes/upstream.js'
 import {eventually, kubeJson, type PodList, requireAssets} from './support.js'
 
 const base = '/var/lib/kforge-local-test-cp'
@@ -61,32 +61,7 @@ describe('a second control-plane node', () => {
 describe('upstream kubeadm join with kforge credentials', () => {
   it("joins a worker to kforge's control plane with kforge's token and CA pin", async () => {
     const node = await addNode(lc, 'kw1')
-    const config = [
-      'apiVersion: kubeadm.k8s.io/v1beta4',
-      'kind: JoinConfiguration',
-      'discovery:',
-      '  bootstrapToken:',
-      `    apiServerEndpoint: ${lc.apiName}:6443`,
-      `    token: ${lc.token}`,
-      `    caCertHashes: ["${lc.caPin}"]`,
-      'nodeRegistration:',
-      '  name: kw1',
-      '  criSocket: unix:///run/containerd/containerd.sock',
-      '  kubeletExtraArgs:',
-      ...localKubeletArgs({name: 'kw1', cgroupRoot: node.cgroupParent}).map(
-        (a) => `  - name: ${a.name}\n    value: ${a.value}`,
-      ),
-      '',
-    ].join('\n')
-    await nodeExec(node, ['sh', '-c', 'mkdir -p /etc/kforge && cat > /etc/kforge/kubeadm-join.yaml'], config)
-    // SystemVerification: upstream's check refuses these cgroup v1 hosts; everything else is checked
-    await nodeExec(node, [
-      '/usr/local/bin/kubeadm',
-      'join',
-      '--config',
-      '/etc/kforge/kubeadm-join.yaml',
-      '--ignore-preflight-errors=SystemVerification',
-    ])
+    await kubeadmJoinWorker(lc, node)
     await eventually('kw1 Ready', 180_000, async () => {
       const n = await kubeJson<{status: {conditions: {type: string; status: string}[]}}>(lc, [
         'get',

@@ -7,7 +7,7 @@
  * nothing runs pods, which the API scenarios do not need. No root either.
  */
 import {type ChildProcess, spawn} from 'node:child_process'
-import {closeSync, mkdirSync, openSync, readFileSync, writeFileSync} from 'node:fs'
+import {closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {parse} from 'yaml'
 import {findKubeAssets} from '../../src/sandbox/kube-assets/build.js'
@@ -17,10 +17,11 @@ import {freePort} from './moto.js'
 
 export interface RealApiServer {
   url: string
-  /** The temp root: `<root>/etc/kubernetes/{admin.conf,pki/ca.crt,pki/ca.key,...}` */
+  /** The temp root: `<root>/etc/kubernetes/{super-admin.conf,pki/ca.crt,pki/ca.key,...}` */
   root: string
   caPem: string
   caKeyPem: string
+  /** A cluster admin (system:masters) */
   adminKubeconfig: string
   /** How long etcd + apiserver + controller-manager took to serve /readyz. */
   startMs: number
@@ -101,9 +102,23 @@ networking: {podSubnet: 192.168.0.0/16}
   run('kube-apiserver', ['--endpoint-reconciler-type=none'])
   // its health port is fixed at 10257 in the manifest (the flag's default): a free one here
   run('kube-controller-manager', [`--secure-port=${kcmPort}`])
-  const adminKubeconfig = join(root, 'etc/kubernetes/admin.conf')
+  // super-admin.conf (O=system:masters): admin.conf's kubeadm:cluster-admins binding is made by
+  // init's API phases, which this bare control plane never runs
+  const adminKubeconfig = join(root, 'etc/kubernetes/super-admin.conf')
   const url = `https://127.0.0.1:${apiPort}`
   const caPem = readFileSync(join(root, 'etc/kubernetes/pki/ca.crt'), 'utf8')
+  const stop = () =>
+    Promise.all(
+      [...procs].reverse().map(
+        (p) =>
+          new Promise<void>((resolve) => {
+            if (p.exitCode !== null || p.signalCode !== null) return resolve()
+            p.once('exit', () => resolve())
+            p.kill('SIGTERM')
+            setTimeout(() => p.kill('SIGKILL'), 5000).unref()
+          }),
+      ),
+    )
   const server: RealApiServer = {
     url,
     root,
@@ -111,24 +126,16 @@ networking: {podSubnet: 192.168.0.0/16}
     caKeyPem: readFileSync(join(root, 'etc/kubernetes/pki/ca.key'), 'utf8'),
     adminKubeconfig,
     startMs: 0,
+    // the root holds the cluster's CA key: nothing of it outlives the test
     close: async () => {
-      await Promise.all(
-        procs.reverse().map(
-          (p) =>
-            new Promise<void>((resolve) => {
-              if (p.exitCode !== null || p.signalCode !== null) return resolve()
-              p.once('exit', () => resolve())
-              p.kill('SIGTERM')
-              setTimeout(() => p.kill('SIGKILL'), 5000).unref()
-            }),
-        ),
-      )
+      await stop()
+      rmSync(dir, {recursive: true, force: true})
     },
   }
   try {
     await waitReady(url, caPem, procs, logs)
   } catch (err) {
-    await server.close()
+    await stop() // the logs stay for the error's reader
     throw err
   }
   server.startMs = Date.now() - t0

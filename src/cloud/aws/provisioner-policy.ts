@@ -34,6 +34,19 @@ export const PROVISIONER_ACTIONS = {
     'autoscaling:TerminateInstanceInAutoScalingGroup',
     'autoscaling:UpdateAutoScalingGroup',
   ],
+  // `update cluster --target cloudformation` and deleting a cluster deployed as a stack. The stack is
+  // made with the caller's own credentials (no service role), so its resources need the actions below.
+  cloudformation: [
+    'cloudformation:CreateChangeSet',
+    'cloudformation:DeleteChangeSet',
+    'cloudformation:DeleteStack',
+    'cloudformation:DescribeChangeSet',
+    'cloudformation:DescribeStackEvents',
+    'cloudformation:DescribeStacks',
+    'cloudformation:ExecuteChangeSet',
+    'cloudformation:GetTemplate',
+    'cloudformation:ListStackResources',
+  ],
   ec2: [
     'ec2:AllocateAddress',
     'ec2:AssociateRouteTable',

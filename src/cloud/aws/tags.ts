@@ -7,6 +7,8 @@ import type {Tags} from './model/types.js'
 
 export const RESOURCE_TAG = 'kforge.dev/resource'
 export const INSTANCE_GROUP_TAG = 'kforge.dev/instancegroup'
+/** On an instance a roll detached from its group (surge): its group's name. */
+export const DETACHED_TAG = 'kforge.dev/detached-from-asg'
 
 export function clusterTagKey(cluster: string): string {
   return `kubernetes.io/cluster/${cluster}`

@@ -6,12 +6,16 @@ export default class UpdateCluster extends BaseCommand<typeof UpdateCluster> {
   static override description =
     `Plan the difference between a cluster's spec and its cloud resources, and with --yes apply it.
 
-The plan is always printed: "Will create", "Will modify" field by field (old -> new), "Will delete". Applying runs in three phases (network, security, cluster), independent resources in parallel; progress goes to stderr. Applying twice changes nothing; an interrupted apply is finished by running it again. --target cloudformation writes the stack template to --out instead of calling AWS.`
+The plan is always printed: "Will create", "Will modify" field by field (old -> new), "Will delete". Applying runs in three phases (network, security, cluster), independent resources in parallel; progress goes to stderr. Applying twice changes nothing; an interrupted apply is finished by running it again.
+
+--target cloudformation deploys the same resources as the cluster's CloudFormation stack: the plan comes from a change set (or, for a new stack, from the model: nothing is made in AWS without --yes), and --yes executes it with progress from the stack's events. --out DIR also writes the template there.`
 
   static override examples = [
     '<%= config.bin %> update cluster demo.example.com',
     '<%= config.bin %> update cluster demo.example.com --yes',
     '<%= config.bin %> update cluster demo.example.com --yes --phase network',
+    '<%= config.bin %> update cluster demo.example.com --target cloudformation',
+    '<%= config.bin %> update cluster demo.example.com --target cloudformation --yes',
     '<%= config.bin %> update cluster demo.example.com --target cloudformation --out ./stack',
   ]
 
@@ -22,11 +26,13 @@ The plan is always printed: "Will create", "Will modify" field by field (old -> 
   static override flags = {
     yes: Flags.boolean({description: 'apply the plan, not just print it', default: false}),
     target: Flags.string({
-      description: 'direct: call the AWS APIs; cloudformation: write a stack template',
+      description: 'direct: call the AWS APIs; cloudformation: deploy the cluster as a CloudFormation stack',
       options: ['direct', 'cloudformation'],
       default: 'direct',
     }),
-    out: Flags.string({description: 'directory for the template (--target cloudformation)'}),
+    out: Flags.string({
+      description: 'also write the stack template to this directory (--target cloudformation)',
+    }),
     format: Flags.string({
       description: 'template format (--target cloudformation)',
       options: ['json', 'yaml'],
@@ -42,25 +48,56 @@ The plan is always printed: "Will create", "Will modify" field by field (old -> 
     const {loadCluster} = await import('../../state/clusters.js')
     const {store, cluster, aws} = await openCluster(this.args.name, f)
 
+    const text = this.outputFormat === 'text'
     if (f.target === 'cloudformation') {
-      const {KforgeError} = await import('../../util/errors.js')
-      if (!f.out)
-        throw new KforgeError('--target cloudformation needs --out DIR (where to write the template)')
-      const {exportCloudFormation, exportedText} = await import(
+      if (f.phase) {
+        const {KforgeError} = await import('../../util/errors.js')
+        throw new KforgeError('--phase applies to --target direct: a CloudFormation stack is deployed whole')
+      }
+      const {exportCloudFormation, exportedText, updateClusterStack} = await import(
         '../../phases/cluster/update-cloudformation.js'
       )
-      const result = await exportCloudFormation(cluster, {
-        aws,
-        stateStore: store.location,
-        out: f.out,
-        format: f.format as 'json' | 'yaml',
+      const written = f.out
+        ? await exportCloudFormation(cluster, {
+            aws,
+            stateStore: store.location,
+            out: f.out,
+            format: f.format as 'json' | 'yaml',
+          })
+        : undefined
+      if (written && text) process.stdout.write(exportedText(written))
+      const deploy = (current: typeof cluster) =>
+        updateClusterStack(current, {
+          aws,
+          stateStore: store.location,
+          store,
+          yes: f.yes,
+          logger: this.logger,
+          onPlan: (plan) => {
+            if (text) process.stdout.write(`${written ? '\n' : ''}${plan}`)
+          },
+        })
+      const stack = f.yes
+        ? await runLocked(
+            store,
+            cluster.name,
+            {
+              command: `update cluster ${cluster.name} --target cloudformation --yes`,
+              breakLock: f['break-lock'],
+              logger: this.logger,
+            },
+            async () => deploy(await loadCluster(store, cluster.name)),
+          )
+        : await deploy(cluster)
+      this.print({...(written ? {template: written} : {}), ...stack}, () => {
+        if (!stack.changes) return ''
+        if (!stack.applied) return `\nMust specify --yes to apply these changes.\n`
+        return `\nCloudFormation stack ${stack.stack}: ${stack.status}.\n`
       })
-      this.print(result, () => exportedText(result))
       return
     }
 
     const {provisionCluster} = await import('../../phases/cluster/provision.js')
-    const text = this.outputFormat === 'text'
     const provision = (current: typeof cluster) =>
       provisionCluster(current, {
         store,

@@ -212,7 +212,7 @@ function groupOf(cluster: Cluster, role: InstanceGroup['spec']['role']): Instanc
   return g
 }
 
-function renderedConfig(
+export function renderedConfig(
   lc: LocalCluster,
   node: LocalNode,
   template: 'control-plane-init' | 'control-plane-join' | 'node',
@@ -311,7 +311,13 @@ export async function waitNodesReady(lc: LocalCluster, timeoutMs = 300_000): Pro
   })
 }
 
-export async function upLocalCluster(o: LocalClusterOptions): Promise<LocalCluster> {
+/**
+ * Everything before the first `init`: the spec, the nodes booted (containerd and the rendered
+ * kubelet unit running, images imported), the load balancer's stand-in on the bridge and a fresh
+ * bootstrap token. The caller brings the control plane up: kforge (upLocalCluster) or upstream
+ * kubeadm (./upstream.ts).
+ */
+export async function bootLocalCluster(o: LocalClusterOptions): Promise<LocalCluster> {
   const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`))
   await downLocalCluster(o.base)
   mkdirSync(o.base, {recursive: true, mode: 0o700})
@@ -350,11 +356,23 @@ export async function upLocalCluster(o: LocalClusterOptions): Promise<LocalClust
   await startLb(o.base)
   log(`local cluster ${name}: booting ${nodes.length} node(s)`)
   await Promise.all(nodes.map((n) => bootNode(lc, n)))
-  const [first, ...rest] = nodes
-  setLbTargets(o.base, [first!])
+  setLbTargets(o.base, [nodes[0]!])
+  return lc
+}
+
+/** After the first control plane is up: its CA's pin and a kubeconfig for the host. */
+export function adoptFirstControlPlane(lc: LocalCluster): void {
+  lc.caPin = computePin(readFileSync(join(lc.nodes[0]!.root, 'etc', 'kubernetes', 'pki', 'ca.crt'), 'utf8'))
+  lc.kubeconfig = hostKubeconfig(lc)
+}
+
+export async function upLocalCluster(o: LocalClusterOptions): Promise<LocalCluster> {
+  const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`))
+  const lc = await bootLocalCluster({...o, log})
+  const [first, ...rest] = lc.nodes
   log(`${first!.name}: kforge init`)
   await initFirstControlPlane(lc, first!)
-  lc.kubeconfig = hostKubeconfig(lc)
+  adoptFirstControlPlane(lc)
   const controlPlanes = [first!]
   for (const node of rest.slice(0, o.controlPlanes - 1)) {
     log(`${node.name}: kforge join --control-plane`)

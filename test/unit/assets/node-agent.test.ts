@@ -134,6 +134,8 @@ describe('publishNodeAgent', () => {
         return inner.write(k, b, o)
       },
       createIfAbsent: (k, b, o) => inner.createIfAbsent(k, b, o),
+      replaceIf: (k, e, b, o) => inner.replaceIf(k, e, b, o),
+      deleteIf: (k, e) => inner.deleteIf(k, e),
       list: (p) => inner.list(p),
       delete: (k) => inner.delete(k),
     }

@@ -128,8 +128,14 @@ describe('kforge-pivot-recover on a self-hosted control plane', () => {
       const steps = [...script.matchAll(/^step (\S+)/gm)].map((m) => m[1])
       // The first group's init-or-join branch is indented under its `claim` step.
       const boot = r.template === 'control-plane-init' ? 'claim' : 'join'
-      // enabled once the node is part of the cluster, so the first run finds admin.conf
-      expect(steps.slice(-3), r.group).toEqual([boot, 'pivot-recover', 'pivot-recover-timer'])
+      // enabled once the node is part of the cluster, so the first run finds admin.conf (as the
+      // termination watcher is installed, which drains with the kubelet's kubeconfig)
+      expect(steps.slice(-4), r.group).toEqual([
+        boot,
+        'termination-watcher',
+        'pivot-recover',
+        'pivot-recover-timer',
+      ])
       expect(script).toContain(
         'step pivot-recover systemctl enable kforge-pivot-recover.service kforge-pivot-recover.timer',
       )

@@ -94,6 +94,7 @@ describe('renderUserData for a 3-zone HA private cluster with a bastion', () => 
       'assets',
       'kubeadm-config',
       'join',
+      'termination-watcher',
     ])
     expect(script).toMatch(/^set -Eeuo pipefail$/m)
     const init = rendered.find((r) => r.template === 'control-plane-init')!

@@ -55,11 +55,7 @@ function lockContract(name: string, open: () => Promise<StateStore>): void {
     it('takes its own lease when the answer to its create was lost', async () => {
       let lost = false
       const flaky: StateStore = {
-        location: store.location,
-        read: (k) => store.read(k),
-        write: (k, b, o) => store.write(k, b, o),
-        list: (p) => store.list(p),
-        delete: (k) => store.delete(k),
+        ...bound(store),
         // The create reaches the store; the answer never comes back.
         createIfAbsent: async (k, b, o) => {
           const result = await store.createIfAbsent(k, b, o)
@@ -169,7 +165,42 @@ function lockContract(name: string, open: () => Promise<StateStore>): void {
       expect((await leaseIn(store, cluster))?.id).toBe(other.record.id)
       await other.release()
     })
+
+    it('never overwrites a lease that another run took while its renewal was on the wire', async () => {
+      const cluster = 'f.lock.example.com'
+      let other: Awaited<ReturnType<typeof acquireLock>> | undefined
+      // The break and the new lease land after the renewal looked and before its write arrives.
+      const racing: StateStore = {
+        ...bound(store),
+        replaceIf: async (k, e, b, o) => {
+          await store.delete(k)
+          other = await acquireLock(store, cluster, {command: 'delete cluster f --yes'})
+          return store.replaceIf(k, e, b, o)
+        },
+      }
+      const lease = await acquireLock(racing, cluster, {command: 'update cluster f --yes'})
+      await lease.renew()
+      expect(lease.lost).toMatch(/now held by .* \(delete cluster f --yes\)/)
+      expect((await leaseIn(store, cluster))?.id).toBe(other!.record.id)
+      await lease.release()
+      expect((await leaseIn(store, cluster))?.id).toBe(other!.record.id)
+      await other!.release()
+    })
   })
+}
+
+/** The store's methods as plain functions, for a wrapper that replaces one of them. */
+function bound(store: StateStore): StateStore {
+  return {
+    location: store.location,
+    read: (k) => store.read(k),
+    write: (k, b, o) => store.write(k, b, o),
+    list: (p) => store.list(p),
+    delete: (k) => store.delete(k),
+    createIfAbsent: (k, b, o) => store.createIfAbsent(k, b, o),
+    replaceIf: (k, e, b, o) => store.replaceIf(k, e, b, o),
+    deleteIf: (k, e) => store.deleteIf(k, e),
+  }
 }
 
 lockContract('local', () => openStateStore(tempDir()))

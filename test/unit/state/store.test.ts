@@ -58,6 +58,35 @@ function contract(name: string, open: () => Promise<StateStore>): void {
       expect((await store.read('c6.example.com/init'))?.toString()).toBe(winners[0])
     })
 
+    it('replaces only over the bytes the caller last saw; of many concurrent swaps exactly one lands', async () => {
+      const key = 'c7.example.com/lease'
+      await store.write(key, 'v1')
+      expect(await store.replaceIf(key, Buffer.from('v0'), 'stale')).toBe(false)
+      expect((await store.read(key))?.toString()).toBe('v1')
+      expect(await store.replaceIf(key, Buffer.from('v1'), 'v2')).toBe(true)
+      expect((await store.read(key))?.toString()).toBe('v2')
+      const results = await Promise.all(
+        Array.from({length: 6}, (_, i) => store.replaceIf(key, Buffer.from('v2'), `writer-${i}`)),
+      )
+      const winners = results.flatMap((won, i) => (won ? [`writer-${i}`] : []))
+      expect(winners).toHaveLength(1)
+      expect((await store.read(key))?.toString()).toBe(winners[0])
+      await store.delete(key)
+      expect(await store.replaceIf(key, Buffer.from(winners[0]!), 'v3')).toBe(false)
+      expect(await store.read(key)).toBeUndefined()
+    })
+
+    it('deletes only the bytes the caller last saw, and a key already gone counts as deleted', async () => {
+      const key = 'c8.example.com/lease'
+      await store.write(key, 'theirs')
+      expect(await store.deleteIf(key, Buffer.from('mine'))).toBe(false)
+      expect((await store.read(key))?.toString()).toBe('theirs')
+      expect(await store.deleteIf(key, Buffer.from('theirs'))).toBe(true)
+      expect(await store.read(key)).toBeUndefined()
+      expect(await store.deleteIf(key, Buffer.from('theirs'))).toBe(true)
+      expect(await store.list('c8.example.com/')).toEqual([])
+    })
+
     it('refuses keys that would escape the store', async () => {
       await expect(store.write('../escape', 'x')).rejects.toThrow('is not a relative path')
       await expect(store.read('/etc/passwd')).rejects.toThrow('is not a relative path')

@@ -80,6 +80,8 @@ export const NAME_RULES = {
   lifecycleHook: {max: 255, refused: /[^A-Za-z0-9_-]/g},
   /** EC2 key pair: 255 ASCII characters. */
   keyPair: {max: 255, refused: /[^\x20-\x7e]/g},
+  /** CloudFormation stack: 128 characters of [a-zA-Z0-9-], starting with a letter (the prefix does). */
+  cloudFormationStack: {max: 128, refused: /[^a-zA-Z0-9-]/g},
 } as const satisfies Record<string, NameRule>
 
 /**
@@ -116,6 +118,9 @@ export const awsNames = {
   securityGroup: (role: SgRole, cluster: string) =>
     clusterScopedName(role, cluster, NAME_RULES.securityGroup, '.'),
   keyPair: (cluster: string) => clusterScopedName('kforge', cluster, NAME_RULES.keyPair),
+  /** The cluster's stack (`update cluster --target cloudformation`): `kforge-demo-example-com-<hash>`. */
+  cloudFormationStack: (cluster: string) =>
+    clusterScopedName('kforge', cluster, NAME_RULES.cloudFormationStack),
   /** The termination hook: the same name on each of the cluster's groups (hooks are per group). */
   lifecycleHook: (cluster: string) => clusterScopedName('kforge-drain', cluster, NAME_RULES.lifecycleHook),
 }

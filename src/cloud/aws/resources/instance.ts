@@ -3,7 +3,7 @@
 import {pollOption} from '../../../util/timings.js'
 import type {Actual, Discoverable} from '../model/types.js'
 import {poll} from '../model/wait.js'
-import {fromTagList} from '../tags.js'
+import {DETACHED_TAG, fromTagList} from '../tags.js'
 import {ec2, ec2Module, listOwned} from './ec2.js'
 
 const ALIVE = ['pending', 'running', 'stopping', 'stopped', 'shutting-down']
@@ -27,8 +27,10 @@ export const instanceKind: Discoverable<Actual> = {
     return found.map((i) => ({id: i.InstanceId!, attrs: {id: i.InstanceId!}, tags: fromTagList(i.Tags)}))
   },
 
-  // A group's instances go with the group (force-deleted); only strays are terminated here.
-  neededOnClusterDelete: (a) => a.tags['aws:autoscaling:groupName'] === undefined,
+  // A group's instances go with the group (force-deleted); strays, and instances a roll detached
+  // from their group (which keep the group's tag but are no longer its members), are terminated here.
+  neededOnClusterDelete: (a) =>
+    a.tags['aws:autoscaling:groupName'] === undefined || a.tags[DETACHED_TAG] !== undefined,
 
   async delete(ctx, a) {
     const {TerminateInstancesCommand, DescribeInstancesCommand} = await ec2Module()

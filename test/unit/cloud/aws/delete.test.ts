@@ -4,6 +4,8 @@ import {AwsClients} from '../../../../src/cloud/aws/clients.js'
 import {directContext} from '../../../../src/cloud/aws/direct/context.js'
 import {type Doomed, deleteResources} from '../../../../src/cloud/aws/direct/delete.js'
 import type {Actual, Discoverable} from '../../../../src/cloud/aws/model/types.js'
+import {instanceKind} from '../../../../src/cloud/aws/resources/instance.js'
+import {DETACHED_TAG} from '../../../../src/cloud/aws/tags.js'
 import {KforgeError} from '../../../../src/util/errors.js'
 
 function awsError(name: string, message = name): Error {
@@ -107,5 +109,19 @@ describe('deleteResources', () => {
       deleteResources([{kind: broken, actual: actual('subnet-1')}], ctx, {backoffMs: 1}),
     ).rejects.toThrow('InvalidParameterValue: bad')
     expect(attempts).toBe(3)
+  })
+})
+
+describe('which instances delete cluster terminates itself', () => {
+  const instance = (tags: Record<string, string>): Actual => ({id: 'i-1', attrs: {id: 'i-1'}, tags})
+  const needed = (tags: Record<string, string>) => instanceKind.neededOnClusterDelete!(instance(tags))
+
+  it("leaves a group's own instances to the group's force delete", () => {
+    expect(needed({'aws:autoscaling:groupName': 'nodes-abc'})).toBe(false)
+  })
+
+  it('terminates strays and instances a roll detached from their group (they keep its tag)', () => {
+    expect(needed({})).toBe(true)
+    expect(needed({'aws:autoscaling:groupName': 'nodes-abc', [DETACHED_TAG]: 'nodes-abc'})).toBe(true)
   })
 })

@@ -21,6 +21,7 @@ const every: Named[] = [
   ['autoScalingGroup', (c) => awsNames.autoScalingGroup(GROUP, c)],
   ['securityGroup', (c) => awsNames.securityGroup('control-plane', c)],
   ['keyPair', (c) => awsNames.keyPair(c)],
+  ['cloudFormationStack', (c) => awsNames.cloudFormationStack(c)],
   ['lifecycleHook', (c) => awsNames.lifecycleHook(c)],
 ]
 

@@ -14,6 +14,7 @@ const FILE = 'docs/iam/provisioner-policy.json'
 /** SDK package → IAM service prefix. */
 const SERVICES: Record<string, string> = {
   'auto-scaling': 'autoscaling',
+  cloudformation: 'cloudformation',
   ec2: 'ec2',
   'elastic-load-balancing-v2': 'elasticloadbalancing',
   iam: 'iam',
@@ -49,8 +50,9 @@ function calledActions(): Set<string> {
     ]),
   )
   const out = new Set<string>()
-  // The emulator launcher and the demo are not kforge commands.
-  for (const file of sources('src').filter((f) => !/^src\/(sandbox|demo)\//.test(f))) {
+  // The emulator launcher and the demo are not kforge commands; the node agent's own calls run on
+  // instances under their roles (docs/iam/README.md), not the provisioner's.
+  for (const file of sources('src').filter((f) => !/^src\/(sandbox|demo|assets\/agent)\//.test(f))) {
     const text = readFileSync(file, 'utf8')
     const pkgs = Object.keys(SERVICES).filter((pkg) => text.includes(`@aws-sdk/client-${pkg}'`))
     const names = [

@@ -1,0 +1,107 @@
+/**
+ * Fixes to moto 5.2's CloudFormation, run in the emulator before it starts (see moto.ts), each
+ * making it do what AWS documents, so a stack can be deleted and compared there at all:
+ *  - DeleteStack skips (silently) AWS::EC2::RouteTable, Route, SubnetRouteTableAssociation,
+ *    VPCGatewayAttachment, InternetGateway, EIP, NatGateway and the ELBv2 Listener and
+ *    TargetGroup: those kinds have no delete in moto's CloudFormation, so the VPC is then refused
+ *    (DependencyViolation) and the stack vanishes from the listing with its resources left.
+ *  - RouteTable, InternetGateway, EIP and NatGateway made by a stack drop their Tags.
+ *  - A VPC ignores EnableDnsHostnames/EnableDnsSupport, a subnet MapPublicIpOnLaunch, and a
+ *    SubnetRouteTableAssociation is recorded but never associates the subnet with the table.
+ * What is still not fixed, and how tests work around it, is listed in docs/cloudformation.md.
+ * Each fix is skipped, with a line on stderr, if moto's internals move.
+ */
+export const MOTO_CFN_FIXES = `
+def _kforge_cfn_fixes():
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.elastic_ip_addresses import ElasticAddress
+    from moto.ec2.models.internet_gateways import InternetGateway
+    from moto.ec2.models.nat_gateways import NatGateway
+    from moto.ec2.models.route_tables import Route, RouteTable
+    from moto.ec2.models.subnets import Subnet, SubnetRouteTableAssociation
+    from moto.ec2.models.vpcs import VPC
+    from moto.ec2.models.vpn_gateway import VPCGatewayAttachment
+    from moto.elbv2.models import FakeListener, FakeTargetGroup, elbv2_backends
+
+    def ec2(account_id, region_name):
+        return ec2_backends[account_id][region_name]
+
+    def route_delete(self, account_id, region_name):
+        prefix_list = self.destination_prefix_list.id if self.destination_prefix_list else None
+        ec2(account_id, region_name).delete_route(
+            self.route_table.id, self.destination_cidr_block, self.destination_ipv6_cidr_block, prefix_list
+        )
+
+    def association_delete(self, account_id, region_name):
+        backend = ec2(account_id, region_name)
+        backend.subnet_associations.pop(f"{self.route_table_id}:{self.subnet_id}", None)
+        if getattr(self, "association_id", None):
+            backend.disassociate_route_table(self.association_id)
+
+    def attachment_delete(self, account_id, region_name):
+        if str(self.gateway_id).startswith("igw-"):
+            ec2(account_id, region_name).detach_internet_gateway(self.gateway_id, self.vpc_id)
+        else:
+            ec2(account_id, region_name).detach_vpn_gateway(self.gateway_id, self.vpc_id)
+
+    def gone_ok(delete):
+        # Deleting what is already gone (a route whose table went first) is done, as in AWS.
+        def run(self, account_id, region_name):
+            try:
+                delete(self, account_id, region_name)
+            except Exception as err:
+                if not ("does not exist" in str(err) or "NotFound" in type(err).__name__):
+                    raise
+        return run
+
+    RouteTable.delete = gone_ok(lambda self, a, r: ec2(a, r).delete_route_table(self.id))
+    Route.delete = gone_ok(route_delete)
+    SubnetRouteTableAssociation.delete = gone_ok(association_delete)
+    VPCGatewayAttachment.delete = gone_ok(attachment_delete)
+    InternetGateway.delete = gone_ok(lambda self, a, r: ec2(a, r).delete_internet_gateway(self.id))
+    ElasticAddress.delete = gone_ok(lambda self, a, r: ec2(a, r).release_address(allocation_id=self.allocation_id))
+    NatGateway.delete = gone_ok(lambda self, a, r: ec2(a, r).delete_nat_gateway(self.id))
+    FakeListener.delete = gone_ok(lambda self, a, r: elbv2_backends[a][r].delete_listener(self.arn))
+    FakeTargetGroup.delete = gone_ok(lambda self, a, r: elbv2_backends[a][r].delete_target_group(self.arn))
+
+    def after_create(cls, fix):
+        create = cls.create_from_cloudformation_json.__func__
+
+        def create_fixed(klass, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            made = create(klass, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+            fix(made, cloudformation_json.get("Properties") or {}, ec2(account_id, region_name))
+            return made
+
+        cls.create_from_cloudformation_json = classmethod(create_fixed)
+
+    def truth(value):
+        return str(value).lower() == "true"
+
+    def tag(made, props, backend):
+        tags = props.get("Tags") or []
+        if tags:
+            backend.create_tags([made.id], {t["Key"]: t["Value"] for t in tags})
+
+    def vpc_attributes(made, props, backend):
+        for prop, attr in (("EnableDnsHostnames", "enable_dns_hostnames"), ("EnableDnsSupport", "enable_dns_support")):
+            if prop in props:
+                backend.modify_vpc_attribute(made.id, attr, truth(props[prop]))
+
+    def subnet_attributes(made, props, backend):
+        if "MapPublicIpOnLaunch" in props:
+            backend.modify_subnet_attribute(made.id, "map_public_ip_on_launch", truth(props["MapPublicIpOnLaunch"]))
+
+    def associate(made, props, backend):
+        made.association_id = backend.associate_route_table(made.route_table_id, subnet_id=made.subnet_id)
+
+    for cls in (RouteTable, InternetGateway, ElasticAddress, NatGateway):
+        after_create(cls, tag)
+    after_create(VPC, vpc_attributes)
+    after_create(Subnet, subnet_attributes)
+    after_create(SubnetRouteTableAssociation, associate)
+
+try:
+    _kforge_cfn_fixes()
+except Exception as err:
+    print("moto CloudFormation fixes not applied:", err, file=sys.stderr)
+`
