@@ -1,16 +1,14 @@
 /**
  * The kubeadm-format configuration (kubeadm.k8s.io/v1beta4) an instance hands to `kforge init` or
- * `kforge join`. The bootstrap token is not in it: the boot script splices the decrypted token in
- * at BOOTSTRAP_TOKEN_PLACEHOLDER, so the reviewable config never holds a secret. Only the first
- * control plane's InitConfiguration has a token; joining instances carry none and obtain one from
- * the node-identity service (`kforge join --node-identity`, src/identity).
+ * `kforge join`. It holds no secret: the first control plane's `kforge init` generates its own
+ * short-lived bootstrap token, and joining instances obtain theirs from the node-identity service
+ * (`kforge join --node-identity`, src/identity).
  */
 import {stringify} from 'yaml'
 import type {Cluster, InstanceGroup, Taint} from '../api/v1alpha1/types.js'
 import {KforgeError} from '../util/errors.js'
 import type {TemplateName} from './types.js'
 
-export const BOOTSTRAP_TOKEN_PLACEHOLDER = '__KFORGE_BOOTSTRAP_TOKEN__'
 /** The init token's lifetime (kubeadm's default is 24 h; nothing joins with it here). */
 export const INIT_TOKEN_TTL = '1h'
 const API_VERSION = 'kubeadm.k8s.io/v1beta4'
@@ -109,8 +107,7 @@ export function kubeadmConfig(
       kind: 'InitConfiguration',
       bootstrapTokens: [
         {
-          token: BOOTSTRAP_TOKEN_PLACEHOLDER,
-          description: `kforge init of ${cluster.name}`,
+          // No token value: `kforge init` generates one, as kubeadm does.
           // Nothing joins with it: every joining instance proves its AWS identity to the
           // node-identity service for a token of its own. An hour covers the init itself.
           ttl: INIT_TOKEN_TTL,
