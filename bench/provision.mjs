@@ -26,6 +26,8 @@ const {startFaultProxy} = await import(dist('sandbox/fault-proxy.js'))
 const {clusterFromOptions} = await import(dist('api/v1alpha1/flags.js'))
 const {AwsClients, isMutating} = await import(dist('cloud/aws/clients.js'))
 const {updateCluster} = await import(dist('phases/cluster/update.js'))
+// The cloud side is what is measured: user-data as given bytes, no state store.
+const userData = (group) => `#cloud-config\n# ${group}\n`
 const {deleteCluster} = await import(dist('phases/cluster/delete.js'))
 
 const sizes = (process.env.BENCH_GROUPS ?? '1,10,50').split(',').map(Number)
@@ -100,8 +102,8 @@ try {
     try {
       for (const groups of sizes) {
         const c = cluster(groups, layer)
-        const create = await measure(endpoint, proxy, (aws) => updateCluster(c, {aws, yes: true}))
-        const noop = await measure(endpoint, proxy, (aws) => updateCluster(c, {aws, yes: true}))
+        const create = await measure(endpoint, proxy, (aws) => updateCluster(c, {aws, yes: true, userData}))
+        const noop = await measure(endpoint, proxy, (aws) => updateCluster(c, {aws, yes: true, userData}))
         const del = await measure(endpoint, proxy, (aws) => deleteCluster(c.name, {aws, yes: true, spec: c}))
         rows.push({layer, groups, create, noop, del})
       }

@@ -19,6 +19,8 @@ const {startMoto} = await import(dist('sandbox/moto.js'))
 const {clusterFromOptions} = await import(dist('api/v1alpha1/flags.js'))
 const {AwsClients, isMutating} = await import(dist('cloud/aws/clients.js'))
 const {updateCluster} = await import(dist('phases/cluster/update.js'))
+// The cloud side is what is measured: user-data as given bytes, no state store.
+const userData = (group) => `#cloud-config\n# ${group}\n`
 const {deleteCluster} = await import(dist('phases/cluster/delete.js'))
 const {rollingUpdate} = await import(dist('lifecycle/rolling-update.js'))
 
@@ -68,9 +70,9 @@ try {
     for (const s of strategies) {
       const c = cluster(nodes, s.label)
       const setup = new AwsClients({region, endpoint: moto.endpoint})
-      await updateCluster(c, {aws: setup, yes: true})
+      await updateCluster(c, {aws: setup, yes: true, userData})
       c.instanceGroups.find((g) => g.name === 'nodes').spec.machineType = 't3.large'
-      await updateCluster(c, {aws: setup, yes: true})
+      await updateCluster(c, {aws: setup, yes: true, userData})
       const base = {
         kube: {skipped: 'bench'},
         cloudOnly: true,

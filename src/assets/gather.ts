@@ -22,6 +22,8 @@ export interface GatherOptions {
   material?: ClusterMaterial
   /** Default: `<spec.api.dnsName>:<spec.api.port>`. */
   apiEndpoint?: string
+  /** The key to seal with. Default: clusterKmsKey(cluster), resolved through its alias. */
+  kmsKeyId?: string
 }
 
 export async function gatherClusterAssets(options: GatherOptions): Promise<ClusterAssets> {
@@ -38,6 +40,7 @@ export async function gatherClusterAssets(options: GatherOptions): Promise<Clust
     aws: options.aws,
     nodeAgent,
     ...(options.apiEndpoint ? {apiEndpoint: options.apiEndpoint} : {}),
+    ...(options.kmsKeyId ? {kmsKeyId: options.kmsKeyId} : {}),
   })
 }
 

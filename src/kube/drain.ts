@@ -82,10 +82,14 @@ export async function evictPod(client: KubeClient, pod: Pod): Promise<EvictionOu
   }
 }
 
-/** True once the pod (this incarnation of it: same uid) no longer exists. */
-async function podGone(client: KubeClient, pod: Pod): Promise<boolean> {
-  const now = await client.find(Pods, pod.metadata.name!, pod.metadata.namespace)
-  return now === undefined || now.metadata.uid !== pod.metadata.uid
+/**
+ * The uids of the pods still bound to the node: a pod (this incarnation of it) is gone once its
+ * uid is not among them. Listed by node rather than read one by one, so a node draining itself
+ * can ask too: the Node authorizer answers a node's read of a pod no longer bound to it with 403,
+ * not 404.
+ */
+async function uidsOnNode(client: KubeClient, node: string): Promise<Set<string | undefined>> {
+  return new Set((await podsOnNode(client, node)).map((p) => p.metadata.uid))
 }
 
 export async function drainNode(
@@ -124,8 +128,9 @@ export async function drainNode(
       }
     }
     pending = still
+    const present = terminating.length > 0 ? await uidsOnNode(client, node) : new Set<string | undefined>()
     for (const pod of [...terminating]) {
-      if (await podGone(client, pod)) {
+      if (!present.has(pod.metadata.uid)) {
         terminating.splice(terminating.indexOf(pod), 1)
         result.evicted.push(podName(pod))
         say(`pod ${podName(pod)} evicted`)

@@ -8,6 +8,7 @@
  */
 import type {StateStore} from '../state/types.js'
 import {KforgeError} from '../util/errors.js'
+import {type RestoreRequest, readRestoreRequest} from './restore-request.js'
 
 export interface InitRecord {
   /** The instance that claimed init (EC2 instance id). */
@@ -20,24 +21,28 @@ export interface InitRecord {
 
 export type BootDecision =
   | {action: 'init'; record: InitRecord}
+  /** `init`, on etcd data restored first from `restore.backup` (kforge restore cluster asked for it). */
+  | {action: 'restore'; record: InitRecord; restore: RestoreRequest}
   | {action: 'join'; record: InitRecord; reason: string}
 
-export function initRecordKey(cluster: string): string {
-  return `${cluster}/control-plane/init.json`
+/**
+ * The cluster's init record; a restored cluster's (`generation`: its restore request's token) is
+ * another object, so a restore starts a new claim without deleting the lost cluster's record.
+ */
+export function initRecordKey(cluster: string, generation?: string): string {
+  return `${cluster}/control-plane/init${generation === undefined ? '' : `.${generation}`}.json`
 }
 
-function parseRecord(cluster: string, bytes: Buffer): InitRecord {
+function parseRecord(key: string, bytes: Buffer): InitRecord {
   let value: unknown
   try {
     value = JSON.parse(bytes.toString('utf8'))
   } catch {
-    throw new KforgeError(`state store ${initRecordKey(cluster)}: not JSON; refusing to guess init or join`)
+    throw new KforgeError(`state store ${key}: not JSON; refusing to guess init or join`)
   }
   const r = value as Partial<InitRecord>
   if (typeof r.holder !== 'string' || typeof r.claimedAt !== 'string') {
-    throw new KforgeError(
-      `state store ${initRecordKey(cluster)}: expected {holder, claimedAt}; refusing to guess init or join`,
-    )
+    throw new KforgeError(`state store ${key}: expected {holder, claimedAt}; refusing to guess init or join`)
   }
   return {
     holder: r.holder,
@@ -46,9 +51,21 @@ function parseRecord(cluster: string, bytes: Buffer): InitRecord {
   }
 }
 
+/** The key of the init record that decides now: the latest restore's, or the first init's. */
+async function currentRecordKey(
+  store: StateStore,
+  cluster: string,
+): Promise<{key: string; restore?: RestoreRequest}> {
+  const restore = await readRestoreRequest(store, cluster)
+  return restore === undefined
+    ? {key: initRecordKey(cluster)}
+    : {key: initRecordKey(cluster, restore.clusterToken), restore}
+}
+
 export async function readInitRecord(store: StateStore, cluster: string): Promise<InitRecord | undefined> {
-  const bytes = await store.read(initRecordKey(cluster))
-  return bytes === undefined ? undefined : parseRecord(cluster, bytes)
+  const {key} = await currentRecordKey(store, cluster)
+  const bytes = await store.read(key)
+  return bytes === undefined ? undefined : parseRecord(key, bytes)
 }
 
 /**
@@ -64,17 +81,20 @@ export async function claimInit(
 ): Promise<BootDecision> {
   if (holder.trim() === '') throw new KforgeError('init claim: the holder (instance id) is empty')
   const mine: InitRecord = {holder, claimedAt: now.toISOString()}
-  const result = await store.createIfAbsent(initRecordKey(cluster), `${JSON.stringify(mine)}\n`)
-  if (result.created) return {action: 'init', record: mine}
-  const record = parseRecord(cluster, result.existing)
+  const {key, restore} = await currentRecordKey(store, cluster)
+  const won = (record: InitRecord): BootDecision =>
+    restore === undefined ? {action: 'init', record} : {action: 'restore', record, restore}
+  const result = await store.createIfAbsent(key, `${JSON.stringify(mine)}\n`)
+  if (result.created) return won(mine)
+  const record = parseRecord(key, result.existing)
   if (record.completedAt !== undefined) {
     return {
       action: 'join',
       record,
-      reason: `cluster ${cluster} was initialised by ${record.holder} at ${record.completedAt}`,
+      reason: `cluster ${cluster} was ${restore ? `restored from backup ${restore.backup}` : 'initialised'} by ${record.holder} at ${record.completedAt}`,
     }
   }
-  if (record.holder === holder) return {action: 'init', record}
+  if (record.holder === holder) return won(record)
   return {
     action: 'join',
     record,
@@ -101,6 +121,6 @@ export async function recordInitComplete(
   if (record.completedAt !== undefined) return record
   const done: InitRecord = {...record, completedAt: now.toISOString()}
   // A plain write is safe: only the holder reaches here, and the claim already exists.
-  await store.write(initRecordKey(cluster), `${JSON.stringify(done)}\n`)
+  await store.write((await currentRecordKey(store, cluster)).key, `${JSON.stringify(done)}\n`)
   return done
 }

@@ -8,9 +8,11 @@
 
 import type {Cluster, InstanceGroupRole} from '../api/v1alpha1/types.js'
 import type {AwsClients} from '../cloud/aws/clients.js'
+import type {Plan} from '../cloud/aws/direct/plan.js'
 import {KubeApiError, KubeConnectionError} from '../kube/errors.js'
 import {Nodes, Pods} from '../kube/resources.js'
 import type {Node, Pod} from '../kube/types.js'
+import type {StateStore} from '../state/store.js'
 import {type Logger, silentLogger} from '../util/logger.js'
 import {type Failure, groupFailures, kubeFailures, nodeOf, resourceFailures, ZONE_LABEL} from './checks.js'
 import {type Inventory, readInventory} from './inventory.js'
@@ -23,6 +25,11 @@ export interface ValidateOptions {
   kube?: KubeAccess
   /** Plan the model and report missing resources. Default: true */
   resources?: boolean
+  /**
+   * The state store: the prerequisites' objects in it are checked with the cloud resources.
+   * Default: not checked.
+   */
+  store?: StateStore
   /** Report what a rolling update would replace (outdated or detached instances). Default: true */
   currentVersions?: boolean
   logger?: Logger
@@ -112,15 +119,30 @@ function nodeSummaries(inv: Inventory, nodes: readonly Node[]): NodeSummary[] {
   })
 }
 
+/** The plan validation reads missing resources from; the state store's objects only when given. */
+async function plannedModel(
+  cluster: Cluster,
+  options: ValidateOptions,
+  logger: Logger,
+): Promise<{plan: Plan}> {
+  const {planCluster} = await import('../phases/cluster/plan.js')
+  const {store, aws} = options
+  if (!store) {
+    const {plan} = await planCluster(cluster, aws, {logger})
+    return {plan: {...plan, items: plan.items.filter((i) => i.desired.kind !== 'StateStoreObjects')}}
+  }
+  const {clusterStoreObjects} = await import('../phases/cluster/prerequisites.js')
+  return planCluster(cluster, aws, {
+    logger,
+    stateStore: store.location,
+    storeObjects: clusterStoreObjects(cluster, {store, aws, logger}),
+  })
+}
+
 /** One validation pass. */
 export async function checkCluster(cluster: Cluster, options: ValidateOptions): Promise<ValidationReport> {
   const logger = options.logger ?? silentLogger
-  const planned =
-    options.resources === false
-      ? undefined
-      : import('../phases/cluster/plan.js').then(({planCluster}) =>
-          planCluster(cluster, options.aws, {logger}),
-        )
+  const planned = options.resources === false ? undefined : plannedModel(cluster, options, logger)
   const inv = await readInventory(options.aws, cluster)
   const failures: Failure[] = []
   if (planned) failures.push(...resourceFailures((await planned).plan, cluster.name))

@@ -59,6 +59,7 @@ import type {PlanData} from '../../src/cloud/aws/direct/print.js'
 import {HOOK_RECORD_TAG} from '../../src/cloud/aws/resources/lifecycle-hook.js'
 import {publicSingleCluster} from '../fixtures/cloud/clusters.js'
 import {type Inventory, inventory} from '../fixtures/cloud/inventory.js'
+import {emulatorStateStore} from '../fixtures/cloud/state.js'
 import {emulatorEnv} from '../support/aws-env.js'
 import {runKforge, tempDir} from '../support/cli.js'
 
@@ -68,8 +69,9 @@ const name = `equal.${zone}`
 const dir = tempDir('kforge-cfn-deploy-')
 const env = {
   ...emulatorEnv(region),
-  // Local: the placeholder user-data both targets give it; see the note in the report of issue 13.
-  KFORGE_STATE_STORE: join(dir, 'state'),
+  // In the emulator's S3: the prerequisites (secrets, node agent, user-data) live there, and both
+  // targets render the same user-data from them.
+  KFORGE_STATE_STORE: 's3://kforge-cfn-deploy/kforge',
   KFORGE_POLL_MS: '50',
   KFORGE_DELETE_BACKOFF_MS: '100',
 }
@@ -265,10 +267,16 @@ describe('update cluster --target cloudformation', {timeout: 600_000}, () => {
     await new Route53Client(cfg()).send(
       new CreateHostedZoneCommand({Name: zone, CallerReference: `${zone}-${Date.now()}`}),
     )
+    await emulatorStateStore(region, 'kforge-cfn-deploy')
     await store(spec(keyArn), 'create')
   }, 120_000)
 
   it('plans a new stack from the model and makes nothing in AWS without --yes', async () => {
+    // The stack's user-data is rendered from the prerequisites, made directly: refused before them.
+    const refused = await kforge('update', 'cluster', name, '--target', 'cloudformation')
+    expect(refused.code).not.toBe(0)
+    expect(refused.stderr).toContain(`kforge update cluster ${name} --phase prerequisites --yes`)
+    await ok('update', 'cluster', name, '--phase', 'prerequisites', '--yes')
     const r = await ok('update', 'cluster', name, '--target', 'cloudformation')
     expect(r.stdout).toContain(`CloudFormation stack ${stack} (new):`)
     expect(r.stdout).toMatch(/Will create:\n {2}\+ Vpc vpc: 10\.0\.0\.0\/16\n/)
@@ -283,6 +291,11 @@ describe('update cluster --target cloudformation', {timeout: 600_000}, () => {
     const direct = await snapshot()
     expect(Object.keys(direct.userData).length).toBe(2)
     expect(direct.groups.filter((g) => g.includes('autoscaling:EC2_INSTANCE_TERMINATING')).length).toBe(2)
+    // A stack cannot take over what the direct target made: refused, and nothing made.
+    const refused = await kforge('update', 'cluster', name, '--target', 'cloudformation', '--yes')
+    expect(refused.code).not.toBe(0)
+    expect(refused.stderr).toContain('which a stack cannot take over')
+    expect(await stackStatus()).toBeUndefined()
     await ok('delete', 'cluster', name, '--yes', '--keep-state')
     expect(await inventory(inject('awsEndpoint'), region, name)).toEqual({})
 

@@ -15,6 +15,7 @@ import {renderClusterUserData} from '../../src/render/render.js'
 import {haPrivateCluster} from '../fixtures/render/clusters.js'
 import {emulatorEnv} from '../support/aws-env.js'
 import {repoRoot, tempDir} from '../support/cli.js'
+import {startImds} from '../support/imds.js'
 
 const STORE = 's3://kforge-init-once-boot/prod'
 const cluster = haPrivateCluster('first.example.com')
@@ -35,10 +36,19 @@ writeFileSync(manifest, JSON.stringify({cluster: cluster.name, region: 'us-east-
 const decision = script.slice(script.indexOf('claim() {'), script.indexOf('\nfi\n') + 4)
 
 /** Boot `instance` through the decision; returns the kforge commands it ran (init, join, claim). */
-function boot(instance: string): Promise<{code: number; out: string}> {
+async function boot(instance: string): Promise<{code: number; out: string}> {
+  // The claim reads the instance id from IMDS (IMDSv2: a session token first).
+  const imds = await startImds({'meta-data/instance-id': instance})
+  try {
+    return await bootWith(imds.url)
+  } finally {
+    await imds.close()
+  }
+}
+
+function bootWith(imds: string): Promise<{code: number; out: string}> {
   const stubs = [
     'set -Eeuo pipefail',
-    `imds() { [ "$1" = meta-data/instance-id ] && echo ${instance}; }`,
     'kforge_log() { echo "log[$KFORGE_STEP]: $*" >&2; }',
     'step() { KFORGE_STEP=$1; shift; "$@"; }',
     // The claim is the real CLI; init and join are recorded only.
@@ -46,7 +56,7 @@ function boot(instance: string): Promise<{code: number; out: string}> {
   ].join('\n')
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['-c', `${stubs}\n${decision}`], {
-      env: {...process.env, ...emulatorEnv()},
+      env: {...process.env, ...emulatorEnv(), KFORGE_IMDS: imds},
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let out = ''
@@ -95,5 +105,32 @@ describe('the first control-plane group boots init once, then joins', () => {
     expect(replacement.code, replacement.out).toBe(0)
     expect(ran(replacement.out)).toEqual(['join'])
     expect(replacement.out).toContain('was initialised by i-0')
+  })
+
+  it('passes the arguments a restoring claim answers with to kforge init, and joins on anything else', async () => {
+    // The claim that restored (test/integration/etcd-restore.test.ts runs it for real) answers so.
+    const answer = async (said: string) => {
+      const stubs = [
+        'set -Eeuo pipefail',
+        'step() { shift; "$@"; }',
+        `kforge() { if [ "$1 $2" = "init claim" ]; then case " $* " in *" --completed "*) ;; *) echo ${JSON.stringify(said)} ;; esac; else echo "RAN kforge $*"; fi; }`,
+      ].join('\n')
+      return new Promise<string>((resolve, reject) => {
+        const child = spawn('bash', ['-c', `${stubs}\n${decision}`], {stdio: ['ignore', 'pipe', 'inherit']})
+        let out = ''
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString()
+        })
+        child.on('error', reject)
+        child.on('close', () => resolve(out))
+      })
+    }
+    expect(await answer('init --ignore-preflight-errors DirAvailable--var-lib-etcd')).toBe(
+      'RAN kforge init --config /etc/kforge/kubeadm.yaml --ignore-preflight-errors DirAvailable--var-lib-etcd\n',
+    )
+    expect(await answer('init')).toBe('RAN kforge init --config /etc/kforge/kubeadm.yaml\n')
+    for (const other of ['join', 'initialise', '']) {
+      expect(await answer(other)).toBe('RAN kforge join --config /etc/kforge/kubeadm-join.yaml\n')
+    }
   })
 })

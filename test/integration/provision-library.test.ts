@@ -1,15 +1,21 @@
 /**
  * The provisioner as a library against the emulator: create, a second apply that changes
- * nothing (no mutating call at all), and delete that leaves nothing owned.
+ * nothing (no mutating call at all), and delete that leaves nothing owned; and the phases in
+ * their one order, prerequisites first, with the user-data they render in the launch templates.
  */
-import {ListAliasesCommand} from '@aws-sdk/client-kms'
+import {DescribeLaunchTemplateVersionsCommand} from '@aws-sdk/client-ec2'
 import {afterAll, describe, expect, inject, it} from 'vitest'
 import type {Cluster} from '../../src/api/v1alpha1/types.js'
 import {awsNames} from '../../src/cloud/aws/build/names.js'
 import {type AwsCall, AwsClients, isMutating} from '../../src/cloud/aws/clients.js'
 import {deleteCluster} from '../../src/phases/cluster/delete.js'
+import {clusterStoreObjects} from '../../src/phases/cluster/prerequisites.js'
+import {provisionCluster} from '../../src/phases/cluster/provision.js'
 import {updateCluster} from '../../src/phases/cluster/update.js'
+import {S3StateStore} from '../../src/state/s3.js'
+import {silentLogger} from '../../src/util/logger.js'
 import {haPrivateCluster, publicSingleCluster} from '../fixtures/cloud/clusters.js'
+import {emulatorStateStore} from '../fixtures/cloud/state.js'
 
 const region = 'us-west-2'
 process.env.AWS_ACCESS_KEY_ID = 'testing'
@@ -17,18 +23,26 @@ process.env.AWS_SECRET_ACCESS_KEY = 'testing'
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
 process.env.KFORGE_POLL_MS = '50'
 
+/** User-data as bytes where the cloud side is what a test is about (no state store needed). */
+const userData = (group: string) => `#cloud-config\n# ${group}\n`
+
 function clients(calls: AwsCall[] = []): AwsClients {
   return new AwsClients({region, endpoint: inject('awsEndpoint'), onCall: (c) => calls.push(c)})
 }
 
 async function roundTrip(cluster: Cluster) {
   const first: AwsCall[] = []
-  const created = await updateCluster(cluster, {aws: clients(first), yes: true})
+  const created = await updateCluster(cluster, {aws: clients(first), yes: true, userData})
   expect(created.applied).toBe(true)
 
   const second: AwsCall[] = []
   let text = ''
-  const again = await updateCluster(cluster, {aws: clients(second), yes: true, onPlan: (t) => (text = t)})
+  const again = await updateCluster(cluster, {
+    aws: clients(second),
+    yes: true,
+    userData,
+    onPlan: (t) => (text = t),
+  })
   expect(text).toMatch(/^No changes/)
   expect(again.changes).toBe(false)
   expect(second.filter((c) => isMutating(c.action))).toEqual([])
@@ -69,9 +83,9 @@ describe('direct target, library level', {timeout: 300_000}, () => {
           spec: {...nodes.spec, minSize: 1, maxSize: 1},
         })),
       ]
-      await updateCluster(c, {aws: clients(), yes: true})
+      await updateCluster(c, {aws: clients(), yes: true, userData})
       const calls: AwsCall[] = []
-      const noop = await updateCluster(c, {aws: clients(calls), yes: true})
+      const noop = await updateCluster(c, {aws: clients(calls), yes: true, userData})
       expect(noop.changes).toBe(false)
       expect(calls.filter((x) => isMutating(x.action))).toEqual([])
       reads.push(calls.length)
@@ -82,14 +96,14 @@ describe('direct target, library level', {timeout: 300_000}, () => {
 
   it('a changed API access list replaces the rule; a new SSH key replaces the key pair', async () => {
     const c = haPrivateCluster('access.lib.provision.example.com', region)
-    await updateCluster(c, {aws: clients(), yes: true})
+    await updateCluster(c, {aws: clients(), yes: true, userData})
     c.spec.api.access = ['198.51.100.0/24']
     c.spec.cloud.aws.sshKey = {
       publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFf0Gx3uPq9l0Vv2Yh8cJm7kQyYc3v1bB0Zp6wqfG1Ta other',
     }
     let text = ''
     const calls: AwsCall[] = []
-    await updateCluster(c, {aws: clients(calls), yes: true, onPlan: (t) => (text = t)})
+    await updateCluster(c, {aws: clients(calls), yes: true, userData, onPlan: (t) => (text = t)})
     expect(text).toContain('+ SecurityGroupRule rule-api-lb-tcp-6443-6443-from-198-51-100-0-24')
     expect(text).toMatch(/- SecurityGroupRule sgr-\w+ \(api-lb-ingress\./)
     expect(text).toContain('± KeyPair keypair')
@@ -106,32 +120,70 @@ describe('direct target, library level', {timeout: 300_000}, () => {
       'RevokeSecurityGroupIngress',
       'RevokeSecurityGroupIngress',
     ])
-    const again = await updateCluster(c, {aws: clients(), yes: true})
+    const again = await updateCluster(c, {aws: clients(), yes: true, userData})
     expect(again.changes).toBe(false)
     await deleteCluster(c.name, {aws: clients(), yes: true, spec: c})
   })
 
-  it('user-data that needs the new KMS key is rendered after the security phase', async () => {
-    const c = publicSingleCluster('late.lib.provision.example.com', region)
-    let sawKey = false
-    const late = async () => {
-      const listed = await (await clients().kms()).send(new ListAliasesCommand({}))
-      sawKey = (listed.Aliases ?? []).some((a) => a.AliasName === awsNames.kmsAlias(c.name))
-      return (group: string) => `#cloud-config\n# sealed for ${group}\n`
-    }
-    await updateCluster(c, {
-      aws: clients(),
-      yes: true,
-      userData: () => '#cloud-config\n# pending\n',
-      lateUserData: late,
+  it('applies the prerequisites first, and the cluster phase takes its user-data from them', async () => {
+    const c = publicSingleCluster('prereq.lib.provision.example.com', region)
+    const calls: AwsCall[] = []
+    const onCall = (x: AwsCall) => calls.push(x)
+    const store = S3StateStore.fromUrl(await emulatorStateStore(region, 'kforge-provision-library'), {
+      region,
+      endpoint: inject('awsEndpoint'),
+      onCall,
     })
-    expect(sawKey).toBe(true)
-    const again = await updateCluster(c, {
-      aws: clients(),
+    const aws = new AwsClients({region, endpoint: inject('awsEndpoint'), onCall})
+    let plan = ''
+    await provisionCluster(c, {store, aws, yes: true, logger: silentLogger, onPlan: (t) => (plan = t)})
+    expect(plan).toContain('+ KmsKey kms-key')
+    expect(plan).toContain('+ StateStoreObjects state-store-objects')
+    expect(plan).toContain('user-data (rendered after the prerequisites)')
+
+    // One way: key, then the state store's objects, then network, security, cluster.
+    const first = (action: string) => calls.findIndex((x) => x.action === action)
+    const order = [
+      'CreateKey',
+      'CreateAlias',
+      'PutObject',
+      'CreateVpc',
+      'CreateSecurityGroup',
+      'CreateLaunchTemplate',
+    ]
+    for (const a of order) expect(first(a), a).toBeGreaterThanOrEqual(0)
+    expect(order.map(first)).toEqual(order.map(first).sort((a, b) => a - b))
+    expect(calls.findLastIndex((x) => x.action === 'PutObject' && x.service === 'S3')).toBeLessThan(
+      first('CreateVpc'),
+    )
+
+    // The launch template carries the user-data rendered from what the prerequisites stored.
+    const found = await clusterStoreObjects(c, {store, aws, logger: silentLogger}).find()
+    expect(found?.missing).toEqual([])
+    const ec2 = await aws.ec2()
+    const version = await ec2.send(
+      new DescribeLaunchTemplateVersionsCommand({
+        LaunchTemplateName: awsNames.launchTemplate('nodes', c.name),
+        Versions: ['$Latest'],
+      }),
+    )
+    const lt = version.LaunchTemplateVersions![0]!.LaunchTemplateData!.UserData
+    expect(lt).toBe(found?.attrs['userData:nodes'])
+    expect(Buffer.from(lt!, 'base64').toString()).not.toContain('instance-group')
+
+    const again: AwsCall[] = []
+    const noop = await provisionCluster(c, {
+      store: S3StateStore.fromUrl(store.location, {
+        region,
+        endpoint: inject('awsEndpoint'),
+        onCall: (x) => again.push(x),
+      }),
+      aws: clients(again),
       yes: true,
-      userData: (g) => `#cloud-config\n# sealed for ${g}\n`,
+      logger: silentLogger,
     })
-    expect(again.changes).toBe(false)
+    expect(noop.changes).toBe(false)
+    expect(again.filter((x) => isMutating(x.action))).toEqual([])
     await deleteCluster(c.name, {aws: clients(), yes: true, spec: c})
   })
 })

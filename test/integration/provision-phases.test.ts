@@ -1,7 +1,7 @@
 /**
- * `update cluster --phase network|security|cluster` applies one phase at a time (and says which
- * to run first when a later one needs what an earlier one makes); an immutable change is refused
- * with a message naming the resource and field.
+ * `update cluster --phase prerequisites|network|security|cluster` applies one phase at a time
+ * (and says which to run first when a later one needs what an earlier one makes); an immutable
+ * change is refused with a message naming the resource and field.
  */
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -54,10 +54,28 @@ describe('update cluster --phase', {timeout: 300_000}, () => {
     expect(r.stderr).toMatch(
       /LaunchTemplate lt-\S+ needs sg-control-plane, which does not exist yet: apply the security phase first \(--phase security\)/,
     )
+    // Its user-data is rendered from the prerequisites, which do not exist yet either.
+    expect(r.stderr).toMatch(
+      /LaunchTemplate lt-\S+ needs state-store-objects, which does not exist yet: apply the prerequisites phase first \(--phase prerequisites\)/,
+    )
     expect(await kinds()).toEqual(['InternetGateway', 'RouteTable', 'Subnet', 'Vpc'])
   })
 
-  it('security, then cluster, complete it; then nothing is left to do', async () => {
+  it('security before the prerequisites is refused: the instance roles name the cluster key', async () => {
+    const r = await kforge('update', 'cluster', name, '--yes', '--phase', 'security')
+    expect(r.code).not.toBe(0)
+    expect(r.stderr).toMatch(
+      /RolePolicy policy-\S+ needs kms-key, which does not exist yet: apply the prerequisites phase first \(--phase prerequisites\)/,
+    )
+    expect(await kinds()).toEqual(['InternetGateway', 'RouteTable', 'Subnet', 'Vpc'])
+  })
+
+  it('prerequisites, security, then cluster, complete it; then nothing is left to do', async () => {
+    const prerequisites = await kforge('update', 'cluster', name, '--yes', '--phase', 'prerequisites')
+    expect(prerequisites.code, prerequisites.stderr).toBe(0)
+    expect(prerequisites.stdout).toContain('+ StateStoreObjects state-store-objects')
+    expect(prerequisites.stdout).not.toContain('+ Vpc')
+    expect(await kinds()).toEqual(['InternetGateway', 'KmsKey', 'RouteTable', 'Subnet', 'Vpc'])
     const security = await kforge('update', 'cluster', name, '--yes', '--phase', 'security')
     expect(security.code, security.stderr).toBe(0)
     expect(await kinds()).toEqual([

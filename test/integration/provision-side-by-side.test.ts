@@ -22,6 +22,9 @@ process.env.AWS_SECRET_ACCESS_KEY = 'testing'
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
 process.env.KFORGE_POLL_MS = '50'
 
+/** User-data as bytes: the names, not the boot, are what this file is about. */
+const userData = (group: string) => `#cloud-config\n# ${group}\n`
+
 function clients(calls: AwsCall[] = []): AwsClients {
   return new AwsClients({region, endpoint: inject('awsEndpoint'), onCall: (c) => calls.push(c)})
 }
@@ -57,7 +60,7 @@ async function nodeKeyResources(cluster: Cluster): Promise<unknown> {
 }
 
 async function apply(cluster: Cluster): Promise<void> {
-  const result = await updateCluster(cluster, {aws: clients(), yes: true})
+  const result = await updateCluster(cluster, {aws: clients(), yes: true, userData})
   expect(result.applied || !result.changes).toBe(true)
 }
 
@@ -114,7 +117,12 @@ describe('two clusters whose names differ only in punctuation', {timeout: 300_00
     expect(await aliasTarget(dotted)).toBe(dottedKey)
     const calls: AwsCall[] = []
     let plan = ''
-    const again = await updateCluster(dotted, {aws: clients(calls), yes: true, onPlan: (t) => (plan = t)})
+    const again = await updateCluster(dotted, {
+      aws: clients(calls),
+      yes: true,
+      userData,
+      onPlan: (t) => (plan = t),
+    })
     expect(again.changes).toBe(false)
     // Even with nothing to change, the plan lists what is open to the whole internet: the API
     // (spec.api.access defaults to 0.0.0.0/0), and not SSH (spec.sshAccess names one network).

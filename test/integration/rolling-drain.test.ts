@@ -5,7 +5,6 @@
  * second run continues (finishing the instance the first run detached for surge), drains each node
  * before its instance is terminated, and leaves a cluster that validates.
  */
-import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {type AwsCall, AwsClients} from '../../src/cloud/aws/clients.js'
 import {KubeClient} from '../../src/kube/client.js'
@@ -16,8 +15,9 @@ import {clusterKubeAccess} from '../../src/lifecycle/kube-access.js'
 import {rollingUpdate} from '../../src/lifecycle/rolling-update.js'
 import {deleteCluster} from '../../src/phases/cluster/delete.js'
 import {loadCluster, saveClusterSpec} from '../../src/state/clusters.js'
-import {LocalStateStore} from '../../src/state/local.js'
+import {S3StateStore} from '../../src/state/s3.js'
 import {publicSingleCluster} from '../fixtures/cloud/clusters.js'
+import {emulatorStateStore} from '../fixtures/cloud/state.js'
 import {emulatorEnv} from '../support/aws-env.js'
 import {runKforge, tempDir} from '../support/cli.js'
 import {type KubeApi, startKubeApi} from '../support/kube-api/index.js'
@@ -39,8 +39,9 @@ const PDBS: ResourceType<KubeObject & {spec: unknown}> = {
 
 describe('rolling-update with drain, against the emulator and the API double', () => {
   const dir = tempDir()
-  const state = join(dir, 'state')
-  const store = new LocalStateStore(state)
+  // In the emulator's S3: applying makes the cluster's prerequisites there.
+  const state = 's3://kforge-rolling-drain/kforge'
+  const store = S3StateStore.fromUrl(state, {region: REGION, endpoint: inject('awsEndpoint')})
   const env = {
     ...emulatorEnv(REGION),
     KFORGE_STATE_STORE: state,
@@ -61,6 +62,7 @@ describe('rolling-update with drain, against the emulator and the API double', (
   let nodeInstances: string[]
 
   beforeAll(async () => {
+    await emulatorStateStore(REGION, 'kforge-rolling-drain')
     await saveClusterSpec(store, publicSingleCluster(NAME, REGION))
     expect((await kforge('update', 'cluster', NAME, '--yes')).code).toBe(0)
     api = await startKubeApi()

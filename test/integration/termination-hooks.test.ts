@@ -22,6 +22,9 @@ process.env.AWS_SECRET_ACCESS_KEY = 'testing'
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
 process.env.KFORGE_POLL_MS = '50'
 
+/** User-data as bytes: the hooks, not the boot, are what this file is about (no state store). */
+const userData = (group: string) => `#cloud-config\n# ${group}\n`
+
 function clients(calls: AwsCall[] = []): AwsClients {
   return new AwsClients({region, endpoint: inject('awsEndpoint'), onCall: (c) => calls.push(c)})
 }
@@ -37,7 +40,7 @@ describe('termination hooks, direct target', {timeout: 300_000}, () => {
 
   it('puts a terminating hook on each group with a kubelet, shown in the plan; the next update is a no-op', async () => {
     let text = ''
-    await updateCluster(cluster, {aws: clients(), yes: true, onPlan: (t) => (text = t)})
+    await updateCluster(cluster, {aws: clients(), yes: true, userData, onPlan: (t) => (text = t)})
     for (const g of hooked) expect(text).toContain(`+ LifecycleHook hook-${g.name}`)
     expect(bastions.length).toBeGreaterThan(0)
     for (const g of bastions) expect(text).not.toContain(`hook-${g.name}`)
@@ -71,7 +74,12 @@ describe('termination hooks, direct target', {timeout: 300_000}, () => {
     }
 
     const calls: AwsCall[] = []
-    const again = await updateCluster(cluster, {aws: clients(calls), yes: true, onPlan: (t) => (text = t)})
+    const again = await updateCluster(cluster, {
+      aws: clients(calls),
+      yes: true,
+      userData,
+      onPlan: (t) => (text = t),
+    })
     expect(text).toMatch(/^No changes/)
     expect(again.changes).toBe(false)
     expect(calls.filter((c) => isMutating(c.action))).toEqual([])
@@ -88,13 +96,13 @@ describe('termination hooks, direct target', {timeout: 300_000}, () => {
     )
     let text = ''
     const calls: AwsCall[] = []
-    await updateCluster(cluster, {aws: clients(calls), yes: true, onPlan: (t) => (text = t)})
+    await updateCluster(cluster, {aws: clients(calls), yes: true, userData, onPlan: (t) => (text = t)})
     expect(text).toContain('+ LifecycleHook hook-nodes')
     expect(calls.filter((c) => isMutating(c.action)).map((c) => c.action)).toEqual([
       'PutLifecycleHook',
       'CreateOrUpdateTags',
     ])
-    const again = await updateCluster(cluster, {aws: clients(), yes: true})
+    const again = await updateCluster(cluster, {aws: clients(), yes: true, userData})
     expect(again.changes).toBe(false)
   })
 

@@ -1,26 +1,31 @@
 /**
  * A real etcd cluster on loopback for tests: the etcd binary built by `npm run kube-assets` (the
  * release the Kubernetes assets pin, not a distribution's older etcd), each member with its own
- * data dir and ports, no TLS. A missing binary fails the test with the command that builds it.
+ * data dir and ports, no TLS. A missing or stale build fails the test with the command that builds it.
  */
 import {type ChildProcess, spawn} from 'node:child_process'
-import {existsSync, readdirSync, rmSync} from 'node:fs'
-import {homedir} from 'node:os'
+import {rmSync} from 'node:fs'
 import {join} from 'node:path'
+import {findKubeAssets} from '../../src/sandbox/kube-assets/build.js'
+import {MODULE_ROOT} from '../../src/sandbox/kube-assets/paths.js'
 import {freePort} from './moto.js'
 
-/** The newest `<assets>/<version>/bin/etcd` (the layout of `npm run kube-assets`). */
-export function etcdBinary(): string {
-  const root = process.env.KFORGE_KUBE_ASSETS_DIR || join(homedir(), '.cache', 'kforge', 'kube-assets')
-  const found = existsSync(root)
-    ? readdirSync(root)
-        .filter((v) => existsSync(join(root, v, 'bin', 'etcd')))
-        .sort((a, b) => a.localeCompare(b, 'en', {numeric: true}))
-    : []
-  if (found.length === 0) {
-    throw new Error(`no etcd binary under ${root}/<version>/bin: run \`npm run kube-assets\` first`)
+/**
+ * `<assets>/bin/<name>` of the assets `npm run kube-assets` built for this clone's pins: an etcd
+ * of another release (a stale build, a distribution's) is never picked up.
+ */
+export function kubeAssetsBinary(name: 'etcd' | 'etcdutl'): string {
+  const assets = findKubeAssets(MODULE_ROOT)
+  if (!assets) {
+    throw new Error(
+      `no ${name}: the Kubernetes assets are missing or out of date: run \`npm run kube-assets\``,
+    )
   }
-  return join(root, found.at(-1)!, 'bin', 'etcd')
+  return join(assets.bin, name)
+}
+
+export function etcdBinary(): string {
+  return kubeAssetsBinary('etcd')
 }
 
 export interface Member {
@@ -159,6 +164,34 @@ export class EtcdCluster {
     }
     const v = out.kvs?.[0]?.value
     return v === undefined ? undefined : Buffer.from(v, 'base64').toString()
+  }
+
+  /** The id of the cluster `m` belongs to (etcd derives it from the members and the cluster token). */
+  static async clusterId(m: Member): Promise<string> {
+    const out = (await EtcdCluster.eventually(() => EtcdCluster.call(m, '/v3/cluster/member/list', {}))) as {
+      header?: {cluster_id?: string}
+    }
+    return out.header?.cluster_id ?? ''
+  }
+
+  /** Every key under `prefix` (a linearizable range read). */
+  static async keys(m: Member, prefix: string): Promise<string[]> {
+    const end = Buffer.from(prefix)
+    end[end.length - 1]! += 1
+    const out = (await EtcdCluster.eventually(() =>
+      EtcdCluster.call(m, '/v3/kv/range', {
+        key: b64(prefix),
+        range_end: end.toString('base64'),
+        keys_only: true,
+      }),
+    )) as {kvs?: Array<{key: string}>}
+    return (out.kvs ?? []).map((kv) => Buffer.from(kv.key, 'base64').toString()).sort()
+  }
+
+  static async deletePrefix(m: Member, prefix: string): Promise<void> {
+    const end = Buffer.from(prefix)
+    end[end.length - 1]! += 1
+    await EtcdCluster.call(m, '/v3/kv/deleterange', {key: b64(prefix), range_end: end.toString('base64')})
   }
 
   static async memberIds(m: Member): Promise<Map<string, string>> {

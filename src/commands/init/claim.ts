@@ -1,16 +1,31 @@
 /**
- * `kforge init claim` — node agent: the control-plane boot's init-or-join decision. Prints `init`
- * or `join` (one word, for the boot script), and with --completed records a finished init.
+ * `kforge init claim` — node agent: the control-plane boot's init-or-join decision. Prints `join`,
+ * or `init` followed by the arguments `kforge init` needs (none, or after a restore the preflight
+ * check the restored data dir fails on purpose), and with --completed records a finished init.
+ * When `kforge restore cluster` asked for a restore and this claim wins, it restores etcd here,
+ * before answering (what `kforge etcd restore` does with a request): the first control-plane
+ * group's user-data has no room left under EC2's 16 KB for a branch of its own.
  */
 import {BaseCommand} from '../../cli/base.js'
 import {openStore} from '../../cli/cluster.js'
 import {initClaimFlags} from '../../cli/init-claim.js'
+
+async function instanceId(base: string): Promise<string> {
+  const {Imds} = await import('../../assets/agent/imds.js')
+  const id = await new Imds({base}).get('meta-data/instance-id')
+  if (!id) {
+    const {KforgeError} = await import('../../util/errors.js')
+    throw new KforgeError(`IMDS at ${base} has no meta-data/instance-id; pass --instance-id`)
+  }
+  return id.trim()
+}
 
 export default class InitClaim extends BaseCommand<typeof InitClaim> {
   static override description =
     "decide init or join for this control-plane instance from the cluster's init record in the state store"
 
   static override examples = [
+    '<%= config.bin %> init claim --state s3://bucket/prefix',
     '<%= config.bin %> init claim --state s3://bucket/prefix --instance-id i-0abc',
     '<%= config.bin %> init claim --state s3://bucket/prefix --cluster c.example.com --region us-east-1 --instance-id i-0abc --completed',
   ]
@@ -27,18 +42,37 @@ export default class InitClaim extends BaseCommand<typeof InitClaim> {
       region ??= manifest.region
     }
     const store = await openStore({...this.flags, region})
-    const holder = this.flags['instance-id']
+    const holder = this.flags['instance-id'] ?? (await instanceId(this.flags.imds))
     if (this.flags.completed) {
       const record = await recordInitComplete(store, cluster, holder)
       this.print(record, () => `init of ${cluster} recorded complete at ${record.completedAt}\n`)
       return
     }
     const decision = await claimInit(store, cluster, holder)
-    this.logger.info(
-      decision.action === 'join'
-        ? `joining: ${decision.reason}`
-        : `initialising ${cluster}: ${holder} holds the claim`,
-    )
-    this.print(decision, () => `${decision.action}\n`)
+    if (decision.action !== 'restore') {
+      this.logger.info(
+        decision.action === 'join'
+          ? `joining: ${decision.reason}`
+          : `initialising ${cluster}: ${holder} holds the claim`,
+      )
+      this.print(decision, () => `${decision.action}\n`)
+      return
+    }
+    this.logger.info(`restoring ${cluster} from backup ${decision.restore.backup}: ${holder} holds the claim`)
+    const {chooseEtcdutl, memberFromFlags} = await import('../../cli/etcd-restore.js')
+    const {initArgsAfterRestore, restoreRequested} = await import('../../lifecycle/restore-boot.js')
+    const {awsClients} = await import('../../cli/cluster.js')
+    const member = await memberFromFlags({config: this.flags.config, 'data-dir': '', 'root-dir': '/'})
+    const restored = await restoreRequested({
+      store,
+      kms: await (await awsClients(this.flags, region)).kms(),
+      cluster,
+      request: decision.restore,
+      member,
+      etcdutl: chooseEtcdutl(this.flags.etcdutl, member),
+    })
+    if (restored.movedAside) this.logger.warn(`the data that was there is kept in ${restored.movedAside}`)
+    const initArgs = initArgsAfterRestore(member)
+    this.print({...decision, restored, initArgs}, () => `init ${initArgs.join(' ')}\n`)
   }
 }

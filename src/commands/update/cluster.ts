@@ -6,14 +6,15 @@ export default class UpdateCluster extends BaseCommand<typeof UpdateCluster> {
   static override description =
     `Plan the difference between a cluster's spec and its cloud resources, and with --yes apply it.
 
-The plan is always printed: "Will create", "Will modify" field by field (old -> new), "Will delete". Applying runs in three phases (network, security, cluster), independent resources in parallel; progress goes to stderr. Applying twice changes nothing; an interrupted apply is finished by running it again.
+The plan is always printed: "Will create", "Will modify" field by field (old -> new), "Will delete". A plan writes nothing anywhere. Applying runs in four phases, independent resources in parallel: prerequisites (the cluster KMS key; secrets, node agent and user-data in the state store), network, security, cluster; progress goes to stderr. Applying twice changes nothing; an interrupted apply is finished by running it again.
 
---target cloudformation deploys the same resources as the cluster's CloudFormation stack: the plan comes from a change set (or, for a new stack, from the model: nothing is made in AWS without --yes), and --yes executes it with progress from the stack's events. --out DIR also writes the template there.`
+--target cloudformation deploys the same resources as the cluster's CloudFormation stack: the plan comes from a change set (or, for a new stack, from the model: nothing is made in AWS without --yes), and --yes executes it with progress from the stack's events. The stack takes the prerequisites as literal values: --yes makes them directly first; without --yes (and for --out DIR, which also writes the template there) they must exist already ("--phase prerequisites --yes" makes them).`
 
   static override examples = [
     '<%= config.bin %> update cluster demo.example.com',
     '<%= config.bin %> update cluster demo.example.com --yes',
     '<%= config.bin %> update cluster demo.example.com --yes --phase network',
+    '<%= config.bin %> update cluster demo.example.com --yes --phase prerequisites',
     '<%= config.bin %> update cluster demo.example.com --target cloudformation',
     '<%= config.bin %> update cluster demo.example.com --target cloudformation --yes',
     '<%= config.bin %> update cluster demo.example.com --target cloudformation --out ./stack',
@@ -38,7 +39,10 @@ The plan is always printed: "Will create", "Will modify" field by field (old -> 
       options: ['json', 'yaml'],
       default: 'json',
     }),
-    phase: Flags.string({description: 'apply only this phase', options: ['network', 'security', 'cluster']}),
+    phase: Flags.string({
+      description: 'apply only this phase',
+      options: ['prerequisites', 'network', 'security', 'cluster'],
+    }),
     ...lockFlags,
   }
 
@@ -52,29 +56,23 @@ The plan is always printed: "Will create", "Will modify" field by field (old -> 
     if (f.target === 'cloudformation') {
       if (f.phase) {
         const {KforgeError} = await import('../../util/errors.js')
-        throw new KforgeError('--phase applies to --target direct: a CloudFormation stack is deployed whole')
+        throw new KforgeError(
+          '--phase applies to --target direct: a CloudFormation stack is deployed whole (its prerequisites: --phase prerequisites --yes, without --target)',
+        )
       }
-      const {exportCloudFormation, exportedText, updateClusterStack} = await import(
-        '../../phases/cluster/update-cloudformation.js'
-      )
-      const written = f.out
-        ? await exportCloudFormation(cluster, {
-            aws,
-            stateStore: store.location,
-            out: f.out,
-            format: f.format as 'json' | 'yaml',
-          })
-        : undefined
-      if (written && text) process.stdout.write(exportedText(written))
+      const {updateClusterStack} = await import('../../phases/cluster/update-cloudformation.js')
+      let planned = false
       const deploy = (current: typeof cluster) =>
         updateClusterStack(current, {
           aws,
-          stateStore: store.location,
           store,
           yes: f.yes,
           logger: this.logger,
+          ...(f.out ? {out: {dir: f.out, format: f.format as 'json' | 'yaml'}} : {}),
+          // With --yes the prerequisites' plan comes first, then the stack's.
           onPlan: (plan) => {
-            if (text) process.stdout.write(`${written ? '\n' : ''}${plan}`)
+            if (text) process.stdout.write(`${planned ? '\n' : ''}${plan}`)
+            planned = true
           },
         })
       const stack = f.yes
@@ -89,7 +87,7 @@ The plan is always printed: "Will create", "Will modify" field by field (old -> 
             async () => deploy(await loadCluster(store, cluster.name)),
           )
         : await deploy(cluster)
-      this.print({...(written ? {template: written} : {}), ...stack}, () => {
+      this.print(stack, () => {
         if (!stack.changes) return ''
         if (!stack.applied) return `\nMust specify --yes to apply these changes.\n`
         return `\nCloudFormation stack ${stack.stack}: ${stack.status}.\n`

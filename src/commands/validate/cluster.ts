@@ -38,7 +38,7 @@ Cloud: every resource of the model exists; every instance group has its desired 
     const {parseDuration} = await import('../../kube/wait.js')
     const {KforgeError} = await import('../../util/errors.js')
     const timeoutMs = f.wait ? parseDuration(f.wait, '--wait') : 0
-    const {cluster, aws} = await openCluster(this.args.name, f)
+    const {store, cluster, aws} = await openCluster(this.args.name, f)
     const kube = await clusterKubeAccess(cluster.name, {
       ...(f.kubeconfig ? {kubeconfig: f.kubeconfig} : {}),
       kubeconfigEnv: process.env.KUBECONFIG,
@@ -47,6 +47,7 @@ Cloud: every resource of the model exists; every instance group has its desired 
     try {
       const report = await waitForCluster(cluster, {
         aws,
+        store,
         kube,
         timeoutMs,
         ...pollOption(),

@@ -1,20 +1,16 @@
 /**
  * `kforge update cluster` (and `create cluster --yes`): plan, print, and with --yes apply in the
- * provisioner's phases — network, security, cluster — each a workflow phase so `--phase network`
- * limits the apply as kops's does. Prunes (resources the spec no longer has) run at the end of
- * the last selected phase, after everything that might still use them has been changed.
+ * provisioner's phases — prerequisites, network, security, cluster — each a workflow phase so
+ * `--phase network` limits the apply as kops's does. One plan, made before anything is applied,
+ * walked one way: what a phase makes (ids, the prerequisites' user-data) reaches later phases
+ * through the apply state, never by planning an earlier phase again. Prunes (resources the spec
+ * no longer has) run at the end of the last selected phase, after everything that might still
+ * use them has been changed.
  */
 
 import type {Cluster} from '../../api/v1alpha1/types.js'
-import type {UserDataFn} from '../../cloud/aws/build/context.js'
 import type {AwsClients} from '../../cloud/aws/clients.js'
-import {
-  type ApplyResult,
-  type ApplyState,
-  applyPlan,
-  missingPrerequisites,
-  newApplyState,
-} from '../../cloud/aws/direct/apply.js'
+import {type ApplyResult, type ApplyState, applyPlan, newApplyState} from '../../cloud/aws/direct/apply.js'
 import {planForPhases, planHasChanges} from '../../cloud/aws/direct/plan.js'
 import {formatPlan, type PlanData, planData} from '../../cloud/aws/direct/print.js'
 import {loggerProgress} from '../../cloud/aws/direct/progress.js'
@@ -30,36 +26,12 @@ interface UpdateData extends ClusterPlan {
   progress: (line: string) => void
   concurrency: number
   result: ApplyResult
-  /** See UpdateOptions.lateUserData. */
-  lateUserData?: () => Promise<UserDataFn>
-  logger: Logger
-  /** See ModelOptions.stateStore: the re-plan builds the same policies as the first plan. */
-  stateStore?: string
-}
-
-/**
- * User-data that could only be rendered once the security phase made the cluster's KMS key:
- * rebuild the model with it and plan again (fresh reads) before the cluster phase applies.
- */
-async function replanWithLateUserData(data: UpdateData): Promise<void> {
-  if (!data.lateUserData) return
-  // A cluster phase run before the security phase: say that, not that user-data is not ready.
-  const missing = missingPrerequisites(data.plan, {phases: ['cluster'], attrs: data.state.attrs})
-  if (missing.length > 0) throw new KforgeError(missing.join('\n'))
-  const userData = await data.lateUserData()
-  const again = await planCluster(data.cluster, data.ctx.aws, {
-    logger: data.logger,
-    userData,
-    ...(data.stateStore ? {stateStore: data.stateStore} : {}),
-  })
-  data.plan = again.plan
-  data.ctx = again.ctx
-  data.state = newApplyState(again.plan)
 }
 
 const SHORT: Record<PhaseName, string> = {
+  prerequisites: 'cluster KMS key and alias; secrets, node agent and user-data in the state store',
   network: 'VPC, subnets, gateways and routes',
-  security: 'security groups, IAM roles and profiles, KMS key, key pair',
+  security: 'security groups, IAM roles and profiles, key pair',
   cluster: 'launch templates, auto-scaling groups, API load balancer, DNS records',
 }
 
@@ -69,7 +41,6 @@ function applyPhase(name: PhaseName): Phase<UpdateData> {
     short: SHORT[name],
     async run(data, ctx) {
       if (ctx.dryRun) return
-      if (name === 'cluster') await replanWithLateUserData(data)
       const last = data.phases.at(-1) === name
       const r = await applyPlan(data.plan, data.ctx, {
         phases: [name],
@@ -91,7 +62,7 @@ export interface UpdateOptions extends ModelOptions {
   aws: AwsClients
   /** Apply; without it only the plan is computed. */
   yes?: boolean
-  /** `--phase`: one of network, security, cluster. Default: all */
+  /** `--phase`: one of prerequisites, network, security, cluster. Default: all */
   phase?: string
   logger?: Logger
   reporter?: PhaseReporter
@@ -99,12 +70,6 @@ export interface UpdateOptions extends ModelOptions {
   concurrency?: number
   /** Called with the plan before anything is applied (the command prints it). */
   onPlan?: (text: string, data: PlanData) => void
-  /**
-   * For user-data that needs what the security phase makes (the cluster KMS key seals it): called
-   * after the security phase, before the cluster phase, which is then re-planned with its result.
-   * Until then `userData` stands in (the printed plan shows what it gives).
-   */
-  lateUserData?: () => Promise<UserDataFn>
 }
 
 export interface UpdateResult {
@@ -121,6 +86,7 @@ export async function updateCluster(cluster: Cluster, options: UpdateOptions): P
     logger,
     ...(options.userData ? {userData: options.userData} : {}),
     ...(options.stateStore ? {stateStore: options.stateStore} : {}),
+    ...(options.storeObjects ? {storeObjects: options.storeObjects} : {}),
   })
   const scoped = planForPhases(planned.plan, phases)
   const data = planData(scoped)
@@ -142,9 +108,6 @@ export async function updateCluster(cluster: Cluster, options: UpdateOptions): P
     progress: loggerProgress(logger),
     concurrency: options.concurrency ?? 8,
     result,
-    logger,
-    ...(options.lateUserData ? {lateUserData: options.lateUserData} : {}),
-    ...(options.stateStore ? {stateStore: options.stateStore} : {}),
   }
   await updateWorkflow.run(() => run, {
     logger,

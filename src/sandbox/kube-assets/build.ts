@@ -11,6 +11,7 @@ import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, wr
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {HOSTGW_IMAGE} from '../../kube/manifests/cni.js'
+import {builtFromSame} from './build-info.js'
 import {hostFiles} from './host-files.js'
 import {type ImageSpec, ociArchive} from './oci.js'
 import {type AssetVersions, assetVersions, KUBERNETES_BINARIES} from './versions.js'
@@ -174,12 +175,20 @@ export async function buildKubeAssets(o: BuildOptions): Promise<{assets: KubeAss
   // after a failure keeps what was done, a changed pin rebuilds what it affects.
   const stamps = join(dir, '.stamps')
   mkdirSync(stamps, {recursive: true})
-  const step = async (name: string, output: string, key: string, work: () => Promise<void>) => {
+  const step = async (
+    name: string,
+    output: string,
+    key: string,
+    work: () => Promise<void>,
+    unchanged?: (previousKey: string) => Promise<boolean>,
+  ) => {
     const started = Date.now()
     const stampFile = join(stamps, name)
-    if (existsSync(output) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === key) {
+    const previous = existsSync(output) && existsSync(stampFile) ? readFileSync(stampFile, 'utf8') : undefined
+    if (previous !== undefined && (previous === key || (await unchanged?.(previous)))) {
+      if (previous !== key) writeFileSync(stampFile, key)
       steps.push({name, seconds: 0, reused: true})
-      log(`kube-assets: ${name}: present`)
+      log(`kube-assets: ${name}: present${previous === key ? '' : ' (its linked modules are unchanged)'}`)
       return
     }
     log(`kube-assets: ${name}: building`)
@@ -189,17 +198,31 @@ export async function buildKubeAssets(o: BuildOptions): Promise<{assets: KubeAss
     steps.push({name, seconds, reused: false})
     log(`kube-assets: ${name}: built in ${seconds.toFixed(1)} s`)
   }
-  const goBuild = (mod: string, pkg: string, out: string, ldflags = '-s -w') =>
-    step(out, join(bin, out), `${moduleHash(o.moduleRoot, mod)} ${pkg} ${ldflags}`, async () => {
-      const tmp = join(bin, `.${out}.tmp`)
-      await run('go', ['build', '-ldflags', ldflags, '-o', tmp, pkg], join(o.moduleRoot, mod), goEnv)
-      renameSync(tmp, join(bin, out))
-    })
+  const goBuild = (mod: string, pkg: string, out: string, ldflags = '-s -w') => {
+    const build = `${pkg} ${ldflags}`
+    return step(
+      out,
+      join(bin, out),
+      `${moduleHash(o.moduleRoot, mod)} ${build}`,
+      async () => {
+        const tmp = join(bin, `.${out}.tmp`)
+        await run('go', ['build', '-ldflags', ldflags, '-o', tmp, pkg], join(o.moduleRoot, mod), goEnv)
+        renameSync(tmp, join(bin, out))
+      },
+      // The module changed (another binary added to it, say): keep this binary when the package
+      // and flags are the same and it links exactly the module versions it would link now.
+      async (previous) =>
+        previous.slice(previous.indexOf(' ') + 1) === build &&
+        builtFromSame(join(bin, out), join(o.moduleRoot, mod), pkg, goEnv),
+    )
+  }
 
   for (const name of KUBERNETES_BINARIES) {
     await goBuild('kubernetes', `k8s.io/kubernetes/cmd/${name}`, name, kubernetesLdflags(versions.kubernetes))
   }
   await goBuild('etcd', 'go.etcd.io/etcd/server/v3', 'etcd')
+  // `etcdutl snapshot restore` writes a restored data directory (kforge etcd restore runs it).
+  await goBuild('etcd', 'go.etcd.io/etcd/etcdutl/v3', 'etcdutl')
   await goBuild('coredns', '.', 'coredns')
   await goBuild('pause', '.', 'pause')
   await goBuild('kubernetes/hostgw', '.', 'kforge-hostgw')
@@ -251,7 +274,15 @@ function imageSpecs(bin: string, v: AssetVersions): ImageSpec[] {
         ...binaryLayer(bin, 'kube-proxy'),
       ],
     },
-    plain(etcd!, 'etcd'),
+    // Upstream's etcd image carries etcdutl beside etcd: a node restores with the image it runs.
+    {
+      reference: etcd!,
+      files: [
+        {type: 'dir', path: 'usr', mode: 0o755},
+        ...binaryLayer(bin, 'etcd'),
+        binaryLayer(bin, 'etcdutl')[1]!,
+      ],
+    },
     {reference: coredns!, files: binaryLayer(bin, 'coredns', 'coredns').slice(1), entrypoint: ['/coredns']},
     {reference: pause!, files: binaryLayer(bin, 'pause', 'pause').slice(1), entrypoint: ['/pause']},
     {

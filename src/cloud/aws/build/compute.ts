@@ -9,10 +9,10 @@ import {autoScalingGroupKind} from '../resources/autoscaling-group.js'
 import {launchTemplateKind} from '../resources/launch-template.js'
 import {lifecycleHookKind} from '../resources/lifecycle-hook.js'
 import {INSTANCE_GROUP_TAG, ownedTags} from '../tags.js'
-import {userDataFor} from '../userdata.js'
 import type {ModelBuilder} from './context.js'
 import {DRAIN_HOOK, drainHookName, hasDrainHook} from './drain-hook.js'
 import {awsNames, names, ROLE_IAM, ROLE_SG} from './names.js'
+import {userDataOf} from './prerequisites.js'
 
 /** kops's role tags: the control plane also keeps the legacy `master` role tag tools still read. */
 function roleTags(group: InstanceGroup): Tags {
@@ -56,9 +56,6 @@ export function instanceTags(b: ModelBuilder, group: InstanceGroup): Tags {
 
 export function buildGroups(b: ModelBuilder): void {
   const {spec} = b.cluster
-  const userData =
-    b.inputs.userData ??
-    ((g: string) => userDataFor(b.cluster, b.cluster.instanceGroups.find((x) => x.name === g)!))
   for (const group of b.cluster.instanceGroups) {
     const image = b.inputs.images.get(group.name)
     if (!image) throw new Error(`no image resolved for instance group ${group.name}`)
@@ -76,7 +73,7 @@ export function buildGroups(b: ModelBuilder): void {
         : spec.cloud.aws.sshKey?.name
           ? {keyName: spec.cloud.aws.sshKey.name}
           : {}),
-      userData: Buffer.from(userData(group.name)).toString('base64'),
+      userData: userDataOf(b, group.name),
       rootVolume: {
         deviceName: image.rootDeviceName,
         size: group.spec.rootVolume.size,

@@ -9,7 +9,10 @@ import {ownedTags} from '../tags.js'
 export interface BuildInputs {
   /** Instance group → image (resolveImages). */
   images: ImageMap
-  /** Instance group → the exact user-data bytes (or cloud-config text). Default: userDataFor. */
+  /**
+   * Instance group → the exact user-data bytes (or cloud-config text), for a library caller that
+   * brings its own. Default: what the prerequisites phase renders from the state store.
+   */
   userData?: UserDataFn
   /**
    * The state store (`s3://bucket/prefix`) instances fetch the node agent and large cloud-configs

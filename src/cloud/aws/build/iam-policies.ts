@@ -122,7 +122,30 @@ export function controlPlaneRecords(input: RolePolicyInput): PolicyStatement[] {
       Action: ['s3:GetObject', 's3:PutObject'],
       Resource: [objects],
     },
+    // `kforge etcd restore` at the boot after `kforge restore cluster` reads the backup it names.
+    {
+      Sid: 'ReadEtcdBackups',
+      Effect: 'Allow',
+      Action: ['s3:GetObject'],
+      Resource: [
+        s3ObjectArn(partition(input.region), store.bucket, store.key, input.cluster, 'backups', 'etcd', '*'),
+      ],
+    },
   ]
+}
+
+/** The etcd backups are sealed as `etcd-backup/<id>` (src/lifecycle/etcd-backups.ts). */
+function decryptEtcdBackups(input: RolePolicyInput): PolicyStatement {
+  return {
+    Sid: 'DecryptEtcdBackups',
+    Effect: 'Allow',
+    Action: ['kms:Decrypt'],
+    Resource: input.key,
+    Condition: {
+      StringEquals: {'kms:EncryptionContext:kforge.dev/cluster': input.cluster},
+      StringLike: {'kms:EncryptionContext:kforge.dev/asset': 'etcd-backup/*'},
+    },
+  }
 }
 
 function decryptOwnSecrets(input: RolePolicyInput, role: AssetRole): PolicyStatement[] {
@@ -310,6 +333,7 @@ function controlPlane(input: RolePolicyInput): PolicyStatement[] {
     ...readBootObjects(input),
     ...controlPlaneRecords(input),
     ...decryptOwnSecrets(input, 'control-plane'),
+    decryptEtcdBackups(input),
   ]
 }
 

@@ -8,12 +8,14 @@ import {buildGroups} from './compute.js'
 import {type BuildInputs, ModelBuilder} from './context.js'
 import {buildDns, buildLoadBalancer} from './endpoint.js'
 import {buildNetwork} from './network.js'
+import {buildPrerequisites} from './prerequisites.js'
 import {buildSecurity} from './security.js'
 
 export type {BuildInputs} from './context.js'
 
 export function buildModel(cluster: Cluster, inputs: BuildInputs): Model {
   const b = new ModelBuilder(cluster, inputs)
+  buildPrerequisites(b)
   buildNetwork(b)
   buildSecurity(b)
   // The target group comes before the groups that register into it.

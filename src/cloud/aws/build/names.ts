@@ -35,6 +35,7 @@ export const names = {
   profile: (role: string) => `profile-${role}`,
   kmsKey: 'kms-key',
   kmsAlias: 'kms-alias',
+  storeObjects: 'state-store-objects',
   keyPair: 'keypair',
   launchTemplate: (group: string) => `lt-${group}`,
   asg: (group: string) => `asg-${group}`,

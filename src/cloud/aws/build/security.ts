@@ -1,6 +1,7 @@
 /**
  * Security phase: a security group per role and the rules between them, IAM roles with inline
- * policies and instance profiles, the cluster's KMS key, the SSH key pair.
+ * policies and instance profiles, the SSH key pair. (The cluster's KMS key is a prerequisite:
+ * build/prerequisites.ts.)
  *
  * Rules follow kops: control-plane nodes trust each other fully (etcd 2379-2380 lives there);
  * nodes reach the control plane on everything except etcd; the control plane reaches nodes
@@ -12,8 +13,6 @@ import {createHash} from 'node:crypto'
 import type {InstanceGroupRole} from '../../../api/v1alpha1/types.js'
 import {ref} from '../model/types.js'
 import {keyPairKind, PUBLIC_KEY_TAG} from '../resources/key-pair.js'
-import {kmsAliasKind} from '../resources/kms-alias.js'
-import {kmsKeyKind} from '../resources/kms-key.js'
 import {securityGroupKind} from '../resources/security-group.js'
 import {securityGroupRuleKind} from '../resources/security-group-rule.js'
 import type {ModelBuilder} from './context.js'
@@ -154,17 +153,6 @@ export function buildSecurity(b: ModelBuilder): void {
   buildSecurityGroups(b)
   buildIam(b)
   const aws = b.cluster.spec.cloud.aws
-  if (!aws.kmsKeyArn) {
-    b.add(kmsKeyKind, names.kmsKey, {
-      description: `kforge cluster ${b.name}: encrypts its assets`,
-      tags: b.tags(names.kmsKey, 'kms'),
-    })
-    b.add(kmsAliasKind, names.kmsAlias, {
-      name: awsNames.kmsAlias(b.name),
-      targetKeyId: ref(names.kmsKey),
-    })
-    b.outputs.push({name: 'KmsKeyArn', description: 'The cluster key', value: ref(names.kmsKey, 'arn')})
-  }
   if (aws.sshKey?.publicKey) {
     const publicKey = aws.sshKey.publicKey.trim()
     b.add(keyPairKind, names.keyPair, {

@@ -17,6 +17,7 @@ import type {AwsClients} from '../clients.js'
 import type {Plan} from '../direct/plan.js'
 import {formatPlan, type PlanData, planData} from '../direct/print.js'
 import type {Model} from '../model/types.js'
+import {clusterTagKey} from '../tags.js'
 import {
   type ChangeSetType,
   changeSetName,
@@ -110,6 +111,21 @@ function templateDiff(current: CfnTemplate, template: CfnTemplate): Change[] {
   return out
 }
 
+/**
+ * The cluster's launch templates the direct target made: a stack cannot take over resources it
+ * did not make (its creates would collide with their names), so a new stack is refused while
+ * they exist. Launch templates stand for the rest: every cluster has them, and one read finds them.
+ */
+async function madeDirectly(aws: AwsClients, cluster: string): Promise<string[]> {
+  const {DescribeLaunchTemplatesCommand} = await import('@aws-sdk/client-ec2')
+  const out = await (await aws.ec2()).send(
+    new DescribeLaunchTemplatesCommand({
+      Filters: [{Name: `tag:${clusterTagKey(cluster)}`, Values: ['owned']}],
+    }),
+  )
+  return (out.LaunchTemplates ?? []).map((t) => t.LaunchTemplateName ?? t.LaunchTemplateId ?? '')
+}
+
 async function execute(
   cfn: CloudFormationClient,
   options: StackDeployOptions,
@@ -142,11 +158,25 @@ export async function deployStack(cluster: string, options: StackDeployOptions):
   }
 
   if (!found || LEFTOVER.includes(found.StackStatus ?? '')) {
+    const planned = planNewStack(options.model, options.template)
+    const direct = await madeDirectly(options.aws, cluster)
+    if (direct.length > 0) {
+      planned.refused.push({
+        phase: 'cluster',
+        message:
+          `${cluster} already has resources the direct target made (launch templates ${direct.join(', ')}), ` +
+          'which a stack cannot take over: keep using --target direct, or delete them first ' +
+          `(kforge delete cluster ${cluster} --yes --keep-state) and deploy the stack`,
+      })
+    }
     const plan = say(
-      planNewStack(options.model, options.template),
+      planned,
       found ? `${found.StackStatus} from a first deploy that never finished: replaced` : 'new',
     )
     if (!options.yes) return {stack: name, operation: 'create', plan, changes: true, applied: false}
+    if (plan.refused.length > 0) {
+      throw new KforgeError(`the plan cannot be applied:\n${plan.refused.map((r) => `  ${r}`).join('\n')}`)
+    }
     if (found) await removeStack(cfn, found, options.progress)
     const placed = await placeTemplate(options.text, cluster, options.store)
     const made = await createChangeSet(cfn, {

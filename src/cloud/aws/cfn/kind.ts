@@ -27,6 +27,11 @@ export interface CfnRendering<P> {
   render(props: CfnProps<P>, desired: Desired<P>): CfnBody | undefined
   /** How CloudFormation expresses `attr` of this kind: `Ref`, or the Fn::GetAtt attribute name. */
   attr(attr: string): 'Ref' | {getAtt: string}
+  /**
+   * True for a resource that holds data (etcd's volumes): the stack gets DeletionPolicy and
+   * UpdateReplacePolicy Retain on it. Default: false, except AWS::EC2::Volume (always retained).
+   */
+  retain?(desired: Desired<P>): boolean
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds renderings of every props type

@@ -1,6 +1,7 @@
 /**
  * The CloudFormation target's rendering of every kind, each in its own file beside the kind
- * (`resources/<kind>.cfn.ts`). A kind missing here cannot be exported (`renderTemplate` says which).
+ * (`resources/<kind>.cfn.ts`). A kind missing here cannot be exported (`renderTemplate` says which),
+ * except the prerequisites' (KMS key and alias, state-store objects): made before the stack, never in it.
  */
 
 import {autoScalingGroupCfn} from '../resources/autoscaling-group.cfn.js'
@@ -12,8 +13,6 @@ import {iamRoleCfn} from '../resources/iam-role.cfn.js'
 import {instanceProfileCfn} from '../resources/instance-profile.cfn.js'
 import {internetGatewayCfn} from '../resources/internet-gateway.cfn.js'
 import {keyPairCfn} from '../resources/key-pair.cfn.js'
-import {kmsAliasCfn} from '../resources/kms-alias.cfn.js'
-import {kmsKeyCfn} from '../resources/kms-key.cfn.js'
 import {launchTemplateCfn} from '../resources/launch-template.cfn.js'
 import {lifecycleHookCfn} from '../resources/lifecycle-hook.cfn.js'
 import {listenerCfn} from '../resources/listener.cfn.js'
@@ -40,8 +39,6 @@ export const CFN_RENDERINGS: readonly AnyCfnRendering[] = [
   instanceProfileCfn,
   internetGatewayCfn,
   keyPairCfn,
-  kmsAliasCfn,
-  kmsKeyCfn,
   launchTemplateCfn,
   lifecycleHookCfn,
   listenerCfn,

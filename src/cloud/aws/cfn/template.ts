@@ -4,13 +4,19 @@
  * Pure and deterministic: the same model gives byte-identical output.
  *
  * No Parameters: the cluster spec is the source of truth, and a value changed at deploy time
- * would be one the direct target and the next export silently disagree with.
+ * would be one the direct target and the next export silently disagree with. What the
+ * prerequisites phase made before the stack (the cluster key, the state store's objects and the
+ * user-data rendered from them) is never part of it: references to those become the literal
+ * values found for them, so the stack's user-data is byte for byte the direct target's.
+ *
+ * The stack never replaces instances by itself (no UpdatePolicy: kforge's rolling-update keeps
+ * etcd's quorum), and what holds data outlives it (`retained`).
  */
 import {stringify} from 'yaml'
 import {KforgeError} from '../../../util/errors.js'
 import {dependencyOrder} from '../model/order.js'
 import {mapRefs} from '../model/refs.js'
-import type {Model, Ref} from '../model/types.js'
+import type {Desired, Model, Ref} from '../model/types.js'
 import type {AnyCfnRendering} from './kind.js'
 import {CFN_RENDERINGS} from './kinds.js'
 
@@ -28,6 +34,8 @@ export interface CfnTemplate {
       Metadata?: Record<string, unknown>
       Properties: Record<string, unknown>
       DependsOn?: string[]
+      DeletionPolicy?: 'Retain'
+      UpdateReplacePolicy?: 'Retain'
     }
   >
   Outputs: Record<string, {Description: string; Value: unknown}>
@@ -54,7 +62,24 @@ function renderingOf(kind: string): AnyCfnRendering {
   return rendering
 }
 
-export function renderTemplate(model: Model): CfnTemplate {
+/**
+ * Resources that hold data a stack must never destroy: deleting the stack, or a change that
+ * replaces one, leaves them in place. Every EBS volume in a stack is one (the model's volumes are
+ * etcd's data), and any kind whose rendering says so (`retain`).
+ */
+export function retained(rendering: AnyCfnRendering, desired: Desired): boolean {
+  return rendering.type === 'AWS::EC2::Volume' || rendering.retain?.(desired) === true
+}
+
+export interface RenderOptions {
+  /**
+   * Attributes of the resources made outside the stack (the prerequisites phase), by logical
+   * name: a reference to one becomes this literal value. Missing: the export cannot be made.
+   */
+  literals?: ReadonlyMap<string, Readonly<Record<string, string>>>
+}
+
+export function renderTemplate(model: Model, options: RenderOptions = {}): CfnTemplate {
   const byName = new Map(model.resources.map((r) => [r.name, r]))
   const ids = new Map<string, string>()
   const owners = new Map<string, string>()
@@ -67,7 +92,10 @@ export function renderTemplate(model: Model): CfnTemplate {
   }
   const inStack = new Set(
     model.resources
-      .filter((r) => !r.external && renderingOf(r.kind).render(r.props, r) !== undefined)
+      .filter(
+        (r) =>
+          !r.external && r.phase !== 'prerequisites' && renderingOf(r.kind).render(r.props, r) !== undefined,
+      )
       .map((r) => r.name),
   )
 
@@ -77,6 +105,9 @@ export function renderTemplate(model: Model): CfnTemplate {
       if (!target) throw new KforgeError(`a reference to ${ref.target}, which the model does not have`)
       // The user's own resources are named by id.
       if (target.external) return target.external
+      const literal =
+        target.phase === 'prerequisites' ? options.literals?.get(target.name)?.[ref.attr] : undefined
+      if (literal !== undefined) return literal
       if (!inStack.has(target.name)) return `${NOT_IN_STACK}${target.name}⟧`
       const how = renderingOf(target.kind).attr(ref.attr)
       const id = ids.get(target.name)!
@@ -99,6 +130,7 @@ export function renderTemplate(model: Model): CfnTemplate {
       ...(body.Metadata ? {Metadata: body.Metadata} : {}),
       Properties: dropUndefined(body.Properties),
       ...(dependsOn.length > 0 ? {DependsOn: dependsOn} : {}),
+      ...(retained(rendering, r) ? {DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain'} : {}),
     }
   }
 

@@ -62,8 +62,15 @@ export function missingPrerequisites(
   const inPlan = new Map(plan.items.map((i) => [i.desired.name, i]))
   const missing: string[] = []
   for (const i of work) {
+    // A Ref to an attribute the resource does not have yet (the prerequisites' user-data while
+    // objects are missing) is as missing as the resource.
+    const lacking = new Set<string>()
+    mapRefs(i.desired.props, (r) => {
+      if (attrs.has(r.target) && attrs.get(r.target)![r.attr] === undefined) lacking.add(r.target)
+      return undefined
+    })
     for (const dep of dependenciesOf(i.desired)) {
-      if (!changing.has(dep) && !attrs.has(dep)) {
+      if (!changing.has(dep) && (!attrs.has(dep) || lacking.has(dep))) {
         const phase = inPlan.get(dep)?.desired.phase ?? 'network'
         missing.push(
           `${i.desired.kind} ${i.desired.name} needs ${dep}, which does not exist yet: ` +

@@ -3,12 +3,12 @@ import {createHash} from 'node:crypto'
 import type {Cluster} from '../../../api/v1alpha1/types.js'
 import {type Logger, silentLogger} from '../../../util/logger.js'
 import type {AwsClients} from '../clients.js'
-import type {ApplyContext} from '../model/types.js'
+import type {ApplyContext, StoreObjects} from '../model/types.js'
 
 export function directContext(
   aws: AwsClients,
   cluster: string,
-  options: {spec?: Cluster; logger?: Logger} = {},
+  options: {spec?: Cluster; logger?: Logger; storeObjects?: StoreObjects} = {},
 ): ApplyContext {
   const memo = new Map<string, Promise<unknown>>()
   return {
@@ -16,6 +16,7 @@ export function directContext(
     cluster,
     ...(options.spec ? {spec: options.spec} : {}),
     logger: options.logger ?? silentLogger,
+    ...(options.storeObjects ? {storeObjects: options.storeObjects} : {}),
     once<T>(key: string, read: () => Promise<T>): Promise<T> {
       let hit = memo.get(key) as Promise<T> | undefined
       if (!hit) {

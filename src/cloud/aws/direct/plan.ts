@@ -80,13 +80,23 @@ export async function listAll(
   return new Map(kinds.map((k, i) => [k.kind, lists[i]!]))
 }
 
-export async function planModel(model: Model, ctx: FindContext): Promise<Plan> {
-  const order = dependencyOrder(model)
+export interface PlanOptions {
+  /**
+   * Plan only these phases' resources, listing only their kinds (the CloudFormation export reads
+   * just the prerequisites). Default: every phase.
+   */
+  phases?: readonly PhaseName[]
+}
+
+export async function planModel(model: Model, ctx: FindContext, options: PlanOptions = {}): Promise<Plan> {
+  const want = new Set(options.phases ?? PHASES)
+  const kinds = KINDS.filter((k) => want.has(k.phase))
+  const order = dependencyOrder(model).filter((d) => want.has(d.phase))
   const external = new Map<string, string[]>()
   for (const r of model.resources) {
     if (r.external) external.set(r.kind, [...(external.get(r.kind) ?? []), r.external])
   }
-  const listed = await listAll(ctx, KINDS, external)
+  const listed = await listAll(ctx, kinds, external)
   const attrs = new Map<string, Record<string, string>>()
   const claimed = new Set<Actual>()
   const items: PlanItem[] = []
@@ -154,7 +164,7 @@ export async function planModel(model: Model, ctx: FindContext): Promise<Plan> {
   }
 
   const deletions: Deletion[] = []
-  for (const kind of KINDS) {
+  for (const kind of kinds) {
     if (!kind.prune) continue
     for (const a of listed.get(kind.kind) ?? []) {
       if (claimed.has(a) || a.tags[RESOURCE_TAG] === undefined) continue

@@ -28,14 +28,23 @@ export function refTargets(value: unknown): string[] {
 
 const UNKNOWN = '⟦after-apply:'
 
-/** A value not known until the resource it comes from exists (shown as `(known after apply)`). */
+/**
+ * A value not known until the resource it comes from exists (shown as `(known after apply)`, or
+ * as the Ref's own `pending` words).
+ */
 export function unknownValue(r: Ref): string {
-  return `${UNKNOWN}${r.target}⟧`
+  return `${UNKNOWN}${r.target}${r.pending ? `|${r.pending}` : ''}⟧`
 }
 
 /** Text with placeholders shown as `<logical name>` (what a new resource is called before it has an id). */
 export function showText(text: string): string {
-  return text.replace(/⟦after-apply:([^⟧]*)⟧/g, '<$1>')
+  return text.replace(/⟦after-apply:([^⟧|]*)(\|[^⟧]*)?⟧/g, '<$1>')
+}
+
+/** `(known after apply)`, or the words the Ref gave for its pending value. */
+function pendingWords(value: string): string {
+  const words = /⟦after-apply:[^⟧|]*\|([^⟧]*)⟧/.exec(value)?.[1]
+  return `(${words ?? 'known after apply'})`
 }
 
 export function isUnknown(value: unknown): boolean {
@@ -53,9 +62,9 @@ export function hasUnknown(value: unknown): boolean {
 /** For display: placeholders become `(known after apply)`. */
 export function showValue(value: unknown): string {
   if (value === undefined) return '(none)'
-  if (isUnknown(value)) return '(known after apply)'
+  if (typeof value === 'string' && isUnknown(value)) return pendingWords(value)
   if (typeof value === 'string')
     return value.length > 80 ? `${value.slice(0, 60)}... (${value.length} chars)` : value
-  const text = JSON.stringify(value, (_k, v) => (isUnknown(v) ? '(known after apply)' : v))
+  const text = JSON.stringify(value, (_k, v) => (typeof v === 'string' && isUnknown(v) ? pendingWords(v) : v))
   return text.length > 160 ? `${text.slice(0, 140)}... (${text.length} chars)` : text
 }

@@ -8,9 +8,14 @@ import type {Cluster} from '../../../api/v1alpha1/types.js'
 import type {Logger} from '../../../util/logger.js'
 import type {AwsClients} from '../clients.js'
 
-/** The provisioner's phases, in apply order (`kforge update cluster --phase network`). */
-export type PhaseName = 'network' | 'security' | 'cluster'
-export const PHASES: readonly PhaseName[] = ['network', 'security', 'cluster']
+/**
+ * The provisioner's phases, in apply order (`kforge update cluster --phase network`).
+ * `prerequisites` (the cluster's KMS key and what the state store holds for instances) comes
+ * first because every later phase's user-data is rendered from it; the CloudFormation target
+ * applies it directly and takes what it made as literal values.
+ */
+export type PhaseName = 'prerequisites' | 'network' | 'security' | 'cluster'
+export const PHASES: readonly PhaseName[] = ['prerequisites', 'network', 'security', 'cluster']
 
 /**
  * A reference to an attribute of another resource in the same model. The direct target resolves
@@ -21,14 +26,16 @@ export class Ref {
     readonly target: string,
     /** `id` is the resource's primary identifier (what CloudFormation's Ref returns for most types). */
     readonly attr: string = 'id',
+    /** How a plan shows the value while it is unknown. Default: `known after apply` */
+    readonly pending?: string,
   ) {}
   toString(): string {
     return `${this.target}.${this.attr}`
   }
 }
 
-export function ref(target: string, attr = 'id'): Ref {
-  return new Ref(target, attr)
+export function ref(target: string, attr = 'id', pending?: string): Ref {
+  return new Ref(target, attr, pending)
 }
 
 /** A string field that may point at another resource. */
@@ -97,6 +104,29 @@ export interface FindContext {
   logger: Logger
   /** Memoises one batched read per key for the whole run (several kinds read DescribeRouteTables). */
   once<T>(key: string, read: () => Promise<T>): Promise<T>
+  /**
+   * The state-store half of the prerequisites phase (src/phases/cluster/prerequisites.ts). Absent
+   * when the caller gave no state store (`delete cluster`, `validate`): nothing is found, and
+   * nothing can be made.
+   */
+  storeObjects?: StoreObjects
+}
+
+/** What the prerequisites keep in the state store for instances, as one resource of the model. */
+export interface StoreObjectsActual extends Actual {
+  /** The key the secrets are sealed under (its ARN). */
+  keyArn: string
+  /** Objects instances need that are absent (or sealed under another key), by state-store key. */
+  missing: string[]
+}
+
+export interface StoreObjects {
+  /** The store's location (`s3://bucket/prefix`): where instances fetch from. */
+  readonly location: string
+  /** Reads only: what exists, with `userData:<group>` attributes once nothing is missing. */
+  find(): Promise<StoreObjectsActual | undefined>
+  /** Makes what is missing, sealed with `keyArn`; the result has every group's user-data. */
+  make(keyArn: string): Promise<StoreObjectsActual>
 }
 
 export interface ApplyContext extends FindContext {

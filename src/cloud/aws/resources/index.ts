@@ -24,12 +24,16 @@ import {routeTableKind} from './route-table.js'
 import {routeTableAssociationKind} from './route-table-association.js'
 import {securityGroupKind} from './security-group.js'
 import {securityGroupRuleKind} from './security-group-rule.js'
+import {storeObjectsKind} from './store-objects.js'
 import {subnetKind} from './subnet.js'
 import {targetGroupKind} from './target-group.js'
 import {volumeKind} from './volume.js'
 import {vpcKind} from './vpc.js'
 
 export const KINDS: readonly AnyKind[] = [
+  kmsKeyKind,
+  kmsAliasKind,
+  storeObjectsKind,
   vpcKind,
   internetGatewayKind,
   gatewayAttachmentKind,
@@ -44,8 +48,6 @@ export const KINDS: readonly AnyKind[] = [
   iamRoleKind,
   rolePolicyKind,
   instanceProfileKind,
-  kmsKeyKind,
-  kmsAliasKind,
   keyPairKind,
   launchTemplateKind,
   autoScalingGroupKind,

@@ -17,7 +17,7 @@ export interface KmsAliasActual extends Actual {
 
 export const kmsAliasKind: ResourceKind<KmsAliasProps, KmsAliasActual> = {
   kind: 'KmsAlias',
-  phase: 'security',
+  phase: 'prerequisites',
   deleteAfter: [],
   ownership: 'parent',
   immutable: ['name'],

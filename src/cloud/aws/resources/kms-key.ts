@@ -79,7 +79,7 @@ async function scanTagged(ctx: FindContext): Promise<KmsKeyActual[]> {
 
 export const kmsKeyKind: ResourceKind<KmsKeyProps, KmsKeyActual> = {
   kind: 'KmsKey',
-  phase: 'security',
+  phase: 'prerequisites',
   deleteAfter: ['KmsAlias'],
   ownership: 'tags',
   immutable: [],

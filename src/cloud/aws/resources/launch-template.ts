@@ -6,6 +6,7 @@
 import type {RequestLaunchTemplateData, ResponseLaunchTemplateData} from '@aws-sdk/client-ec2'
 import {createOrAdopt, idempotentDelete} from '../model/adopt.js'
 import {changes, sortedStrings, tagChanges} from '../model/diff.js'
+import {isUnknown, showValue} from '../model/refs.js'
 import type {Actual, Rendered, Resolved, ResourceKind, Tags, Val} from '../model/types.js'
 import {fromTagList, toTagList} from '../tags.js'
 import {createTags, ec2, ec2Module, listOwned, matchByName, tagSpec, tagsFrom} from './ec2.js'
@@ -19,8 +20,8 @@ export interface LaunchTemplateProps {
   securityGroupIds: Val[]
   /** EC2 key pair name; none means no SSH key (Session Manager). */
   keyName?: Val
-  /** Base64 of the cloud-config. */
-  userData: string
+  /** Base64 of the user-data: the prerequisites' rendering (a Ref), or bytes a caller gave. */
+  userData: Val
   rootVolume: {deviceName: string; size: number; type: string}
   /** Default: 1 for nodes without containers on the host network needing it; 2 lets pods reach IMDS. */
   metadataHopLimit: number
@@ -247,5 +248,7 @@ export const launchTemplateKind: ResourceKind<LaunchTemplateProps, LaunchTemplat
     await idempotentDelete(() => client.send(new DeleteLaunchTemplateCommand({LaunchTemplateId: a.id})))
   },
 
-  describe: (p) => `${p.instanceType} ${p.imageId}`,
+  // A new cluster's user-data is rendered once the prerequisites exist: the plan says so.
+  describe: (p) =>
+    `${p.instanceType} ${p.imageId}${isUnknown(p.userData) ? `, user-data ${showValue(p.userData)}` : ''}`,
 }

@@ -23,7 +23,22 @@ beforeAll(() => {
 const cluster = publicSingleCluster('unit.cfn-deploy.example.com')
 const image = {id: 'ami-0123456789abcdef0', rootDeviceName: '/dev/sda1'}
 const model = buildModel(cluster, {images: new Map(cluster.instanceGroups.map((g) => [g.name, image]))})
-const template = renderTemplate(model)
+const KEY = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555'
+// What the prerequisites phase made before the stack: the key, and each group's user-data.
+const template = renderTemplate(model, {
+  literals: new Map([
+    ['kms-key', {id: KEY.split('/')[1]!, arn: KEY}],
+    [
+      'state-store-objects',
+      Object.fromEntries(
+        cluster.instanceGroups.map((g) => [
+          `userData:${g.name}`,
+          Buffer.from(`#cloud-config\n# ${g.name}\n`).toString('base64'),
+        ]),
+      ),
+    ],
+  ]),
+})
 const text = serializeTemplate(template, 'json')
 const name = stackName(cluster.name)
 const stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/${name}/1`
@@ -41,7 +56,7 @@ function currentTemplate(): string {
 type Answer = (input: Record<string, unknown>) => unknown
 
 /** A CloudFormation client that answers each command from a script and records every call. */
-function fake(script: Record<string, Answer | Answer[]>) {
+function fake(script: Record<string, Answer | Answer[]>, launchTemplates: string[] = []) {
   const calls: {command: string; input: Record<string, unknown>}[] = []
   const client = {
     async send(cmd: {constructor: {name: string}; input: Record<string, unknown>}) {
@@ -53,7 +68,16 @@ function fake(script: Record<string, Answer | Answer[]>) {
       return next(cmd.input)
     },
   }
-  const aws = {cloudFormation: async () => client as unknown as CloudFormationClient} as unknown as AwsClients
+  // EC2 answers only the check for launch templates the direct target made.
+  const ec2 = {
+    send: async () => ({
+      LaunchTemplates: launchTemplates.map((LaunchTemplateName) => ({LaunchTemplateName})),
+    }),
+  }
+  const aws = {
+    cloudFormation: async () => client as unknown as CloudFormationClient,
+    ec2: async () => ec2,
+  } as unknown as AwsClients
   return {aws, calls, names: () => calls.map((c) => c.command)}
 }
 
@@ -224,6 +248,19 @@ describe('deployStack', () => {
       '  AsgNodes (AWS::AutoScaling::AutoScalingGroup): UPDATE_FAILED — Max bound, 1, must be greater than or equal to min bound, 3',
       `  ${name} (AWS::CloudFormation::Stack): UPDATE_ROLLBACK_COMPLETE`,
     ])
+  })
+
+  it('refuses a new stack while the direct target’s resources of the cluster exist', async () => {
+    const missing = () => {
+      throw Object.assign(new Error(`Stack with id ${name} does not exist`), {name: 'ValidationError'})
+    }
+    const cfn = fake({DescribeStacks: missing}, ['nodes.unit.cfn-deploy.example.com-0123456789'])
+    const plans: string[] = []
+    const r = await deploy(cfn.aws, false, [], plans)
+    expect(r.plan.refused[0]).toContain('already has resources the direct target made')
+    expect(plans[0]).toContain('Cannot apply:\n  ! unit.cfn-deploy.example.com already has resources')
+    await expect(deploy(cfn.aws, true)).rejects.toThrow('the plan cannot be applied')
+    expect(cfn.names()).not.toContain('CreateChangeSet')
   })
 
   it('will not touch a stack of its name that is not tagged as the cluster’s', async () => {

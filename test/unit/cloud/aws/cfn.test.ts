@@ -4,7 +4,12 @@ import type {Cluster} from '../../../../src/api/v1alpha1/types.js'
 import {buildModel} from '../../../../src/cloud/aws/build/index.js'
 import {awsNames} from '../../../../src/cloud/aws/build/names.js'
 import {CFN_RENDERINGS} from '../../../../src/cloud/aws/cfn/kinds.js'
-import {logicalId, renderTemplate, serializeTemplate} from '../../../../src/cloud/aws/cfn/template.js'
+import {
+  logicalId,
+  renderTemplate,
+  retained,
+  serializeTemplate,
+} from '../../../../src/cloud/aws/cfn/template.js'
 import type {Model} from '../../../../src/cloud/aws/model/types.js'
 import {ref} from '../../../../src/cloud/aws/model/types.js'
 import {KINDS} from '../../../../src/cloud/aws/resources/index.js'
@@ -13,6 +18,18 @@ import {haPrivateCluster, publicSingleCluster} from '../../../fixtures/cloud/clu
 const image = {id: 'ami-0123456789abcdef0', rootDeviceName: '/dev/sda1'}
 const model = (c: Cluster): Model =>
   buildModel(c, {images: new Map(c.instanceGroups.map((g) => [g.name, image]))})
+const KEY = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555'
+const userData = (group: string) => Buffer.from(`#cloud-config\n# ${group}\n`).toString('base64')
+/** What the prerequisites phase would have found: the key, and each group's user-data. */
+const literals = (c: Cluster) =>
+  new Map([
+    ['kms-key', {id: KEY.split('/')[1]!, arn: KEY}],
+    [
+      'state-store-objects',
+      Object.fromEntries(c.instanceGroups.map((g) => [`userData:${g.name}`, userData(g.name)])),
+    ],
+  ])
+const render = (c: Cluster) => renderTemplate(model(c), {literals: literals(c)})
 
 describe('logical ids', () => {
   it('are the resource names in PascalCase', () => {
@@ -36,10 +53,10 @@ describe('logical ids', () => {
 
 describe('renderTemplate', () => {
   const cluster = haPrivateCluster('ha.cfn.example.com')
-  const t = renderTemplate(model(cluster))
+  const t = render(cluster)
 
   it('is byte-identical for identical input, in JSON and YAML', () => {
-    const again = renderTemplate(model(haPrivateCluster('ha.cfn.example.com')))
+    const again = render(haPrivateCluster('ha.cfn.example.com'))
     expect(serializeTemplate(again, 'json')).toBe(serializeTemplate(t, 'json'))
     expect(serializeTemplate(again, 'yaml')).toBe(serializeTemplate(t, 'yaml'))
   })
@@ -83,15 +100,51 @@ describe('renderTemplate', () => {
     expect(Object.values(t.Resources).some((r) => r.Type === 'AWS::Route53::HostedZone')).toBe(false)
     const order = Object.keys(t.Resources)
     expect(order.indexOf('Vpc')).toBeLessThan(order.indexOf('SubnetUsEast1a'))
-    expect(order.indexOf('KmsKey')).toBeLessThan(order.indexOf('PolicyControlPlane'))
     expect(order.indexOf('LtNodes')).toBeLessThan(order.indexOf('AsgNodes'))
+  })
+
+  it('takes the prerequisites as literals: the key and the user-data are never part of the stack', () => {
+    const types = Object.values(t.Resources).map((r) => r.Type)
+    expect(types).not.toContain('AWS::KMS::Key')
+    expect(types).not.toContain('AWS::KMS::Alias')
+    expect(JSON.stringify(t.Resources.PolicyControlPlane!.Properties)).toContain(KEY)
+    for (const g of cluster.instanceGroups) {
+      const lt = t.Resources[logicalId(`lt-${g.name}`)]!.Properties as {
+        LaunchTemplateData: {UserData: string}
+      }
+      expect(lt.LaunchTemplateData.UserData).toBe(userData(g.name))
+    }
+    expect(t.Outputs.KmsKeyArn!.Value).toBe(KEY)
+  })
+
+  it('refuses to render without what the prerequisites made', () => {
+    expect(() => renderTemplate(model(cluster))).toThrow(/refers to a resource that is not part of the stack/)
+  })
+
+  it('never lets the stack replace instances, and retains volumes', () => {
+    for (const r of Object.values(t.Resources)) expect(r).not.toHaveProperty('UpdatePolicy')
+    const m: Model = {
+      cluster: 'x',
+      region: 'us-east-1',
+      outputs: [],
+      resources: [{kind: 'Widget', name: 'etcd-a', phase: 'cluster', props: {}}],
+    }
+    const volume = {
+      kind: 'Widget',
+      type: 'AWS::EC2::Volume',
+      render: () => ({Properties: {}}),
+      attr: () => 'Ref' as const,
+    }
+    expect(retained(volume, m.resources[0]!)).toBe(true)
+    expect(retained({...volume, type: 'AWS::EC2::VPC'}, m.resources[0]!)).toBe(false)
+    expect(retained({...volume, type: 'AWS::EC2::VPC', retain: () => true}, m.resources[0]!)).toBe(true)
   })
 
   it('names the user-supplied VPC by its id', () => {
     const c = publicSingleCluster('shared.cfn.example.com')
     c.spec.cloud.aws.vpcId = 'vpc-0123456789abcdef0'
     c.spec.networking.subnets = c.spec.networking.subnets.map((s) => ({...s, id: 'subnet-0123456789abcdef0'}))
-    const shared = renderTemplate(model(c))
+    const shared = render(c)
     expect(shared.Resources.Vpc).toBeUndefined()
     expect(shared.Resources.SgNodes!.Properties.VpcId).toBe('vpc-0123456789abcdef0')
     expect(shared.Outputs.VpcId!.Value).toBe('vpc-0123456789abcdef0')
@@ -111,8 +164,12 @@ describe('renderTemplate', () => {
 })
 
 describe('the CloudFormation target beside the kinds', () => {
-  it('has one rendering for every kind the model can hold, so every kind can be exported', () => {
-    expect(CFN_RENDERINGS.map((r) => r.kind).sort()).toEqual(KINDS.map((k) => k.kind).sort())
+  it('has one rendering for every kind the stack can hold, so every kind can be exported', () => {
+    expect(CFN_RENDERINGS.map((r) => r.kind).sort()).toEqual(
+      KINDS.filter((k) => k.phase !== 'prerequisites')
+        .map((k) => k.kind)
+        .sort(),
+    )
   })
 
   it('names the kind that has no rendering instead of leaving it out of the stack', () => {

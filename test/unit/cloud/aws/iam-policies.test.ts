@@ -17,6 +17,7 @@ import {nodeAgentKey} from '../../../../src/assets/node-agent.js'
 import {buildModel} from '../../../../src/cloud/aws/build/index.js'
 import {awsNames} from '../../../../src/cloud/aws/build/names.js'
 import {Ref} from '../../../../src/cloud/aws/model/types.js'
+import {backupKey} from '../../../../src/lifecycle/etcd-backups.js'
 import {initRecordKey} from '../../../../src/lifecycle/init-once.js'
 import {publishedConfigKey} from '../../../../src/render/render.js'
 import {haPrivateCluster} from '../../../fixtures/cloud/clusters.js'
@@ -213,6 +214,22 @@ describe('control-plane role', () => {
     )
     expect(await decide('control-plane', 's3:PutObject', object(`${CLUSTER}/config`))).not.toBe('Allowed')
     expect(await decide('nodes', 's3:GetObject', record)).not.toBe('Allowed')
+  })
+
+  it('reads and opens its own cluster’s etcd backups (a restore at boot); nodes cannot', async () => {
+    const backup = object(backupKey(CLUSTER, '20261202T001500Z-r1234'))
+    expect(await decide('control-plane', 's3:GetObject', backup)).toBe('Allowed')
+    expect(await decide('control-plane', 's3:PutObject', backup)).not.toBe('Allowed')
+    expect(await decide('control-plane', 's3:GetObject', object(backupKey(`${CLUSTER}x`, '1T-r1')))).not.toBe(
+      'Allowed',
+    )
+    expect(await decide('nodes', 's3:GetObject', backup)).not.toBe('Allowed')
+    const sealed = context('etcd-backup/20261202T001500Z-r1234')
+    expect(await decide('control-plane', 'kms:Decrypt', KEY, sealed)).toBe('Allowed')
+    expect(
+      await decide('control-plane', 'kms:Decrypt', KEY, context('etcd-backup/1T-r1', 'other.example.com')),
+    ).not.toBe('Allowed')
+    expect(await decide('nodes', 'kms:Decrypt', KEY, sealed)).not.toBe('Allowed')
   })
 
   it('decrypts the control-plane secrets of its own cluster only', async () => {
