@@ -15,8 +15,10 @@
  *    associations;
  *  - avoided by the spec: AWS::ElasticLoadBalancingV2::LoadBalancer ignores Type (an application
  *    load balancer, which refuses the TCP listener), so the API endpoint is `dns`;
- *    AWS::KMS::Key reads Tags as TagKey/TagValue, so the cluster uses a key of its own
- *    (kmsKeyArn); AWS::EC2::KeyPair is not implemented, so there is no SSH key;
+ *    AWS::EC2::KeyPair is not implemented, so there is no SSH key. (AWS::KMS::Key reads Tags as
+ *    TagKey/TagValue, but the cluster key is a prerequisite, made directly, never in the stack.)
+ *    The cluster brings its own key (kmsKeyArn) for another reason: deleting the direct apply
+ *    keeps it, so both runs seal and render from the same key and state store;
  *  - not observable: ExecuteChangeSet runs synchronously and writes only the stack's own events
  *    (no per-resource events), and a failure comes back as an HTTP 500 of ExecuteChangeSet rather
  *    than as *_FAILED events — failure reporting from events is tested against recorded AWS
