@@ -1,13 +1,15 @@
 /**
  * The files instances receive from the provisioner: the shared control-plane PKI (kubeadm's
  * "manual certificate distribution" set, so joining control-plane nodes need no certificate key)
- * and the bootstrap token. Secrets travel KMS-encrypted; certificates and the service-account
+ * No bootstrap token travels: the first control plane's `kforge init` makes its own (short-lived),
+ * and every joining instance obtains one from the node-identity service (src/identity). Nodes
+ * receive no secret at all. Secrets travel KMS-encrypted; certificates and the service-account
  * public key travel as they are.
  */
 import type {AssetRole} from '../render/types.js'
 
 export const PKI_DIR = '/etc/kubernetes/pki'
-/** Where the node agent writes the decrypted bootstrap token; the boot script reads it there. */
+/** Where the provisioner's bootstrap token once went (kept for the state store's key name). */
 export const BOOTSTRAP_TOKEN_PATH = '/etc/kforge/secrets/bootstrap-token'
 export const BOOTSTRAP_TOKEN = 'bootstrap-token'
 
@@ -35,11 +37,4 @@ export const ASSET_CATALOG: readonly AssetSpec[] = [
   pki('etcd/ca.key', true),
   pki('sa.key', true),
   pki('sa.pub', false),
-  {
-    name: BOOTSTRAP_TOKEN,
-    path: BOOTSTRAP_TOKEN_PATH,
-    mode: '0600',
-    secret: true,
-    roles: ['control-plane', 'node'],
-  },
 ]

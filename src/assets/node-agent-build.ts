@@ -10,7 +10,7 @@ import {fileURLToPath} from 'node:url'
 import {kforgeVersion} from '../util/version.js'
 
 /** Command topics that run on instances (the kubeadm side of kforge). */
-export const NODE_TOPICS = ['init', 'join', 'reset', 'token', 'pivot', 'etcd'] as const
+export const NODE_TOPICS = ['init', 'join', 'reset', 'token', 'pivot', 'etcd', 'identity'] as const
 
 export interface NodeAgentBundle {
   code: Buffer

@@ -16,6 +16,12 @@ export const EXTRA_GROUP_PATTERN = /^system:bootstrappers:[a-z0-9:-]{0,255}[a-z0
 /** The group every bootstrap token authenticates into, and kubeadm's default extra group. */
 export const BOOTSTRAP_DEFAULT_GROUP = 'system:bootstrappers'
 export const KUBEADM_DEFAULT_NODE_GROUP = 'system:bootstrappers:kubeadm:default-node-token'
+/**
+ * The group of the tokens kforge's node-identity service issues (src/identity): bound like
+ * kubeadm's node group, except that kube-controller-manager never auto-approves its certificate
+ * requests; the service approves them for the one node name each token was issued for.
+ */
+export const NODE_IDENTITY_GROUP = 'system:bootstrappers:kforge:node-identity'
 export const TOKEN_USAGES = ['signing', 'authentication'] as const
 export type TokenUsage = (typeof TOKEN_USAGES)[number]
 

@@ -47,6 +47,19 @@ export const joinFlags = {
     hidden: true,
   }),
   'node-name': Flags.string({description: 'node name (default: hostname)'}),
+  'node-identity': Flags.boolean({
+    description:
+      "instead of a given token, prove this instance's AWS identity to the cluster's node-identity service and join with the short-lived token it issues (needs a CA pin)",
+  }),
+  'node-identity-manifest': Flags.string({
+    description: 'with --node-identity: the assets manifest naming the cluster and its region',
+    default: '/etc/kforge/assets.json',
+  }),
+  'node-identity-endpoint': Flags.string({
+    description:
+      'host:port of a node-identity service (default: every running control-plane instance of the cluster, port 3989)',
+    multiple: true,
+  }),
   'cri-socket': Flags.string({description: 'container runtime socket'}),
   'ignore-preflight-errors': Flags.string({
     description: 'comma-separated preflight checks to report as warnings (or "all")',
@@ -153,10 +166,11 @@ export async function prepareJoin(input: PrepareInput): Promise<Prepared<JoinDat
       : f['discovery-token']
         ? '--discovery-token'
         : '--token'
-  if (!bt.token) throw new KforgeError(`discovery: ${tokenField} is required`)
-  const discoveryToken = parseToken(bt.token, tokenField)
+  const identity = f['node-identity'] === true
+  if (!bt.token && !identity) throw new KforgeError(`discovery: ${tokenField} is required`)
+  const given = identity ? undefined : parseToken(bt.token, tokenField)
   const tlsText = config.discovery.tlsBootstrapToken ?? bt.token
-  const tlsBootstrapToken = parseToken(tlsText, '--tls-bootstrap-token')
+  const givenTls = identity ? undefined : parseToken(tlsText, '--tls-bootstrap-token')
   const pinField =
     typeof f.config === 'string' ? 'discovery.bootstrapToken.caCertHashes' : '--discovery-token-ca-cert-hash'
   const pins = new PinSet(bt.caCertHashes, pinField)
@@ -170,6 +184,11 @@ export async function prepareJoin(input: PrepareInput): Promise<Prepared<JoinDat
   if (interval === undefined || interval <= 0)
     throw new KforgeError('--discovery-poll-interval: not a positive duration like 5s')
   const dryRun = f['dry-run'] === true || config.dryRun
+  if (identity && dryRun) {
+    throw new KforgeError(
+      '--node-identity: a dry run would still have the service issue a token; run without --dry-run',
+    )
+  }
   const {nodePollMs} = timingsFromEnv()
   const rootDir = resolve(typeof f['root-dir'] === 'string' ? f['root-dir'] : '/')
   // kubeadm: --skip-phases wins; without it, the config's skipPhases apply
@@ -178,18 +197,32 @@ export async function prepareJoin(input: PrepareInput): Promise<Prepared<JoinDat
   return {
     skip,
     dryRun,
-    buildData: () => ({
-      rootDir,
-      config,
-      endpoint,
-      discoveryToken,
-      tlsBootstrapToken,
-      pins,
-      discoveryTimeoutMs: config.timeouts.discovery,
-      pollIntervalMs: interval,
-      manageServices: rootDir === '/' && !dryRun,
-      ...(nodePollMs ? {nodePollMs} : {}),
-    }),
+    buildData: async () => {
+      const fetched = identity
+        ? await (await import('../identity/join.js')).nodeIdentityToken({
+            manifest: String(f['node-identity-manifest'] ?? '/etc/kforge/assets.json'),
+            endpoints: list(f['node-identity-endpoint']),
+            pins,
+            nodeName: config.nodeRegistration.name,
+            logger: input.logger,
+          })
+        : undefined
+      const discoveryToken = fetched ?? given
+      const tlsBootstrapToken = fetched ?? givenTls
+      if (!discoveryToken || !tlsBootstrapToken) throw new KforgeError(`discovery: ${tokenField} is required`)
+      return {
+        rootDir,
+        config,
+        endpoint,
+        discoveryToken,
+        tlsBootstrapToken,
+        pins,
+        discoveryTimeoutMs: config.timeouts.discovery,
+        pollIntervalMs: interval,
+        manageServices: rootDir === '/' && !dryRun,
+        ...(nodePollMs ? {nodePollMs} : {}),
+      }
+    },
   }
 }
 

@@ -17,6 +17,8 @@ export interface InitRecord {
   claimedAt: string
   /** RFC 3339; absent while init runs (or if its holder died before finishing). */
   completedAt?: string
+  /** The holder of a stale claim this one replaced (it was gone before finishing). */
+  takenOverFrom?: string
 }
 
 export type BootDecision =
@@ -48,6 +50,7 @@ function parseRecord(key: string, bytes: Buffer): InitRecord {
     holder: r.holder,
     claimedAt: r.claimedAt,
     ...(typeof r.completedAt === 'string' ? {completedAt: r.completedAt} : {}),
+    ...(typeof r.takenOverFrom === 'string' ? {takenOverFrom: r.takenOverFrom} : {}),
   }
 }
 
@@ -73,12 +76,30 @@ export async function readInitRecord(store: StateStore, cluster: string): Promis
  * itself booting again before its init completed (a reboot mid-init, or a create whose response
  * was lost) gets `init` again: kubeadm's init phases are re-runnable on the same machine.
  */
+/**
+ * A claim younger than this is never taken over: EC2's reads are eventually consistent, and a
+ * holder launched moments ago may not be visible yet to another instance's DescribeInstances.
+ */
+export const STALE_AFTER_MS = 5 * 60_000
+
+export interface ClaimOptions {
+  now?: Date
+  /**
+   * Whether the instance holding an unfinished claim still exists (EC2 knows it, not terminated).
+   * A holder that is gone never finishes: its claim is stale, and this boot takes it over. Absent:
+   * every holder counts as alive (the claim is never taken over).
+   */
+  holderAlive?: (holder: string) => Promise<boolean>
+}
+
 export async function claimInit(
   store: StateStore,
   cluster: string,
   holder: string,
-  now: Date = new Date(),
+  options: ClaimOptions | Date = {},
 ): Promise<BootDecision> {
+  const o: ClaimOptions = options instanceof Date ? {now: options} : options
+  const now = o.now ?? new Date()
   if (holder.trim() === '') throw new KforgeError('init claim: the holder (instance id) is empty')
   const mine: InitRecord = {holder, claimedAt: now.toISOString()}
   const {key, restore} = await currentRecordKey(store, cluster)
@@ -95,6 +116,15 @@ export async function claimInit(
     }
   }
   if (record.holder === holder) return won(record)
+  const age = now.getTime() - Date.parse(record.claimedAt)
+  if (o.holderAlive && age >= STALE_AFTER_MS && !(await o.holderAlive(record.holder))) {
+    // Stale: its holder is gone before finishing, so no etcd of this claim survives it (etcd
+    // lived on the holder's root volume). Take it over, only if it is still that same record: of
+    // two boots taking it over at once, one wins, the other finds the new holder and joins.
+    const taken: InitRecord = {holder, claimedAt: now.toISOString(), takenOverFrom: record.holder}
+    if (await store.replaceIf(key, result.existing, `${JSON.stringify(taken)}\n`)) return won(taken)
+    return claimInit(store, cluster, holder, {now})
+  }
   return {
     action: 'join',
     record,

@@ -12,7 +12,6 @@ import {
   type MirrorSpec,
 } from '../api/v1alpha1/types.js'
 import {parseVersion} from '../api/versions.js'
-import {BOOTSTRAP_TOKEN, BOOTSTRAP_TOKEN_PATH} from '../assets/catalog.js'
 import {hasDrainHook} from '../cloud/aws/build/drain-hook.js'
 import {KforgeError} from '../util/errors.js'
 import {kubeadmConfig} from './kubeadm.js'
@@ -113,12 +112,6 @@ function assetsManifest(cluster: Cluster, assets: ClusterAssets, role: AssetRole
     .filter((a) => a.roles.includes(role))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map(({name, path, mode, ciphertext}) => ({name, path, mode, ciphertext}))
-  const token = selected.find((a) => a.name === BOOTSTRAP_TOKEN)
-  if (token?.path !== BOOTSTRAP_TOKEN_PATH) {
-    throw new KforgeError(
-      `cluster ${cluster.name}: the encrypted assets hold no ${BOOTSTRAP_TOKEN} for ${BOOTSTRAP_TOKEN_PATH}`,
-    )
-  }
   // One asset per line: compact (user-data is scarce) yet readable in a review.
   const lines = selected.map((a) => JSON.stringify(a)).join(',\n')
   return `{"cluster":${JSON.stringify(cluster.name)},"region":${JSON.stringify(region)},"assets":[\n${lines}\n]}\n`
@@ -220,6 +213,7 @@ export function instanceView(cluster: Cluster, group: InstanceGroup, assets: Clu
     )
   }
   files.push(...recoverUnits)
+
   const publicFiles = assets.public
     .filter((a) => a.roles.includes(role))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))

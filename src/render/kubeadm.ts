@@ -1,14 +1,16 @@
 /**
  * The kubeadm-format configuration (kubeadm.k8s.io/v1beta4) an instance hands to `kforge init` or
- * `kforge join`. The bootstrap token is not in it: the boot script splices the decrypted token in
- * at BOOTSTRAP_TOKEN_PLACEHOLDER, so the reviewable config never holds a secret.
+ * `kforge join`. It holds no secret: the first control plane's `kforge init` generates its own
+ * short-lived bootstrap token, and joining instances obtain theirs from the node-identity service
+ * (`kforge join --node-identity`, src/identity).
  */
 import {stringify} from 'yaml'
 import type {Cluster, InstanceGroup, Taint} from '../api/v1alpha1/types.js'
 import {KforgeError} from '../util/errors.js'
 import type {TemplateName} from './types.js'
 
-export const BOOTSTRAP_TOKEN_PLACEHOLDER = '__KFORGE_BOOTSTRAP_TOKEN__'
+/** The init token's lifetime (kubeadm's default is 24 h; nothing joins with it here). */
+export const INIT_TOKEN_TTL = '1h'
 const API_VERSION = 'kubeadm.k8s.io/v1beta4'
 const CRI_SOCKET = 'unix:///run/containerd/containerd.sock'
 const CONTROL_PLANE_TAINT: Taint = {key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule'}
@@ -105,17 +107,18 @@ export function kubeadmConfig(
       kind: 'InitConfiguration',
       bootstrapTokens: [
         {
-          token: BOOTSTRAP_TOKEN_PLACEHOLDER,
-          description: `kforge: instances of cluster ${cluster.name} join with this token`,
-          // No expiry: auto-scaling groups launch joining instances at any time, long after
-          // kubeadm's 24 h default. The token only travels KMS-sealed in user-data, and
-          // `kforge token delete` revokes it.
-          ttl: '0s',
+          // No token value: `kforge init` generates one, as kubeadm does.
+          // Nothing joins with it: every joining instance proves its AWS identity to the
+          // node-identity service for a token of its own. An hour covers the init itself.
+          ttl: INIT_TOKEN_TTL,
           usages: ['signing', 'authentication'],
           groups: ['system:bootstrappers:kubeadm:default-node-token'],
         },
       ],
       nodeRegistration: nodeRegistration(group, true),
+      // The join command it prints holds the token: during boot that would reach the console and
+      // cloud-init's output log.
+      skipPhases: ['show-join-command'],
     })
     documents.push(clusterConfiguration(cluster, apiEndpoint))
   } else {
@@ -123,11 +126,9 @@ export function kubeadmConfig(
       apiVersion: API_VERSION,
       kind: 'JoinConfiguration',
       discovery: {
-        bootstrapToken: {
-          apiServerEndpoint: apiEndpoint,
-          token: BOOTSTRAP_TOKEN_PLACEHOLDER,
-          caCertHashes: [caPin],
-        },
+        // An empty token (the field is required): `kforge join --node-identity` obtains one; the
+        // pin is what it trusts the node-identity service and the cluster through.
+        bootstrapToken: {apiServerEndpoint: apiEndpoint, token: '', caCertHashes: [caPin]},
       },
       nodeRegistration: nodeRegistration(group, template === 'control-plane-join'),
       // No certificateKey: the shared CA files are on disk already (kubeadm's manual distribution).

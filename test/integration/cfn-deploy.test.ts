@@ -14,8 +14,10 @@
  *    NAT gateways; ignored VPC DNS attributes, subnet MapPublicIpOnLaunch and route table
  *    associations; a network load balancer's ignored Type and Tags and unanswered
  *    CanonicalHostedZoneID, and a target group's dropped Tags;
- *  - avoided by the spec: AWS::KMS::Key reads Tags as TagKey/TagValue, so the cluster uses a key of its own
- *    (kmsKeyArn); AWS::EC2::KeyPair is not implemented, so there is no SSH key;
+ *  - avoided by the spec: AWS::EC2::KeyPair is not implemented, so there is no SSH key. (AWS::KMS::Key reads Tags as
+ *    TagKey/TagValue, but the cluster key is a prerequisite, made directly, never in the stack.)
+ *    The cluster brings its own key (kmsKeyArn) for another reason: deleting the direct apply
+ *    keeps it, so both runs seal and render from the same key and state store;
  *  - not observable: ExecuteChangeSet runs synchronously and writes only the stack's own events
  *    (no per-resource events), and a failure comes back as an HTTP 500 of ExecuteChangeSet rather
  *    than as *_FAILED events — failure reporting from events is tested against recorded AWS

@@ -86,7 +86,8 @@ describe('the first control-plane group boots init once, then joins', () => {
     const [joinDoc] = parseAllDocuments(files.get('/etc/kforge/kubeadm-join.yaml.in')!).map((d) => d.toJSON())
     expect(joinDoc.kind).toBe('JoinConfiguration')
     expect(joinDoc.controlPlane).toEqual({})
-    expect(joinDoc.discovery.bootstrapToken.token).toBe('__KFORGE_BOOTSTRAP_TOKEN__')
+    // no token: a joining control plane obtains one through node identity
+    expect(joinDoc.discovery.bootstrapToken.token).toBe('')
   })
 
   it('inits on exactly one of two racing first boots; the other, and a later replacement, join', async () => {

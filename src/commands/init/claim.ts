@@ -48,12 +48,16 @@ export default class InitClaim extends BaseCommand<typeof InitClaim> {
       this.print(record, () => `init of ${cluster} recorded complete at ${record.completedAt}\n`)
       return
     }
-    const decision = await claimInit(store, cluster, holder)
+    const {instanceAlive} = await import('../../lifecycle/instance-alive.js')
+    const {awsClients} = await import('../../cli/cluster.js')
+    const aws = await awsClients(this.flags, region)
+    const ec2 = await aws.ec2()
+    const decision = await claimInit(store, cluster, holder, {holderAlive: (id) => instanceAlive(ec2, id)})
     if (decision.action !== 'restore') {
       this.logger.info(
         decision.action === 'join'
           ? `joining: ${decision.reason}`
-          : `initialising ${cluster}: ${holder} holds the claim`,
+          : `initialising ${cluster}: ${holder} holds the claim${decision.record.takenOverFrom ? ` (taken over from ${decision.record.takenOverFrom}, which is gone without finishing)` : ''}`,
       )
       this.print(decision, () => `${decision.action}\n`)
       return
@@ -61,11 +65,10 @@ export default class InitClaim extends BaseCommand<typeof InitClaim> {
     this.logger.info(`restoring ${cluster} from backup ${decision.restore.backup}: ${holder} holds the claim`)
     const {chooseEtcdutl, memberFromFlags} = await import('../../cli/etcd-restore.js')
     const {initArgsAfterRestore, restoreRequested} = await import('../../lifecycle/restore-boot.js')
-    const {awsClients} = await import('../../cli/cluster.js')
     const member = await memberFromFlags({config: this.flags.config, 'data-dir': '', 'root-dir': '/'})
     const restored = await restoreRequested({
       store,
-      kms: await (await awsClients(this.flags, region)).kms(),
+      kms: await aws.kms(),
       cluster,
       request: decision.restore,
       member,

@@ -7,12 +7,12 @@
 import {spawn} from 'node:child_process'
 import {existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
-import {parse, stringify} from 'yaml'
+import {parse, parseAllDocuments, stringify} from 'yaml'
 import {clusterFromOptions} from '../../api/v1alpha1/flags.js'
 import type {Cluster, InstanceGroup} from '../../api/v1alpha1/types.js'
 import {computePin} from '../../bootstrap/pin.js'
 import {formatToken, generateToken} from '../../bootstrap/token.js'
-import {BOOTSTRAP_TOKEN_PLACEHOLDER, kubeadmConfig} from '../../render/kubeadm.js'
+import {kubeadmConfig} from '../../render/kubeadm.js'
 import {nodeBootstrapFile} from '../../render/node-bootstrap.js'
 import {renderTemplate} from '../../render/templates.js'
 import {distFile, packageRoot} from '../dist-path.js'
@@ -219,10 +219,29 @@ export function renderedConfig(
 ): string {
   const group = groupOf(lc.cluster, template === 'node' ? 'node' : 'control-plane')
   const rendered = kubeadmConfig(lc.cluster, group, template, `${lc.apiName}:${API_PORT}`, lc.caPin)
-  return localKubeadmConfig(rendered.replaceAll(BOOTSTRAP_TOKEN_PLACEHOLDER, lc.token), {
+  return localKubeadmConfig(withToken(rendered, lc.token), {
     name: node.name,
     cgroupRoot: node.cgroupParent,
   })
+}
+
+/**
+ * The rendered configs carry no token (on AWS, init makes one and joining instances get theirs from
+ * the node-identity service); local nodes have no AWS identity, so they share the cluster's token.
+ */
+function withToken(rendered: string, token: string): string {
+  type Doc = {
+    kind?: string
+    bootstrapTokens?: {token?: string}[]
+    discovery?: {bootstrapToken?: {token?: string}}
+  }
+  const docs = parseAllDocuments(rendered).map((d) => d.toJSON() as Doc)
+  for (const d of docs) {
+    if (d.kind === 'InitConfiguration') for (const t of d.bootstrapTokens ?? []) t.token = token
+    if (d.kind === 'JoinConfiguration' && d.discovery?.bootstrapToken)
+      d.discovery.bootstrapToken.token = token
+  }
+  return docs.map((d) => stringify(d, {lineWidth: 0})).join('---\n')
 }
 
 export async function initFirstControlPlane(lc: LocalCluster, node: LocalNode): Promise<void> {

@@ -4,7 +4,12 @@
  */
 import {CreateBucketCommand, S3Client} from '@aws-sdk/client-s3'
 import {beforeAll, describe, expect, it} from 'vitest'
-import {claimInit, readInitRecord, recordInitComplete} from '../../../src/lifecycle/init-once.js'
+import {
+  claimInit,
+  readInitRecord,
+  recordInitComplete,
+  STALE_AFTER_MS,
+} from '../../../src/lifecycle/init-once.js'
 import {openStateStore, type StateStore} from '../../../src/state/store.js'
 import {emulatorEnv} from '../../support/aws-env.js'
 import {tempDir} from '../../support/cli.js'
@@ -26,6 +31,34 @@ function claims(name: string, open: () => Promise<StateStore>): void {
       expect((await readInitRecord(store, 'race.example.com'))?.holder).toBe(winner)
       const loser = a.action === 'join' ? a : b
       expect(loser.action === 'join' && loser.reason).toContain(`${winner} claimed init`)
+    })
+
+    it('takes over a claim whose holder is gone before finishing; two boots taking it over, one wins', async () => {
+      const c = 'stale.example.com'
+      expect((await claimInit(store, c, 'i-0dead', new Date(Date.now() - STALE_AFTER_MS))).action).toBe(
+        'init',
+      )
+      const alive = async (id: string) => id !== 'i-0dead'
+      // Too young to judge (EC2 may not show a holder launched moments ago): join.
+      const young = 'young.example.com'
+      await claimInit(store, young, 'i-0young')
+      expect((await claimInit(store, young, 'i-0x', {holderAlive: async () => false})).action).toBe('join')
+      // A holder still there keeps its claim: its init may yet finish.
+      const waiting = await claimInit(store, c, 'i-0other', {holderAlive: async () => true})
+      expect(waiting.action).toBe('join')
+      const [a, b] = await Promise.all([
+        claimInit(store, c, 'i-0new1', {holderAlive: alive}),
+        claimInit(store, c, 'i-0new2', {holderAlive: alive}),
+      ])
+      expect([a.action, b.action].sort()).toEqual(['init', 'join'])
+      const record = await readInitRecord(store, c)
+      expect(record).toMatchObject({
+        holder: a.action === 'init' ? 'i-0new1' : 'i-0new2',
+        takenOverFrom: 'i-0dead',
+      })
+      // The new holder finishes; from then on everyone joins, gone holders or not.
+      await recordInitComplete(store, c, record!.holder)
+      expect((await claimInit(store, c, 'i-0later', {holderAlive: async () => false})).action).toBe('join')
     })
 
     it('makes every boot after a recorded init join, the original holder included', async () => {

@@ -222,27 +222,31 @@ describe('the boot library', () => {
     })
   })
 
-  it('splices the bootstrap token into the kubeadm config through builtins, into a 0600 file', async () => {
+  it('writes the kubeadm configs 0600 (they hold no token: joining instances get one through node identity)', async () => {
     const etc = join(dir, 'etc-kforge')
-    mkdirSync(join(etc, 'secrets'), {recursive: true})
-    writeFileSync(
-      join(etc, 'kubeadm.yaml.in'),
-      'discovery:\n  bootstrapToken:\n    token: __KFORGE_BOOTSTRAP_TOKEN__\n',
-    )
-    writeFileSync(join(etc, 'secrets', 'bootstrap-token'), 'abcdef.0123456789abcdef\n')
+    mkdirSync(etc, {recursive: true})
+    const config = 'discovery:\n  bootstrapToken:\n    token: ""\n    caCertHashes: [sha256:00]\n'
+    writeFileSync(join(etc, 'kubeadm.yaml.in'), config)
     const relocated = join(dir, 'lib-relocated.sh')
     writeFileSync(relocated, nodeLib.replaceAll('/etc/kforge/', `${etc}/`))
     const run = await bash(
       `set -Eeuo pipefail; . ${relocated}; kforge_start t; step kubeadm-config write_kubeadm_config`,
-      {
-        KFORGE_LOG: join(dir, 'kubeadm.log'),
-      },
+      {KFORGE_LOG: join(dir, 'kubeadm.log')},
     )
     expect(run.code, run.out).toBe(0)
-    expect(readFileSync(join(etc, 'kubeadm.yaml'), 'utf8')).toBe(
-      'discovery:\n  bootstrapToken:\n    token: abcdef.0123456789abcdef\n',
-    )
+    expect(readFileSync(join(etc, 'kubeadm.yaml'), 'utf8')).toBe(config)
     expect(statSync(join(etc, 'kubeadm.yaml')).mode & 0o777).toBe(0o600)
-    expect(run.out).not.toContain('0123456789abcdef')
+    // the first group's join config is absent on other groups: skipped, not an error
+    expect(existsSync(join(etc, 'kubeadm-join.yaml'))).toBe(false)
+  })
+
+  it('keeps the boot log readable by root only', async () => {
+    const log = join(dir, 'private', 'boot.log')
+    const run = await bash(`set -Eeuo pipefail; umask 022; . ${lib}; kforge_start t; step hello echo hello`, {
+      KFORGE_LOG: log,
+    })
+    expect(run.code, run.out).toBe(0)
+    expect(statSync(log).mode & 0o777).toBe(0o600)
+    expect(readFileSync(log, 'utf8')).toContain('hello')
   })
 })

@@ -130,8 +130,9 @@ describe('kforge-pivot-recover on a self-hosted control plane', () => {
       const boot = r.template === 'control-plane-init' ? 'claim' : 'join'
       // enabled once the node is part of the cluster, so the first run finds admin.conf (as the
       // termination watcher is installed, which drains with the kubelet's kubeconfig)
-      expect(steps.slice(-4), r.group).toEqual([
+      expect(steps.slice(-5), r.group).toEqual([
         boot,
+        'identity',
         'termination-watcher',
         'pivot-recover',
         'pivot-recover-timer',

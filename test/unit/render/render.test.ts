@@ -114,7 +114,7 @@ describe('renderUserData for a 3-zone HA private cluster with a bastion', () => 
     expect(lib).not.toMatch(/kubeadm[=\s]/)
   })
 
-  it('hands kubeadm a config with the group labels and taints and the token placeholder only', () => {
+  it('hands kubeadm a config with the group labels and taints, the CA pin and no token', () => {
     const gpu = rendered.find((r) => r.group === 'gpu')!
     const [join] = parseAllDocuments(file(gpu.cloudConfig, '/etc/kforge/kubeadm.yaml.in')).map((d) =>
       d.toJS(),
@@ -122,7 +122,7 @@ describe('renderUserData for a 3-zone HA private cluster with a bastion', () => 
     expect(join.kind).toBe('JoinConfiguration')
     expect(join.discovery.bootstrapToken).toEqual({
       apiServerEndpoint: 'api.ha.example.com:443',
-      token: '__KFORGE_BOOTSTRAP_TOKEN__',
+      token: '',
       caCertHashes: [`sha256:${'0'.repeat(64)}`],
     })
     expect(join.nodeRegistration.kubeletExtraArgs).toContainEqual({
@@ -140,19 +140,14 @@ describe('renderUserData for a 3-zone HA private cluster with a bastion', () => 
     expect(cp.controlPlane).toEqual({})
   })
 
-  it('gives secrets to the roles that need them: CA keys to the control plane only', () => {
+  it('gives secrets to the roles that need them: CA keys to the control plane, nothing to nodes', () => {
     const names = (cloudConfig: string) =>
       file(cloudConfig, '/etc/kforge/assets.json')
         .split('\n')
         .flatMap((line) => (line.startsWith('{"name"') ? [JSON.parse(line.replace(/,$/, '')).name] : []))
-    expect(names(rendered[0]!.cloudConfig)).toEqual([
-      'bootstrap-token',
-      'ca.key',
-      'etcd/ca.key',
-      'front-proxy-ca.key',
-      'sa.key',
-    ])
-    expect(names(rendered[3]!.cloudConfig)).toEqual(['bootstrap-token'])
+    expect(names(rendered[0]!.cloudConfig)).toEqual(['ca.key', 'etcd/ca.key', 'front-proxy-ca.key', 'sa.key'])
+    // no join token travels anywhere: nodes get theirs from the node-identity service
+    expect(names(rendered[3]!.cloudConfig)).toEqual([])
     expect(writtenFiles(rendered[3]!.cloudConfig).map((f) => f.path)).not.toContain(
       '/etc/kubernetes/pki/ca.crt',
     )

@@ -45,7 +45,9 @@ describe('the termination watcher', () => {
       }
       const steps = [...script.matchAll(/^step (\S+)/gm)].map((m) => m[1])
       const boot = r.template === 'control-plane-init' ? 'claim' : 'join'
-      expect(steps.slice(steps.indexOf(boot)), r.group).toEqual([boot, 'termination-watcher'])
+      // control planes start their node-identity service first (src/identity)
+      const identity = r.template === 'node' ? [] : ['identity']
+      expect(steps.slice(steps.indexOf(boot)), r.group).toEqual([boot, ...identity, 'termination-watcher'])
       expect(script).toContain('\nstep termination-watcher kforge termination install\n')
       execFileSync('bash', ['-n'], {input: script})
     }

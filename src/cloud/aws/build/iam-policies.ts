@@ -148,19 +148,23 @@ function decryptEtcdBackups(input: RolePolicyInput): PolicyStatement {
   }
 }
 
-function decryptOwnSecrets(input: RolePolicyInput, role: AssetRole): PolicyStatement {
-  return {
-    Sid: 'DecryptOwnSecrets',
-    Effect: 'Allow',
-    Action: ['kms:Decrypt'],
-    Resource: input.key,
-    Condition: {
-      StringEquals: {
-        'kms:EncryptionContext:kforge.dev/cluster': input.cluster,
-        'kms:EncryptionContext:kforge.dev/asset': sealedFor(role),
+function decryptOwnSecrets(input: RolePolicyInput, role: AssetRole): PolicyStatement[] {
+  // Nodes have no secret sealed for them (they join through node identity): no kms:Decrypt at all.
+  if (sealedFor(role).length === 0) return []
+  return [
+    {
+      Sid: 'DecryptOwnSecrets',
+      Effect: 'Allow',
+      Action: ['kms:Decrypt'],
+      Resource: input.key,
+      Condition: {
+        StringEquals: {
+          'kms:EncryptionContext:kforge.dev/cluster': input.cluster,
+          'kms:EncryptionContext:kforge.dev/asset': sealedFor(role),
+        },
       },
     },
-  }
+  ]
 }
 
 /** What the AWS cloud provider and the EBS CSI driver read: listed one by one. */
@@ -328,7 +332,7 @@ function controlPlane(input: RolePolicyInput): PolicyStatement[] {
     ...completeLifecycleActions(input),
     ...readBootObjects(input),
     ...controlPlaneRecords(input),
-    decryptOwnSecrets(input, 'control-plane'),
+    ...decryptOwnSecrets(input, 'control-plane'),
     decryptEtcdBackups(input),
   ]
 }
@@ -354,7 +358,7 @@ function nodes(input: RolePolicyInput): PolicyStatement[] {
     },
     ...completeLifecycleActions(input),
     ...readBootObjects(input),
-    decryptOwnSecrets(input, 'node'),
+    ...decryptOwnSecrets(input, 'node'),
   ]
 }
 

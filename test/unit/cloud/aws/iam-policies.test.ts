@@ -142,17 +142,12 @@ describe('node role', () => {
     expect(await decide('nodes', 's3:PutObject', object(nodeAgentKey(CLUSTER, SHA)))).not.toBe('Allowed')
   })
 
-  it('decrypts its bootstrap token, never a control-plane secret or another cluster’s', async () => {
-    expect(await decide('nodes', 'kms:Decrypt', KEY, context('bootstrap-token'))).toBe('Allowed')
-    for (const asset of ['ca.key', 'sa.key', 'etcd/ca.key', 'front-proxy-ca.key']) {
+  it('decrypts nothing at all: no secret is sealed for nodes (they join through node identity)', async () => {
+    for (const asset of ['bootstrap-token', 'ca.key', 'sa.key', 'etcd/ca.key', 'front-proxy-ca.key']) {
       expect(await decide('nodes', 'kms:Decrypt', KEY, context(asset))).not.toBe('Allowed')
     }
-    expect(
-      await decide('nodes', 'kms:Decrypt', KEY, context('bootstrap-token', 'other.example.com')),
-    ).not.toBe('Allowed')
-    // No encryption context at all: refused (the condition keys are absent).
     expect(await decide('nodes', 'kms:Decrypt', KEY)).not.toBe('Allowed')
-    expect(await decide('nodes', 'kms:Encrypt', KEY, context('bootstrap-token'))).not.toBe('Allowed')
+    expect(JSON.stringify(docs.get('nodes'))).not.toContain('kms:')
   })
 })
 
