@@ -7,10 +7,12 @@ import type {KMSClient} from '@aws-sdk/client-kms'
 import type {Cluster} from '../api/v1alpha1/types.js'
 import {computePin} from '../bootstrap/pin.js'
 import type {AwsClients} from '../cloud/aws/clients.js'
+import {visible} from '../cloud/aws/model/wait.js'
 import {clusterAlias} from '../cloud/aws/resources/kms.js'
 import type {ClusterAssets, EncryptedAsset, PublicAsset, RemoteFile} from '../render/types.js'
 import type {StateStore} from '../state/store.js'
 import {errorMessage, KforgeError} from '../util/errors.js'
+import type {Timings} from '../util/timings.js'
 import {sealCached} from './cache.js'
 import {ASSET_CATALOG} from './catalog.js'
 
@@ -27,11 +29,16 @@ export function clusterKmsKey(cluster: Cluster): string {
   return cluster.spec.cloud.aws.kmsKeyArn ?? defaultKmsKey(cluster.name)
 }
 
-/** The key's ARN (aliases resolved), so cache entries follow the key, not the name. */
-export async function resolveKmsKey(kms: KMSClient, keyId: string): Promise<string> {
+/**
+ * The key's ARN (aliases resolved), so cache entries follow the key, not the name. With `lag`,
+ * a NotFound is read-after-write lag and waited out (KMS is eventually consistent: a key made a
+ * moment ago may not be described yet); without it, NotFound means there is no such key.
+ */
+export async function resolveKmsKey(kms: KMSClient, keyId: string, lag?: Timings): Promise<string> {
   const {DescribeKeyCommand} = await import('@aws-sdk/client-kms')
+  const describe = () => kms.send(new DescribeKeyCommand({KeyId: keyId}))
   try {
-    const out = await kms.send(new DescribeKeyCommand({KeyId: keyId}))
+    const out = lag ? await visible(describe, `KMS key ${keyId}`, lag) : await describe()
     const meta = out.KeyMetadata
     if (!meta?.Arn) throw new Error('no key metadata')
     if (meta.Enabled === false) throw new Error(`the key is ${meta.KeyState ?? 'disabled'}`)
@@ -67,7 +74,8 @@ export async function prepareClusterAssets(options: PrepareAssetsOptions): Promi
     )
   }
   const kms = await options.aws.kms()
-  const keyArn = await resolveKmsKey(kms, options.kmsKeyId ?? clusterKmsKey(cluster))
+  // The key exists by now (the prerequisites made it, or the spec names it): NotFound is lag.
+  const keyArn = await resolveKmsKey(kms, options.kmsKeyId ?? clusterKmsKey(cluster), options.aws.timings)
   const secrets = ASSET_CATALOG.filter((a) => a.secret)
   const encrypted: EncryptedAsset[] = await Promise.all(
     secrets.map(async (a) => {

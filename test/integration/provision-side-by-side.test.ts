@@ -45,12 +45,12 @@ async function keyState(keyId: string): Promise<string | undefined> {
   return (await (await clients().kms()).send(new DescribeKeyCommand({KeyId: keyId}))).KeyMetadata?.KeyState
 }
 
-/** The key ARNs the cluster's node role may decrypt with. */
-async function nodeKeyResources(cluster: Cluster): Promise<unknown> {
+/** The key ARNs a role of the cluster may decrypt its secrets with (undefined: none at all). */
+async function decryptKeys(cluster: Cluster, role: 'control-plane' | 'nodes'): Promise<unknown> {
   const out = await (await clients().iam()).send(
     new GetRolePolicyCommand({
-      RoleName: awsNames.instanceRole('nodes', cluster.name),
-      PolicyName: 'kforge-nodes',
+      RoleName: awsNames.instanceRole(role, cluster.name),
+      PolicyName: `kforge-${role}`,
     }),
   )
   const doc = JSON.parse(decodeURIComponent(out.PolicyDocument!)) as {
@@ -94,9 +94,11 @@ describe('two clusters whose names differ only in punctuation', {timeout: 300_00
         kind,
       ).toEqual([])
     }
-    // Each cluster's nodes decrypt with their own cluster's key only.
-    expect(JSON.stringify(await nodeKeyResources(dashed))).toContain(dashedKey!)
-    expect(JSON.stringify(await nodeKeyResources(dashed))).not.toContain(dottedKey!)
+    // Each cluster's control plane decrypts with its own cluster's key only; nodes (which join
+    // through node identity) have nothing sealed for them and may decrypt nothing.
+    expect(JSON.stringify(await decryptKeys(dashed, 'control-plane'))).toContain(dashedKey!)
+    expect(JSON.stringify(await decryptKeys(dashed, 'control-plane'))).not.toContain(dottedKey!)
+    expect(await decryptKeys(dashed, 'nodes')).toBeUndefined()
 
     // Updating either one changes only that one.
     dashed.spec.sshAccess = ['198.51.100.0/24']
