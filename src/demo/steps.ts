@@ -119,12 +119,12 @@ export function demoSteps(): DemoStep[] {
     {title: 'List clusters in the state store', args: () => ['get', 'clusters']},
     {title: 'List its instance groups', args: (c) => ['get', 'instancegroups', '--name', c.cluster]},
     {
-      title: 'Preview the plan: make the PKI, then Will create … (nothing applied)',
+      title: 'Preview the plan: Will create … (nothing written, nothing applied)',
       args: (c) => ['update', 'cluster', c.cluster],
       show: (r) => head(`${r.stderr}${r.stdout}`, 24),
     },
     {
-      title: 'Apply the plan: network, security, cluster phases, with progress',
+      title: 'Apply the plan: prerequisites, network, security, cluster phases, with progress',
       args: (c) => ['update', 'cluster', c.cluster, '--yes'],
       show: (r) => tail(`${r.stdout}${r.stderr}`, 14),
     },
