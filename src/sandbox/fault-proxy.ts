@@ -174,13 +174,28 @@ export function forward(target: URL, req: IncomingMessage, body: Buffer): Promis
 /**
  * Creates AWS answers idempotently by their content where the emulator makes a second copy:
  * CreateListener with the same settings on a load balancer's port returns the listener it made
- * (different settings: DuplicateListener).
+ * (different settings: DuplicateListener), and CreateLoadBalancer of one name with the same
+ * settings returns the load balancer it made (different settings: DuplicateLoadBalancerName).
  */
 function naturalKey(call: Call): string | undefined {
   if (call.service === 'elasticloadbalancing' && call.action === 'CreateListener') {
     return `listener ${call.params.get('LoadBalancerArn')} ${call.params.get('Port')}`
   }
+  if (call.service === 'elasticloadbalancing' && call.action === 'CreateLoadBalancer') {
+    return `load balancer ${call.params.get('Name')}`
+  }
   return undefined
+}
+
+function duplicateReply(call: Call): ReturnType<typeof errorReply> {
+  return call.action === 'CreateLoadBalancer'
+    ? errorReply(
+        call.service,
+        400,
+        'DuplicateLoadBalancerName',
+        'A load balancer with the same name already exists',
+      )
+    : errorReply(call.service, 400, 'DuplicateListener', 'A listener already exists on that port')
 }
 
 /** Parameters that make two requests with one ClientToken the same request. */
@@ -382,7 +397,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
                 'IdempotentParameterMismatch',
                 `Client token ${clientToken} was used with different parameters`,
               )
-            : errorReply(call.service, 400, 'DuplicateListener', 'A listener already exists on that port'),
+            : duplicateReply(call),
         )
         return
       }

@@ -167,7 +167,7 @@ export const autoScalingGroupKind: ResourceKind<AutoScalingGroupProps, AutoScali
     const client = await asg(ctx)
     // The name is the group's identity: AlreadyExists when an attempt whose answer was lost (or a
     // killed run) made it. The next plan corrects whatever differs.
-    return createOrAdopt(ctx, {
+    const made = await createOrAdopt(ctx, {
       what: `auto-scaling group ${p.name}`,
       logical: d.name,
       create: async () => {
@@ -183,9 +183,6 @@ export const autoScalingGroupKind: ResourceKind<AutoScalingGroupProps, AutoScali
             Tags: tagList(p.name, p.tags),
           }),
         )
-        // Not part of CreateAutoScalingGroup. Should this call fail, the next plan shows the
-        // metrics missing and enables them.
-        await enableMetrics(client, p.name, p.metrics)
         return {
           id: p.name,
           attrs: {id: p.name, name: p.name, arn: ''},
@@ -210,6 +207,10 @@ export const autoScalingGroupKind: ResourceKind<AutoScalingGroupProps, AutoScali
         return {actual: found, tags: found.tags}
       },
     })
+    // Not part of CreateAutoScalingGroup, and idempotent: made after a create or an adoption alike
+    // (a group adopted after a lost answer would otherwise never collect them).
+    await enableMetrics(client, p.name, p.metrics)
+    return {...made, metrics: sortedStrings(p.metrics)}
   },
 
   async update(ctx, _d, p, a, todo) {
