@@ -89,6 +89,12 @@ describe('a 3-zone HA private cluster with a bastion, with real secrets', () => 
       const seen = everything(r)
       expect(seen, r.group).not.toContain('-----BEGIN')
       expect(seen, r.group).not.toContain('"ciphertext"')
+      // KMS ciphertexts and DER bytes are base64 of random bytes: long runs mixing both cases and
+      // digits (the user-data's own base64 form aside).
+      expect(seen.replace(r.userDataBase64, ''), r.group).not.toMatch(
+        /(?<![A-Za-z0-9+/])(?=[A-Za-z0-9+/]*[A-Z])(?=[A-Za-z0-9+/]*[a-z])(?=[A-Za-z0-9+/]*[0-9])[A-Za-z0-9+/]{40,}/,
+      )
+      expect(seen, r.group).not.toMatch(/\b[a-z0-9]{6}\.[a-z0-9]{16}\b/)
       for (const line of keyBodies) expect(seen.includes(line), r.group).toBe(false)
     }
   })
