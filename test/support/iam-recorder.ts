@@ -6,8 +6,9 @@
  * forwarded byte for byte with their Host header, so moto's SigV4 check still sees what the
  * client signed.
  */
-import {createServer, request} from 'node:http'
-import {serviceOf} from '../../src/sandbox/aws-dialect.js'
+import {createServer as createHttpServer, type IncomingMessage, request, type ServerResponse} from 'node:http'
+import {createServer as createHttpsServer} from 'node:https'
+import {parseCall, serviceOf} from '../../src/sandbox/aws-dialect.js'
 
 export interface Refusal {
   /** The signing name (`ec2`, `s3`, `iam`...). */
@@ -19,10 +20,26 @@ export interface Refusal {
   body: string
 }
 
+export interface RecordedCall {
+  service: string
+  /** The operation for the query and JSON protocols; for S3, the method and the path. */
+  action: string
+  status: number
+}
+
+export interface IamRecorderOptions {
+  /** Where to listen. Default: 127.0.0.1 on a free port. */
+  host?: string
+  /** Serve HTTPS with this key and certificate (an instance's view of `*.amazonaws.com`). */
+  tls?: {key: string; cert: string}
+}
+
 export interface IamRecorder {
   endpoint: string
   /** Every refused request, in order. */
   refusals: Refusal[]
+  /** Every request, in order. */
+  calls: RecordedCall[]
   /** Requests forwarded. */
   count(): number
   stop(): Promise<void>
@@ -32,11 +49,15 @@ export interface IamRecorder {
 const REFUSED =
   /AccessDenied|UnauthorizedOperation|not authorized to perform|SignatureDoesNotMatch|signature we calculated/
 
-export async function startIamRecorder(target: string): Promise<IamRecorder> {
+export async function startIamRecorder(
+  target: string,
+  options: IamRecorderOptions = {},
+): Promise<IamRecorder> {
   const to = new URL(target)
   const refusals: Refusal[] = []
+  const calls: RecordedCall[] = []
   let forwarded = 0
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
@@ -57,6 +78,12 @@ export async function startIamRecorder(target: string): Promise<IamRecorder> {
             const reply = Buffer.concat(parts)
             const status = answer.statusCode ?? 0
             const text = reply.toString('utf8')
+            const call = parseCall(req, body)
+            calls.push({
+              service: call.service,
+              action: call.action || `${req.method} ${(req.url ?? '').split('?')[0]}`,
+              status,
+            })
             if (status >= 400 && REFUSED.test(text)) {
               refusals.push({
                 service: serviceOf(req),
@@ -77,13 +104,16 @@ export async function startIamRecorder(target: string): Promise<IamRecorder> {
       })
       up.end(body)
     })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  }
+  const server = options.tls ? createHttpsServer(options.tls, handle) : createHttpServer(handle)
+  const host = options.host ?? '127.0.0.1'
+  await new Promise<void>((resolve) => server.listen(0, host, resolve))
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : 0
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `${options.tls ? 'https' : 'http'}://${host}:${port}`,
     refusals,
+    calls,
     count: () => forwarded,
     stop: () =>
       new Promise<void>((resolve) => {
