@@ -7,6 +7,7 @@ import type {Model} from '../model/types.js'
 import {buildGroups} from './compute.js'
 import {type BuildInputs, ModelBuilder} from './context.js'
 import {buildDns, buildLoadBalancer} from './endpoint.js'
+import {buildIdentity} from './identity.js'
 import {buildNetwork} from './network.js'
 import {buildPrerequisites} from './prerequisites.js'
 import {buildSecurity} from './security.js'
@@ -18,6 +19,7 @@ export function buildModel(cluster: Cluster, inputs: BuildInputs): Model {
   buildPrerequisites(b)
   buildNetwork(b)
   buildSecurity(b)
+  buildIdentity(b)
   // The target group comes before the groups that register into it.
   buildLoadBalancer(b)
   buildGroups(b)
