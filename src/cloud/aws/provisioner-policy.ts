@@ -88,6 +88,7 @@ export const PROVISIONER_ACTIONS = {
     'ec2:DescribeSecurityGroupRules',
     'ec2:DescribeSecurityGroups',
     'ec2:DescribeSubnets',
+    'ec2:DescribeVolumes',
     'ec2:DescribeVpcAttribute',
     'ec2:DescribeVpcs',
     'ec2:DetachInternetGateway',

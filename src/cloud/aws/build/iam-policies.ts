@@ -5,8 +5,8 @@
  * added to or removed from an existing resource — otherwise "tagged for this cluster" would protect
  * nothing (tag a foreign volume, then delete it). Reads are listed action by action. Each role
  * reads from the state store exactly the objects its instances fetch at boot, and opens with KMS
- * only the secrets sealed for it: the `kforge.dev/asset` encryption context (src/assets/kms.ts) is
- * a condition of its kms:Decrypt. docs/iam/README.md gives the reason for every statement.
+ * only the secrets sealed for it: the `kforge.dev/cluster`, `kforge.dev/role` and
+ * `kforge.dev/asset` encryption context (src/assets/kms.ts) are conditions of its kms:Decrypt. docs/iam/README.md gives the reason for every statement.
  *
  * Pure data: the same inputs give the same documents, so the tests evaluate exactly what kforge
  * creates.
@@ -15,6 +15,7 @@ import type {MirrorSpec} from '../../../api/v1alpha1/types.js'
 import {MIRROR_ARTIFACTS} from '../../../api/v1alpha1/types.js'
 import {ASSET_CATALOG} from '../../../assets/catalog.js'
 import {nodeAgentPattern} from '../../../assets/node-agent.js'
+import {secretsPrefix} from '../../../assets/secrets-bundle.js'
 import type {AssetRole} from '../../../render/types.js'
 import {parseS3Url} from '../../../render/urls.js'
 import type {Val} from '../model/types.js'
@@ -148,10 +149,33 @@ function decryptEtcdBackups(input: RolePolicyInput): PolicyStatement {
   }
 }
 
-function decryptOwnSecrets(input: RolePolicyInput, role: AssetRole): PolicyStatement[] {
-  // Nodes have no secret sealed for them (they join through node identity): no kms:Decrypt at all.
+/**
+ * The role's files: its bundle objects under `<cluster>/secrets/<role>/` (src/assets/secrets-bundle.ts)
+ * and kms:Decrypt of what is sealed in them, only under the role's own encryption context. Nodes
+ * have no file sealed for them (they join through node identity): neither statement at all.
+ */
+function ownSecrets(input: RolePolicyInput, role: AssetRole): PolicyStatement[] {
   if (sealedFor(role).length === 0) return []
+  const store = input.stateStore ? parseS3Url(input.stateStore) : undefined
+  const read: PolicyStatement[] = store
+    ? [
+        {
+          Sid: 'ReadOwnSecrets',
+          Effect: 'Allow',
+          Action: ['s3:GetObject'],
+          Resource: [
+            s3ObjectArn(
+              partition(input.region),
+              store.bucket,
+              store.key,
+              `${secretsPrefix(input.cluster, role)}*`,
+            ),
+          ],
+        },
+      ]
+    : []
   return [
+    ...read,
     {
       Sid: 'DecryptOwnSecrets',
       Effect: 'Allow',
@@ -160,6 +184,7 @@ function decryptOwnSecrets(input: RolePolicyInput, role: AssetRole): PolicyState
       Condition: {
         StringEquals: {
           'kms:EncryptionContext:kforge.dev/cluster': input.cluster,
+          'kms:EncryptionContext:kforge.dev/role': role,
           'kms:EncryptionContext:kforge.dev/asset': sealedFor(role),
         },
       },
@@ -365,7 +390,7 @@ function controlPlane(input: RolePolicyInput): PolicyStatement[] {
     ...completeLifecycleActions(input),
     ...readBootObjects(input),
     ...controlPlaneRecords(input),
-    ...decryptOwnSecrets(input, 'control-plane'),
+    ...ownSecrets(input, 'control-plane'),
     decryptEtcdBackups(input),
   ]
 }
@@ -391,7 +416,7 @@ function nodes(input: RolePolicyInput): PolicyStatement[] {
     },
     ...completeLifecycleActions(input),
     ...readBootObjects(input),
-    ...decryptOwnSecrets(input, 'node'),
+    ...ownSecrets(input, 'node'),
   ]
 }
 

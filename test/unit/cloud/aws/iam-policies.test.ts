@@ -14,6 +14,7 @@ import {runSimulation, runUnsafeSimulation, type Simulation} from '@cloud-copilo
 import {describe, expect, it} from 'vitest'
 import type {Cluster} from '../../../../src/api/v1alpha1/types.js'
 import {nodeAgentKey} from '../../../../src/assets/node-agent.js'
+import {secretsBundleKey} from '../../../../src/assets/secrets-bundle.js'
 import {buildModel} from '../../../../src/cloud/aws/build/index.js'
 import {awsNames} from '../../../../src/cloud/aws/build/names.js'
 import {Ref} from '../../../../src/cloud/aws/model/types.js'
@@ -111,10 +112,15 @@ async function decide(
 
 const object = (key: string) => `arn:aws:s3:::kforge-state/team/${key}`
 const volume = `arn:aws:ec2:us-east-1:${ACCOUNT}:volume/vol-0123456789abcdef0`
-const context = (asset: string, clusterName = CLUSTER): Context => ({
+const context = (asset: string, clusterName = CLUSTER, role?: string): Context => ({
   'kms:EncryptionContext:kforge.dev/cluster': clusterName,
   'kms:EncryptionContext:kforge.dev/asset': asset,
+  ...(role === undefined ? {} : {'kms:EncryptionContext:kforge.dev/role': role}),
 })
+/** The context the prerequisites seal a control-plane secret under (src/assets/prepare.ts). */
+const sealedForControlPlane = (asset: string, clusterName = CLUSTER) =>
+  context(asset, clusterName, 'control-plane')
+const CONTROL_PLANE_SECRETS = ['ca.key', 'etcd/ca.key', 'front-proxy-ca.key', 'sa.key']
 
 describe('node role', () => {
   it('reads the node agent and its own groups’ cloud-configs', async () => {
@@ -145,8 +151,10 @@ describe('node role', () => {
   })
 
   it('decrypts nothing at all: no secret is sealed for nodes (they join through node identity)', async () => {
-    for (const asset of ['bootstrap-token', 'ca.key', 'sa.key', 'etcd/ca.key', 'front-proxy-ca.key']) {
+    for (const asset of CONTROL_PLANE_SECRETS) {
       expect(await decide('nodes', 'kms:Decrypt', KEY, context(asset))).not.toBe('Allowed')
+      expect(await decide('nodes', 'kms:Decrypt', KEY, sealedForControlPlane(asset))).not.toBe('Allowed')
+      expect(await decide('nodes', 'kms:Decrypt', KEY, context(asset, CLUSTER, 'node'))).not.toBe('Allowed')
     }
     expect(await decide('nodes', 'kms:Decrypt', KEY)).not.toBe('Allowed')
     expect(JSON.stringify(docs.get('nodes'))).not.toContain('kms:')
@@ -234,11 +242,46 @@ describe('control-plane role', () => {
     expect(await decide('nodes', 'kms:Decrypt', KEY, sealed)).not.toBe('Allowed')
   })
 
-  it('decrypts the control-plane secrets of its own cluster only', async () => {
-    expect(await decide('control-plane', 'kms:Decrypt', KEY, context('ca.key'))).toBe('Allowed')
+  it('decrypts its own cluster’s secrets only under the control-plane encryption context', async () => {
+    for (const asset of CONTROL_PLANE_SECRETS) {
+      expect(await decide('control-plane', 'kms:Decrypt', KEY, sealedForControlPlane(asset))).toBe('Allowed')
+      expect(
+        await decide('control-plane', 'kms:Decrypt', KEY, sealedForControlPlane(asset, 'other.example.com')),
+      ).not.toBe('Allowed')
+      // Without the role in the context (an older sealing, or something sealed for no role), or another role's.
+      expect(await decide('control-plane', 'kms:Decrypt', KEY, context(asset))).not.toBe('Allowed')
+      expect(await decide('control-plane', 'kms:Decrypt', KEY, context(asset, CLUSTER, 'node'))).not.toBe(
+        'Allowed',
+      )
+    }
+    // An asset that is not in the catalogue, sealed with the right role: refused too.
+    expect(await decide('control-plane', 'kms:Decrypt', KEY, sealedForControlPlane('admin.key'))).not.toBe(
+      'Allowed',
+    )
+    // Any other use of the key with no context at all: refused.
+    expect(await decide('control-plane', 'kms:Decrypt', KEY)).not.toBe('Allowed')
+  })
+
+  it('reads its own secrets bundle prefix; not another cluster’s, not the plaintext PKI; nodes read none', async () => {
+    const bundle = object(secretsBundleKey(CLUSTER, 'control-plane', SHA))
+    expect(await decide('control-plane', 's3:GetObject', bundle)).toBe('Allowed')
+    expect(await decide('control-plane', 's3:PutObject', bundle)).not.toBe('Allowed')
     expect(
-      await decide('control-plane', 'kms:Decrypt', KEY, context('ca.key', 'other.example.com')),
+      await decide(
+        'control-plane',
+        's3:GetObject',
+        object(secretsBundleKey(`${CLUSTER}x`, 'control-plane', SHA)),
+      ),
     ).not.toBe('Allowed')
+    expect(
+      await decide('control-plane', 's3:GetObject', object(secretsBundleKey(CLUSTER, 'node', SHA))),
+    ).not.toBe('Allowed')
+    for (const key of ['pki/ca.key', 'pki/sa.key', 'secrets/bootstrap-token', 'assets/encrypted/x.json']) {
+      expect(await decide('control-plane', 's3:GetObject', object(`${CLUSTER}/${key}`)), key).not.toBe(
+        'Allowed',
+      )
+    }
+    expect(await decide('nodes', 's3:GetObject', bundle)).not.toBe('Allowed')
   })
 
   it('changes a volume of its own cluster; not one of another cluster, nor an untagged one', async () => {
