@@ -229,7 +229,6 @@ const CONTROL_PLANE_CHANGE_OWNED = [
   'ec2:DeleteRoute',
   'ec2:DeleteSecurityGroup',
   'ec2:DeleteSnapshot',
-  'ec2:DeleteVolume',
   'ec2:DetachVolume',
   'ec2:ModifyInstanceAttribute',
   'ec2:ModifyVolume',
@@ -279,6 +278,40 @@ function completeLifecycleActions(input: RolePolicyInput): PolicyStatement[] {
   ]
 }
 
+/** The tag the EBS CSI driver puts on every volume it creates, whatever its flags. */
+export const EBS_CSI_VOLUME_TAG = 'ebs.csi.aws.com/cluster'
+
+/**
+ * The EBS CSI controller (on the control plane, with this role) creates and deletes volumes only
+ * as the driver: with its own tag and, through `--k8s-tag-cluster-id`, this cluster's. Deleting
+ * needs both too, so the role can never delete a volume the driver did not make, such as an etcd
+ * member's. Attaching, detaching and resizing are in ChangeOwned: the cluster tag is enough there.
+ */
+function ebsCsiDriver(input: RolePolicyInput, volumes: string): PolicyStatement[] {
+  const tags = (kind: 'RequestTag' | 'ResourceTag') => ({
+    StringEquals: {
+      [`aws:${kind}/${CLUSTER_TAG}`]: input.cluster,
+      [`aws:${kind}/${EBS_CSI_VOLUME_TAG}`]: 'true',
+    },
+  })
+  return [
+    {
+      Sid: 'EbsCsiCreateVolume',
+      Effect: 'Allow',
+      Action: ['ec2:CreateVolume'],
+      Resource: volumes,
+      Condition: tags('RequestTag'),
+    },
+    {
+      Sid: 'EbsCsiDeleteVolume',
+      Effect: 'Allow',
+      Action: ['ec2:DeleteVolume'],
+      Resource: volumes,
+      Condition: tags('ResourceTag'),
+    },
+  ]
+}
+
 function controlPlane(input: RolePolicyInput): PolicyStatement[] {
   const p = partition(input.region)
   const ec2 = (type: string) => `arn:${p}:ec2:${input.region}:*:${type}/*`
@@ -298,7 +331,6 @@ function controlPlane(input: RolePolicyInput): PolicyStatement[] {
       Action: [
         'ec2:CreateSecurityGroup',
         'ec2:CreateSnapshot',
-        'ec2:CreateVolume',
         'elasticloadbalancing:CreateLoadBalancer',
         'elasticloadbalancing:CreateTargetGroup',
       ],
@@ -354,6 +386,7 @@ function controlPlane(input: RolePolicyInput): PolicyStatement[] {
       Resource: `arn:${p}:iam::*:role/aws-service-role/elasticloadbalancing.amazonaws.com/*`,
       Condition: {StringEquals: {'iam:AWSServiceName': 'elasticloadbalancing.amazonaws.com'}},
     },
+    ...ebsCsiDriver(input, ec2('volume')),
     ...completeLifecycleActions(input),
     ...readBootObjects(input),
     ...controlPlaneRecords(input),

@@ -18,6 +18,8 @@ import {secretsBundleKey} from '../../../../src/assets/secrets-bundle.js'
 import {buildModel} from '../../../../src/cloud/aws/build/index.js'
 import {awsNames} from '../../../../src/cloud/aws/build/names.js'
 import {Ref} from '../../../../src/cloud/aws/model/types.js'
+import {ebsCsiManifests} from '../../../../src/kube/manifests/ebs-csi.js'
+import type {DaemonSet} from '../../../../src/kube/types.js'
 import {backupKey} from '../../../../src/lifecycle/etcd-backups.js'
 import {initRecordKey} from '../../../../src/lifecycle/init-once.js'
 import {publishedConfigKey} from '../../../../src/render/render.js'
@@ -283,7 +285,7 @@ describe('control-plane role', () => {
   })
 
   it('changes a volume of its own cluster; not one of another cluster, nor an untagged one', async () => {
-    for (const action of ['ec2:DeleteVolume', 'ec2:ModifyVolume', 'ec2:DetachVolume', 'ec2:AttachVolume']) {
+    for (const action of ['ec2:ModifyVolume', 'ec2:DetachVolume', 'ec2:AttachVolume']) {
       expect(
         await decide('control-plane', action, volume, {'aws:ResourceTag/KubernetesCluster': CLUSTER}),
       ).toBe('Allowed')
@@ -340,12 +342,11 @@ describe('control-plane role', () => {
     ).toBe('Allowed')
   })
 
-  it('creates volumes, snapshots and load balancers only with the cluster’s request tag', async () => {
+  it('creates snapshots and load balancers only with the cluster’s request tag', async () => {
     const lb = `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:loadbalancer/net/a/0123456789abcdef`
     // Snapshot ARNs carry no account.
     const snapshot = 'arn:aws:ec2:us-east-1::snapshot/snap-0123456789abcdef0'
     const cases: Array<[string, string]> = [
-      ['ec2:CreateVolume', volume],
       ['ec2:CreateSnapshot', snapshot],
       ['elasticloadbalancing:CreateLoadBalancer', lb],
     ]
@@ -374,6 +375,106 @@ describe('control-plane role', () => {
       for (const s of doc.Statement as Array<{Action: string[]}>) {
         for (const action of s.Action) expect(action).not.toMatch(/\*/)
       }
+    }
+  })
+})
+
+describe('EBS CSI driver (the controller runs on the control plane, under its role)', () => {
+  // The flag kforge starts the driver with decides the tags on every volume it creates.
+  const controller = ebsCsiManifests({
+    clusterName: CLUSTER,
+    kubernetesVersion: 'v1.37.2',
+    defaultStorageClass: true,
+  }).find((m) => m.object.metadata.name === 'ebs-csi-controller')!.object as DaemonSet
+  const plugin = controller.spec.template.spec.containers.find((c) => c.name === 'ebs-plugin')!
+  const clusterId = plugin.args!.find((a) => a.startsWith('--k8s-tag-cluster-id='))!.split('=')[1]!
+  // What aws-ebs-csi-driver puts in CreateVolume's TagSpecifications: its own tag and the volume's
+  // name always; with --k8s-tag-cluster-id, the legacy cluster tags; with the provisioner's
+  // --extra-create-metadata, the claim's names.
+  const driverTags: Record<string, string> = {
+    CSIVolumeName: 'pvc-0f1e2d3c',
+    'ebs.csi.aws.com/cluster': 'true',
+    [`kubernetes.io/cluster/${clusterId}`]: 'owned',
+    Name: `${clusterId}-dynamic-pvc-0f1e2d3c`,
+    KubernetesCluster: clusterId,
+    'kubernetes.io/created-for/pvc/name': 'data',
+    'kubernetes.io/created-for/pvc/namespace': 'default',
+    'kubernetes.io/created-for/pv/name': 'pvc-0f1e2d3c',
+  }
+  const requestTags = (tags: Record<string, string>): Context => ({
+    ...Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:RequestTag/${k}`, v])),
+    'aws:TagKeys': Object.keys(tags),
+  })
+  const resourceTags = (tags: Record<string, string>): Context =>
+    Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v]))
+  const instance = `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/i-0123456789abcdef0`
+
+  it('tags each volume with this cluster’s name', () => {
+    expect(clusterId).toBe(CLUSTER)
+  })
+
+  it('creates a volume with the tags the driver sends, and tags it in the same request', async () => {
+    expect(await decide('control-plane', 'ec2:CreateVolume', volume, requestTags(driverTags))).toBe('Allowed')
+    expect(
+      await decide('control-plane', 'ec2:CreateTags', volume, {
+        ...requestTags(driverTags),
+        'ec2:CreateAction': 'CreateVolume',
+      }),
+    ).toBe('Allowed')
+  })
+
+  it('creates no volume that is not the driver’s for this cluster', async () => {
+    const {'ebs.csi.aws.com/cluster': _, ...withoutDriverTag} = driverTags
+    const {KubernetesCluster: __, ...withoutClusterTag} = driverTags
+    for (const tags of [
+      withoutDriverTag,
+      withoutClusterTag,
+      {...driverTags, KubernetesCluster: 'other.example.com'},
+      {...driverTags, 'ebs.csi.aws.com/cluster': 'false'},
+      {},
+    ]) {
+      expect(await decide('control-plane', 'ec2:CreateVolume', volume, requestTags(tags))).not.toBe('Allowed')
+    }
+  })
+
+  it('deletes only volumes the driver made for this cluster: never an etcd volume, nor another cluster’s', async () => {
+    expect(await decide('control-plane', 'ec2:DeleteVolume', volume, resourceTags(driverTags))).toBe(
+      'Allowed',
+    )
+    const etcd = {KubernetesCluster: CLUSTER, [`kubernetes.io/cluster/${CLUSTER}`]: 'owned'}
+    expect(await decide('control-plane', 'ec2:DeleteVolume', volume, resourceTags(etcd))).not.toBe('Allowed')
+    expect(
+      await decide(
+        'control-plane',
+        'ec2:DeleteVolume',
+        volume,
+        resourceTags({...driverTags, KubernetesCluster: 'other.example.com'}),
+      ),
+    ).not.toBe('Allowed')
+    expect(await decide('control-plane', 'ec2:DeleteVolume', volume, {})).not.toBe('Allowed')
+  })
+
+  it('attaches and detaches only to an instance of this cluster', async () => {
+    for (const action of ['ec2:AttachVolume', 'ec2:DetachVolume']) {
+      expect(
+        await decide('control-plane', action, instance, resourceTags({KubernetesCluster: CLUSTER})),
+      ).toBe('Allowed')
+      expect(
+        await decide(
+          'control-plane',
+          action,
+          instance,
+          resourceTags({KubernetesCluster: 'other.example.com'}),
+        ),
+      ).not.toBe('Allowed')
+    }
+  })
+
+  it('nodes, where the node plugin runs, may create, attach or delete no volume at all', async () => {
+    for (const action of ['ec2:CreateVolume', 'ec2:AttachVolume', 'ec2:DeleteVolume', 'ec2:CreateTags']) {
+      expect(
+        await decide('nodes', action, volume, {...requestTags(driverTags), ...resourceTags(driverTags)}),
+      ).not.toBe('Allowed')
     }
   })
 })
