@@ -9,10 +9,16 @@ import type {Ciphertext} from '../render/types.js'
 import type {StateStore} from '../state/store.js'
 import {type SealTarget, seal} from './kms.js'
 
-/** `<cluster>/assets/encrypted/<sha256(key ARN, cluster, asset, plaintext)>.json` */
+/**
+ * `<cluster>/assets/encrypted/<sha256(key ARN, cluster, asset, role, plaintext)>.json`: the
+ * provisioner's own cache, which no instance role may read (instances read the bundle made from it,
+ * src/assets/secrets-bundle.ts).
+ */
 export function cacheKey(target: SealTarget, plaintext: Buffer): string {
   const hash = createHash('sha256')
-  for (const part of [target.keyId, target.cluster, target.name]) hash.update(part).update('\0')
+  for (const part of [target.keyId, target.cluster, target.name, target.role ?? '']) {
+    hash.update(part).update('\0')
+  }
   hash.update(plaintext)
   return `${target.cluster}/assets/encrypted/${hash.digest('hex')}.json`
 }

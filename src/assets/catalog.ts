@@ -1,20 +1,22 @@
 /**
  * The files instances receive from the provisioner: the shared control-plane PKI (kubeadm's
- * "manual certificate distribution" set, so joining control-plane nodes need no certificate key)
- * No bootstrap token travels: the first control plane's `kforge init` makes its own (short-lived),
- * and every joining instance obtains one from the node-identity service (src/identity). Nodes
- * receive no secret at all. Secrets travel KMS-encrypted; certificates and the service-account
- * public key travel as they are.
+ * "manual certificate distribution" set, so joining control-plane nodes need no certificate key).
+ * No bootstrap token exists on the provisioner's side: the first control plane's `kforge init`
+ * makes its own (short-lived), and every joining instance obtains one from the node-identity
+ * service (src/identity). Nodes receive nothing. The control plane's files live in the state store
+ * (src/assets/secrets-bundle.ts), secrets KMS-sealed for its role; user-data only names them.
  */
 import type {AssetRole} from '../render/types.js'
 
 export const PKI_DIR = '/etc/kubernetes/pki'
-/** Where the provisioner's bootstrap token once went (kept for the state store's key name). */
-export const BOOTSTRAP_TOKEN_PATH = '/etc/kforge/secrets/bootstrap-token'
-export const BOOTSTRAP_TOKEN = 'bootstrap-token'
+/**
+ * The join token the provisioner once kept in the state store (`<cluster>/secrets/bootstrap-token`),
+ * before node identity: nothing reads it; the prerequisites delete it where it is left over.
+ */
+export const RETIRED_BOOTSTRAP_TOKEN = 'secrets/bootstrap-token'
 
 export interface AssetSpec {
-  /** Name in the material map and in the manifest: the path under /etc/kubernetes/pki for PKI files. */
+  /** Name in the material map and in the bundle: the path under /etc/kubernetes/pki. */
   name: string
   path: string
   mode: string

@@ -1,7 +1,8 @@
 /**
  * One call from a stored cluster to its rendered user-data inputs: read the material from the
- * state store, build the node agent, seal the secrets (cached) and describe where instances
- * fetch things. The apply path publishes what instances fetch; an export only describes it.
+ * state store, build the node agent, seal the secrets (cached) into each role's bundle and
+ * describe where instances fetch things. The apply path publishes what instances fetch (the agent,
+ * the bundles); an export only describes it.
  */
 
 import type {Cluster} from '../api/v1alpha1/types.js'
@@ -41,6 +42,7 @@ export async function gatherClusterAssets(options: GatherOptions): Promise<Clust
     nodeAgent,
     ...(options.apiEndpoint ? {apiEndpoint: options.apiEndpoint} : {}),
     ...(options.kmsKeyId ? {kmsKeyId: options.kmsKeyId} : {}),
+    ...(options.publish ? {publish: true} : {}),
   })
 }
 

@@ -3,7 +3,9 @@
  * secret goes straight through KMS Encrypt; above it, envelope encryption: KMS GenerateDataKey
  * gives a fresh AES-256 key (and its KMS-encrypted form), the secret is sealed locally with
  * AES-256-GCM, and only the encrypted data key travels. Both bind an encryption context naming
- * the cluster and the asset, so a ciphertext opens only as what it was sealed for.
+ * the cluster and the asset (and, for what instances open, the role it is sealed for), so a
+ * ciphertext opens only as what it was sealed for, and a role's kms:Decrypt can be limited to its
+ * own context (src/cloud/aws/build/iam-policies.ts).
  */
 import {createCipheriv, createDecipheriv, randomBytes} from 'node:crypto'
 import type {KMSClient} from '@aws-sdk/client-kms'
@@ -17,16 +19,29 @@ export interface SealTarget {
   /** Key ARN (or id/alias) to seal with. */
   keyId: string
   cluster: string
-  /** Asset name (`ca.key`, `bootstrap-token`). */
+  /** Asset name (`ca.key`, `etcd-backup/<id>`). */
   name: string
+  /** The instance role the secret is sealed for (`control-plane`); absent for the provisioner's own. */
+  role?: string
 }
 
-export function encryptionContext(cluster: string, name: string): Record<string, string> {
-  return {'kforge.dev/cluster': cluster, 'kforge.dev/asset': name}
+/** What a ciphertext is bound to: cluster, asset and, when sealed for instances, their role. */
+export interface SealedFor {
+  cluster: string
+  name: string
+  role?: string
 }
 
-function aad(cluster: string, name: string): Buffer {
-  return Buffer.from(JSON.stringify(encryptionContext(cluster, name)))
+export function encryptionContext(cluster: string, name: string, role?: string): Record<string, string> {
+  return {
+    'kforge.dev/cluster': cluster,
+    'kforge.dev/asset': name,
+    ...(role === undefined ? {} : {'kforge.dev/role': role}),
+  }
+}
+
+function aad(asset: SealedFor): Buffer {
+  return Buffer.from(JSON.stringify(encryptionContext(asset.cluster, asset.name, asset.role)))
 }
 
 function kmsFailure(action: string, target: {keyId: string; name: string}, err: unknown): KforgeError {
@@ -41,7 +56,7 @@ function kmsFailure(action: string, target: {keyId: string; name: string}, err: 
 /** Seal `plaintext` for `target`, straight through KMS or by envelope when it is over 4 KB. */
 export async function seal(kms: KMSClient, target: SealTarget, plaintext: Buffer): Promise<Ciphertext> {
   const {EncryptCommand, GenerateDataKeyCommand} = await import('@aws-sdk/client-kms')
-  const EncryptionContext = encryptionContext(target.cluster, target.name)
+  const EncryptionContext = encryptionContext(target.cluster, target.name, target.role)
   if (plaintext.length <= KMS_PLAINTEXT_LIMIT) {
     try {
       const out = await kms.send(
@@ -71,7 +86,7 @@ export async function seal(kms: KMSClient, target: SealTarget, plaintext: Buffer
   }
   const iv = randomBytes(12)
   const cipher = createCipheriv('aes-256-gcm', dataKey.plain, iv)
-  cipher.setAAD(aad(target.cluster, target.name))
+  cipher.setAAD(aad(target))
   const blob = Buffer.concat([cipher.update(plaintext), cipher.final()])
   const tag = cipher.getAuthTag()
   dataKey.plain.fill(0)
@@ -86,13 +101,9 @@ export async function seal(kms: KMSClient, target: SealTarget, plaintext: Buffer
 }
 
 /** Open a sealed asset (what the node agent does at boot, with the instance role). */
-export async function open(
-  kms: KMSClient,
-  asset: {cluster: string; name: string},
-  ciphertext: Ciphertext,
-): Promise<Buffer> {
+export async function open(kms: KMSClient, asset: SealedFor, ciphertext: Ciphertext): Promise<Buffer> {
   const {DecryptCommand} = await import('@aws-sdk/client-kms')
-  const EncryptionContext = encryptionContext(asset.cluster, asset.name)
+  const EncryptionContext = encryptionContext(asset.cluster, asset.name, asset.role)
   const target = {keyId: ciphertext.keyId, name: asset.name}
   const decrypt = async (blob: string): Promise<Buffer> => {
     try {
@@ -115,7 +126,7 @@ export async function open(
       const key = await decrypt(ciphertext.dataKey)
       try {
         const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(ciphertext.iv, 'base64'))
-        decipher.setAAD(aad(asset.cluster, asset.name))
+        decipher.setAAD(aad(asset))
         decipher.setAuthTag(Buffer.from(ciphertext.tag, 'base64'))
         return Buffer.concat([decipher.update(Buffer.from(ciphertext.blob, 'base64')), decipher.final()])
       } catch (err) {

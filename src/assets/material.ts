@@ -1,15 +1,15 @@
 /**
  * Where the provisioner keeps the plaintext material instances need, in the state store (written
- * with `secret: true`): `<cluster>/pki/<file>` in kubeadm's PKI layout, and
- * `<cluster>/secrets/bootstrap-token`. This is the one place that knows those keys.
+ * with `secret: true`): `<cluster>/pki/<file>` in kubeadm's PKI layout. This is the one place that
+ * knows those keys.
  */
 import type {StateStore} from '../state/store.js'
 import {KforgeError} from '../util/errors.js'
-import {ASSET_CATALOG, BOOTSTRAP_TOKEN} from './catalog.js'
+import {ASSET_CATALOG} from './catalog.js'
 import type {ClusterMaterial} from './prepare.js'
 
 export function materialKey(clusterName: string, name: string): string {
-  return name === BOOTSTRAP_TOKEN ? `${clusterName}/secrets/${name}` : `${clusterName}/pki/${name}`
+  return `${clusterName}/pki/${name}`
 }
 
 export async function readClusterMaterial(store: StateStore, clusterName: string): Promise<ClusterMaterial> {
@@ -24,7 +24,7 @@ export async function readClusterMaterial(store: StateStore, clusterName: string
   if (missing.length > 0) {
     throw new KforgeError(
       `cluster ${clusterName}: the state store ${store.location} has no ${missing.join(', ')}; ` +
-        'the cluster PKI and bootstrap token are made by `kforge create cluster`/`kforge update cluster`',
+        'the cluster PKI is made by `kforge create cluster`/`kforge update cluster`',
     )
   }
   return material

@@ -1,7 +1,8 @@
 /**
  * Gathering a cluster's assets for rendering: seal every secret of the catalogue with the
- * cluster's KMS key (through the ciphertext cache), keep the public files as they are, compute
- * the CA pin. The result is the `ClusterAssets` that `renderUserData` takes.
+ * cluster's KMS key under its role's encryption context (through the ciphertext cache), bundle
+ * each role's files into one state-store object (src/assets/secrets-bundle.ts), compute the CA
+ * pin. The result is the `ClusterAssets` that `renderUserData` takes: references, no secret.
  */
 import type {KMSClient} from '@aws-sdk/client-kms'
 import type {Cluster} from '../api/v1alpha1/types.js'
@@ -9,14 +10,15 @@ import {computePin} from '../bootstrap/pin.js'
 import type {AwsClients} from '../cloud/aws/clients.js'
 import {visible} from '../cloud/aws/model/wait.js'
 import {clusterAlias} from '../cloud/aws/resources/kms.js'
-import type {ClusterAssets, EncryptedAsset, PublicAsset, RemoteFile} from '../render/types.js'
+import type {AssetRole, ClusterAssets, RemoteFile, SecretsRef} from '../render/types.js'
 import type {StateStore} from '../state/store.js'
 import {errorMessage, KforgeError} from '../util/errors.js'
 import type {Timings} from '../util/timings.js'
 import {sealCached} from './cache.js'
 import {ASSET_CATALOG} from './catalog.js'
+import {type BundleFile, encodeSecretsBundle, secretsRef} from './secrets-bundle.js'
 
-/** Plaintext secret and public material by catalogue name (`ca.key`, `bootstrap-token`, ...). */
+/** Plaintext secret and public material by catalogue name (`ca.key`, `sa.pub`, ...). */
 export type ClusterMaterial = Readonly<Record<string, Buffer>>
 
 /** The KMS alias kforge creates when the spec names no key: the resource model's own name for it. */
@@ -63,6 +65,11 @@ export interface PrepareAssetsOptions {
   apiEndpoint?: string
   /** Default: clusterKmsKey(cluster). */
   kmsKeyId?: string
+  /**
+   * Write each role's bundle to the store (apply) when it is not there yet. Without it (a plan, an
+   * export) only its reference is computed; `missingBundles` tells which are absent.
+   */
+  publish?: boolean
 }
 
 export async function prepareClusterAssets(options: PrepareAssetsOptions): Promise<ClusterAssets> {
@@ -70,38 +77,42 @@ export async function prepareClusterAssets(options: PrepareAssetsOptions): Promi
   const missing = ASSET_CATALOG.filter((a) => !material[a.name]).map((a) => a.name)
   if (missing.length > 0) {
     throw new KforgeError(
-      `cluster ${cluster.name}: cannot render user-data without ${missing.join(', ')} (create the cluster's PKI and bootstrap token first)`,
+      `cluster ${cluster.name}: cannot render user-data without ${missing.join(', ')} (create the cluster's PKI first)`,
     )
   }
   const kms = await options.aws.kms()
   // The key exists by now (the prerequisites made it, or the spec names it): NotFound is lag.
   const keyArn = await resolveKmsKey(kms, options.kmsKeyId ?? clusterKmsKey(cluster), options.aws.timings)
-  const secrets = ASSET_CATALOG.filter((a) => a.secret)
-  const encrypted: EncryptedAsset[] = await Promise.all(
-    secrets.map(async (a) => {
-      const {ciphertext} = await sealCached(
-        options.store,
-        kms,
-        {keyId: keyArn, cluster: cluster.name, name: a.name},
-        material[a.name]!,
-      )
-      return {name: a.name, path: a.path, mode: a.mode, roles: a.roles, ciphertext}
-    }),
-  )
-  const pub: PublicAsset[] = ASSET_CATALOG.filter((a) => !a.secret).map((a) => ({
-    name: a.name,
-    path: a.path,
-    mode: a.mode,
-    roles: a.roles,
-    content: material[a.name]!.toString('utf8'),
-  }))
+  const stateStore = options.stateStore ?? options.store.location
+  const bundles: Partial<Record<AssetRole, SecretsRef>> = {}
+  for (const role of ['control-plane', 'node'] as const) {
+    const mine = ASSET_CATALOG.filter((a) => a.roles.includes(role))
+    if (mine.length === 0) continue
+    const files: BundleFile[] = await Promise.all(
+      mine.map(async (a): Promise<BundleFile> => {
+        const head = {name: a.name, path: a.path, mode: a.mode}
+        if (!a.secret) return {...head, content: material[a.name]!.toString('utf8')}
+        const {ciphertext} = await sealCached(
+          options.store,
+          kms,
+          {keyId: keyArn, cluster: cluster.name, name: a.name, role},
+          material[a.name]!,
+        )
+        return {...head, ciphertext}
+      }),
+    )
+    const bundle = encodeSecretsBundle({cluster: cluster.name, role, files})
+    if (options.publish && (await options.store.read(bundle.key)) === undefined) {
+      await options.store.write(bundle.key, bundle.body)
+    }
+    bundles[role] = secretsRef(stateStore, bundle.key, bundle.sha256)
+  }
   return {
     kmsKeyId: keyArn,
-    encrypted,
-    public: pub,
+    bundles,
     caPin: computePin(material['ca.crt']!.toString('utf8')),
     apiEndpoint: options.apiEndpoint ?? `${cluster.spec.api.dnsName}:${cluster.spec.api.port}`,
-    stateStore: options.stateStore ?? options.store.location,
+    stateStore,
     ...(options.stateStoreRegion ? {stateStoreRegion: options.stateStoreRegion} : {}),
     nodeAgent: options.nodeAgent,
   }

@@ -25,6 +25,10 @@ export const rollFlags = {
     description: 'how long the cluster may take to validate (or a DaemonSet to roll out) after each step',
     default: '15m',
   }),
+  'force-unhealthy': Flags.boolean({
+    description:
+      'replace control-plane instances although an etcd member or its node is unhealthy (risk: losing etcd quorum); the unhealthy members go first',
+  }),
   kubeconfig: Flags.string({
     description:
       'kubeconfig with admin access. Default: the context named after the cluster in $KUBECONFIG or ~/.kube/config',

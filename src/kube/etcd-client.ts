@@ -4,7 +4,8 @@
  * API server's etcd client certificate, as kubeadm does (etcdutil.NewFromCluster). Endpoints are
  * tried in order; the first that answers wins.
  */
-import {request} from 'node:https'
+import {request as httpRequest} from 'node:http'
+import {request as httpsRequest} from 'node:https'
 import {KforgeError} from '../util/errors.js'
 
 export interface EtcdMember {
@@ -30,14 +31,17 @@ export class EtcdClient {
       throw new KforgeError('etcd: no client endpoints known for the existing cluster')
   }
 
-  private post<T>(endpoint: string, path: string, body: unknown): Promise<T> {
-    const payload = Buffer.from(JSON.stringify(body))
+  private post<T>(endpoint: string, path: string, body: unknown, method = 'POST'): Promise<T> {
+    const payload = Buffer.from(method === 'POST' ? JSON.stringify(body) : '')
+    const url = new URL(path, endpoint)
+    // http: a loopback test member; every kforge member speaks https with client certificates.
+    const request = url.protocol === 'http:' ? httpRequest : httpsRequest
     return new Promise((resolve, reject) => {
       const req = request(
-        new URL(path, endpoint),
+        url,
         {
-          method: 'POST',
-          ...this.tls,
+          method,
+          ...(url.protocol === 'https:' ? this.tls : {}),
           headers: {'Content-Type': 'application/json', 'Content-Length': payload.length},
           timeout: this.timeoutMs,
         },
@@ -96,5 +100,27 @@ export class EtcdClient {
 
   async memberRemove(id: string): Promise<EtcdMember[]> {
     return (await this.any<{members?: EtcdMember[]}>('/v3/cluster/member/remove', {ID: id})).members ?? []
+  }
+
+  /** Moves a member to new peer URLs (a member resuming from its data on another address). */
+  async memberUpdate(id: string, peerURLs: string[]): Promise<EtcdMember[]> {
+    return (
+      (await this.any<{members?: EtcdMember[]}>('/v3/cluster/member/update', {ID: id, peerURLs})).members ??
+      []
+    )
+  }
+
+  /**
+   * Whether the member at `clientURL` answers `GET /health` at all (healthy or not): a member
+   * whose instance is gone does not; one that answers is alive and must not be removed.
+   */
+  async answers(clientURL: string): Promise<boolean> {
+    try {
+      await this.post<unknown>(clientURL, '/health', undefined, 'GET')
+      return true
+    } catch (err) {
+      // An HTTP error status is an answer; a refused or timed-out connection is not.
+      return /HTTP \d+/.test((err as Error).message)
+    }
   }
 }

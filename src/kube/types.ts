@@ -110,6 +110,7 @@ export interface VolumeMount {
   name: string
   mountPath: string
   readOnly?: boolean
+  mountPropagation?: 'None' | 'HostToContainer' | 'Bidirectional'
 }
 
 export interface Volume {

@@ -18,9 +18,10 @@ import {errorMessage, KforgeError} from '../util/errors.js'
 import {type Logger, silentLogger} from '../util/logger.js'
 import {detachForSurge, terminate, waitForGroup} from './asg-ops.js'
 import {nodeOf} from './checks.js'
-import {type GroupInfo, readInventory} from './inventory.js'
+import {type GroupInfo, type Inventory, readInventory} from './inventory.js'
 import type {KubeAccess} from './kube-access.js'
 import {byRollOrder, type Candidate, instancesToUpdate} from './needs-update.js'
+import {type GuardReport, guardControlPlane, waitForMembers} from './roll-guard.js'
 import {waitForCluster} from './validate.js'
 
 export interface RollingUpdateOptions {
@@ -35,6 +36,8 @@ export interface RollingUpdateOptions {
   instanceGroups?: readonly string[]
   /** Replace every instance, up to date or not. */
   force?: boolean
+  /** Start replacing control-plane instances although etcd is not healthy (the roll guard). */
+  forceUnhealthy?: boolean
   /** Node groups: instances launched ahead of the ones they replace. Default: 1 */
   maxSurge?: number
   /** Node groups: instances replaced at once beyond the surge. Default: 0 (1 when maxSurge is 0) */
@@ -60,9 +63,15 @@ export interface RollingUpdateResult {
   candidates: CandidateData[]
   applied: boolean
   replaced: {group: string; instance: string}[]
+  /** What the roll guard saw before the first control-plane replacement (absent: none replaced). */
+  etcd?: GuardReport
 }
 
 const DEFAULT_TIMEOUT_MS = 15 * 60_000
+
+function failureKey(f: {kind: string; name: string; message: string}): string {
+  return `${f.kind} ${f.name}: ${f.message}`
+}
 
 function data(c: Candidate): CandidateData {
   return {group: c.group, role: c.role, instance: c.instance.id, reason: c.reason}
@@ -72,6 +81,8 @@ class Roll {
   readonly replaced: {group: string; instance: string}[] = []
   readonly log: Logger
   readonly kube: KubeClient | undefined
+  /** Problems the roll was forced past: they do not hold up the steps. */
+  baseline: string[] = []
 
   constructor(
     readonly cluster: Cluster,
@@ -100,17 +111,27 @@ class Roll {
       kube: this.kube ? this.o.kube : {skipped: '--cloudonly'},
       resources: false,
       currentVersions: false,
-      timeoutMs: this.o.validateTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+      // Forced past known problems: one pass finds them; waiting would not make them go.
+      timeoutMs: !after && this.o.forceUnhealthy ? 0 : (this.o.validateTimeoutMs ?? DEFAULT_TIMEOUT_MS),
       ...(this.o.intervalMs !== undefined ? {intervalMs: this.o.intervalMs} : {}),
+      ignore: (f) => this.baseline.includes(failureKey(f)),
       logger: this.log,
       onRetry: (r) =>
         this.log.info(
           `  waiting for the cluster to validate: ${r.failures.length} problem(s), e.g. ${r.failures[0]?.kind} ${r.failures[0]?.name}: ${r.failures[0]?.message}`,
         ),
     })
-    if (report.valid) return
-    const lines = report.failures.map((f) => `  ${f.kind} ${f.name}: ${f.message}`).join('\n')
+    const failures = report.failures.filter((f) => !this.baseline.includes(failureKey(f)))
+    if (failures.length === 0) return
+    const lines = failures.map((f) => `  ${f.kind} ${f.name}: ${f.message}`).join('\n')
     const limit = formatDuration(this.o.validateTimeoutMs ?? DEFAULT_TIMEOUT_MS)
+    if (!after && this.o.forceUnhealthy) {
+      this.log.warn(
+        `cluster ${this.cluster.name} does not validate; --force-unhealthy: rolling anyway:\n${lines}`,
+      )
+      this.baseline.push(...failures.map(failureKey))
+      return
+    }
     if (!after) {
       throw new KforgeError(
         `cluster ${this.cluster.name} does not validate, so the rolling update did not start:\n${lines}\n` +
@@ -163,7 +184,40 @@ class Roll {
       }
     }
     for (const c of batch) this.replaced.push({group: c.group, instance: c.instance.id})
+    if (batch[0]!.role === 'control-plane') await this.waitForEtcd(batch)
     await this.validate(batch)
+  }
+
+  /** A control-plane step: the new member healthy, its API server ready, the quorum whole. */
+  async waitForEtcd(batch: readonly Candidate[]): Promise<void> {
+    if (!this.kube) {
+      this.log.info('  etcd health of the new member not checked (--cloudonly)')
+      return
+    }
+    try {
+      await waitForMembers(async () => (await readInventory(this.o.aws, this.cluster)).groups, this.kube, {
+        timeoutMs: this.o.validateTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+        ...(this.o.intervalMs !== undefined ? {intervalMs: this.o.intervalMs} : {}),
+        baseline: this.guard?.problems ?? [],
+        logger: this.log,
+      })
+    } catch (err) {
+      throw this.stopped(batch, errorMessage(err))
+    }
+    this.log.info('  etcd: every control-plane member healthy')
+  }
+
+  guard: GuardReport | undefined
+
+  /** The roll guard, before the first control-plane instance goes. */
+  async checkEtcd(inv: Inventory): Promise<GuardReport> {
+    this.guard = await guardControlPlane(inv.groups, {
+      cluster: this.cluster.name,
+      kube: this.kube,
+      forceUnhealthy: this.o.forceUnhealthy === true,
+      logger: this.log,
+    })
+    return this.guard
   }
 
   /** One instance at a time: bastions and control-plane groups. */
@@ -237,6 +291,14 @@ export async function rollingUpdate(
     )
   }
   const roll = new Roll(cluster, options, candidates.length)
+  if (candidates.some((c) => c.role === 'control-plane')) {
+    result.etcd = await roll.checkEtcd(inv)
+    // Forced: the broken members go first; replacing a healthy one first is what loses quorum.
+    const first = new Set(result.etcd.unhealthy)
+    const rank = (c: Candidate) => (c.role === 'control-plane' && first.has(c.instance.id) ? 0 : 1)
+    const both = (a: Candidate, b: Candidate) => a.role === 'control-plane' && b.role === 'control-plane'
+    candidates.sort((a, b) => (both(a, b) ? rank(a) - rank(b) : 0) || byRollOrder(a, b))
+  }
   if (!options.cloudOnly) await roll.validate(undefined)
   const groups = [...new Set(candidates.map((c) => c.group))]
   try {

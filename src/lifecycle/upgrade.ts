@@ -42,6 +42,8 @@ export interface UpgradeOptions {
   drainTimeoutMs?: number
   validateTimeoutMs?: number
   intervalMs?: number
+  /** Roll the control plane although etcd is not healthy (the roll guard). */
+  forceUnhealthy?: boolean
   logger?: Logger
   /**
    * Plan (and with `yes`, apply) a spec against the cloud, returning the plan text — what
@@ -178,6 +180,17 @@ export async function upgradeCluster(
     result.steps.push(s)
     logger.info(s)
   }
+  if (plan.controlPlane.mode === 'roll' && plan.controlPlane.groups.length > 0) {
+    // The roll guard before anything changes: an upgrade refused here leaves the spec as it was.
+    const {guardControlPlane} = await import('./roll-guard.js')
+    const {readInventory} = await import('./inventory.js')
+    await guardControlPlane((await readInventory(options.aws, cluster)).groups, {
+      cluster: cluster.name,
+      kube,
+      forceUnhealthy: options.forceUnhealthy === true,
+      logger,
+    })
+  }
   if (kind !== 'none') {
     await saveClusterSpec(options.store, next)
     step(`stored spec.kubernetesVersion ${target}`)
@@ -209,6 +222,7 @@ export async function upgradeCluster(
       ...(options.drainTimeoutMs !== undefined ? {drainTimeoutMs: options.drainTimeoutMs} : {}),
       ...(options.validateTimeoutMs !== undefined ? {validateTimeoutMs: options.validateTimeoutMs} : {}),
       ...(options.intervalMs !== undefined ? {intervalMs: options.intervalMs} : {}),
+      ...(options.forceUnhealthy ? {forceUnhealthy: true} : {}),
       logger,
     })
     result.rolls.push(r)

@@ -178,6 +178,8 @@ export interface WaitOptions extends ValidateOptions {
   intervalMs?: number
   /** Called after each failed pass that will be retried. */
   onRetry?: (report: ValidationReport) => void
+  /** Failures that do not hold the wait up (a forced roll's known problems). Default: none */
+  ignore?: (failure: Failure) => boolean
 }
 
 /** Validate until valid or the deadline; returns the last report (valid or not). */
@@ -186,7 +188,9 @@ export async function waitForCluster(cluster: Cluster, options: WaitOptions): Pr
   const interval = options.intervalMs ?? 10_000
   for (;;) {
     const report = await checkCluster(cluster, options)
-    if (report.valid || Date.now() + interval > deadline) return report
+    const ignore = options.ignore
+    const done = report.valid || (ignore !== undefined && report.failures.every(ignore))
+    if (done || Date.now() + interval > deadline) return report
     options.onRetry?.(report)
     await new Promise((r) => setTimeout(r, interval))
   }

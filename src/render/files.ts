@@ -107,14 +107,24 @@ export function mirrorView(mirror: MirrorSpec, region: string): MirrorView {
   return view as MirrorView
 }
 
+/**
+ * `/etc/kforge/assets.json`: the cluster and region every node command reads, and for a role that
+ * receives files, where its bundle is (the node agent fetches it with the instance role, checks
+ * the sha256, and opens the sealed files with KMS). A reference only: no secret, sealed or not.
+ */
 function assetsManifest(cluster: Cluster, assets: ClusterAssets, role: AssetRole, region: string): string {
-  const selected = assets.encrypted
-    .filter((a) => a.roles.includes(role))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map(({name, path, mode, ciphertext}) => ({name, path, mode, ciphertext}))
-  // One asset per line: compact (user-data is scarce) yet readable in a review.
-  const lines = selected.map((a) => JSON.stringify(a)).join(',\n')
-  return `{"cluster":${JSON.stringify(cluster.name)},"region":${JSON.stringify(region)},"assets":[\n${lines}\n]}\n`
+  const ref = assets.bundles[role]
+  const secrets = ref
+    ? {
+        secrets: {
+          url: ref.url,
+          region: assets.stateStoreRegion ?? region,
+          role,
+          sha256: checkSha256(ref.sha256, `${role} secrets bundle`),
+        },
+      }
+    : {}
+  return `${JSON.stringify({cluster: cluster.name, region, ...secrets})}\n`
 }
 
 export interface InstanceView {
@@ -214,11 +224,9 @@ export function instanceView(cluster: Cluster, group: InstanceGroup, assets: Clu
   }
   files.push(...recoverUnits)
 
-  const publicFiles = assets.public
-    .filter((a) => a.roles.includes(role))
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-    .map(({path, mode, content}) => ({path, mode, content}))
-  files.push(...publicFiles, {
+  // The PKI (certificates too) comes from the role's bundle at the "assets" step, before any step
+  // that reads it.
+  files.push({
     path: '/etc/kforge/kubeadm.yaml.in',
     mode: '0600',
     content: kubeadmConfig(cluster, group, template, assets.apiEndpoint, assets.caPin),

@@ -9,35 +9,28 @@ import type {Cluster, InstanceGroup, InstanceGroupRole} from '../api/v1alpha1/ty
  * A secret sealed with the cluster's KMS key, base64 fields. `kms`: KMS Encrypt's CiphertextBlob
  * (plaintext up to 4 KB). `envelope`: a KMS data key (GenerateDataKey, its encrypted form in
  * `dataKey`) sealed the plaintext with AES-256-GCM locally. Both bind the encryption context
- * `{"kforge.dev/cluster": <cluster>, "kforge.dev/asset": <name>}`, so a ciphertext cannot be
- * replayed as another asset or into another cluster.
+ * `{"kforge.dev/cluster": <cluster>, "kforge.dev/asset": <name>}` (plus `"kforge.dev/role"` for
+ * what instances open), so a ciphertext cannot be replayed as another asset, into another
+ * cluster, or opened by another role.
  */
 export type Ciphertext =
   | {scheme: 'kms'; keyId: string; blob: string}
   | {scheme: 'envelope'; keyId: string; dataKey: string; iv: string; tag: string; blob: string}
 
-/** Which roles receive an asset. Bastions receive none. */
+/** Which roles receive files from the provisioner. Bastions receive none. */
 export type AssetRole = Exclude<InstanceGroupRole, 'bastion'>
 
-/** A secret file an instance needs, encrypted; the node agent decrypts it into `path`. */
-export interface EncryptedAsset {
-  /** Catalogue name (`ca.key`, `bootstrap-token`); also the `kforge.dev/asset` encryption context. */
-  name: string
-  /** Absolute path on the instance. */
-  path: string
-  /** Octal file mode, `0600` for every secret. */
-  mode: string
-  roles: readonly AssetRole[]
-  ciphertext: Ciphertext
-}
-
-/** A public file (CA certificate, service-account public key) written as-is. */
-export interface PublicAsset {
-  name: string
-  path: string
-  mode: string
-  roles: readonly AssetRole[]
-  content: string
+/**
+ * Where a role's instances fetch their files (src/assets/secrets-bundle.ts): a state-store object,
+ * never the bytes themselves, so user-data carries no secret, sealed or not.
+ */
+export interface SecretsRef {
+  /** The object's key in the state store: `<cluster>/secrets/<role>/<sha256>.json`. */
+  key: string
+  /** The same object as instances fetch it: `s3://bucket/prefix/<key>`. */
+  url: string
+  /** Lowercase hex SHA-256 of the object, checked before anything in it is used. */
+  sha256: string
 }
 
 /** A file instances fetch and check before use. */
@@ -50,12 +43,10 @@ export interface RemoteFile {
 
 /** Everything about a cluster an instance needs that is not in the spec. */
 export interface ClusterAssets {
-  /** ARN of the KMS key the secrets are sealed with; instance roles need kms:Decrypt on it. */
+  /** ARN of the KMS key the secrets are sealed with; the control-plane role may decrypt with it. */
   kmsKeyId: string
-  /** Secrets, sealed (never plaintext). */
-  encrypted: readonly EncryptedAsset[]
-  /** CA certificates and the service-account public key. */
-  public: readonly PublicAsset[]
+  /** Per role, the bundle of its files in the state store; a role without files has none. */
+  bundles: Readonly<Partial<Record<AssetRole, SecretsRef>>>
   /** `sha256:<hex>` of the cluster CA's public key (kubeadm's discovery pin). */
   caPin: string
   /** `host:port` instances use to reach the API server (init's controlPlaneEndpoint, join's target). */

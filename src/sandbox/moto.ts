@@ -40,7 +40,10 @@ async function answers(endpoint: string): Promise<boolean> {
  * unparsed and then fails an assertion (HTTP 500) whenever an auto-scaling group launches from such
  * a version — TerminateInstanceInAutoScalingGroup, DetachInstances, SetDesiredCapacity — so no
  * rolling update could ever get a replacement. CreateLaunchTemplate parses it; this parses it the
- * same way on first use. Skipped if moto's internals move.
+ * same way on first use. And, with IAM enforced, moto recomputes a request's SigV4 signature over
+ * a query string it has already decoded, so every S3 list with a `prefix=kforge%2F...` failed
+ * SignatureDoesNotMatch; the fix encodes the query canonically (SigV4's rule) before signing.
+ * Each is skipped if moto's internals move.
  */
 const MOTO_MAIN = `
 import sys
@@ -56,6 +59,21 @@ try:
     LaunchTemplateVersion.user_data = property(_parsed_user_data)
 except Exception as err:
     print("moto launch template user-data fix not applied:", err, file=sys.stderr)
+try:
+    from urllib.parse import quote, unquote, urlsplit, urlunsplit
+    from moto.iam.access_control import IAMRequestBase
+    _aws_request = IAMRequestBase._create_aws_request
+    def _canonical_query_request(self):
+        request = _aws_request(self)
+        parts = urlsplit(request.url)
+        if parts.query:
+            enc = lambda x: quote(unquote(x), safe="-_.~")
+            pairs = [p.partition("=") for p in parts.query.split("&")]
+            request.url = urlunsplit(parts._replace(query="&".join(enc(k) + "=" + enc(v) for k, _, v in pairs)))
+        return request
+    IAMRequestBase._create_aws_request = _canonical_query_request
+except Exception as err:
+    print("moto signature query fix not applied:", err, file=sys.stderr)
 ${MOTO_CFN_FIXES}
 from moto.server import main
 main(sys.argv[1:])

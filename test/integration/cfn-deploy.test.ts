@@ -313,6 +313,13 @@ describe('update cluster --target cloudformation', {timeout: 600_000}, () => {
     expect(deployed.records).toEqual(direct.records)
     // The direct target reads the stack's resources as the ones it would have made.
     await directPlanOfStack()
+    // ... and refuses to apply to them: that is the stack's job.
+    const directApply = await kforge('update', 'cluster', name, '--yes')
+    expect(directApply.code).not.toBe(0)
+    expect(directApply.stderr).toContain(
+      `cluster ${name} is deployed as CloudFormation stack ${stack} (CREATE_COMPLETE): apply changes with --target cloudformation`,
+    )
+    expect(await snapshot()).toEqual(deployed)
   })
 
   it('a second run finds no changes and leaves no change set behind', async () => {

@@ -88,15 +88,19 @@ describe('kforge etcd restore', () => {
     await etcd.stop(m)
   }, 60_000)
 
-  it('restores the backup a restore request names, from the state store, with its cluster token', async () => {
+  /** The snapshot, stored as `backup cluster` stores it: in a local state store, sealed by a fresh KMS key. */
+  async function storedBackup(prefix: string) {
     const env = emulatorEnv()
     Object.assign(process.env, env)
     const kms = new KMSClient({})
-    const keyId = (await kms.send(new CreateKeyCommand({Description: 'kforge restore test'}))).KeyMetadata!
-      .KeyId!
-    const state = tempDir('kforge-restore-store-')
+    const keyId = (await kms.send(new CreateKeyCommand({Description: prefix}))).KeyMetadata!.KeyId!
+    const state = tempDir(prefix)
     const store = await openStateStore(state)
-    const info = await storeBackup(store, kms, {cluster: CLUSTER, keyId}, snapshot)
+    return {env, state, store, info: await storeBackup(store, kms, {cluster: CLUSTER, keyId}, snapshot)}
+  }
+
+  it('restores the backup a restore request names, from the state store, with its cluster token', async () => {
+    const {env, state, store, info} = await storedBackup('kforge-restore-store-')
     await writeRestoreRequest(store, CLUSTER, {
       backup: info.id,
       clusterToken: 'kforge-restore-test-0001',
@@ -114,14 +118,7 @@ describe('kforge etcd restore', () => {
   }, 60_000)
 
   it('a boot whose init claim wins a requested restore restores there, and tells kforge init what to ignore', async () => {
-    const env = emulatorEnv()
-    Object.assign(process.env, env)
-    const kms = new KMSClient({})
-    const keyId = (await kms.send(new CreateKeyCommand({Description: 'kforge claim restore'}))).KeyMetadata!
-      .KeyId!
-    const state = tempDir('kforge-claim-store-')
-    const store = await openStateStore(state)
-    const info = await storeBackup(store, kms, {cluster: CLUSTER, keyId}, snapshot)
+    const {env, state, store, info} = await storedBackup('kforge-claim-store-')
     // The lost cluster's init record says it was initialised; the request starts a new claim.
     await store.write(
       `${CLUSTER}/control-plane/init.json`,

@@ -12,23 +12,20 @@ import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {type AutoScalingGroup, DescribeAutoScalingGroupsCommand} from '@aws-sdk/client-auto-scaling'
 import {DescribeLaunchTemplateVersionsCommand} from '@aws-sdk/client-ec2'
-import {afterAll, describe, expect, inject, it} from 'vitest'
+import {afterAll, describe, expect, it} from 'vitest'
 import {defaultMixedInstances} from '../../src/api/v1alpha1/defaults.js'
 import type {Cluster} from '../../src/api/v1alpha1/types.js'
 import {awsNames} from '../../src/cloud/aws/build/names.js'
 import {renderTemplate} from '../../src/cloud/aws/cfn/template.js'
-import {type AwsCall, AwsClients, isMutating} from '../../src/cloud/aws/clients.js'
+import {type AwsCall, type AwsClients, isMutating} from '../../src/cloud/aws/clients.js'
 import {GROUP_METRICS} from '../../src/cloud/aws/resources/autoscaling-fleet.js'
 import {deleteCluster} from '../../src/phases/cluster/delete.js'
 import {clusterModel} from '../../src/phases/cluster/plan.js'
 import {updateCluster} from '../../src/phases/cluster/update.js'
 import {publicSingleCluster} from '../fixtures/cloud/clusters.js'
+import {emulatorClients, plainUserData} from '../fixtures/cloud/library.js'
 
 const region = 'eu-west-3'
-process.env.AWS_ACCESS_KEY_ID = 'testing'
-process.env.AWS_SECRET_ACCESS_KEY = 'testing'
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
-process.env.KFORGE_POLL_MS = '50'
 
 /** What the prerequisites phase would have found (the stack takes them as literals): the key, user-data. */
 const KEY = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555'
@@ -42,11 +39,8 @@ const literals = (c: Cluster) =>
       ),
     ],
   ])
-const userData = (g: string) => `#cloud-config\n# ${g}\n`
 
-function clients(calls: AwsCall[] = []): AwsClients {
-  return new AwsClients({region, endpoint: inject('awsEndpoint'), onCall: (c) => calls.push(c)})
-}
+const clients = (calls: AwsCall[] = []): AwsClients => emulatorClients(region, calls)
 
 function fleetCluster(): Cluster {
   const c = publicSingleCluster('fleet.lib.example.com', region)
@@ -86,7 +80,12 @@ const tagsOf = (g: AutoScalingGroup) => Object.fromEntries((g.Tags ?? []).map((t
 async function noOp(c: Cluster): Promise<void> {
   const calls: AwsCall[] = []
   let text = ''
-  const again = await updateCluster(c, {aws: clients(calls), yes: true, userData, onPlan: (t) => (text = t)})
+  const again = await updateCluster(c, {
+    aws: clients(calls),
+    yes: true,
+    userData: plainUserData,
+    onPlan: (t) => (text = t),
+  })
   expect(text).toMatch(/^No changes/)
   expect(again.changes).toBe(false)
   expect(calls.filter((x) => isMutating(x.action))).toEqual([])
@@ -101,7 +100,7 @@ describe('fleets, direct target', {timeout: 300_000}, () => {
   })
 
   it('creates the mixed-instances policy, metrics, node-template tags and metadata options', async () => {
-    await updateCluster(c, {aws: clients(), yes: true, userData})
+    await updateCluster(c, {aws: clients(), yes: true, userData: plainUserData})
     const nodes = await group(c, 'nodes')
     expect(nodes.LaunchTemplate).toBeUndefined()
     expect(nodes.MixedInstancesPolicy?.LaunchTemplate?.Overrides).toEqual([
@@ -156,7 +155,11 @@ describe('fleets, direct target', {timeout: 300_000}, () => {
     nodes.spec.instanceMetadata = {httpPutResponseHopLimit: 3, httpTokens: 'required'}
     delete nodes.spec.maxPrice
     let text = ''
-    const planned = await updateCluster(c, {aws: clients(), userData, onPlan: (t) => (text = t)})
+    const planned = await updateCluster(c, {
+      aws: clients(),
+      userData: plainUserData,
+      onPlan: (t) => (text = t),
+    })
     expect(planned.applied).toBe(false)
     expect(text).toContain('      mixedInstancesPolicy.onDemandAboveBase: 25 -> 50\n')
     expect(text).toContain(
@@ -167,7 +170,7 @@ describe('fleets, direct target', {timeout: 300_000}, () => {
     expect(text).toContain('      mixedInstancesPolicy.spotMaxPrice: 0.05 -> (none)\n')
 
     const calls: AwsCall[] = []
-    await updateCluster(c, {aws: clients(calls), yes: true, userData})
+    await updateCluster(c, {aws: clients(calls), yes: true, userData: plainUserData})
     expect(calls.filter((x) => isMutating(x.action)).map((x) => x.action)).toEqual(
       expect.arrayContaining(['CreateLaunchTemplateVersion', 'UpdateAutoScalingGroup']),
     )
@@ -180,7 +183,9 @@ describe('fleets, direct target', {timeout: 300_000}, () => {
   })
 
   it('the CloudFormation template carries what the direct target made, and passes cfn-lint', async () => {
-    const template = renderTemplate(await clusterModel(c, clients(), {userData}), {literals: literals(c)})
+    const template = renderTemplate(await clusterModel(c, clients(), {userData: plainUserData}), {
+      literals: literals(c),
+    })
     // biome-ignore lint/suspicious/noExplicitAny: the template is plain JSON, read by property path
     type Json = Record<string, any>
     const resource = (type: string, name: string): Json => {
@@ -229,7 +234,7 @@ describe('fleets, direct target', {timeout: 300_000}, () => {
     delete nodes.spec.mixedInstancesPolicy
     delete nodes.spec.maxPrice
     let text = ''
-    await updateCluster(c, {aws: clients(), yes: true, userData, onPlan: (t) => (text = t)})
+    await updateCluster(c, {aws: clients(), yes: true, userData: plainUserData, onPlan: (t) => (text = t)})
     expect(text).toMatch(/\n {6}mixedInstancesPolicy: \{"instanceTypes":\["t3.medium",.* -> \(none\)\n/)
     const after = await group(c, 'nodes')
     expect(after.MixedInstancesPolicy).toBeUndefined()

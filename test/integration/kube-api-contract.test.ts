@@ -289,6 +289,14 @@ describe.each([
     expect(JSON.parse(stdout).data).toEqual({x: 'y'})
   })
 
+  it('answers the etcd checks the roll guard reads (/readyz/etcd, /livez/etcd) to an admin, not to anonymous', async () => {
+    for (const path of ['/readyz/etcd', '/livez/etcd']) {
+      expect(await t.admin.health(path)).toMatchObject({ok: true, status: 200, body: 'ok'})
+      // system:public-info-viewer grants /readyz and /livez, not the individual checks below them.
+      expect(await anonymous().health(path)).toMatchObject({ok: false, status: 403})
+    }
+  })
+
   it("lets anonymous read cluster-info only once kubeadm's Role and RoleBinding exist", async () => {
     await t.admin.create(ConfigMaps, {
       metadata: {name: 'cluster-info', namespace: 'kube-public'},

@@ -7,7 +7,7 @@ import {DescribeLaunchTemplateVersionsCommand} from '@aws-sdk/client-ec2'
 import {afterAll, describe, expect, inject, it} from 'vitest'
 import type {Cluster} from '../../src/api/v1alpha1/types.js'
 import {awsNames} from '../../src/cloud/aws/build/names.js'
-import {type AwsCall, AwsClients, isMutating} from '../../src/cloud/aws/clients.js'
+import {type AwsCall, type AwsClients, isMutating} from '../../src/cloud/aws/clients.js'
 import {deleteCluster} from '../../src/phases/cluster/delete.js'
 import {clusterStoreObjects} from '../../src/phases/cluster/prerequisites.js'
 import {provisionCluster} from '../../src/phases/cluster/provision.js'
@@ -15,24 +15,16 @@ import {updateCluster} from '../../src/phases/cluster/update.js'
 import {S3StateStore} from '../../src/state/s3.js'
 import {silentLogger} from '../../src/util/logger.js'
 import {haPrivateCluster, publicSingleCluster} from '../fixtures/cloud/clusters.js'
+import {emulatorClients, plainUserData} from '../fixtures/cloud/library.js'
 import {emulatorStateStore} from '../fixtures/cloud/state.js'
 
 const region = 'us-west-2'
-process.env.AWS_ACCESS_KEY_ID = 'testing'
-process.env.AWS_SECRET_ACCESS_KEY = 'testing'
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
-process.env.KFORGE_POLL_MS = '50'
 
-/** User-data as bytes where the cloud side is what a test is about (no state store needed). */
-const userData = (group: string) => `#cloud-config\n# ${group}\n`
-
-function clients(calls: AwsCall[] = []): AwsClients {
-  return new AwsClients({region, endpoint: inject('awsEndpoint'), onCall: (c) => calls.push(c)})
-}
+const clients = (calls: AwsCall[] = []): AwsClients => emulatorClients(region, calls)
 
 async function roundTrip(cluster: Cluster) {
   const first: AwsCall[] = []
-  const created = await updateCluster(cluster, {aws: clients(first), yes: true, userData})
+  const created = await updateCluster(cluster, {aws: clients(first), yes: true, userData: plainUserData})
   expect(created.applied).toBe(true)
 
   const second: AwsCall[] = []
@@ -40,7 +32,7 @@ async function roundTrip(cluster: Cluster) {
   const again = await updateCluster(cluster, {
     aws: clients(second),
     yes: true,
-    userData,
+    userData: plainUserData,
     onPlan: (t) => (text = t),
   })
   expect(text).toMatch(/^No changes/)
@@ -83,9 +75,9 @@ describe('direct target, library level', {timeout: 300_000}, () => {
           spec: {...nodes.spec, minSize: 1, maxSize: 1},
         })),
       ]
-      await updateCluster(c, {aws: clients(), yes: true, userData})
+      await updateCluster(c, {aws: clients(), yes: true, userData: plainUserData})
       const calls: AwsCall[] = []
-      const noop = await updateCluster(c, {aws: clients(calls), yes: true, userData})
+      const noop = await updateCluster(c, {aws: clients(calls), yes: true, userData: plainUserData})
       expect(noop.changes).toBe(false)
       expect(calls.filter((x) => isMutating(x.action))).toEqual([])
       reads.push(calls.length)
@@ -96,14 +88,19 @@ describe('direct target, library level', {timeout: 300_000}, () => {
 
   it('a changed API access list replaces the rule; a new SSH key replaces the key pair', async () => {
     const c = haPrivateCluster('access.lib.provision.example.com', region)
-    await updateCluster(c, {aws: clients(), yes: true, userData})
+    await updateCluster(c, {aws: clients(), yes: true, userData: plainUserData})
     c.spec.api.access = ['198.51.100.0/24']
     c.spec.cloud.aws.sshKey = {
       publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFf0Gx3uPq9l0Vv2Yh8cJm7kQyYc3v1bB0Zp6wqfG1Ta other',
     }
     let text = ''
     const calls: AwsCall[] = []
-    await updateCluster(c, {aws: clients(calls), yes: true, userData, onPlan: (t) => (text = t)})
+    await updateCluster(c, {
+      aws: clients(calls),
+      yes: true,
+      userData: plainUserData,
+      onPlan: (t) => (text = t),
+    })
     expect(text).toContain('+ SecurityGroupRule rule-api-lb-tcp-6443-6443-from-198-51-100-0-24')
     expect(text).toMatch(/- SecurityGroupRule sgr-\w+ \(api-lb-ingress\./)
     expect(text).toContain('± KeyPair keypair')
@@ -120,7 +117,7 @@ describe('direct target, library level', {timeout: 300_000}, () => {
       'RevokeSecurityGroupIngress',
       'RevokeSecurityGroupIngress',
     ])
-    const again = await updateCluster(c, {aws: clients(), yes: true, userData})
+    const again = await updateCluster(c, {aws: clients(), yes: true, userData: plainUserData})
     expect(again.changes).toBe(false)
     await deleteCluster(c.name, {aws: clients(), yes: true, spec: c})
   })
@@ -134,7 +131,7 @@ describe('direct target, library level', {timeout: 300_000}, () => {
       endpoint: inject('awsEndpoint'),
       onCall,
     })
-    const aws = new AwsClients({region, endpoint: inject('awsEndpoint'), onCall})
+    const aws = emulatorClients(region, calls)
     let plan = ''
     await provisionCluster(c, {store, aws, yes: true, logger: silentLogger, onPlan: (t) => (plan = t)})
     expect(plan).toContain('+ KmsKey kms-key')

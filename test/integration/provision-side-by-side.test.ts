@@ -10,24 +10,16 @@ import {DescribeKeyCommand, ListAliasesCommand} from '@aws-sdk/client-kms'
 import {afterAll, describe, expect, inject, it} from 'vitest'
 import type {Cluster} from '../../src/api/v1alpha1/types.js'
 import {awsNames} from '../../src/cloud/aws/build/names.js'
-import {type AwsCall, AwsClients, isMutating} from '../../src/cloud/aws/clients.js'
+import {type AwsCall, type AwsClients, isMutating} from '../../src/cloud/aws/clients.js'
 import {deleteCluster} from '../../src/phases/cluster/delete.js'
 import {updateCluster} from '../../src/phases/cluster/update.js'
 import {publicSingleCluster, SSH_PUBLIC_KEY} from '../fixtures/cloud/clusters.js'
 import {type Inventory, inventory} from '../fixtures/cloud/inventory.js'
+import {emulatorClients, plainUserData} from '../fixtures/cloud/library.js'
 
 const region = 'ca-central-1'
-process.env.AWS_ACCESS_KEY_ID = 'testing'
-process.env.AWS_SECRET_ACCESS_KEY = 'testing'
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
-process.env.KFORGE_POLL_MS = '50'
 
-/** User-data as bytes: the names, not the boot, are what this file is about. */
-const userData = (group: string) => `#cloud-config\n# ${group}\n`
-
-function clients(calls: AwsCall[] = []): AwsClients {
-  return new AwsClients({region, endpoint: inject('awsEndpoint'), onCall: (c) => calls.push(c)})
-}
+const clients = (calls: AwsCall[] = []): AwsClients => emulatorClients(region, calls)
 
 /** Everything the cluster owns, in a stable order, to compare before and after the other's runs. */
 async function snapshot(cluster: Cluster): Promise<Inventory> {
@@ -60,7 +52,7 @@ async function decryptKeys(cluster: Cluster, role: 'control-plane' | 'nodes'): P
 }
 
 async function apply(cluster: Cluster): Promise<void> {
-  const result = await updateCluster(cluster, {aws: clients(), yes: true, userData})
+  const result = await updateCluster(cluster, {aws: clients(), yes: true, userData: plainUserData})
   expect(result.applied || !result.changes).toBe(true)
 }
 
@@ -122,7 +114,7 @@ describe('two clusters whose names differ only in punctuation', {timeout: 300_00
     const again = await updateCluster(dotted, {
       aws: clients(calls),
       yes: true,
-      userData,
+      userData: plainUserData,
       onPlan: (t) => (plan = t),
     })
     expect(again.changes).toBe(false)

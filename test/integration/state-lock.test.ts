@@ -102,7 +102,7 @@ describe('the cluster lock, through the CLI', {timeout: 300_000}, () => {
     )!
     const keyArn = (await new KMSClient({region}).send(new DescribeKeyCommand({KeyId: alias.TargetKeyId!})))
       .KeyMetadata!.Arn
-    for (const secret of ['ca.key', 'sa.key', 'etcd/ca.key', 'bootstrap-token']) {
+    for (const secret of ['ca.key', 'sa.key', 'etcd/ca.key', 'front-proxy-ca.key']) {
       expect(await store.encryptionKey!(materialKey(name, secret)), secret).toBe(keyArn)
     }
     const again = await kforge('update', 'cluster', name, '--yes')

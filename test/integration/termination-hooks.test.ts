@@ -8,26 +8,18 @@ import {
   DescribeAutoScalingGroupsCommand,
   DescribeLifecycleHooksCommand,
 } from '@aws-sdk/client-auto-scaling'
-import {afterAll, describe, expect, inject, it} from 'vitest'
+import {afterAll, describe, expect, it} from 'vitest'
 import {awsNames} from '../../src/cloud/aws/build/names.js'
-import {type AwsCall, AwsClients, isMutating} from '../../src/cloud/aws/clients.js'
+import {type AwsCall, type AwsClients, isMutating} from '../../src/cloud/aws/clients.js'
 import {HOOK_RECORD_TAG} from '../../src/cloud/aws/resources/lifecycle-hook.js'
 import {deleteCluster} from '../../src/phases/cluster/delete.js'
 import {updateCluster} from '../../src/phases/cluster/update.js'
 import {haPrivateCluster} from '../fixtures/cloud/clusters.js'
+import {emulatorClients, plainUserData} from '../fixtures/cloud/library.js'
 
 const region = 'eu-west-1'
-process.env.AWS_ACCESS_KEY_ID = 'testing'
-process.env.AWS_SECRET_ACCESS_KEY = 'testing'
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
-process.env.KFORGE_POLL_MS = '50'
 
-/** User-data as bytes: the hooks, not the boot, are what this file is about (no state store). */
-const userData = (group: string) => `#cloud-config\n# ${group}\n`
-
-function clients(calls: AwsCall[] = []): AwsClients {
-  return new AwsClients({region, endpoint: inject('awsEndpoint'), onCall: (c) => calls.push(c)})
-}
+const clients = (calls: AwsCall[] = []): AwsClients => emulatorClients(region, calls)
 
 describe('termination hooks, direct target', {timeout: 300_000}, () => {
   const cluster = haPrivateCluster('hooks.termination.example.com', region)
@@ -40,7 +32,12 @@ describe('termination hooks, direct target', {timeout: 300_000}, () => {
 
   it('puts a terminating hook on each group with a kubelet, shown in the plan; the next update is a no-op', async () => {
     let text = ''
-    await updateCluster(cluster, {aws: clients(), yes: true, userData, onPlan: (t) => (text = t)})
+    await updateCluster(cluster, {
+      aws: clients(),
+      yes: true,
+      userData: plainUserData,
+      onPlan: (t) => (text = t),
+    })
     for (const g of hooked) expect(text).toContain(`+ LifecycleHook hook-${g.name}`)
     expect(bastions.length).toBeGreaterThan(0)
     for (const g of bastions) expect(text).not.toContain(`hook-${g.name}`)
@@ -77,7 +74,7 @@ describe('termination hooks, direct target', {timeout: 300_000}, () => {
     const again = await updateCluster(cluster, {
       aws: clients(calls),
       yes: true,
-      userData,
+      userData: plainUserData,
       onPlan: (t) => (text = t),
     })
     expect(text).toMatch(/^No changes/)
@@ -96,13 +93,18 @@ describe('termination hooks, direct target', {timeout: 300_000}, () => {
     )
     let text = ''
     const calls: AwsCall[] = []
-    await updateCluster(cluster, {aws: clients(calls), yes: true, userData, onPlan: (t) => (text = t)})
+    await updateCluster(cluster, {
+      aws: clients(calls),
+      yes: true,
+      userData: plainUserData,
+      onPlan: (t) => (text = t),
+    })
     expect(text).toContain('+ LifecycleHook hook-nodes')
     expect(calls.filter((c) => isMutating(c.action)).map((c) => c.action)).toEqual([
       'PutLifecycleHook',
       'CreateOrUpdateTags',
     ])
-    const again = await updateCluster(cluster, {aws: clients(), yes: true, userData})
+    const again = await updateCluster(cluster, {aws: clients(), yes: true, userData: plainUserData})
     expect(again.changes).toBe(false)
   })
 

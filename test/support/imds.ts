@@ -28,7 +28,11 @@ export interface ImdsStandIn {
   close(): Promise<void>
 }
 
-export async function startImds(initial: Record<string, string> = {}): Promise<ImdsStandIn> {
+/** `host`: where to listen (default loopback); a node namespace reaches it through a DNAT rule. */
+export async function startImds(
+  initial: Record<string, string> = {},
+  host = '127.0.0.1',
+): Promise<ImdsStandIn> {
   const paths = new Map(Object.entries(initial))
   const tokens = new Set<string>()
   const requests: ImdsRequest[] = []
@@ -61,9 +65,9 @@ export async function startImds(initial: Record<string, string> = {}): Promise<I
     const value = paths.get(path.slice('/latest/'.length))
     return value === undefined ? answer(404) : answer(200, value)
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => server.listen(0, host, resolve))
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `http://${host}:${(server.address() as AddressInfo).port}`,
     set: (path, value) => {
       if (value === undefined) paths.delete(path)
       else paths.set(path, value)

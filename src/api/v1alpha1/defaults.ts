@@ -7,6 +7,7 @@ import {allocate, type Cidr, cidrProblem, formatCidr, parseCidr} from '../cidr.j
 import type {Problems} from '../problems.js'
 import {DEFAULT_KUBERNETES_VERSION, etcdVersionFor, parseVersion} from '../versions.js'
 import {CLUSTER_LABEL, type SpecInput} from './documents.js'
+import {identityDefaults} from './identity.js'
 import {
   type AddonsSpec,
   type Cluster,
@@ -140,6 +141,7 @@ export function applyDefaults(input: SpecInput, problems?: Problems): Cluster {
     selfHosted: s.selfHosted ?? false,
     // No default mirror: without one, instances use the public package repositories.
     ...(s.mirror === undefined ? {} : {mirror: copyMirror(s.mirror)}),
+    ...identityDefaults(s),
   }
   return {
     name,

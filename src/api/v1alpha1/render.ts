@@ -3,6 +3,7 @@
  * so the same cluster always renders to the same bytes and `create -f` of the output is a no-op.
  */
 import {Document} from 'yaml'
+import {copyIdentity} from './identity.js'
 import {SCHEMA_URL} from './schema.js'
 import {
   API_VERSION,
@@ -76,6 +77,7 @@ function clusterDocument(cluster: Cluster): ClusterDocument {
       },
       selfHosted: s.selfHosted,
       ...(s.mirror === undefined ? {} : {mirror: copyMirror(s.mirror)}),
+      ...copyIdentity(s),
     },
   }
 }

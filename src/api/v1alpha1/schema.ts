@@ -94,6 +94,40 @@ const mixedInstancesPolicy = described(
   ),
 )
 
+const serviceAccountIssuerDiscovery = described(
+  "Publish the service-account issuer (OIDC discovery document and JWKS) for AWS to trust the cluster's tokens. Default: none",
+  obj(
+    {
+      discoveryStore: described(
+        "`s3://bucket[/prefix]` readable anonymously, in the cluster's region, not the state store's bucket.",
+        str,
+      ),
+      enableAWSOIDCProvider: described(
+        'Create an IAM OIDC provider trusting the issuer (client id sts.amazonaws.com). Default: false',
+        bool,
+      ),
+    },
+    ['discoveryStore'],
+  ),
+)
+
+const serviceAccountExternalPermissions = described(
+  'Service accounts mapped to IAM roles (IRSA): each gets a role its pods assume with their token. Default: []',
+  listOf(
+    obj(
+      {
+        name: str,
+        namespace: str,
+        aws: obj(
+          {policyARNs: described('Managed policy ARNs attached to the role, at least one.', strings)},
+          ['policyARNs'],
+        ),
+      },
+      ['name', 'namespace', 'aws'],
+    ),
+  ),
+)
+
 const image = obj({id: str, lookup: obj({owner: str, namePattern: str}, ['owner', 'namePattern'])})
 const toggle = obj({enabled: bool})
 
@@ -153,6 +187,8 @@ export const clusterSpecShape = obj(
     }),
     selfHosted: bool,
     mirror,
+    serviceAccountIssuerDiscovery,
+    iam: obj({serviceAccountExternalPermissions}),
   },
   ['cloud'],
 )

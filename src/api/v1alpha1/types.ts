@@ -45,6 +45,41 @@ export interface ClusterSpecInput {
   selfHosted?: boolean
   /** Install node software from this mirror instead of the public repositories. Default: none */
   mirror?: MirrorSpec
+  /**
+   * Publish the service-account issuer (OIDC discovery document and JWKS) so that AWS can trust
+   * tokens the cluster signs (kops's field). Default: none (the issuer stays in-cluster).
+   */
+  serviceAccountIssuerDiscovery?: ServiceAccountIssuerDiscoverySpecInput
+  /** IAM for workloads: service accounts mapped to IAM roles (IRSA). Default: none */
+  iam?: IamSpecInput
+}
+
+export interface ServiceAccountIssuerDiscoverySpecInput {
+  /**
+   * `s3://bucket[/prefix]`: where the discovery document and JWKS are published. The bucket must
+   * allow anonymous reads of that prefix, be in the cluster's region, and must not be the state
+   * store's bucket (which blocks public access).
+   */
+  discoveryStore: string
+  /** Create an IAM OIDC identity provider that trusts the issuer (client id sts.amazonaws.com). Default: false */
+  enableAWSOIDCProvider?: boolean
+}
+
+/** One service account mapped to an IAM role (kops's serviceAccountExternalPermissions). */
+export interface ServiceAccountExternalPermission {
+  /** The ServiceAccount's name. */
+  name: string
+  /** The ServiceAccount's namespace. */
+  namespace: string
+  aws: {
+    /** ARNs of managed policies attached to the service account's role. At least one. */
+    policyARNs: string[]
+  }
+}
+
+export interface IamSpecInput {
+  /** Service accounts whose pods assume an IAM role of their own. Needs enableAWSOIDCProvider. Default: [] */
+  serviceAccountExternalPermissions?: ServiceAccountExternalPermission[]
 }
 
 /** One file on a mirror: its path under `baseUrl` and the SHA-256 instances check it against. */
@@ -350,6 +385,9 @@ export interface ClusterSpec {
   addons: AddonsSpec
   selfHosted: boolean
   mirror?: MirrorSpec
+  serviceAccountIssuerDiscovery?: Required<ServiceAccountIssuerDiscoverySpecInput>
+  /** Only when the spec maps service accounts. */
+  iam?: Required<IamSpecInput>
 }
 
 export interface InstanceGroupSpec {

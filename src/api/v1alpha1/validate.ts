@@ -10,6 +10,7 @@ import {regionOfZone} from './defaults.js'
 import type {Cluster} from './types.js'
 import {validateMirror} from './validate-boot.js'
 import {checkImage, checkLabels, validateGroups} from './validate-groups.js'
+import {validateIdentity} from './validate-identity.js'
 import {validateNetwork} from './validate-network.js'
 
 export function validateCluster(cluster: Cluster, problems: Problems): void {
@@ -156,4 +157,5 @@ function validateClusterFields(cluster: Cluster, problems: Problems): void {
     )
   }
   if (s.mirror) validateMirror(s.mirror, c, problems)
+  validateIdentity(cluster, problems)
 }

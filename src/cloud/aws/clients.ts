@@ -1,6 +1,6 @@
 /**
  * The one place SDK v3 clients are built: region, the standard credentials chain, an endpoint
- * override (`--endpoint`, or `AWS_ENDPOINT_URL` which the SDK reads itself), adaptive retries,
+ * override (`--endpoint`, or `AWS_ENDPOINT_URL` which the SDK reads itself), retries without a quota (retry.ts),
  * connection and request timeouts (the SDK has none: a call whose answer never comes would hang
  * forever instead of failing and being retried) and a kforge user agent. Each service's package is imported on first use only, so commands
  * that never touch AWS do not pay for loading the SDK.
@@ -18,6 +18,7 @@ import type {S3Client} from '@aws-sdk/client-s3'
 import {KforgeError} from '../../util/errors.js'
 import type {Timings} from '../../util/timings.js'
 import {kforgeVersion} from '../../util/version.js'
+import {DEFAULT_RETRY_POLICY, ProvisionerRetryStrategy} from './retry.js'
 import {guardUntokenedCreates} from './unknown-outcome.js'
 
 /**
@@ -101,7 +102,7 @@ const REQUEST_TIMEOUT_MS = 30_000
 export function clientConfig(options: AwsOptions = {}): {
   region?: string
   endpoint?: string
-  retryMode: 'adaptive'
+  retryStrategy: ProvisionerRetryStrategy
   maxAttempts: number
   customUserAgent: string
   requestHandler: {connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: true}
@@ -109,8 +110,8 @@ export function clientConfig(options: AwsOptions = {}): {
   return {
     ...(options.region ? {region: options.region} : {}),
     ...(options.endpoint ? {endpoint: options.endpoint} : {}),
-    retryMode: 'adaptive',
-    maxAttempts: 6,
+    retryStrategy: new ProvisionerRetryStrategy(),
+    maxAttempts: DEFAULT_RETRY_POLICY.maxAttempts,
     customUserAgent: `kforge/${kforgeVersion()}`,
     // A stuck call fails with TimeoutError, which the retry loop resends (or, for a create
     // without an idempotency token, reports as an unknown outcome: unknown-outcome.ts).

@@ -6,7 +6,7 @@ import {rollFlags} from '../../cli/roll-flags.js'
 export default class RollingUpdateCluster extends BaseCommand<typeof RollingUpdateCluster> {
   static override description = `Replace the instances whose launch template version is not their group's.
 
-Without --yes, lists them (group, instance, reason). With --yes: bastions, then control-plane groups one instance at a time, then node groups (--max-surge instances are launched ahead, --max-unavailable more replaced at once). Each instance is cordoned and drained through the API (PodDisruptionBudgets respected; the drain timeout names the pod that blocked), terminated in its auto-scaling group, replaced, and the cluster validated before the next. --cloudonly skips the Kubernetes steps, for a cluster whose API is down. A failure stops the roll and says where; running it again continues from there. Run "kforge update cluster NAME --yes" first: it is what gives the groups new launch template versions.`
+Without --yes, lists them (group, instance, reason). With --yes: bastions, then control-plane groups one instance at a time, then node groups (--max-surge instances are launched ahead, --max-unavailable more replaced at once). Each instance is cordoned and drained through the API (PodDisruptionBudgets respected; the drain timeout names the pod that blocked), terminated in its auto-scaling group, replaced, and the cluster validated before the next. Control-plane instances are replaced only while etcd is healthy (the API server's /readyz/etcd and /livez/etcd, and on every control-plane node a Ready Node with Ready etcd and kube-apiserver pods); after each one the roll waits for the new member to be healthy before the next. --force-unhealthy starts anyway, unhealthy members first, at the risk of losing etcd quorum. --cloudonly skips the Kubernetes steps, for a cluster whose API is down: etcd health is then not checked, only that each control-plane group has its instances InService. A failure stops the roll and says where; running it again continues from there. Run "kforge update cluster NAME --yes" first: it is what gives the groups new launch template versions.`
 
   static override examples = [
     '<%= config.bin %> rolling-update cluster demo.example.com',
@@ -46,6 +46,7 @@ Without --yes, lists them (group, instance, reason). With --yes: bastions, then 
           yes: f.yes,
           ...(f['instance-group'] ? {instanceGroups: f['instance-group']} : {}),
           force: f.force,
+          forceUnhealthy: f['force-unhealthy'],
           ...settings,
           logger: this.logger,
         })

@@ -6,7 +6,7 @@ import {rollFlags} from '../../cli/roll-flags.js'
 export default class UpgradeCluster extends BaseCommand<typeof UpgradeCluster> {
   static override description = `Change a cluster's Kubernetes version within the skew policy, then roll it.
 
-The policy: the control plane moves one minor version at a time, up, or back by at most one; kubelets are never newer than the control plane. Prints the plan (spec, kubeadm-config, which groups roll, the cloud changes). With --yes: stores the new version, applies it to the cloud (new launch template versions), records it in kube-system/kubeadm-config, rolls the control-plane groups one instance at a time, updates kube-proxy, then rolls the other groups. A self-hosted control plane (spec.selfHosted) is upgraded in place instead: its DaemonSets get the new images and no control-plane instance is replaced. Running it again with the same version continues a roll that stopped.`
+The policy: the control plane moves one minor version at a time, up, or back by at most one; kubelets are never newer than the control plane. Prints the plan (spec, kubeadm-config, which groups roll, the cloud changes). With --yes: stores the new version, applies it to the cloud (new launch template versions), records it in kube-system/kubeadm-config, rolls the control-plane groups one instance at a time (only while etcd is healthy, as rolling-update does; --force-unhealthy overrides), updates kube-proxy, then rolls the other groups. A self-hosted control plane (spec.selfHosted) is upgraded in place instead: its DaemonSets get the new images and no control-plane instance is replaced. Running it again with the same version continues a roll that stopped.`
 
   static override examples = [
     '<%= config.bin %> upgrade cluster demo.example.com --kubernetes-version v1.37.2',
@@ -46,6 +46,7 @@ The policy: the control plane moves one minor version at a time, up, or back by 
           cloudOnly: f.cloudonly,
           yes: f.yes,
           allowPrerelease: f['allow-prerelease'],
+          forceUnhealthy: f['force-unhealthy'],
           ...settings,
           logger: this.logger,
           onPlan: (plan) => {

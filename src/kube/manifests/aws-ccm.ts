@@ -3,20 +3,21 @@
  * objects' names and essentials): ServiceAccount, ClusterRole and binding
  * `system:cloud-controller-manager`, the apiserver-authentication-reader RoleBinding, and a
  * DaemonSet on control-plane nodes that tolerates the uninitialized taint it exists to remove.
+ * It runs with hostNetwork on the control plane because it calls AWS with the control-plane
+ * instance role, which a pod outside the host's network cannot reach with IMDS hop limit 1.
  */
+import {awsCcmImage} from './addon-images.js'
 import {clusterRole, clusterRoleBinding, roleBinding, serviceAccount} from './rbac.js'
 import type {ManifestSet} from './types.js'
 import {CONTROL_PLANE_LABEL, CONTROL_PLANE_TOLERATION, daemonSetOf, serviceAccountOf} from './workloads.js'
 
-export const AWS_CCM_IMAGE = 'registry.k8s.io/provider-aws/cloud-controller-manager'
-
-/** The CCM's minor follows Kubernetes': v1.37.x for Kubernetes 1.37. */
-export function awsCcmTag(kubernetesVersion: string): string {
-  const m = /^v(\d+)\.(\d+)/.exec(kubernetesVersion)
-  return m ? `v${m[1]}.${m[2]}.0` : kubernetesVersion
+export interface AwsCcmOptions {
+  /** The kforge cluster's name: the CCM tags the load balancers it makes with it. */
+  clusterName: string
+  kubernetesVersion: string
 }
 
-export function awsCcmManifests(kubernetesVersion: string): ManifestSet {
+export function awsCcmManifests(o: AwsCcmOptions): ManifestSet {
   const ns = 'kube-system'
   const sa = 'cloud-controller-manager'
   const labels = {'k8s-app': 'aws-cloud-controller-manager'}
@@ -59,10 +60,12 @@ export function awsCcmManifests(kubernetesVersion: string): ManifestSet {
       containers: [
         {
           name: 'aws-cloud-controller-manager',
-          image: `${AWS_CCM_IMAGE}:${awsCcmTag(kubernetesVersion)}`,
+          image: awsCcmImage(o.kubernetesVersion),
           args: [
             '--v=2',
             '--cloud-provider=aws',
+            // The name in the `kubernetes.io/cluster/<name>` tag of what it creates and looks up.
+            `--cluster-name=${o.clusterName}`,
             '--use-service-account-credentials=true',
             '--configure-cloud-routes=false',
           ],

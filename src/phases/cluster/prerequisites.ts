@@ -4,10 +4,11 @@
  * as the context's `storeObjects`, so it plans, prints and applies like any other resource
  * (resources/store-objects.ts), before the network, security and cluster phases.
  *
- * Made once, with the cluster key: the three CAs, the service-account key pair and the bootstrap
- * token (src/phases/cluster/secrets.ts, encrypted at rest under the key), their copies sealed for
- * instances (the ciphertext cache, src/assets/cache.ts, which keeps user-data stable across runs),
- * the node agent, and every cloud-config too large for user-data. The user-data rendered from them
+ * Made once, with the cluster key: the three CAs and the service-account key pair
+ * (src/phases/cluster/secrets.ts, encrypted at rest under the key), their copies sealed for the
+ * control-plane role (the ciphertext cache, src/assets/cache.ts, which keeps user-data stable
+ * across runs) and bundled for it (src/assets/secrets-bundle.ts: what user-data references), the
+ * node agent, and every cloud-config too large for user-data. The user-data rendered from them
  * is what both targets put in their launch templates.
  */
 
@@ -41,7 +42,7 @@ export function storeRefusal(location: string): string | undefined {
   if (parseS3Url(location)) return undefined
   return (
     `state store ${location} is a local directory: instances fetch the kforge node agent and their ` +
-    'sealed secrets from the state store with their role, so a cluster that launches instances needs ' +
+    "files (the control plane's sealed secrets) from the state store with their role, so a cluster that launches instances needs " +
     '--state s3://bucket/prefix (or KFORGE_STATE_STORE)'
   )
 }
@@ -103,8 +104,11 @@ export function clusterStoreObjects(cluster: Cluster, options: StoreObjectsOptio
     }
     if (missing.length > 0 || storeRefusal(store.location)) return actual(cluster, store, keyArn, missing)
     for (const asset of ASSET_CATALOG.filter((a) => a.secret)) {
-      const key = cacheKey({keyId: keyArn, cluster: cluster.name, name: asset.name}, material[asset.name]!)
-      if ((await store.read(key)) === undefined) missing.push(key)
+      for (const role of asset.roles) {
+        const target = {keyId: keyArn, cluster: cluster.name, name: asset.name, role}
+        const key = cacheKey(target, material[asset.name]!)
+        if ((await store.read(key)) === undefined) missing.push(key)
+      }
     }
     const bundle = await nodeAgentBundle()
     const agentKey = nodeAgentKey(cluster.name, bundle.sha256)
@@ -119,6 +123,9 @@ export function clusterStoreObjects(cluster: Cluster, options: StoreObjectsOptio
       nodeAgent: nodeAgentLocation(store.location, cluster.name, bundle.sha256),
       kmsKeyId: keyArn,
     })
+    for (const ref of Object.values(assets.bundles)) {
+      if ((await store.read(ref.key)) === undefined) missing.push(ref.key)
+    }
     const rendered = renderClusterUserData(cluster, assets)
     for (const r of rendered) {
       if (r.publish && (await store.read(r.publish.key)) === undefined) missing.push(r.publish.key)
@@ -136,6 +143,7 @@ export function clusterStoreObjects(cluster: Cluster, options: StoreObjectsOptio
         `  secrets: ${report.resealed.join(', ')} now encrypted at rest under the cluster's KMS key`,
       )
     }
+    if (report.retired.length > 0) logger.info(`  secrets: deleted ${report.retired.join(', ')} (unused)`)
     const assets = await gatherClusterAssets({store, aws, cluster, material, publish: true, kmsKeyId: keyArn})
     const rendered = renderClusterUserData(cluster, assets)
     const published = await publishUserData(store, rendered)

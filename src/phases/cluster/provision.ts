@@ -6,6 +6,7 @@
  */
 
 import type {Cluster} from '../../api/v1alpha1/types.js'
+import {refuseIfDeployedAsStack} from '../../cloud/aws/cfn/stack.js'
 import type {AwsClients} from '../../cloud/aws/clients.js'
 import type {StateStore} from '../../state/store.js'
 import type {Logger} from '../../util/logger.js'
@@ -20,6 +21,10 @@ export interface ProvisionOptions extends Omit<UpdateOptions, 'userData' | 'stor
 
 export async function provisionCluster(cluster: Cluster, given: ProvisionOptions): Promise<UpdateResult> {
   const {store, aws, logger, ...rest} = given
+  // A plan only reads (a drift check); the prerequisites are the direct target's for a stack too.
+  if (rest.yes && rest.phase !== 'prerequisites') {
+    await refuseIfDeployedAsStack(await aws.cloudFormation(), cluster.name)
+  }
   return updateCluster(cluster, {
     ...rest,
     aws,

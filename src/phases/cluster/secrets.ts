@@ -1,8 +1,10 @@
 /**
  * The provisioner's secrets step: the cluster-wide material every control-plane instance shares —
- * the three CAs of kubeadm's layout, the service-account key pair and the bootstrap token nodes
- * join with — made once and kept in the state store (`<cluster>/pki/...`, secrets 0600). Every
- * later run reuses it, so the rendered user-data (and so the launch templates) stay the same.
+ * the three CAs of kubeadm's layout and the service-account key pair — made once and kept in the
+ * state store (`<cluster>/pki/...`, secrets 0600). Every later run reuses it, so the rendered
+ * user-data (and so the launch templates) stay the same. No join token: instances obtain their
+ * own, short-lived, from the node-identity service (docs/node-join-threat-model.md); a token an
+ * older kforge stored (`<cluster>/secrets/bootstrap-token`) is deleted here.
  *
  * On an S3 store, once the cluster's KMS key exists, every secret is encrypted at rest under it
  * (SSE-KMS with that key): made so, or re-written so when it was stored before the key existed.
@@ -14,7 +16,7 @@
 
 import {X509Certificate} from 'node:crypto'
 import type {Cluster} from '../../api/v1alpha1/types.js'
-import {BOOTSTRAP_TOKEN} from '../../assets/catalog.js'
+import {RETIRED_BOOTSTRAP_TOKEN} from '../../assets/catalog.js'
 import {materialKey} from '../../assets/material.js'
 import type {ClusterMaterial} from '../../assets/prepare.js'
 import {createCA} from '../../pki/cert.js'
@@ -30,7 +32,6 @@ import {
 import {CA_SUBJECTS, type CaName} from '../../pki/kubeadm-certs.js'
 import type {StateStore} from '../../state/store.js'
 import {KforgeError} from '../../util/errors.js'
-import {registerSecret} from '../../util/redact.js'
 
 const CAS: readonly CaName[] = ['ca', 'front-proxy-ca', 'etcd/ca']
 
@@ -40,6 +41,8 @@ export interface SecretsReport {
   reused: string[]
   /** Secrets re-written under the cluster's KMS key (stored before the key existed). */
   resealed: string[]
+  /** Objects deleted because nothing uses them any more (an older kforge's join token). */
+  retired: string[]
 }
 
 export interface SecretsOptions {
@@ -60,7 +63,7 @@ export async function ensureClusterSecrets(
   options: SecretsOptions = {},
 ): Promise<{material: ClusterMaterial; report: SecretsReport}> {
   const material: Record<string, Buffer> = {}
-  const report: SecretsReport = {created: [], reused: [], resealed: []}
+  const report: SecretsReport = {created: [], reused: [], resealed: [], retired: []}
   const {kmsKeyId} = options
   const where = (name: string) => `${store.location}/${materialKey(cluster.name, name)}`
   const read = (name: string) => store.read(materialKey(cluster.name, name))
@@ -137,17 +140,11 @@ export async function ensureClusterSecrets(
     report.created.push('sa')
   }
 
-  const token = await read(BOOTSTRAP_TOKEN)
-  if (token) {
-    await protect(BOOTSTRAP_TOKEN, token)
-    material[BOOTSTRAP_TOKEN] = token
-    report.reused.push(BOOTSTRAP_TOKEN)
-  } else {
-    const {formatToken, generateToken} = await import('../../bootstrap/token.js')
-    const value = formatToken(generateToken())
-    await write(BOOTSTRAP_TOKEN, value, true)
-    report.created.push(BOOTSTRAP_TOKEN)
+  // A join token that never expires, left by a kforge from before node identity: nothing reads it.
+  const retired = `${cluster.name}/${RETIRED_BOOTSTRAP_TOKEN}`
+  if (!options.dryRun && (await store.read(retired)) !== undefined) {
+    await store.delete(retired)
+    report.retired.push(retired)
   }
-  registerSecret(material[BOOTSTRAP_TOKEN]!.toString())
   return {material, report}
 }

@@ -46,6 +46,8 @@ export class SimCluster {
   readonly store = new Store()
   /** etcd's membership, shared by the etcd pods of every node */
   readonly etcd = new EtcdCluster()
+  /** false: etcd has lost its quorum; the API servers' etcd health checks fail. */
+  etcdQuorum = true
   readonly audit: AuditEntry[] = []
   readonly version: {major: string; minor: string; gitVersion: string}
   private readonly servers = new Map<string, ApiServerInstance>()
@@ -73,6 +75,7 @@ export class SimCluster {
       audit: this.audit,
       version: this.version,
       ready: () => true,
+      etcdHealthy: () => this.etcdQuorum,
     })
     const server: Server = createServer(
       {

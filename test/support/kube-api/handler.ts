@@ -26,9 +26,13 @@ export interface HandlerOptions {
   version: {major: string; minor: string; gitVersion: string}
   /** false while the apiserver is "starting": /readyz and /healthz answer 503 */
   ready: () => boolean
+  /** false: etcd has no quorum, so the etcd checks fail (`/readyz/etcd`, `/livez/etcd`, and their parents) */
+  etcdHealthy?: () => boolean
 }
 
 const HEALTH = new Set(['/healthz', '/livez', '/readyz'])
+/** The individual checks kforge reads (kube-apiserver serves one path per check). */
+const ETCD_CHECKS = new Set(['/healthz/etcd', '/livez/etcd', '/readyz/etcd'])
 
 export function createHandler(opts: HandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
@@ -94,10 +98,18 @@ function route(
     setVerb(attrs.verb)
     if (!authorize(opts.store, who, attrs)) throw errors.forbidden(forbiddenMessage(who, attrs), details)
   }
-  if (HEALTH.has(path) || path === '/version') {
+  if (HEALTH.has(path) || ETCD_CHECKS.has(path) || path === '/version') {
     check({verb: 'get', path})
     if (path === '/version')
       return {code: 200, body: {...opts.version, platform: 'linux/amd64', goVersion: 'double'}}
+    if (opts.etcdHealthy?.() === false)
+      return {
+        code: 500,
+        body: ETCD_CHECKS.has(path)
+          ? 'internal server error: etcd client connection not yet established\n'
+          : `[-]etcd failed: reason withheld\n${path.slice(1)} check failed\n`,
+      }
+    if (ETCD_CHECKS.has(path)) return {code: 200, body: 'ok'}
     return opts.ready()
       ? {code: 200, body: 'ok'}
       : {

@@ -1,7 +1,9 @@
 /**
- * The issue's "done when" for assets, end to end against the emulator's KMS: real PKI material is
- * sealed, a 3-zone HA private cluster with a bastion is rendered, no rendered byte holds a secret,
- * every user-data fits, and opening what instances receive gives back exactly the originals.
+ * The issue's "done when" for assets, end to end against the emulator's KMS and S3: real PKI
+ * material is sealed for the control-plane role and bundled in the state store, a 3-zone HA private
+ * cluster with a bastion is rendered, no rendered byte holds a secret (sealed or not), every
+ * user-data fits, and fetching and opening what instances reference gives back exactly the
+ * originals.
  */
 import {execFileSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
@@ -17,7 +19,8 @@ import {AwsClients} from '../../../src/cloud/aws/clients.js'
 import {renderClusterUserData} from '../../../src/render/render.js'
 import {type ClusterAssets, type RenderedUserData, USER_DATA_LIMIT} from '../../../src/render/types.js'
 import {validateRendered} from '../../../src/render/validate.js'
-import {LocalStateStore} from '../../../src/state/local.js'
+import {S3StateStore} from '../../../src/state/s3.js'
+import {emulatorStateStore} from '../../fixtures/cloud/state.js'
 import {cloudInitSchema} from '../../fixtures/render/cloud-init.js'
 import {haPrivateCluster} from '../../fixtures/render/clusters.js'
 import {clusterMaterial, createKmsKey, emulatorKms} from '../../fixtures/render/material.js'
@@ -36,18 +39,11 @@ let assets: ClusterAssets
 let rendered: RenderedUserData[]
 let keyArn: string
 const dir = tempDir('kforge-assets-')
-const store = new LocalStateStore(join(dir, 'state'))
+let store: S3StateStore
+let aws: AwsClients
 
 async function prepare(): Promise<ClusterAssets> {
-  const {inject} = await import('vitest')
-  return prepareClusterAssets({
-    cluster,
-    material,
-    store,
-    aws: new AwsClients({endpoint: inject('awsEndpoint'), region: 'us-east-1'}),
-    nodeAgent,
-    stateStore: 's3://kforge-assets-test/state',
-  })
+  return prepareClusterAssets({cluster, material, store, aws, nodeAgent, publish: true})
 }
 
 /** Everything an instance or a reviewer ever sees for a group. */
@@ -57,6 +53,12 @@ function everything(r: RenderedUserData): string {
 }
 
 beforeAll(async () => {
+  const {inject} = await import('vitest')
+  aws = new AwsClients({endpoint: inject('awsEndpoint'), region: 'us-east-1'})
+  store = S3StateStore.fromUrl(await emulatorStateStore('us-east-1', 'kforge-assets-test'), {
+    endpoint: inject('awsEndpoint'),
+    region: 'us-east-1',
+  })
   material = clusterMaterial()
   keyArn = await createKmsKey(defaultKmsKey(cluster.name))
   assets = await prepare()
@@ -64,24 +66,35 @@ beforeAll(async () => {
 }, 60_000)
 
 describe('a 3-zone HA private cluster with a bastion, with real secrets', () => {
-  it('seals with the cluster key, resolved from kforge alias to its ARN', () => {
+  it('seals with the cluster key, resolved from kforge alias to its ARN; bundles for the control plane only', async () => {
     expect(assets.kmsKeyId).toBe(keyArn)
-    expect(assets.encrypted.map((a) => a.name).sort()).toEqual(
-      ASSET_CATALOG.filter((a) => a.secret)
-        .map((a) => a.name)
-        .sort(),
-    )
+    expect(Object.keys(assets.bundles)).toEqual(['control-plane'])
+    const ref = assets.bundles['control-plane']!
+    expect(ref.key).toBe(`${cluster.name}/secrets/control-plane/${ref.sha256}.json`)
+    const bundle = JSON.parse((await store.read(ref.key))!.toString()) as {
+      files: Array<{name: string; ciphertext?: {keyId: string}; content?: string}>
+    }
+    expect(bundle.files.map((f) => f.name).sort()).toEqual(ASSET_CATALOG.map((a) => a.name).sort())
+    for (const f of bundle.files) {
+      const secret = ASSET_CATALOG.find((a) => a.name === f.name)!.secret
+      expect(f.ciphertext !== undefined, f.name).toBe(secret)
+      if (f.ciphertext) expect(f.ciphertext.keyId).toBe(keyArn)
+    }
   })
 
-  it('puts no plaintext secret anywhere: not the keys, not the token secret, no PRIVATE KEY', () => {
-    const token = material['bootstrap-token']!.toString()
-    const secrets = ASSET_CATALOG.filter((a) => a.secret).map((a) => material[a.name]!.toString())
+  it('puts no file in user-data: no PEM block, no ciphertext, no key line, only the bundle reference', () => {
+    const secrets = ASSET_CATALOG.map((a) => material[a.name]!.toString())
     const keyBodies = secrets.flatMap((s) => s.split('\n').filter((line) => line.length >= 40))
     for (const r of rendered) {
       const seen = everything(r)
-      expect(seen, r.group).not.toContain('PRIVATE KEY')
-      expect(seen, r.group).not.toContain(token)
-      expect(seen, r.group).not.toContain(token.split('.')[1])
+      expect(seen, r.group).not.toContain('-----BEGIN')
+      expect(seen, r.group).not.toContain('"ciphertext"')
+      // KMS ciphertexts and DER bytes are base64 of random bytes: long runs mixing both cases and
+      // digits (the user-data's own base64 form aside).
+      expect(seen.replace(r.userDataBase64, ''), r.group).not.toMatch(
+        /(?<![A-Za-z0-9+/])(?=[A-Za-z0-9+/]*[A-Z])(?=[A-Za-z0-9+/]*[a-z])(?=[A-Za-z0-9+/]*[0-9])[A-Za-z0-9+/]{40,}/,
+      )
+      expect(seen, r.group).not.toMatch(/\b[a-z0-9]{6}\.[a-z0-9]{16}\b/)
       for (const line of keyBodies) expect(seen.includes(line), r.group).toBe(false)
     }
   })
@@ -101,7 +114,7 @@ describe('a 3-zone HA private cluster with a bastion, with real secrets', () => 
     expect(again.map((r) => r.sha256)).toEqual(rendered.map((r) => r.sha256))
   })
 
-  it('decrypts, with KMS, exactly the original files with mode 0600', async () => {
+  it('fetches from S3 and decrypts with KMS exactly the original files, secrets 0600', async () => {
     for (const r of rendered.filter((x) => x.template !== 'bastion')) {
       const files = (parse(r.cloudConfig) as {write_files: Array<{path: string; content: string}>})
         .write_files
@@ -109,25 +122,24 @@ describe('a 3-zone HA private cluster with a bastion, with real secrets', () => 
       writeFileSync(manifestFile, files.find((f) => f.path === '/etc/kforge/assets.json')!.content)
       const root = join(dir, 'root', r.group)
       mkdirSync(root, {recursive: true})
-      const written = await decryptAssets(await readManifest(manifestFile), emulatorKms(), root)
-      const expected = ASSET_CATALOG.filter(
-        (a) => a.secret && a.roles.includes(r.template === 'node' ? 'node' : 'control-plane'),
+      const written = await decryptAssets(
+        await readManifest(manifestFile),
+        {kms: emulatorKms(), s3: await aws.s3()},
+        root,
+      )
+      const expected = ASSET_CATALOG.filter((a) =>
+        a.roles.includes(r.template === 'node' ? 'node' : 'control-plane'),
       )
       expect(written.sort()).toEqual(expected.map((a) => a.path).sort())
       for (const a of expected) {
         const file = join(root, a.path)
         expect(readFileSync(file).equals(material[a.name]!), `${r.group} ${a.name}`).toBe(true)
-        expect(statSync(file).mode & 0o777).toBe(0o600)
+        expect(statSync(file).mode & 0o777).toBe(a.secret ? 0o600 : 0o644)
       }
     }
   })
 
-  it('writes the public files as they are, and pins the CA', () => {
-    const cp = rendered[0]!
-    const files = (parse(cp.cloudConfig) as {write_files: Array<{path: string; content: string}>}).write_files
-    expect(files.find((f) => f.path === '/etc/kubernetes/pki/ca.crt')!.content).toBe(
-      material['ca.crt']!.toString(),
-    )
+  it('pins the CA in every joining config', () => {
     const spki = execFileSync('openssl', ['pkey', '-pubin', '-outform', 'der'], {
       input: execFileSync('openssl', ['x509', '-pubkey', '-noout'], {input: material['ca.crt']}),
     })

@@ -1,14 +1,16 @@
 /**
- * The node agent bundle as an instance runs it: one file, `node kforge.mjs ...`, decrypting the
- * assets manifest with KMS (the emulator's) as the boot script's "assets" step does.
+ * The node agent bundle as an instance runs it: one file, `node kforge.mjs ...`, fetching its role's
+ * bundle from S3 and decrypting it with KMS (the emulator's) as the boot script's "assets" step does.
  */
 import {execFile} from 'node:child_process'
-import {mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {beforeAll, describe, expect, it} from 'vitest'
+import {CreateBucketCommand, PutObjectCommand, S3Client} from '@aws-sdk/client-s3'
+import {beforeAll, describe, expect, inject, it} from 'vitest'
 import {seal} from '../../../src/assets/kms.js'
 import {nodeAgentKey, publishNodeAgent} from '../../../src/assets/node-agent.js'
 import {buildNodeAgent, type NodeAgentBundle} from '../../../src/assets/node-agent-build.js'
+import {type BundleFile, encodeSecretsBundle} from '../../../src/assets/secrets-bundle.js'
 import {LocalStateStore} from '../../../src/state/local.js'
 import type {StateStore} from '../../../src/state/store.js'
 import {createKmsKey, emulatorKms} from '../../fixtures/render/material.js'
@@ -32,6 +34,54 @@ function node(
         resolve({code: err ? ((err as {code?: number}).code ?? 1) : 0, stdout, stderr}),
     )
   })
+}
+
+const BUCKET = 'kforge-agent-bundles'
+let made = false
+
+async function bucket(): Promise<S3Client> {
+  const s3 = new S3Client({
+    endpoint: inject('awsEndpoint'),
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'},
+  })
+  if (!made) await s3.send(new CreateBucketCommand({Bucket: BUCKET}))
+  made = true
+  return s3
+}
+
+let runs = 0
+
+/** Store a bundle of `files` in the emulator's S3, reference it as user-data would, run the agent's boot step. */
+async function decryptWith(
+  cluster: string,
+  role: 'control-plane',
+  files: BundleFile[],
+  sha256?: string,
+): Promise<{code: number; stdout: string; stderr: string; root: string}> {
+  const encoded = encodeSecretsBundle({cluster, role, files})
+  const s3 = await bucket()
+  await s3.send(new PutObjectCommand({Bucket: BUCKET, Key: `state/${encoded.key}`, Body: encoded.body}))
+  const manifest = {
+    cluster,
+    region: 'us-east-1',
+    secrets: {
+      url: `s3://${BUCKET}/state/${encoded.key}`,
+      region: 'us-east-1',
+      role,
+      sha256: sha256 ?? encoded.sha256,
+    },
+  }
+  const n = ++runs
+  writeFileSync(join(dir, `assets-${n}.json`), JSON.stringify(manifest))
+  const root = join(dir, `root-${n}`)
+  mkdirSync(root)
+  const run = await node(
+    ['assets', 'decrypt', '--manifest', join(dir, `assets-${n}.json`), '--root-dir', root],
+    emulatorEnv('us-east-1'),
+  )
+  return {...run, root}
 }
 
 beforeAll(async () => {
@@ -58,67 +108,85 @@ describe('the node agent bundle', () => {
     expect(commandHelp.stdout).toContain('--manifest')
   })
 
-  it('decrypts the assets manifest with KMS into the root dir', async () => {
+  it('fetches its role’s bundle from S3, checks it, and decrypts it with KMS into the root dir', async () => {
     const keyArn = await createKmsKey()
     const secret = Buffer.from('-----BEGIN PRIVATE KEY-----\nnot really\n-----END PRIVATE KEY-----\n')
-    const token = Buffer.from('abcdef.0123456789abcdef')
     const big = Buffer.alloc(9000, 'k')
     const kms = emulatorKms()
     const cluster = 'agent.example.com'
-    const entry = async (name: string, path: string, plaintext: Buffer) => ({
+    const role = 'control-plane' as const
+    const sealed = async (name: string, path: string, plaintext: Buffer) => ({
       name,
       path,
       mode: '0600',
-      ciphertext: await seal(kms, {keyId: keyArn, cluster, name}, plaintext),
+      ciphertext: await seal(kms, {keyId: keyArn, cluster, name, role}, plaintext),
     })
-    const manifest = {
-      cluster,
-      region: 'us-east-1',
-      assets: [
-        await entry('ca.key', '/etc/kubernetes/pki/ca.key', secret),
-        await entry('bootstrap-token', '/etc/kforge/secrets/bootstrap-token', token),
-        await entry('large', '/etc/kforge/secrets/large', big),
-      ],
-    }
-    writeFileSync(join(dir, 'assets.json'), JSON.stringify(manifest))
-    const root = join(dir, 'root')
-    mkdirSync(root)
-    const run = await node(
-      ['assets', 'decrypt', '--manifest', join(dir, 'assets.json'), '--root-dir', root],
-      emulatorEnv('us-east-1'),
-    )
+    const files = [
+      await sealed('ca.key', '/etc/kubernetes/pki/ca.key', secret),
+      await sealed('large', '/etc/kforge/secrets/large', big),
+      {name: 'ca.crt', path: '/etc/kubernetes/pki/ca.crt', mode: '0644', content: 'a certificate\n'},
+    ]
+    const run = await decryptWith(cluster, role, files)
     expect(run.code, run.stderr).toBe(0)
-    expect(run.stdout).toContain('decrypted /etc/kforge/secrets/bootstrap-token')
-    expect(run.stdout + run.stderr).not.toContain('0123456789abcdef')
-    expect(readFileSync(join(root, 'etc/kubernetes/pki/ca.key')).equals(secret)).toBe(true)
-    expect(readFileSync(join(root, 'etc/kforge/secrets/bootstrap-token')).equals(token)).toBe(true)
-    expect(readFileSync(join(root, 'etc/kforge/secrets/large')).equals(big)).toBe(true)
-    expect(statSync(join(root, 'etc/kforge/secrets/bootstrap-token')).mode & 0o777).toBe(0o600)
-    expect(statSync(join(root, 'etc/kforge/secrets')).mode & 0o777).toBe(0o700)
+    expect(run.stdout).toContain('decrypted /etc/kforge/secrets/large')
+    expect(run.stdout + run.stderr).not.toContain('not really')
+    expect(readFileSync(join(run.root, 'etc/kubernetes/pki/ca.key')).equals(secret)).toBe(true)
+    expect(readFileSync(join(run.root, 'etc/kforge/secrets/large')).equals(big)).toBe(true)
+    expect(readFileSync(join(run.root, 'etc/kubernetes/pki/ca.crt'), 'utf8')).toBe('a certificate\n')
+    expect(statSync(join(run.root, 'etc/kforge/secrets/large')).mode & 0o777).toBe(0o600)
+    expect(statSync(join(run.root, 'etc/kforge/secrets')).mode & 0o777).toBe(0o700)
+    expect(statSync(join(run.root, 'etc/kubernetes/pki/ca.crt')).mode & 0o777).toBe(0o644)
   })
 
-  it('fails with the asset and key named when KMS refuses', async () => {
+  it('refuses a secret sealed for another role or cluster: KMS checks the encryption context', async () => {
+    const keyArn = await createKmsKey()
+    const kms = emulatorKms()
+    const plaintext = Buffer.from('etcd ca key')
+    for (const target of [
+      {keyId: keyArn, cluster: 'agent.example.com', name: 'etcd/ca.key', role: 'node'},
+      {keyId: keyArn, cluster: 'other.example.com', name: 'etcd/ca.key', role: 'control-plane'},
+      {keyId: keyArn, cluster: 'agent.example.com', name: 'sa.key', role: 'control-plane'},
+    ]) {
+      const file = {
+        name: 'etcd/ca.key',
+        path: '/etc/kubernetes/pki/etcd/ca.key',
+        mode: '0600',
+        ciphertext: await seal(kms, target, plaintext),
+      }
+      const run = await decryptWith('agent.example.com', 'control-plane', [file])
+      expect(run.code, JSON.stringify(target)).not.toBe(0)
+      expect(run.stderr).toContain(`KMS Decrypt of asset "etcd/ca.key" with key ${keyArn} failed`)
+      expect(existsSync(join(run.root, 'etc/kubernetes/pki/etcd/ca.key'))).toBe(false)
+    }
+  })
+
+  it('refuses a bundle whose bytes are not the ones the user-data names', async () => {
+    const files = [{name: 'ca.crt', path: '/etc/kubernetes/pki/ca.crt', mode: '0644', content: 'x\n'}]
+    const run = await decryptWith('agent.example.com', 'control-plane', files, 'f'.repeat(64))
+    expect(run.code).not.toBe(0)
+    expect(run.stderr).toMatch(/sha256 [0-9a-f]{64} is not the f{64} the user-data names/)
+    expect(existsSync(join(run.root, 'etc/kubernetes/pki/ca.crt'))).toBe(false)
+  })
+
+  it('fails with the object named when S3 has no bundle there', async () => {
     const manifest = {
       cluster: 'agent.example.com',
       region: 'us-east-1',
-      assets: [
-        {
-          name: 'ca.key',
-          path: '/etc/kubernetes/pki/ca.key',
-          mode: '0600',
-          ciphertext: {scheme: 'kms', keyId: 'arn:aws:kms:us-east-1:123456789012:key/missing', blob: 'AAAA'},
-        },
-      ],
+      secrets: {
+        url: `s3://${BUCKET}/state/agent.example.com/secrets/control-plane/${'0'.repeat(64)}.json`,
+        region: 'us-east-1',
+        role: 'control-plane',
+        sha256: '0'.repeat(64),
+      },
     }
     writeFileSync(join(dir, 'bad.json'), JSON.stringify(manifest))
+    await bucket()
     const run = await node(
       ['assets', 'decrypt', '--manifest', join(dir, 'bad.json'), '--root-dir', join(dir, 'bad-root')],
       emulatorEnv(),
     )
     expect(run.code).not.toBe(0)
-    expect(run.stderr).toContain(
-      'KMS Decrypt of asset "ca.key" with key arn:aws:kms:us-east-1:123456789012:key/missing failed',
-    )
+    expect(run.stderr).toContain(`fetching the control-plane files ${manifest.secrets.url}`)
   })
 })
 

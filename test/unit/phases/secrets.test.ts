@@ -11,11 +11,11 @@ import {tempDir} from '../../support/cli.js'
 const cluster = clusterFromOptions({name: 'secrets.example.com', zones: ['us-east-1a']})
 
 describe('cluster secrets in the state store', () => {
-  it('makes kubeadm-named CAs, the SA pair and a bootstrap token once, secrets 0600, and reuses them', async () => {
+  it('makes kubeadm-named CAs and the SA pair once, secrets 0600, and reuses them', async () => {
     const dir = tempDir()
     const store = new LocalStateStore(dir)
     const first = await ensureClusterSecrets(store, cluster)
-    expect(first.report.created.sort()).toEqual(['bootstrap-token', 'ca', 'etcd/ca', 'front-proxy-ca', 'sa'])
+    expect(first.report.created.sort()).toEqual(['ca', 'etcd/ca', 'front-proxy-ca', 'sa'])
 
     const subject = (name: string) =>
       execFileSync(
@@ -31,7 +31,6 @@ describe('cluster secrets in the state store', () => {
     for (const key of ['ca.key', 'front-proxy-ca.key', 'etcd/ca.key', 'sa.key']) {
       expect(statSync(join(dir, materialKey(cluster.name, key))).mode & 0o777).toBe(0o600)
     }
-    expect(first.material['bootstrap-token']!.toString()).toMatch(/^[a-z0-9]{6}\.[a-z0-9]{16}$/)
 
     const second = await ensureClusterSecrets(store, cluster)
     expect(second.report.created).toEqual([])
@@ -61,6 +60,24 @@ describe('cluster secrets in the state store', () => {
     await expect(ensureClusterSecrets(store, cluster)).rejects.toThrow(
       'secrets.example.com/pki/front-proxy-ca.crt does not match front-proxy-ca.key',
     )
+  })
+
+  it('keeps no join token in the store, and deletes one an older kforge left there', async () => {
+    const dir = tempDir()
+    const store = new LocalStateStore(dir)
+    const made = await ensureClusterSecrets(store, cluster)
+    const keys = await store.list(`${cluster.name}/`)
+    expect(keys.filter((k) => !k.startsWith(`${cluster.name}/pki/`))).toEqual([])
+    expect(Object.keys(made.material)).not.toContain('bootstrap-token')
+    for (const key of keys) {
+      expect((await store.read(key))!.toString(), key).not.toMatch(/\b[a-z0-9]{6}\.[a-z0-9]{16}\b/)
+    }
+
+    const leftover = `${cluster.name}/secrets/bootstrap-token`
+    await store.write(leftover, 'abcdef.0123456789abcdef', {secret: true})
+    const again = await ensureClusterSecrets(store, cluster)
+    expect(again.report.retired).toEqual([leftover])
+    expect(await store.read(leftover)).toBeUndefined()
   })
 
   it('writes nothing in dry-run', async () => {

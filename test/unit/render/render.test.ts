@@ -140,14 +140,24 @@ describe('renderUserData for a 3-zone HA private cluster with a bastion', () => 
     expect(cp.controlPlane).toEqual({})
   })
 
-  it('gives secrets to the roles that need them: CA keys to the control plane, nothing to nodes', () => {
-    const names = (cloudConfig: string) =>
-      file(cloudConfig, '/etc/kforge/assets.json')
-        .split('\n')
-        .flatMap((line) => (line.startsWith('{"name"') ? [JSON.parse(line.replace(/,$/, '')).name] : []))
-    expect(names(rendered[0]!.cloudConfig)).toEqual(['ca.key', 'etcd/ca.key', 'front-proxy-ca.key', 'sa.key'])
+  it('gives files only to the roles that need them, by reference: the control plane its bundle, nodes nothing', () => {
+    const manifest = (cloudConfig: string) =>
+      JSON.parse(file(cloudConfig, '/etc/kforge/assets.json')) as {
+        cluster: string
+        region: string
+        secrets?: {url: string; region: string; role: string; sha256: string}
+      }
+    const cp = manifest(rendered[0]!.cloudConfig)
+    expect(cp.secrets).toEqual({
+      url: expect.stringMatching(/^s3:\/\/[^/]+\/.+\/secrets\/control-plane\/[0-9a-f]{64}\.json$/),
+      region: 'us-east-1',
+      role: 'control-plane',
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    })
+    // The PKI comes from the bundle, certificates too: no PEM block in any user-data.
+    for (const r of rendered) expect(r.cloudConfig, r.group).not.toContain('-----BEGIN')
     // no join token travels anywhere: nodes get theirs from the node-identity service
-    expect(names(rendered[3]!.cloudConfig)).toEqual([])
+    expect(manifest(rendered[3]!.cloudConfig).secrets).toBeUndefined()
     expect(writtenFiles(rendered[3]!.cloudConfig).map((f) => f.path)).not.toContain(
       '/etc/kubernetes/pki/ca.crt',
     )

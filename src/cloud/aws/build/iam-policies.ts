@@ -5,8 +5,8 @@
  * added to or removed from an existing resource — otherwise "tagged for this cluster" would protect
  * nothing (tag a foreign volume, then delete it). Reads are listed action by action. Each role
  * reads from the state store exactly the objects its instances fetch at boot, and opens with KMS
- * only the secrets sealed for it: the `kforge.dev/asset` encryption context (src/assets/kms.ts) is
- * a condition of its kms:Decrypt. docs/iam/README.md gives the reason for every statement.
+ * only the secrets sealed for it: the `kforge.dev/cluster`, `kforge.dev/role` and
+ * `kforge.dev/asset` encryption context (src/assets/kms.ts) are conditions of its kms:Decrypt. docs/iam/README.md gives the reason for every statement.
  *
  * Pure data: the same inputs give the same documents, so the tests evaluate exactly what kforge
  * creates.
@@ -15,6 +15,7 @@ import type {MirrorSpec} from '../../../api/v1alpha1/types.js'
 import {MIRROR_ARTIFACTS} from '../../../api/v1alpha1/types.js'
 import {ASSET_CATALOG} from '../../../assets/catalog.js'
 import {nodeAgentPattern} from '../../../assets/node-agent.js'
+import {secretsPrefix} from '../../../assets/secrets-bundle.js'
 import type {AssetRole} from '../../../render/types.js'
 import {parseS3Url} from '../../../render/urls.js'
 import type {Val} from '../model/types.js'
@@ -148,10 +149,33 @@ function decryptEtcdBackups(input: RolePolicyInput): PolicyStatement {
   }
 }
 
-function decryptOwnSecrets(input: RolePolicyInput, role: AssetRole): PolicyStatement[] {
-  // Nodes have no secret sealed for them (they join through node identity): no kms:Decrypt at all.
+/**
+ * The role's files: its bundle objects under `<cluster>/secrets/<role>/` (src/assets/secrets-bundle.ts)
+ * and kms:Decrypt of what is sealed in them, only under the role's own encryption context. Nodes
+ * have no file sealed for them (they join through node identity): neither statement at all.
+ */
+function ownSecrets(input: RolePolicyInput, role: AssetRole): PolicyStatement[] {
   if (sealedFor(role).length === 0) return []
+  const store = input.stateStore ? parseS3Url(input.stateStore) : undefined
+  const read: PolicyStatement[] = store
+    ? [
+        {
+          Sid: 'ReadOwnSecrets',
+          Effect: 'Allow',
+          Action: ['s3:GetObject'],
+          Resource: [
+            s3ObjectArn(
+              partition(input.region),
+              store.bucket,
+              store.key,
+              `${secretsPrefix(input.cluster, role)}*`,
+            ),
+          ],
+        },
+      ]
+    : []
   return [
+    ...read,
     {
       Sid: 'DecryptOwnSecrets',
       Effect: 'Allow',
@@ -160,6 +184,7 @@ function decryptOwnSecrets(input: RolePolicyInput, role: AssetRole): PolicyState
       Condition: {
         StringEquals: {
           'kms:EncryptionContext:kforge.dev/cluster': input.cluster,
+          'kms:EncryptionContext:kforge.dev/role': role,
           'kms:EncryptionContext:kforge.dev/asset': sealedFor(role),
         },
       },
@@ -204,7 +229,6 @@ const CONTROL_PLANE_CHANGE_OWNED = [
   'ec2:DeleteRoute',
   'ec2:DeleteSecurityGroup',
   'ec2:DeleteSnapshot',
-  'ec2:DeleteVolume',
   'ec2:DetachVolume',
   'ec2:ModifyInstanceAttribute',
   'ec2:ModifyVolume',
@@ -254,6 +278,40 @@ function completeLifecycleActions(input: RolePolicyInput): PolicyStatement[] {
   ]
 }
 
+/** The tag the EBS CSI driver puts on every volume it creates, whatever its flags. */
+export const EBS_CSI_VOLUME_TAG = 'ebs.csi.aws.com/cluster'
+
+/**
+ * The EBS CSI controller (on the control plane, with this role) creates and deletes volumes only
+ * as the driver: with its own tag and, through `--k8s-tag-cluster-id`, this cluster's. Deleting
+ * needs both too, so the role can never delete a volume the driver did not make, such as an etcd
+ * member's. Attaching, detaching and resizing are in ChangeOwned: the cluster tag is enough there.
+ */
+function ebsCsiDriver(input: RolePolicyInput, volumes: string): PolicyStatement[] {
+  const tags = (kind: 'RequestTag' | 'ResourceTag') => ({
+    StringEquals: {
+      [`aws:${kind}/${CLUSTER_TAG}`]: input.cluster,
+      [`aws:${kind}/${EBS_CSI_VOLUME_TAG}`]: 'true',
+    },
+  })
+  return [
+    {
+      Sid: 'EbsCsiCreateVolume',
+      Effect: 'Allow',
+      Action: ['ec2:CreateVolume'],
+      Resource: volumes,
+      Condition: tags('RequestTag'),
+    },
+    {
+      Sid: 'EbsCsiDeleteVolume',
+      Effect: 'Allow',
+      Action: ['ec2:DeleteVolume'],
+      Resource: volumes,
+      Condition: tags('ResourceTag'),
+    },
+  ]
+}
+
 function controlPlane(input: RolePolicyInput): PolicyStatement[] {
   const p = partition(input.region)
   const ec2 = (type: string) => `arn:${p}:ec2:${input.region}:*:${type}/*`
@@ -273,7 +331,6 @@ function controlPlane(input: RolePolicyInput): PolicyStatement[] {
       Action: [
         'ec2:CreateSecurityGroup',
         'ec2:CreateSnapshot',
-        'ec2:CreateVolume',
         'elasticloadbalancing:CreateLoadBalancer',
         'elasticloadbalancing:CreateTargetGroup',
       ],
@@ -329,10 +386,11 @@ function controlPlane(input: RolePolicyInput): PolicyStatement[] {
       Resource: `arn:${p}:iam::*:role/aws-service-role/elasticloadbalancing.amazonaws.com/*`,
       Condition: {StringEquals: {'iam:AWSServiceName': 'elasticloadbalancing.amazonaws.com'}},
     },
+    ...ebsCsiDriver(input, ec2('volume')),
     ...completeLifecycleActions(input),
     ...readBootObjects(input),
     ...controlPlaneRecords(input),
-    ...decryptOwnSecrets(input, 'control-plane'),
+    ...ownSecrets(input, 'control-plane'),
     decryptEtcdBackups(input),
   ]
 }
@@ -358,7 +416,7 @@ function nodes(input: RolePolicyInput): PolicyStatement[] {
     },
     ...completeLifecycleActions(input),
     ...readBootObjects(input),
-    ...decryptOwnSecrets(input, 'node'),
+    ...ownSecrets(input, 'node'),
   ]
 }
 

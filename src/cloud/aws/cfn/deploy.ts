@@ -27,7 +27,7 @@ import {
 } from './changeset.js'
 import {removeStack} from './delete.js'
 import {EventTail} from './events.js'
-import {findClusterStack, stackName, stackTags, waitForStack} from './stack.js'
+import {findClusterStack, LEFTOVER_STATUSES, stackName, stackTags, waitForStack} from './stack.js'
 import {planNewStack, planStackUpdate, templateChanges} from './stack-plan.js'
 import type {CfnTemplate} from './template.js'
 import {placeTemplate} from './upload.js'
@@ -59,8 +59,6 @@ export interface StackDeployResult {
   templateUrl?: string
 }
 
-/** Stacks whose first deploy never finished: no resources, and no way to update them. */
-const LEFTOVER = ['REVIEW_IN_PROGRESS', 'ROLLBACK_COMPLETE']
 const UPDATABLE = [
   'CREATE_COMPLETE',
   'UPDATE_COMPLETE',
@@ -157,7 +155,7 @@ export async function deployStack(cluster: string, options: StackDeployOptions):
     return data
   }
 
-  if (!found || LEFTOVER.includes(found.StackStatus ?? '')) {
+  if (!found || LEFTOVER_STATUSES.includes(found.StackStatus ?? '')) {
     const planned = planNewStack(options.model, options.template)
     const direct = await madeDirectly(options.aws, cluster)
     if (direct.length > 0) {

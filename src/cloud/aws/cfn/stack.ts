@@ -64,6 +64,23 @@ export async function findClusterStack(
   return stack
 }
 
+/** Stacks whose first deploy never finished: no resources, and no way to update them. */
+export const LEFTOVER_STATUSES: readonly string[] = ['REVIEW_IN_PROGRESS', 'ROLLBACK_COMPLETE']
+
+/**
+ * A direct apply to a cluster that lives in its stack would change the stack's resources behind
+ * its back: drift that CloudFormation undoes, or fails on, at the next stack update.
+ */
+export async function refuseIfDeployedAsStack(cfn: CloudFormationClient, cluster: string): Promise<void> {
+  const stack = await findClusterStack(cfn, cluster)
+  if (!stack || LEFTOVER_STATUSES.includes(stack.StackStatus ?? '')) return
+  throw new KforgeError(
+    `cluster ${cluster} is deployed as CloudFormation stack ${stack.StackName} (${stack.StackStatus}): ` +
+      "apply changes with --target cloudformation; a direct apply would change the stack's resources " +
+      'behind its back (without --yes, the direct plan shows how they differ from the spec)',
+  )
+}
+
 /** How an operation on a stack ended, from the stack's status. */
 export type Outcome = 'done' | 'failed' | 'running'
 

@@ -1,14 +1,16 @@
 /**
  * etcd-join (join --control-plane, stacked etcd): add this node as a member through the existing
  * members' client endpoints (from the etcd mirror pods' kubeadm.kubernetes.io/etcd.advertise-client-urls
- * annotation, as kubeadm finds them), then write the etcd static pod with the full
+ * annotation, as kubeadm finds them) — after removing the members of instances that are gone, or
+ * moving or replacing this node's own earlier member (etcd-members.ts) — then write the etcd static pod with the full
  * --initial-cluster and --initial-cluster-state=existing, and wait until the member has started.
  */
+import {existsSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import {isIP} from 'node:net'
 import {join} from 'node:path'
 import {EtcdClient} from '../../../kube/etcd-client.js'
-import {Pods} from '../../../kube/resources.js'
+import {Nodes, Pods} from '../../../kube/resources.js'
 import {poll} from '../../../kube/wait.js'
 import {etcdPod} from '../../../kubeadm/static-pods/etcd.js'
 import {serializePod} from '../../../kubeadm/static-pods/pod.js'
@@ -18,6 +20,7 @@ import {clientFor, pollInterval} from '../../init/api/context.js'
 import type {Phase} from '../../workflow.js'
 import type {JoinData} from '../data.js'
 import {controlPlaneInitData} from './cluster-config.js'
+import {joinMembership} from './etcd-members.js'
 
 const url = (ip: string, port: number) => `https://${isIP(ip) === 6 ? `[${ip}]` : ip}:${port}`
 
@@ -55,13 +58,11 @@ export const etcdJoinPhase: Phase<JoinData> = {
       cert: await readFile(join(pki, 'apiserver-etcd-client.crt')),
       key: await readFile(join(pki, 'apiserver-etcd-client.key')),
     })
-    let members = await etcd.memberList()
-    if (members.some((m) => m.peerURLs?.includes(peerURL))) {
-      ctx.logger.info(`[etcd-join] ${peerURL} is already a member`)
-    } else {
-      ctx.logger.info(`[etcd-join] Adding etcd member ${name} (${peerURL}) via ${endpoints.join(', ')}`)
-      members = (await etcd.memberAdd(peerURL)).members
-    }
+    const nodes = new Set((await admin.list(Nodes)).items.map((n) => n.metadata.name!))
+    const hasData = existsSync(join(d.rootDir, local.dataDir, 'member'))
+    ctx.logger.info(`[etcd-join] Joining etcd as ${name} (${peerURL}) via ${endpoints.join(', ')}`)
+    const {action, members} = await joinMembership(etcd, {name, peerURL, hasData}, nodes, ctx.logger)
+    if (action === 'member') ctx.logger.info(`[etcd-join] ${peerURL} is already a member`)
     const initialCluster = members
       .map((m) => `${m.name || (m.peerURLs?.includes(peerURL) ? name : '')}=${m.peerURLs?.[0] ?? ''}`)
       .filter((s) => !s.startsWith('='))

@@ -14,9 +14,12 @@ import {runSimulation, runUnsafeSimulation, type Simulation} from '@cloud-copilo
 import {describe, expect, it} from 'vitest'
 import type {Cluster} from '../../../../src/api/v1alpha1/types.js'
 import {nodeAgentKey} from '../../../../src/assets/node-agent.js'
+import {secretsBundleKey} from '../../../../src/assets/secrets-bundle.js'
 import {buildModel} from '../../../../src/cloud/aws/build/index.js'
 import {awsNames} from '../../../../src/cloud/aws/build/names.js'
 import {Ref} from '../../../../src/cloud/aws/model/types.js'
+import {ebsCsiManifests} from '../../../../src/kube/manifests/ebs-csi.js'
+import type {DaemonSet} from '../../../../src/kube/types.js'
 import {backupKey} from '../../../../src/lifecycle/etcd-backups.js'
 import {initRecordKey} from '../../../../src/lifecycle/init-once.js'
 import {publishedConfigKey} from '../../../../src/render/render.js'
@@ -109,10 +112,15 @@ async function decide(
 
 const object = (key: string) => `arn:aws:s3:::kforge-state/team/${key}`
 const volume = `arn:aws:ec2:us-east-1:${ACCOUNT}:volume/vol-0123456789abcdef0`
-const context = (asset: string, clusterName = CLUSTER): Context => ({
+const context = (asset: string, clusterName = CLUSTER, role?: string): Context => ({
   'kms:EncryptionContext:kforge.dev/cluster': clusterName,
   'kms:EncryptionContext:kforge.dev/asset': asset,
+  ...(role === undefined ? {} : {'kms:EncryptionContext:kforge.dev/role': role}),
 })
+/** The context the prerequisites seal a control-plane secret under (src/assets/prepare.ts). */
+const sealedForControlPlane = (asset: string, clusterName = CLUSTER) =>
+  context(asset, clusterName, 'control-plane')
+const CONTROL_PLANE_SECRETS = ['ca.key', 'etcd/ca.key', 'front-proxy-ca.key', 'sa.key']
 
 describe('node role', () => {
   it('reads the node agent and its own groups’ cloud-configs', async () => {
@@ -143,8 +151,10 @@ describe('node role', () => {
   })
 
   it('decrypts nothing at all: no secret is sealed for nodes (they join through node identity)', async () => {
-    for (const asset of ['bootstrap-token', 'ca.key', 'sa.key', 'etcd/ca.key', 'front-proxy-ca.key']) {
+    for (const asset of CONTROL_PLANE_SECRETS) {
       expect(await decide('nodes', 'kms:Decrypt', KEY, context(asset))).not.toBe('Allowed')
+      expect(await decide('nodes', 'kms:Decrypt', KEY, sealedForControlPlane(asset))).not.toBe('Allowed')
+      expect(await decide('nodes', 'kms:Decrypt', KEY, context(asset, CLUSTER, 'node'))).not.toBe('Allowed')
     }
     expect(await decide('nodes', 'kms:Decrypt', KEY)).not.toBe('Allowed')
     expect(JSON.stringify(docs.get('nodes'))).not.toContain('kms:')
@@ -232,15 +242,50 @@ describe('control-plane role', () => {
     expect(await decide('nodes', 'kms:Decrypt', KEY, sealed)).not.toBe('Allowed')
   })
 
-  it('decrypts the control-plane secrets of its own cluster only', async () => {
-    expect(await decide('control-plane', 'kms:Decrypt', KEY, context('ca.key'))).toBe('Allowed')
+  it('decrypts its own cluster’s secrets only under the control-plane encryption context', async () => {
+    for (const asset of CONTROL_PLANE_SECRETS) {
+      expect(await decide('control-plane', 'kms:Decrypt', KEY, sealedForControlPlane(asset))).toBe('Allowed')
+      expect(
+        await decide('control-plane', 'kms:Decrypt', KEY, sealedForControlPlane(asset, 'other.example.com')),
+      ).not.toBe('Allowed')
+      // Without the role in the context (an older sealing, or something sealed for no role), or another role's.
+      expect(await decide('control-plane', 'kms:Decrypt', KEY, context(asset))).not.toBe('Allowed')
+      expect(await decide('control-plane', 'kms:Decrypt', KEY, context(asset, CLUSTER, 'node'))).not.toBe(
+        'Allowed',
+      )
+    }
+    // An asset that is not in the catalogue, sealed with the right role: refused too.
+    expect(await decide('control-plane', 'kms:Decrypt', KEY, sealedForControlPlane('admin.key'))).not.toBe(
+      'Allowed',
+    )
+    // Any other use of the key with no context at all: refused.
+    expect(await decide('control-plane', 'kms:Decrypt', KEY)).not.toBe('Allowed')
+  })
+
+  it('reads its own secrets bundle prefix; not another cluster’s, not the plaintext PKI; nodes read none', async () => {
+    const bundle = object(secretsBundleKey(CLUSTER, 'control-plane', SHA))
+    expect(await decide('control-plane', 's3:GetObject', bundle)).toBe('Allowed')
+    expect(await decide('control-plane', 's3:PutObject', bundle)).not.toBe('Allowed')
     expect(
-      await decide('control-plane', 'kms:Decrypt', KEY, context('ca.key', 'other.example.com')),
+      await decide(
+        'control-plane',
+        's3:GetObject',
+        object(secretsBundleKey(`${CLUSTER}x`, 'control-plane', SHA)),
+      ),
     ).not.toBe('Allowed')
+    expect(
+      await decide('control-plane', 's3:GetObject', object(secretsBundleKey(CLUSTER, 'node', SHA))),
+    ).not.toBe('Allowed')
+    for (const key of ['pki/ca.key', 'pki/sa.key', 'secrets/bootstrap-token', 'assets/encrypted/x.json']) {
+      expect(await decide('control-plane', 's3:GetObject', object(`${CLUSTER}/${key}`)), key).not.toBe(
+        'Allowed',
+      )
+    }
+    expect(await decide('nodes', 's3:GetObject', bundle)).not.toBe('Allowed')
   })
 
   it('changes a volume of its own cluster; not one of another cluster, nor an untagged one', async () => {
-    for (const action of ['ec2:DeleteVolume', 'ec2:ModifyVolume', 'ec2:DetachVolume', 'ec2:AttachVolume']) {
+    for (const action of ['ec2:ModifyVolume', 'ec2:DetachVolume', 'ec2:AttachVolume']) {
       expect(
         await decide('control-plane', action, volume, {'aws:ResourceTag/KubernetesCluster': CLUSTER}),
       ).toBe('Allowed')
@@ -317,12 +362,11 @@ describe('control-plane role', () => {
     ).toBe('Allowed')
   })
 
-  it('creates volumes, snapshots and load balancers only with the cluster’s request tag', async () => {
+  it('creates snapshots and load balancers only with the cluster’s request tag', async () => {
     const lb = `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:loadbalancer/net/a/0123456789abcdef`
     // Snapshot ARNs carry no account.
     const snapshot = 'arn:aws:ec2:us-east-1::snapshot/snap-0123456789abcdef0'
     const cases: Array<[string, string]> = [
-      ['ec2:CreateVolume', volume],
       ['ec2:CreateSnapshot', snapshot],
       ['elasticloadbalancing:CreateLoadBalancer', lb],
     ]
@@ -351,6 +395,106 @@ describe('control-plane role', () => {
       for (const s of doc.Statement as Array<{Action: string[]}>) {
         for (const action of s.Action) expect(action).not.toMatch(/\*/)
       }
+    }
+  })
+})
+
+describe('EBS CSI driver (the controller runs on the control plane, under its role)', () => {
+  // The flag kforge starts the driver with decides the tags on every volume it creates.
+  const controller = ebsCsiManifests({
+    clusterName: CLUSTER,
+    kubernetesVersion: 'v1.37.2',
+    defaultStorageClass: true,
+  }).find((m) => m.object.metadata.name === 'ebs-csi-controller')!.object as DaemonSet
+  const plugin = controller.spec.template.spec.containers.find((c) => c.name === 'ebs-plugin')!
+  const clusterId = plugin.args!.find((a) => a.startsWith('--k8s-tag-cluster-id='))!.split('=')[1]!
+  // What aws-ebs-csi-driver puts in CreateVolume's TagSpecifications: its own tag and the volume's
+  // name always; with --k8s-tag-cluster-id, the legacy cluster tags; with the provisioner's
+  // --extra-create-metadata, the claim's names.
+  const driverTags: Record<string, string> = {
+    CSIVolumeName: 'pvc-0f1e2d3c',
+    'ebs.csi.aws.com/cluster': 'true',
+    [`kubernetes.io/cluster/${clusterId}`]: 'owned',
+    Name: `${clusterId}-dynamic-pvc-0f1e2d3c`,
+    KubernetesCluster: clusterId,
+    'kubernetes.io/created-for/pvc/name': 'data',
+    'kubernetes.io/created-for/pvc/namespace': 'default',
+    'kubernetes.io/created-for/pv/name': 'pvc-0f1e2d3c',
+  }
+  const requestTags = (tags: Record<string, string>): Context => ({
+    ...Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:RequestTag/${k}`, v])),
+    'aws:TagKeys': Object.keys(tags),
+  })
+  const resourceTags = (tags: Record<string, string>): Context =>
+    Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v]))
+  const instance = `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/i-0123456789abcdef0`
+
+  it('tags each volume with this cluster’s name', () => {
+    expect(clusterId).toBe(CLUSTER)
+  })
+
+  it('creates a volume with the tags the driver sends, and tags it in the same request', async () => {
+    expect(await decide('control-plane', 'ec2:CreateVolume', volume, requestTags(driverTags))).toBe('Allowed')
+    expect(
+      await decide('control-plane', 'ec2:CreateTags', volume, {
+        ...requestTags(driverTags),
+        'ec2:CreateAction': 'CreateVolume',
+      }),
+    ).toBe('Allowed')
+  })
+
+  it('creates no volume that is not the driver’s for this cluster', async () => {
+    const {'ebs.csi.aws.com/cluster': _, ...withoutDriverTag} = driverTags
+    const {KubernetesCluster: __, ...withoutClusterTag} = driverTags
+    for (const tags of [
+      withoutDriverTag,
+      withoutClusterTag,
+      {...driverTags, KubernetesCluster: 'other.example.com'},
+      {...driverTags, 'ebs.csi.aws.com/cluster': 'false'},
+      {},
+    ]) {
+      expect(await decide('control-plane', 'ec2:CreateVolume', volume, requestTags(tags))).not.toBe('Allowed')
+    }
+  })
+
+  it('deletes only volumes the driver made for this cluster: never an etcd volume, nor another cluster’s', async () => {
+    expect(await decide('control-plane', 'ec2:DeleteVolume', volume, resourceTags(driverTags))).toBe(
+      'Allowed',
+    )
+    const etcd = {KubernetesCluster: CLUSTER, [`kubernetes.io/cluster/${CLUSTER}`]: 'owned'}
+    expect(await decide('control-plane', 'ec2:DeleteVolume', volume, resourceTags(etcd))).not.toBe('Allowed')
+    expect(
+      await decide(
+        'control-plane',
+        'ec2:DeleteVolume',
+        volume,
+        resourceTags({...driverTags, KubernetesCluster: 'other.example.com'}),
+      ),
+    ).not.toBe('Allowed')
+    expect(await decide('control-plane', 'ec2:DeleteVolume', volume, {})).not.toBe('Allowed')
+  })
+
+  it('attaches and detaches only to an instance of this cluster', async () => {
+    for (const action of ['ec2:AttachVolume', 'ec2:DetachVolume']) {
+      expect(
+        await decide('control-plane', action, instance, resourceTags({KubernetesCluster: CLUSTER})),
+      ).toBe('Allowed')
+      expect(
+        await decide(
+          'control-plane',
+          action,
+          instance,
+          resourceTags({KubernetesCluster: 'other.example.com'}),
+        ),
+      ).not.toBe('Allowed')
+    }
+  })
+
+  it('nodes, where the node plugin runs, may create, attach or delete no volume at all', async () => {
+    for (const action of ['ec2:CreateVolume', 'ec2:AttachVolume', 'ec2:DeleteVolume', 'ec2:CreateTags']) {
+      expect(
+        await decide('nodes', action, volume, {...requestTags(driverTags), ...resourceTags(driverTags)}),
+      ).not.toBe('Allowed')
     }
   })
 })

@@ -41,7 +41,7 @@ function sources(dir: string): string[] {
   })
 }
 
-/** Every AWS action kforge's own code calls: `new XCommand(` and `paginateX(`, by the client it imports. */
+/** Every AWS action kforge's own code calls: `new XCommand(` and `paginateX` (called or passed), by the client it imports. */
 function calledActions(): Set<string> {
   const commands = Object.fromEntries(
     Object.keys(SERVICES).map((pkg) => [
@@ -60,7 +60,7 @@ function calledActions(): Set<string> {
     const pkgs = Object.keys(SERVICES).filter((pkg) => text.includes(`@aws-sdk/client-${pkg}'`))
     const names = [
       ...[...text.matchAll(/\bnew ([A-Z][A-Za-z0-9]+)Command\(/g)].map((m) => m[1]!),
-      ...[...text.matchAll(/\bpaginate([A-Z][A-Za-z0-9]+)\(/g)].map((m) => m[1]!),
+      ...[...text.matchAll(/\bpaginate([A-Z][A-Za-z0-9]+)\b/g)].map((m) => m[1]!),
       // Commands taken from a dynamically imported module: `const {XCommand} = await ...`.
       ...[...text.matchAll(/\b([A-Z][A-Za-z0-9]+)Command\b/g)].map((m) => m[1]!),
     ]

@@ -83,7 +83,15 @@ export const addonPhase: Phase<InitData> = {
       short: 'Install the AWS cloud-controller-manager (kforge spec)',
       runIf: async (d) => (await nodeConfig(d)).cloudControllerManager,
       run: (d, ctx) =>
-        install(d, ctx, 'aws-cloud-controller-manager', awsCcmManifests(d.cluster.kubernetesVersion)),
+        install(
+          d,
+          ctx,
+          'aws-cloud-controller-manager',
+          awsCcmManifests({
+            clusterName: d.cluster.clusterName,
+            kubernetesVersion: d.cluster.kubernetesVersion,
+          }),
+        ),
     },
     {
       name: 'cni',
@@ -107,7 +115,11 @@ export const addonPhase: Phase<InitData> = {
           d,
           ctx,
           'ebs-csi',
-          ebsCsiManifests({defaultStorageClass: (await nodeConfig(d)).ebsCSI.defaultStorageClass}),
+          ebsCsiManifests({
+            clusterName: d.cluster.clusterName,
+            kubernetesVersion: d.cluster.kubernetesVersion,
+            defaultStorageClass: (await nodeConfig(d)).ebsCSI.defaultStorageClass,
+          }),
         ),
     },
   ],

@@ -1,0 +1,175 @@
+/**
+ * The AWS addons against the real kube-apiserver (test/support/real-apiserver.ts): every object of
+ * the EBS CSI driver and the cloud-controller-manager, for each supported Kubernetes minor, passes
+ * the apiserver's own validation, and RBAC gives each service account what its containers do —
+ * asked of the real authorizer as that account (a client certificate with the account's user name,
+ * which RBAC's ServiceAccount subjects match), not read back from the rules kforge wrote.
+ */
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {supportedMinors} from '../../src/api/versions.js'
+import {KubeClient} from '../../src/kube/client.js'
+import {loadKubeconfig} from '../../src/kube/kubeconfig.js'
+import {applyAll} from '../../src/kube/manifests/apply.js'
+import {awsCcmManifests} from '../../src/kube/manifests/aws-ccm.js'
+import {ebsCsiManifests} from '../../src/kube/manifests/ebs-csi.js'
+import {DaemonSets} from '../../src/kube/resources.js'
+import {issue, loadCa} from '../support/kube-api/index.js'
+import {type RealApiServer, startRealApiServer} from '../support/real-apiserver.js'
+
+const CLUSTER = 'prod.example.com'
+
+let real: RealApiServer
+let admin: KubeClient
+const clients: KubeClient[] = []
+
+async function as(serviceAccount: string): Promise<KubeClient> {
+  const ca = await loadCa(real.caPem, real.caKeyPem)
+  const cert = await issue(ca, {
+    commonName: `system:serviceaccount:kube-system:${serviceAccount}`,
+    organizations: ['system:serviceaccounts', 'system:serviceaccounts:kube-system'],
+    usage: 'client',
+  })
+  const c = new KubeClient({
+    server: real.url,
+    ca: Buffer.from(real.caPem),
+    cert: Buffer.from(cert.certPem),
+    key: Buffer.from(cert.keyPem!),
+  })
+  clients.push(c)
+  return c
+}
+
+interface Attributes {
+  verb: string
+  resource: string
+  group?: string
+  subresource?: string
+  namespace?: string
+  name?: string
+}
+
+/** The real authorizer's answer for the client's own identity (SelfSubjectAccessReview). */
+async function can(client: KubeClient, a: Attributes): Promise<boolean> {
+  const review = await client.request<{status: {allowed: boolean}}>(
+    'POST',
+    '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+    {
+      body: {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        spec: {
+          resourceAttributes: {
+            verb: a.verb,
+            group: a.group ?? '',
+            resource: a.resource,
+            ...(a.subresource ? {subresource: a.subresource} : {}),
+            ...(a.namespace ? {namespace: a.namespace} : {}),
+            ...(a.name ? {name: a.name} : {}),
+          },
+        },
+      },
+    },
+  )
+  return review.status.allowed
+}
+
+beforeAll(async () => {
+  real = await startRealApiServer()
+  admin = new KubeClient(await loadKubeconfig(real.adminKubeconfig))
+}, 300_000)
+
+afterAll(async () => {
+  for (const c of clients) c.close()
+  admin?.close()
+  await real?.close()
+})
+
+describe('EBS CSI driver and cloud-controller-manager on the real kube-apiserver', {timeout: 120_000}, () => {
+  it('are valid objects for every supported minor (applied in turn, as upgrades would)', async () => {
+    for (const minor of supportedMinors()) {
+      const version = `v1.${minor}.0`
+      const results = await applyAll(admin, [
+        ...awsCcmManifests({clusterName: CLUSTER, kubernetesVersion: version}),
+        ...ebsCsiManifests({clusterName: CLUSTER, kubernetesVersion: version, defaultStorageClass: true}),
+      ])
+      expect(results.length).toBeGreaterThan(20)
+    }
+    const controller = await admin.get(DaemonSets, 'ebs-csi-controller', 'kube-system')
+    const node = await admin.get(DaemonSets, 'ebs-csi-node', 'kube-system')
+    // What the apiserver stored is what kforge sent, defaults aside: the last minor's images.
+    expect(controller.spec.template.spec.containers.map((c) => c.image)).toContain(
+      'registry.k8s.io/sig-storage/csi-provisioner:v6.3.0',
+    )
+    expect(node.spec.template.spec.containers[0]!.volumeMounts).toContainEqual(
+      expect.objectContaining({mountPath: '/var/lib/kubelet', mountPropagation: 'Bidirectional'}),
+    )
+  })
+
+  it('lets the controller’s sidecars do their work, and no more', async () => {
+    const sa = await as('ebs-csi-controller-sa')
+    const storage = 'storage.k8s.io'
+    const allowed: Attributes[] = [
+      // csi-provisioner: PVs for claims, the class, the chosen node's topology
+      {verb: 'create', resource: 'persistentvolumes'},
+      {verb: 'delete', resource: 'persistentvolumes'},
+      {verb: 'update', resource: 'persistentvolumeclaims', namespace: 'default'},
+      {verb: 'watch', resource: 'storageclasses', group: storage},
+      {verb: 'list', resource: 'csinodes', group: storage},
+      {verb: 'get', resource: 'nodes'},
+      {verb: 'create', resource: 'events', namespace: 'default'},
+      // csi-attacher: VolumeAttachments and their status
+      {verb: 'patch', resource: 'volumeattachments', group: storage},
+      {verb: 'patch', resource: 'volumeattachments', group: storage, subresource: 'status'},
+      // csi-resizer: the claim's status
+      {verb: 'patch', resource: 'persistentvolumeclaims', subresource: 'status', namespace: 'default'},
+      // leader election, in its own namespace
+      {verb: 'create', resource: 'leases', group: 'coordination.k8s.io', namespace: 'kube-system'},
+      {verb: 'update', resource: 'leases', group: 'coordination.k8s.io', namespace: 'kube-system'},
+    ]
+    for (const a of allowed) expect([a, await can(sa, a)]).toEqual([a, true])
+    const refused: Attributes[] = [
+      {verb: 'get', resource: 'secrets', namespace: 'kube-system'},
+      {verb: 'create', resource: 'leases', group: 'coordination.k8s.io', namespace: 'default'},
+      {verb: 'patch', resource: 'nodes'},
+      {verb: 'create', resource: 'pods', namespace: 'default'},
+    ]
+    for (const a of refused) expect([a, await can(sa, a)]).toEqual([a, false])
+  })
+
+  it('lets the node plugin read its Node and VolumeAttachments, nothing of the controller’s', async () => {
+    const sa = await as('ebs-csi-node-sa')
+    for (const a of [
+      {verb: 'get', resource: 'nodes'},
+      {verb: 'patch', resource: 'nodes'},
+      {verb: 'get', resource: 'csinodes', group: 'storage.k8s.io'},
+      {verb: 'watch', resource: 'volumeattachments', group: 'storage.k8s.io'},
+    ]) {
+      expect([a, await can(sa, a)]).toEqual([a, true])
+    }
+    for (const a of [
+      {verb: 'create', resource: 'persistentvolumes'},
+      {verb: 'patch', resource: 'volumeattachments', group: 'storage.k8s.io', subresource: 'status'},
+      {verb: 'get', resource: 'secrets', namespace: 'kube-system'},
+    ]) {
+      expect([a, await can(sa, a)]).toEqual([a, false])
+    }
+  })
+
+  it('lets the cloud-controller-manager initialise nodes and read its authentication config', async () => {
+    const sa = await as('cloud-controller-manager')
+    for (const a of [
+      {verb: 'patch', resource: 'nodes', subresource: 'status'},
+      {verb: 'update', resource: 'nodes'},
+      {verb: 'patch', resource: 'services', subresource: 'status', namespace: 'default'},
+      {
+        verb: 'get',
+        resource: 'configmaps',
+        namespace: 'kube-system',
+        name: 'extension-apiserver-authentication',
+      },
+    ]) {
+      expect([a, await can(sa, a)]).toEqual([a, true])
+    }
+    expect(await can(sa, {verb: 'get', resource: 'secrets', namespace: 'kube-system'})).toBe(false)
+  })
+})
