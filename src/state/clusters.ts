@@ -5,6 +5,7 @@
  * with the cluster when it is deleted.
  */
 import {loadSpec, renderSpec} from '../api/v1alpha1/index.js'
+import {readRetiredAsCurrent} from '../api/v1alpha1/retired.js'
 import type {Cluster} from '../api/v1alpha1/types.js'
 import {KforgeError} from '../util/errors.js'
 import {lockKey} from './lock.js'
@@ -55,6 +56,20 @@ export async function loadCluster(store: StateStore, name: string): Promise<Clus
     )
   }
   return cluster
+}
+
+/**
+ * The stored cluster for `delete cluster`: a value an earlier kforge accepted and this one
+ * refuses is read as its replacement (retired.ts), so a cluster made then can still be deleted.
+ */
+export async function loadClusterForDelete(
+  store: StateStore,
+  name: string,
+): Promise<{cluster: Cluster; replaced: string[]}> {
+  const {text, replaced} = readRetiredAsCurrent(await loadClusterText(store, name))
+  if (replaced.length === 0) return {cluster: await loadCluster(store, name), replaced}
+  const cluster = loadSpec(text, `${store.location}/${configKey(name)}`)
+  return {cluster, replaced}
 }
 
 /** Names of the clusters in the store, sorted. */

@@ -82,7 +82,7 @@ describe('create and plan on an S3 state store', () => {
     expect(await store.list(`${name}/`)).toEqual(before)
     // What applying stores there is in the plan, as a resource of the prerequisites phase.
     expect(plan.stdout).toContain(
-      `+ StateStoreObjects state-store-objects: CAs, service-account key, bootstrap token, their sealed copies, node agent and user-data in ${env.KFORGE_STATE_STORE}`,
+      `+ StateStoreObjects state-store-objects: CAs, service-account key, their copies sealed for the control plane, node agent and user-data in ${env.KFORGE_STATE_STORE}`,
     )
   })
 })

@@ -27,11 +27,13 @@ Owned means tagged kubernetes.io/cluster/NAME=owned — including what Kubernete
   async run(): Promise<void> {
     const f = this.flags
     const {openStore, awsClients} = await import('../../cli/cluster.js')
-    const {clusterExists, loadCluster} = await import('../../state/clusters.js')
+    const {clusterExists, loadClusterForDelete} = await import('../../state/clusters.js')
     const store = await openStore(f)
     const name = this.args.name
     // Without a stored spec the resources are still found by tag; only the DNS records need it.
-    const spec = (await clusterExists(store, name)) ? await loadCluster(store, name) : undefined
+    const stored = (await clusterExists(store, name)) ? await loadClusterForDelete(store, name) : undefined
+    for (const r of stored?.replaced ?? []) this.logger.warn(`the stored spec has ${r} (no longer supported)`)
+    const spec = stored?.cluster
     if (!spec)
       this.logger.warn(`no spec for "${name}" in ${store.location}: DNS records cannot be found without it`)
     const aws = await awsClients(f, spec?.spec.cloud.aws.region)

@@ -8,6 +8,7 @@ import {
   deleteClusterState,
   listClusters,
   loadCluster,
+  loadClusterForDelete,
   loadClusterText,
   saveClusterSpec,
 } from '../../../src/state/clusters.js'
@@ -70,5 +71,23 @@ describe('cluster records in a state store', () => {
     await expect(deleteClusterState(store, 'a.example.com')).rejects.toThrow(
       'cluster "a.example.com" not found',
     )
+  })
+
+  it('a spec an earlier kforge stored with api.endpoint: dns is refused, except to delete it', async () => {
+    const dir = tempDir()
+    const store = new LocalStateStore(dir)
+    const cluster = demo()
+    await createClusterSpec(store, cluster)
+    const file = join(dir, 'demo.example.com', 'config.yaml')
+    const stored = readFileSync(file, 'utf8')
+    expect(stored).toContain('endpoint: loadBalancer')
+    writeFileSync(file, stored.replace('endpoint: loadBalancer', 'endpoint: dns'))
+    await expect(loadCluster(store, 'demo.example.com')).rejects.toThrow(
+      /spec\.api\.endpoint: "dns" is no longer supported: .*use loadBalancer/,
+    )
+    const forDelete = await loadClusterForDelete(store, 'demo.example.com')
+    expect(forDelete.replaced).toEqual(['spec.api.endpoint: dns, read as loadBalancer'])
+    // The instance groups after the Cluster document are read too.
+    expect(forDelete.cluster).toEqual(cluster)
   })
 })

@@ -67,5 +67,5 @@ export const storeObjectsKind: ResourceKind<StoreObjectsProps, StoreObjectsActua
   neededOnClusterDelete: () => false,
 
   describe: (p) =>
-    `CAs, service-account key, bootstrap token, their sealed copies, node agent and user-data in ${p.location}`,
+    `CAs, service-account key, their copies sealed for the control plane, node agent and user-data in ${p.location}`,
 }
