@@ -11,6 +11,7 @@ import {readdir, readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {parse} from 'yaml'
 import type {Node, Pod} from '../../../src/kube/types.js'
+import {admitPod} from './admission.js'
 import type {SimCluster} from './cluster.js'
 import {ContainerError, type NodeInfo, type RunningComponent, startContainer} from './components.js'
 import {resourceByKind} from './registry.js'
@@ -296,7 +297,7 @@ export class SimNode {
             store.update(podsRes, ns, name, {...existing, status}, 'status')
           continue
         }
-        const created = store.create(podsRes, ns, {
+        const mirror = {
           metadata: {
             name,
             namespace: ns,
@@ -320,7 +321,15 @@ export class SimNode {
               : [],
           },
           spec: {...p.pod.spec, nodeName: this.info.nodeName},
-        })
+        } as Obj
+        try {
+          admitPod(mirror)
+        } catch (err) {
+          // the real kubelet logs "Failed creating a mirror pod" and runs the static pod anyway
+          if (this.events.length < 100) this.events.push(`${name}: ${(err as Error).message}`)
+          continue
+        }
+        const created = store.create(podsRes, ns, mirror)
         store.update(podsRes, ns, name, {...created, status}, 'status')
       } else {
         const live = store.get(podsRes, p.pod.metadata.namespace, p.pod.metadata.name!)

@@ -3,11 +3,12 @@
  * on metadata.name, RollingUpdate with maxUnavailable or with maxSurge, status counters) and the
  * default scheduler's binding of pending pods, both reduced to what the pivot relies on. Surge is
  * the real controller's: with maxSurge > 0 and maxUnavailable 0, a node's new pod is created beside
- * its old one, and the old one is deleted once the new one is Ready (an old pod that is not Ready
- * is replaced at once).
+ * its old one, and the old one is deleted once the new one is Ready (beside an old pod that is not
+ * Ready, the new one is created without counting against maxSurge).
  */
 import {createHash} from 'node:crypto'
 import type {DaemonSet, Node, Pod, Toleration} from '../../../../src/kube/types.js'
+import {admitPod} from '../admission.js'
 import {resourceByKind} from '../registry.js'
 import type {Obj, Store} from '../store.js'
 import {fitsNode, podReady} from './scheduling.js'
@@ -74,7 +75,8 @@ function createPod(store: Store, ds: Obj & DaemonSet, nodeName: string, generati
   const ns = ds.metadata.namespace!
   const uid = ds.metadata.uid!
   const template = structuredClone(ds.spec.template)
-  store.create(resourceByKind('Pod'), ns, {
+  // the real controller creates its pods through the API, so admission applies to them
+  const pod: Obj = {
     metadata: {
       generateName: `${ds.metadata.name}-`,
       namespace: ns,
@@ -107,7 +109,9 @@ function createPod(store: Store, ds: Obj & DaemonSet, nodeName: string, generati
       },
     },
     status: {phase: 'Pending'},
-  })
+  } as Obj
+  admitPod(pod)
+  store.create(resourceByKind('Pod'), ns, pod)
 }
 
 function rollingUpdate(store: Store, ds: Obj & DaemonSet, pods: (Obj & Pod)[], generation: string): void {
@@ -147,10 +151,11 @@ function surge(
     const fresh = ps.find(isNew)
     const old = ps.filter((p) => !isNew(p))
     if (old.length === 0) continue
-    const replaceNow = !fresh && old.every((p) => !podReady(p))
-    if ((fresh && podReady(fresh)) || replaceNow) {
+    if (fresh && podReady(fresh)) {
       for (const p of old) store.delete(resourceByKind('Pod'), p.metadata.namespace, p.metadata.name!)
-      if (replaceNow) createPod(store, ds, node, generation)
+    } else if (!fresh && old.every((p) => !podReady(p))) {
+      // an old pod that is not available is replaced without counting against maxSurge
+      createPod(store, ds, node, generation)
     } else if (!fresh && surging < maxSurge) {
       createPod(store, ds, node, generation)
       surging++
