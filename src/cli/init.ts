@@ -148,7 +148,7 @@ export async function prepareInit(input: PrepareInput): Promise<Prepared<InitDat
   return {
     skip: [...skipped],
     dryRun,
-    buildData: () => ({
+    buildData: async () => ({
       ...buildInitData({
         rootDir,
         config,
@@ -158,6 +158,7 @@ export async function prepareInit(input: PrepareInput): Promise<Prepared<InitDat
         ...(nodePollMs ? {nodePollMs} : {}),
       }),
       uploadCerts: f['upload-certs'] === true,
+      etcdVolume: await (await import('./etcd-volume.js')).etcdVolumeAccess(),
     }),
   }
 }

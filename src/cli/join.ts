@@ -221,6 +221,7 @@ export async function prepareJoin(input: PrepareInput): Promise<Prepared<JoinDat
         pollIntervalMs: interval,
         manageServices: rootDir === '/' && !dryRun,
         ...(nodePollMs ? {nodePollMs} : {}),
+        etcdVolume: await (await import('./etcd-volume.js')).etcdVolumeAccess(),
       }
     },
   }

@@ -119,6 +119,8 @@ export interface Volume {
   configMap?: {name: string}
   secret?: {secretName: string}
   emptyDir?: Record<string, unknown>
+  projected?: Record<string, unknown>
+  downwardAPI?: Record<string, unknown>
 }
 
 export interface Container {
@@ -164,6 +166,9 @@ export interface PodSpec {
   priorityClassName?: string
   priority?: number
   serviceAccountName?: string
+  /** Deprecated alias of serviceAccountName, still filled in by the API server. */
+  serviceAccount?: string
+  automountServiceAccountToken?: boolean
   securityContext?: Record<string, unknown>
   containers: Container[]
   initContainers?: Container[]

@@ -8,7 +8,7 @@
 import {parseDocument} from 'yaml'
 import type {KubeClient} from '../kube/client.js'
 import {isConflict} from '../kube/errors.js'
-import {ConfigMaps, DaemonSets} from '../kube/resources.js'
+import {ConfigMaps, DaemonSets, Pods} from '../kube/resources.js'
 import type {DaemonSet} from '../kube/types.js'
 import {poll} from '../kube/wait.js'
 import {KforgeError} from '../util/errors.js'
@@ -96,6 +96,20 @@ function rolledOut(ds: DaemonSet): boolean {
   )
 }
 
+/**
+ * The DaemonSet's pods, none left from an older template. The status counters alone do not say
+ * it while a surging update (maxSurge) has an old and a new pod on one node: the node counts as
+ * updated and available before the old pod is gone.
+ */
+async function onlyCurrentPods(client: KubeClient, ds: DaemonSet): Promise<boolean> {
+  const selector = Object.entries(ds.spec.selector.matchLabels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',')
+  const pods = await client.list(Pods, ds.metadata.namespace ?? 'kube-system', {labelSelector: selector})
+  const generation = String(ds.metadata.generation ?? '')
+  return pods.items.every((p) => p.metadata.labels?.['pod-template-generation'] === generation)
+}
+
 /** Wait until every pod of the DaemonSet runs the current template and is available. */
 export async function waitForRollout(
   client: KubeClient,
@@ -105,7 +119,7 @@ export async function waitForRollout(
   await poll(
     async () => {
       const ds = await client.get(DaemonSets, name, 'kube-system')
-      return rolledOut(ds) ? true : undefined
+      return rolledOut(ds) && (await onlyCurrentPods(client, ds)) ? true : undefined
     },
     {...options, what: `DaemonSet kube-system/${name} to roll out its new pods`},
   )

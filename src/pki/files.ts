@@ -6,7 +6,7 @@
  */
 import {randomBytes, X509Certificate} from 'node:crypto'
 import {chmod, mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
-import {dirname, join} from 'node:path'
+import {basename, dirname, join} from 'node:path'
 import {KforgeError} from '../util/errors.js'
 import type {CertAndKey} from './cert.js'
 import {type KeyPair, parsePrivateKey, privateKeyPem} from './keys.js'
@@ -18,7 +18,10 @@ export const DIR_MODE = 0o755
 /** Write atomically with an exact mode (not subject to the umask). */
 export async function writeFileAtomic(file: string, data: string | Buffer, mode: number): Promise<void> {
   await mkdir(dirname(file), {recursive: true, mode: DIR_MODE})
-  const tmp = `${file}.tmp-${randomBytes(4).toString('hex')}`
+  // A dotfile: the kubelet runs every file in /etc/kubernetes/manifests except dotfiles, so a
+  // visible temporary name there became a second static pod of the same name, which on the real
+  // kubelet never got its volumes (and so the API server written back by a recovery never started).
+  const tmp = join(dirname(file), `.${basename(file)}.tmp-${randomBytes(4).toString('hex')}`)
   try {
     await writeFile(tmp, data, {mode, flag: 'wx'})
     await chmod(tmp, mode)

@@ -255,6 +255,45 @@ describe.each([
     expect(changed.status?.details?.causes?.map((c) => c.field)).toContain('type')
   })
 
+  it("mounts the service account's token into pods unless told not to, and keeps mirror pods off it", async () => {
+    // the ServiceAccount admission plugin: why a self-hosted control plane's DaemonSets set
+    // automountServiceAccountToken: false, and why a checkpoint carries no service account
+    const container = {name: 'c', image: 'registry.k8s.io/pause:3.10.2'}
+    const ns = 'default'
+    const mounted = await eventually('the default service account', async () =>
+      t.admin.create(Pods, {metadata: {name: 'sa-mounted', namespace: ns}, spec: {containers: [container]}}),
+    )
+    expect(mounted.spec.serviceAccountName).toBe('default')
+    const tokenVolume = mounted.spec.volumes?.find((v) => v.name.startsWith('kube-api-access-'))
+    expect(tokenVolume?.projected).toBeDefined()
+    expect(mounted.spec.containers[0]!.volumeMounts).toContainEqual({
+      name: tokenVolume!.name,
+      mountPath: '/var/run/secrets/kubernetes.io/serviceaccount',
+      readOnly: true,
+    })
+    const unmounted = await t.admin.create(Pods, {
+      metadata: {name: 'sa-unmounted', namespace: ns},
+      spec: {automountServiceAccountToken: false, containers: [container]},
+    })
+    expect(unmounted.spec.serviceAccountName).toBe('default')
+    expect(unmounted.spec.volumes ?? []).toEqual([])
+    const mirror = {
+      metadata: {name: 'sa-mirror', namespace: ns, annotations: {'kubernetes.io/config.mirror': 'x'}},
+      spec: {nodeName: 'no-such-node', serviceAccountName: 'default', containers: [container]},
+    }
+    const refused = await apiError(t.admin.create(Pods, mirror))
+    expect(isForbidden(refused)).toBe(true)
+    expect(refused.status?.message).toBe(
+      'pods "sa-mirror" is forbidden: a mirror pod may not reference service accounts',
+    )
+    const {serviceAccountName: _sa, ...plain} = mirror.spec
+    const accepted = await t.admin.create(Pods, {...mirror, spec: plain})
+    expect(accepted.spec.serviceAccountName ?? '').toBe('')
+    expect(accepted.spec.volumes ?? []).toEqual([])
+    for (const name of ['sa-mounted', 'sa-unmounted', 'sa-mirror'])
+      await t.admin.deleteIfExists(Pods, name, ns)
+  })
+
   it('answers /healthz, /readyz, /version and discovery to anyone, and serves kubectl', async () => {
     for (const path of ['/healthz', '/readyz', '/livez']) {
       expect(await anonymous().health(path)).toMatchObject({ok: true, status: 200})

@@ -70,7 +70,10 @@ describe('self-hosted pivot', {timeout: 180_000}, () => {
     for (const c of COMPONENTS) {
       const ds = cluster.store.get(resourceByKind('DaemonSet'), 'kube-system', `self-hosted-${c}`)!
       expect(ds.spec.selector.matchLabels).toEqual({'k8s-app': `self-hosted-${c}`})
-      expect(ds.spec.updateStrategy).toEqual({type: 'RollingUpdate', rollingUpdate: {maxUnavailable: 1}})
+      expect(ds.spec.updateStrategy).toEqual({
+        type: 'RollingUpdate',
+        rollingUpdate: {maxSurge: 1, maxUnavailable: 0},
+      })
       const spec = ds.spec.template.spec
       expect(spec.nodeSelector).toEqual({'node-role.kubernetes.io/control-plane': ''})
       expect(spec.tolerations).toContainEqual({

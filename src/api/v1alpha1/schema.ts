@@ -171,7 +171,13 @@ export const clusterSpecShape = obj(
     api: obj({access: strings, dnsName: str, endpoint, port: int}),
     sshAccess: strings,
     dns: obj({zone: str, type: oneOf(['public', 'private', 'none'])}),
-    etcd: obj({version: str, volumeSize: int}),
+    etcd: obj({
+      version: str,
+      volumeSize: described(
+        "GiB of each control-plane member's etcd volume (encrypted gp3 EBS, mounted at /var/lib/etcd; see docs/control-plane-lifecycle.md). Default: 20. Fixed once made: a change is refused.",
+        int,
+      ),
+    }),
     addons: obj({
       cloudControllerManager: toggle,
       coreDNS: toggle,

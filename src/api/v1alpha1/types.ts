@@ -224,7 +224,7 @@ export interface DnsSpecInput {
 export interface EtcdSpecInput {
   /** Default: the etcd version kubeadm pairs with the Kubernetes minor (versions.ts). */
   version?: string
-  /** Default: 20 (GiB) */
+  /** GiB of each control-plane member's etcd EBS volume (gp3, encrypted). Default: 20 (GiB) */
   volumeSize?: number
 }
 

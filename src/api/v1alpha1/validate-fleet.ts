@@ -15,8 +15,8 @@ const PRICE = /^(0|[1-9]\d*)(\.\d+)?$/
 /**
  * The most tags kforge itself puts on a group's auto-scaling group and instances, besides the
  * node templates: KubernetesCluster, Name, the cluster's ownership tag, kforge.dev/resource,
- * kforge.dev/instancegroup, and either two role tags (control plane) or one plus
- * cluster-autoscaler's two discovery tags (nodes). The resource model's test holds the builder to it.
+ * kforge.dev/instancegroup, and either two role tags and kforge.dev/etcd-member (control plane)
+ * or one role tag and cluster-autoscaler's two discovery tags (nodes). The resource model's test holds the builder to it.
  */
 export const KFORGE_GROUP_TAGS = 8
 /**

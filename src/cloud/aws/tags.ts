@@ -7,6 +7,11 @@ import type {Tags} from './model/types.js'
 
 export const RESOURCE_TAG = 'kforge.dev/resource'
 export const INSTANCE_GROUP_TAG = 'kforge.dev/instancegroup'
+/**
+ * On an etcd volume: the control-plane member whose data it holds (its instance group's name, as
+ * each control-plane group runs exactly one instance). The boot finds its volume by this tag.
+ */
+export const ETCD_MEMBER_TAG = 'kforge.dev/etcd-member'
 /** On an instance a roll detached from its group (surge): its group's name. */
 export const DETACHED_TAG = 'kforge.dev/detached-from-asg'
 

@@ -2,10 +2,24 @@
  * Static pod ⇄ DaemonSet, kubeadm's self-hosting mutations (phases/selfhosting, removed in 1.21):
  * DaemonSet `self-hosted-<component>` in kube-system, label/selector `k8s-app=self-hosted-<component>`,
  * control-plane nodeSelector and toleration, host networking kept, dnsPolicy
- * ClusterFirstWithHostNet, RollingUpdate maxUnavailable 1; the API server advertises
- * `$(HOST_IP)` from `status.hostIP`. The hostPath volumes stay as they are: the pods read
- * certificates from the node's PKI dir, so renewing the files on disk keeps working. What the
- * mutation replaced is recorded in an annotation so the way back is exact.
+ * ClusterFirstWithHostNet; the API server advertises `$(HOST_IP)` from `status.hostIP`. The
+ * hostPath volumes stay as they are: the pods read certificates from the node's PKI dir, so
+ * renewing the files on disk keeps working. What the mutation replaced is recorded in an
+ * annotation so the way back is exact.
+ *
+ * Where kforge departs from kubeadm, because the real kubelet and API server showed why:
+ * - every component serves with `--permit-port-sharing=true` (SO_REUSEPORT): with host networking a
+ *   second copy of a component (a rolled-out pod, a reboot checkpoint, the static pod of a
+ *   rollback) otherwise cannot bind its port until the first one is gone, so each handover was a
+ *   crash loop with the kubelet's back-off, and a rolling update of the only API server deleted
+ *   the API before its successor could start (the DaemonSet controller then has no API to create
+ *   it through).
+ * - so the update strategy surges: maxSurge 1, maxUnavailable 0 — the new pod starts beside the
+ *   old one on the shared port, and the old one goes once the new one is Ready.
+ * - `automountServiceAccountToken: false`: the components authenticate with the node's
+ *   kubeconfigs, and the API server's ServiceAccount admission would otherwise add a projected
+ *   token volume that a static pod (a checkpoint) cannot have: the kubelet needs the API it is
+ *   about to start to mint that token, and a mirror pod may not reference a service account.
  */
 import {KforgeError} from '../../util/errors.js'
 import type {Container, DaemonSet, Pod, PodSpec} from '../types.js'
@@ -16,6 +30,7 @@ export type Component = (typeof COMPONENTS)[number]
 export const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane'
 export const ORIGINAL_ANNOTATION = 'kforge.dev/static-pod'
 export const HOST_IP_ENV = 'HOST_IP'
+export const PORT_SHARING_FLAG = '--permit-port-sharing'
 
 export function daemonSetName(component: Component): string {
   return `self-hosted-${component}`
@@ -34,6 +49,7 @@ interface Original {
   nodeSelector?: Record<string, string>
   tolerations?: PodSpec['tolerations']
   advertiseAddress?: string
+  automountServiceAccountToken?: boolean
 }
 
 function mainContainer(spec: PodSpec, component: Component): Container {
@@ -52,7 +68,15 @@ export function staticPodToDaemonSet(pod: Pod, component: Component): DaemonSet 
     ...(spec.dnsPolicy ? {dnsPolicy: spec.dnsPolicy} : {}),
     ...(spec.nodeSelector ? {nodeSelector: spec.nodeSelector} : {}),
     ...(spec.tolerations ? {tolerations: spec.tolerations} : {}),
+    ...(spec.automountServiceAccountToken !== undefined
+      ? {automountServiceAccountToken: spec.automountServiceAccountToken}
+      : {}),
   }
+  spec.automountServiceAccountToken = false
+  const main = mainContainer(spec, component)
+  const command = main.command ?? []
+  if (!command.some((a) => a.startsWith(PORT_SHARING_FLAG)))
+    main.command = [...command, `${PORT_SHARING_FLAG}=true`]
   spec.nodeSelector = {...(spec.nodeSelector ?? {}), [CONTROL_PLANE_LABEL]: ''}
   const tolerations = spec.tolerations ?? []
   if (!tolerations.some((t) => t.key === CONTROL_PLANE_LABEL))
@@ -87,7 +111,7 @@ export function staticPodToDaemonSet(pod: Pod, component: Component): DaemonSet 
     spec: {
       selector: {matchLabels: labels},
       template: {metadata: {labels, annotations: original.annotations}, spec},
-      updateStrategy: {type: 'RollingUpdate', rollingUpdate: {maxUnavailable: 1}},
+      updateStrategy: {type: 'RollingUpdate', rollingUpdate: {maxSurge: 1, maxUnavailable: 0}},
     },
   }
 }
@@ -95,7 +119,8 @@ export function staticPodToDaemonSet(pod: Pod, component: Component): DaemonSet 
 /**
  * The static pod for one node from a self-hosted DaemonSet: the current template (so changes made
  * while self-hosted survive), with the self-hosting mutations undone and the API server's
- * advertise address set to `hostIP`.
+ * advertise address set to `hostIP`. `--permit-port-sharing=true` stays: the static pod starts
+ * while the DaemonSet's pod still holds the port, which is what makes the rollback gapless.
  */
 export function daemonSetToStaticPod(ds: DaemonSet, component: Component, hostIP: string): Pod {
   const raw = ds.metadata.annotations?.[ORIGINAL_ANNOTATION]
@@ -109,6 +134,9 @@ export function daemonSetToStaticPod(ds: DaemonSet, component: Component, hostIP
   else delete spec.tolerations
   if (original.dnsPolicy) spec.dnsPolicy = original.dnsPolicy
   else delete spec.dnsPolicy
+  if (original.automountServiceAccountToken !== undefined)
+    spec.automountServiceAccountToken = original.automountServiceAccountToken
+  else delete spec.automountServiceAccountToken
   if (component === 'kube-apiserver') {
     const c = mainContainer(spec, component)
     c.command = (c.command ?? []).map((a) =>
@@ -132,11 +160,29 @@ export function daemonSetToStaticPod(ds: DaemonSet, component: Component, hostIP
   }
 }
 
-/** A self-hosted pod's spec as a static pod (the checkpoint): DaemonSet scheduling fields dropped. */
+/**
+ * A self-hosted pod's spec as a static pod (the checkpoint): DaemonSet scheduling fields dropped —
+ * the node selector too, since the kubelet admits static pods against the Node it knows at boot,
+ * before the API is back, and that Node does not carry the control-plane label (the API's
+ * mark-control-plane phase put it there) — and anything that refers to API objects (a service account, its token volume, Secret or
+ * ConfigMap volumes): the kubelet cannot resolve those before the API is back, and the API server
+ * refuses a mirror pod that names them.
+ */
 export function checkpointPod(pod: Pod, component: Component, nodeName: string): Pod {
   const spec: PodSpec = structuredClone(pod.spec)
   delete spec.nodeName
   delete spec.affinity
+  delete spec.nodeSelector
+  delete spec.serviceAccountName
+  delete spec.serviceAccount
+  spec.automountServiceAccountToken = false
+  const apiVolumes = new Set(
+    (spec.volumes ?? []).filter((v) => v.projected || v.secret || v.configMap).map((v) => v.name),
+  )
+  if (spec.volumes) spec.volumes = spec.volumes.filter((v) => !apiVolumes.has(v.name))
+  for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) {
+    if (c.volumeMounts) c.volumeMounts = c.volumeMounts.filter((m) => !apiVolumes.has(m.name))
+  }
   return {
     apiVersion: 'v1',
     kind: 'Pod',

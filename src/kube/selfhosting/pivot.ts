@@ -4,9 +4,13 @@
  * mirror pod to go and /healthz to answer, then checkpoint the running pod for reboots. A
  * component that fails midway is put back on its static pod and the error says which step failed.
  *
- * The API server is special: its DaemonSet pod shares the host port with the static pod, so it can
- * only become Ready once the static pod is gone. kubeadm waited for it to be Running, not Ready;
- * so does kforge, then confirms through /healthz and the pod's Ready condition afterwards.
+ * Every component's DaemonSet pod shares its host port with the static pod it replaces, and the
+ * static pod (made by the control-plane phase, as kubeadm makes it) did not bind with
+ * SO_REUSEPORT, so the new pod can only become Ready once the static pod is gone: on the real
+ * kubelet it crash-loops on "address already in use" until then (the API server on 6443, the
+ * controller-manager on 10257, the scheduler on 10259). kubeadm waited for Running, not Ready, for
+ * that reason; so does kforge, for all three, then confirms through /healthz and the pod's Ready
+ * condition once the static pod is gone.
  */
 
 import {KforgeError} from '../../util/errors.js'
@@ -54,13 +58,7 @@ async function pivotComponent(o: PivotOptions, component: Component): Promise<vo
     log(`Creating self-hosted ${component} (DaemonSet ${ds.metadata.name})`)
     await createOrUpdate(o.client, DaemonSets, ds)
     step = `wait for the ${ds.metadata.name} pod on ${o.nodeName}`
-    await waitForDaemonSetPod(
-      o.client,
-      component,
-      o.nodeName,
-      component === 'kube-apiserver' ? 'running' : 'ready',
-      o.timing,
-    )
+    await waitForDaemonSetPod(o.client, component, o.nodeName, 'running', o.timing)
     step = `move the static manifest ${manifest} aside`
     await moveFile(manifest, backup)
     movedAside = true

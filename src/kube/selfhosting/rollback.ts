@@ -1,10 +1,10 @@
 /**
  * Un-pivot (`kforge pivot rollback`): for the scheduler, the controller-manager, then the API
  * server, write the static manifest back from the DaemonSet's current template (the self-hosting
- * mutations undone), wait for the static pod, and delete the DaemonSet. The API server goes last
- * and only after its static manifest has been checked for files that are not on disk: its
- * DaemonSet pod holds the port, so the API is down from the DaemonSet's deletion until the static
- * pod binds.
+ * mutations undone), wait for the static pod to be Ready, and only then delete the DaemonSet. Both
+ * copies serve on the same port meanwhile (`--permit-port-sharing`, see ./mutate.ts), so the API
+ * keeps answering throughout. The API server goes last and only after its static manifest has
+ * been checked for files that are not on disk.
  */
 import {access} from 'node:fs/promises'
 import {join} from 'node:path'
@@ -79,23 +79,15 @@ export async function rollback(o: RollbackOptions): Promise<Component[]> {
     }
     await writePod(manifest, staticPod)
     log(`${component}: wrote ${manifest} from DaemonSet ${daemonSetName(component)}`)
-    if (component !== 'kube-apiserver') {
-      await waitForMirrorPod(o.client, component, o.nodeName, 'ready', o.timing)
-      await o.client.deleteIfExists(DaemonSets, daemonSetName(component), 'kube-system', {
-        propagationPolicy: 'Background',
-      })
-      await poll(async () => ((await daemonSetPod(o.client, component, o.nodeName)) ? undefined : true), {
-        ...o.timing,
-        what: `the ${daemonSetName(component)} pod to terminate`,
-      })
-    } else {
-      await o.client.deleteIfExists(DaemonSets, daemonSetName(component), 'kube-system', {
-        propagationPolicy: 'Background',
-      })
-      log('kube-apiserver: DaemonSet deleted; waiting for the static API server to take over the port')
-      await waitForHealthy(o.client, o.timing)
-      await waitForMirrorPod(o.client, component, o.nodeName, 'ready', o.timing)
-    }
+    await waitForMirrorPod(o.client, component, o.nodeName, 'ready', o.timing)
+    await o.client.deleteIfExists(DaemonSets, daemonSetName(component), 'kube-system', {
+      propagationPolicy: 'Background',
+    })
+    await poll(async () => ((await daemonSetPod(o.client, component, o.nodeName)) ? undefined : true), {
+      ...o.timing,
+      what: `the ${daemonSetName(component)} pod to terminate`,
+    })
+    await waitForHealthy(o.client, o.timing)
     await removeFile(checkpointPath(o.rootDir, component))
     await removeFile(backupPath(o.rootDir, component))
     log(`${component}: back on its static pod`)

@@ -6,6 +6,7 @@
 import {join, resolve, sep} from 'node:path'
 import type {CompleteInit} from '../../kubeadm/defaults.js'
 import type {ClusterConfiguration, InitConfiguration} from '../../kubeadm/types.js'
+import type {EtcdVolumeAccess, MountedEtcdVolume} from '../../lifecycle/etcd-volume.js'
 import type {CaCache} from '../../pki/ensure.js'
 import {KeyPool} from '../../pki/key-pool.js'
 import type {PkiConfig} from '../../pki/kubeadm-certs.js'
@@ -33,6 +34,10 @@ export interface InitData {
   manageServices: boolean
   /** Between polls in every wait (the CLI's timings). Default: each wait's own, kubeadm's */
   nodePollMs?: number
+  /** How the etcd-volume phase reaches the instance and EC2 (src/cli). Default: no etcd volume */
+  etcdVolume?: EtcdVolumeAccess
+  /** What the etcd-volume phase mounted. */
+  etcdVolumeMounted?: MountedEtcdVolume
 }
 
 export interface InitDataOptions {

@@ -5,6 +5,7 @@
  * spec's addons under `addon` and the opt-in `self-hosting` pivot before show-join-command, which
  * stays last, as in kubeadm.
  */
+import {etcdVolumePhase} from '../etcd-volume.js'
 import {Workflow} from '../workflow.js'
 import {addonPhase} from './api/addon/index.js'
 import {bootstrapTokenPhase} from './api/bootstrap-token.js'
@@ -24,6 +25,15 @@ import {preflightPhase} from './preflight.js'
 import {showJoinCommandPhase} from './show-join-command.js'
 
 export const initWorkflow = new Workflow<InitData>('init', [
+  // kforge: etcd's EBS volume, mounted before preflight checks the data dir (AWS instances only)
+  etcdVolumePhase((d: InitData) => ({
+    rootDir: d.rootDir,
+    dataDir: d.cluster.etcd.local?.dataDir,
+    access: d.etcdVolume,
+    mounted: (v) => {
+      d.etcdVolumeMounted = v
+    },
+  })),
   preflightPhase,
   certsPhase,
   kubeconfigPhase,

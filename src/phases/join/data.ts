@@ -3,6 +3,7 @@ import {join} from 'node:path'
 import type {PinSet} from '../../bootstrap/pin.js'
 import type {BootstrapToken} from '../../bootstrap/token.js'
 import type {JoinConfiguration} from '../../kubeadm/types.js'
+import type {EtcdVolumeAccess, MountedEtcdVolume} from '../../lifecycle/etcd-volume.js'
 
 export interface JoinData {
   rootDir: string
@@ -19,6 +20,10 @@ export interface JoinData {
   manageServices: boolean
   /** Between polls in every wait after discovery (the CLI's timings). Default: each wait's own */
   nodePollMs?: number
+  /** How the etcd-volume phase reaches the instance and EC2 (src/cli). Default: no etcd volume */
+  etcdVolume?: EtcdVolumeAccess
+  /** What the etcd-volume phase mounted: data on it makes etcd-join resume that member. */
+  etcdVolumeMounted?: MountedEtcdVolume
 }
 
 export function joinHostPath(d: Pick<JoinData, 'rootDir'>, path: string): string {

@@ -8,6 +8,8 @@
  * control-plane-join (mark-control-plane), wait-control-plane. They are left out rather than
  * declared as stubs so nothing pretends to work.
  */
+import {DEFAULT_ETCD_DATA_DIR} from '../../kubeadm/defaults.js'
+import {etcdVolumePhase} from '../etcd-volume.js'
 import {Workflow} from '../workflow.js'
 import {controlPlaneJoinPhase, joinWaitControlPlanePhase} from './api/control-plane-join.js'
 import {etcdJoinPhase} from './api/etcd-join.js'
@@ -17,6 +19,16 @@ import {discoveryPhase} from './discovery.js'
 import {kubeletStartJoinPhase, kubeletWaitBootstrapPhase} from './tls-bootstrap-phases.js'
 
 export const joinWorkflow = new Workflow<JoinData>('join', [
+  // kforge: a joining control plane's etcd volume, mounted before anything else (AWS instances only).
+  // The data dir is kubeadm's default, as kforge renders it: the cluster's own config comes later.
+  etcdVolumePhase((d: JoinData) => ({
+    rootDir: d.rootDir,
+    dataDir: d.config.controlPlane ? DEFAULT_ETCD_DATA_DIR : undefined,
+    access: d.etcdVolume,
+    mounted: (v) => {
+      d.etcdVolumeMounted = v
+    },
+  })),
   discoveryPhase,
   controlPlanePreparePhase,
   kubeletStartJoinPhase,

@@ -13,7 +13,7 @@ import type {Cluster, InstanceGroup} from '../../api/v1alpha1/types.js'
 import {computePin} from '../../bootstrap/pin.js'
 import {formatToken, generateToken} from '../../bootstrap/token.js'
 import {kubeadmConfig} from '../../render/kubeadm.js'
-import {nodeBootstrapFile} from '../../render/node-bootstrap.js'
+import {nodeBootstrapFile, PIVOT_RECOVER_UNIT} from '../../render/node-bootstrap.js'
 import {renderTemplate} from '../../render/templates.js'
 import {distFile, packageRoot} from '../dist-path.js'
 import type {KubeAssets} from '../kube-assets/build.js'
@@ -95,11 +95,26 @@ function kubeletUnits(): string[] {
   ]
 }
 
-function nodeServices(): NodeService[] {
+/**
+ * What a node's init system runs at boot. A self-hosted cluster's control-plane nodes also run
+ * kforge's rendered `kforge-pivot-recover.service` once, after the kubelet, as systemd does at an
+ * instance's boot (its 2-minute timer is not run: the boot run is the one a reboot needs).
+ */
+function nodeServices(pivotRecover: boolean): NodeService[] {
   return [
     {name: 'containerd', units: [CONTAINERD_UNIT]},
     {name: 'kubelet', units: kubeletUnits(), waitFor: '/var/lib/kubelet/config.yaml'},
+    ...(pivotRecover
+      ? [{name: PIVOT_RECOVER_UNIT, units: [renderTemplate(`files/${PIVOT_RECOVER_UNIT}.service`, {})]}]
+      : []),
   ]
+}
+
+/** The node's `/usr/local/bin/kforge`, as the node agent is installed on an instance: this checkout's CLI. */
+const KFORGE_SHIM = `#!/bin/sh\nexec ${process.execPath} ${KFORGE_BIN} "$@"\n`
+
+function isSelfHostedControlPlane(lc: Pick<LocalCluster, 'cluster'>, node: LocalNode): boolean {
+  return lc.cluster.spec.selfHosted && node.name.startsWith('cp')
 }
 
 /** Runs argv inside the node; fails with its output when it fails. */
@@ -172,7 +187,10 @@ function stopLb(base: string): void {
 }
 
 /** Boots a node: network, root, supervisor (containerd + kubelet), images imported. */
-export async function bootNode(lc: Pick<LocalCluster, 'assets' | 'apiName'>, node: LocalNode): Promise<void> {
+export async function bootNode(
+  lc: Pick<LocalCluster, 'assets' | 'apiName' | 'cluster'>,
+  node: LocalNode,
+): Promise<void> {
   writeNodeFiles(node, {
     '/etc/hosts': hostsFile(node.name, node.address, lc.apiName),
     '/etc/resolv.conf': RESOLV_CONF,
@@ -184,16 +202,8 @@ export async function bootNode(lc: Pick<LocalCluster, 'assets' | 'apiName'>, nod
     if (!existsSync(join(bin, name))) symlinkSync(join(lc.assets.bin, name), join(bin, name))
   }
   writeFileSync(join(bin, 'systemctl'), SYSTEMCTL_SHIM, {mode: 0o755})
-  await startNode(node, nodeServices(), [])
-  // what systemd-sysctl applies at an instance's boot, for the node's own network namespace
-  for (const [key, value] of namespacedSysctls(renderTemplate('files/sysctl.conf', {}))) {
-    await nodeExec(node, ['sh', '-c', `echo ${value} > /proc/sys/${key.replaceAll('.', '/')}`]).catch(
-      () => undefined,
-    )
-  }
-  await waitFor(`${node.name}: containerd`, 60_000, async () =>
-    existsSync(join(node.root, 'run', 'containerd', 'containerd.sock')) ? true : undefined,
-  )
+  writeFileSync(join(bin, 'kforge'), KFORGE_SHIM, {mode: 0o755})
+  await powerOn(lc, node)
   await nodeExec(node, [
     'ctr',
     '--address',
@@ -204,6 +214,41 @@ export async function bootNode(lc: Pick<LocalCluster, 'assets' | 'apiName'>, nod
     'import',
     lc.assets.images,
   ])
+}
+
+/** Supervisor up (containerd, the kubelet, boot units), the network sysctls applied, containerd serving. */
+async function powerOn(lc: Pick<LocalCluster, 'cluster'>, node: LocalNode): Promise<void> {
+  await startNode(node, nodeServices(isSelfHostedControlPlane(lc, node)), [])
+  // what systemd-sysctl applies at an instance's boot, for the node's own network namespace
+  for (const [key, value] of namespacedSysctls(renderTemplate('files/sysctl.conf', {}))) {
+    await nodeExec(node, ['sh', '-c', `echo ${value} > /proc/sys/${key.replaceAll('.', '/')}`]).catch(
+      () => undefined,
+    )
+  }
+  await waitFor(`${node.name}: containerd`, 60_000, async () =>
+    existsSync(join(node.root, 'run', 'containerd', 'containerd.sock')) ? true : undefined,
+  )
+}
+
+/** The node's directories that are a tmpfs on an instance (/run): empty after every boot. */
+const VOLATILE = ['/run/containerd', '/run/netns', '/run/kforge']
+
+/**
+ * A reboot, as close as a namespace allows: power off (the supervisor stops the kubelet, then
+ * containerd; every process left in the node's cgroups, pods and shims included, is killed), the
+ * node's mount namespace dies with its processes (so every mount the kubelet made is gone), /run
+ * is emptied as a tmpfs would be, then the node boots again from the same disk with the same init
+ * units. What survives is what survives an instance's reboot: the disk under the node's root (its
+ * /etc, /var/lib/kubelet, /var/lib/etcd, containerd's images) and its network interface (the
+ * network namespace, the veth and the address stand in for the NIC, and are not recreated).
+ */
+export async function rebootNode(lc: Pick<LocalCluster, 'cluster'>, node: LocalNode): Promise<void> {
+  await stopNode(node)
+  for (const dir of VOLATILE) {
+    rmSync(join(node.root, dir), {recursive: true, force: true})
+    mkdirSync(join(node.root, dir), {recursive: true})
+  }
+  await powerOn(lc, node)
 }
 
 function groupOf(cluster: Cluster, role: InstanceGroup['spec']['role']): InstanceGroup {
@@ -244,11 +289,16 @@ function withToken(rendered: string, token: string): string {
   return docs.map((d) => stringify(d, {lineWidth: 0})).join('---\n')
 }
 
-export async function initFirstControlPlane(lc: LocalCluster, node: LocalNode): Promise<void> {
+/** `kforge init` with the group's rendered config; `extraArgs` such as `--skip-phases` go after it. */
+export async function initFirstControlPlane(
+  lc: LocalCluster,
+  node: LocalNode,
+  extraArgs: string[] = [],
+): Promise<void> {
   const bootstrap = nodeBootstrapFile(lc.cluster)
   writeNodeFiles(node, {[bootstrap.path]: bootstrap.content})
   writeNodeFiles(node, {'/etc/kforge/kubeadm.yaml': renderedConfig(lc, node, 'control-plane-init')}, 0o600)
-  await kforge(node, ['init', '--config', '/etc/kforge/kubeadm.yaml'])
+  await kforge(node, ['init', '--config', '/etc/kforge/kubeadm.yaml', ...extraArgs])
   lc.caPin = computePin(readFileSync(join(node.root, 'etc', 'kubernetes', 'pki', 'ca.crt'), 'utf8'))
 }
 

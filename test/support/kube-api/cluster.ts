@@ -24,6 +24,11 @@ export interface ApiServerOptions {
   keyPem: string | Buffer
   /** --client-ca-file: client certificates verified against this bundle */
   clientCaPem: string | Buffer
+  /**
+   * --permit-port-sharing: SO_REUSEPORT, so a second API server may bind a port the first holds
+   * when both set it (the kernel spreads connections over both; here the first keeps serving).
+   */
+  permitPortSharing?: boolean
 }
 
 export interface ApiServerInstance {
@@ -51,6 +56,11 @@ export class SimCluster {
   readonly audit: AuditEntry[] = []
   readonly version: {major: string; minor: string; gitVersion: string}
   private readonly servers = new Map<string, ApiServerInstance>()
+  /** Every listening host:port, with how many API servers hold it (more than one: port sharing). */
+  private readonly shared = new Map<
+    string,
+    {holders: number; sharing: boolean; close: () => Promise<void>; instance: ApiServerInstance}
+  >()
   private readonly controllerManagers = new Map<string, Signer | undefined>()
   private readonly schedulers = new Set<string>()
   private timer: NodeJS.Timeout | undefined
@@ -70,6 +80,22 @@ export class SimCluster {
   }
 
   async startApiServer(options: ApiServerOptions): Promise<ApiServerInstance> {
+    const held = this.shared.get(`${options.host}:${options.port}`)
+    if (options.port !== 0 && held) {
+      if (!options.permitPortSharing || !held.sharing) {
+        throw new Error(`listen EADDRINUSE: address already in use ${options.host}:${options.port}`)
+      }
+      held.holders++
+      let closed = false
+      return {
+        ...held.instance,
+        close: async () => {
+          if (closed) return
+          closed = true
+          if (--held.holders === 0) await held.close()
+        },
+      }
+    }
     const handler = createHandler({
       store: this.store,
       audit: this.audit,
@@ -98,18 +124,33 @@ export class SimCluster {
     const host = options.host
     const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`
     const key = `${host}:${port}`
+    const closeServer = () =>
+      new Promise<void>((resolve) => {
+        this.servers.delete(key)
+        this.shared.delete(key)
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+    const entry = {
+      holders: 1,
+      sharing: options.permitPortSharing === true,
+      close: closeServer,
+      instance: undefined as unknown as ApiServerInstance,
+    }
+    let closed = false
     const instance: ApiServerInstance = {
       url,
       host,
       port,
       reloadServingCert: (cert, key, ca) => server.setSecureContext({cert, key, ca}),
-      close: () =>
-        new Promise<void>((resolve) => {
-          this.servers.delete(key)
-          server.close(() => resolve())
-          server.closeAllConnections()
-        }),
+      close: async () => {
+        if (closed) return
+        closed = true
+        if (--entry.holders === 0) await closeServer()
+      },
     }
+    entry.instance = instance
+    this.shared.set(key, entry)
     this.servers.set(key, instance)
     return instance
   }

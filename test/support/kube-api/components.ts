@@ -122,6 +122,7 @@ export async function startContainer(
           certPem: cert,
           keyPem: key,
           clientCaPem: ca,
+          permitPortSharing: flags.get('permit-port-sharing') === 'true',
         })
       } catch (err) {
         throw new ContainerError(

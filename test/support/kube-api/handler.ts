@@ -4,6 +4,7 @@
  * every request, JSON bodies and Status errors. Every request is recorded in an audit log.
  */
 import type {IncomingMessage, ServerResponse} from 'node:http'
+import {admitPod} from './admission.js'
 import {authenticate, type UserInfo} from './auth.js'
 import {evict} from './eviction.js'
 import {type Attributes, authorize, forbiddenMessage} from './rbac.js'
@@ -168,6 +169,7 @@ function route(
         obj.spec = {...obj.spec, username: who.name, groups: who.groups, uid: who.uid ?? ''}
         delete obj.status
       }
+      if (r.kind === 'Pod') admitPod(obj)
       return {code: 201, body: s.create(r, namespace, obj)}
     }
     throw errors.methodNotAllowed(method)

@@ -21,8 +21,9 @@
  * discovery, anonymous access to cluster-info through kubeadm's Role, bootstrap-token and
  * client-certificate authentication (401s included), RBAC Forbidden messages, BootstrapSigner,
  * TokenCleaner, CSR approval and signing, a node's own Lease, cordon, pods by spec.nodeName,
- * eviction against a PodDisruptionBudget, garbage collection and orphaning. A change here must
- * keep that test passing against both.
+ * eviction against a PodDisruptionBudget, garbage collection and orphaning, the ServiceAccount
+ * admission of pods and mirror pods (admission.ts). A change here must keep that test passing
+ * against both.
  *
  * Proven only against the real components, so a test that depends on any of these must use them
  * (test/support/real-apiserver.ts for the API alone, test/real for nodes):
@@ -30,7 +31,12 @@
  *    strategic merge patch (taken here as a JSON merge patch: lists are replaced, never merged
  *    by key);
  *  - admission and defaulting: NodeRestriction (a node may write only its own Node, Lease and
- *    pods' status), ServiceAccount, defaults of pod and workload fields (stored here as sent);
+ *    pods' status), defaults of pod and workload fields (stored here as sent; only the
+ *    ServiceAccount plugin's token volume and mirror-pod rules are modelled);
+ *  - the kubelet's own rules, proven by test/real/self-hosted.test.ts: a host port held by a
+ *    process that did not set SO_REUSEPORT (only the API server's port is modelled here, through
+ *    --permit-port-sharing), and the crash-loop back-off; the static-pod admission against the
+ *    Node's labels and the dotfile rule of the manifest directory are modelled (kubelet.ts);
  *  - graceful deletion: a pod bound to a node stays Terminating until its kubelet confirms, and
  *    finalizers and foreground deletion hold objects back; here a delete is immediate;
  *  - the Node authorizer's graph (a node reads only what its pods reference); here a coarse

@@ -11,6 +11,7 @@ import {readdir, readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {parse} from 'yaml'
 import type {Node, Pod} from '../../../src/kube/types.js'
+import {admitPod} from './admission.js'
 import type {SimCluster} from './cluster.js'
 import {ContainerError, type NodeInfo, type RunningComponent, startContainer} from './components.js'
 import {resourceByKind} from './registry.js'
@@ -100,11 +101,47 @@ export class SimNode {
     }
   }
 
+  /** Static pods refused at admission, by key, with the manifest hash refused (a new one is tried again). */
+  private readonly rejected = new Map<string, string>()
+
+  /**
+   * The Node labels this kubelet admits static pods against: the API's Node while the API answers,
+   * else the labels it registers itself with — so after a reboot, with the API down, not the
+   * control-plane label the API's mark-control-plane phase added (as the real kubelet, which
+   * refused a checkpoint with that node selector: "Predicate NodeAffinity failed").
+   */
+  private knownLabels(apiUp: boolean): Record<string, string> {
+    const node = apiUp
+      ? this.cluster.store.get(resourceByKind('Node'), undefined, this.info.nodeName)
+      : undefined
+    return (
+      node?.metadata.labels ?? {
+        'kubernetes.io/hostname': this.info.nodeName,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        ...(this.options.labels ?? {}),
+      }
+    )
+  }
+
+  private admitted(state: PodState, apiUp: boolean): boolean {
+    if (this.rejected.get(state.key) === state.hash) return false
+    if (this.pods.get(state.key)?.hash === state.hash) return true
+    const labels = this.knownLabels(apiUp)
+    const selector = state.pod.spec.nodeSelector ?? {}
+    if (Object.entries(selector).every(([k, v]) => labels[k] === v)) return true
+    this.rejected.set(state.key, state.hash)
+    if (this.events.length < 100)
+      this.events.push(`${state.key}: Pod admission denied: Predicate NodeAffinity failed`)
+    return false
+  }
+
   private async staticPods(): Promise<PodState[]> {
     const dir = join(this.info.rootDir, 'etc/kubernetes/manifests')
     let files: string[]
     try {
-      files = (await readdir(dir)).filter((f) => /\.(ya?ml|json)$/.test(f) && !f.startsWith('.')).sort()
+      // every file but dotfiles, whatever its name ends with, as the real kubelet's file source
+      files = (await readdir(dir)).filter((f) => !f.startsWith('.')).sort()
     } catch {
       return []
     }
@@ -134,8 +171,8 @@ export class SimNode {
 
   private async syncOnce(): Promise<void> {
     const desired = new Map<string, PodState>()
-    for (const p of await this.staticPods()) desired.set(p.key, p)
     const server = await this.apiServer()
+    for (const p of await this.staticPods()) if (this.admitted(p, server !== undefined)) desired.set(p.key, p)
     if (server) {
       this.registerNode()
       for (const pod of this.cluster.store.list(resourceByKind('Pod')) as (Obj & Pod)[]) {
@@ -260,7 +297,7 @@ export class SimNode {
             store.update(podsRes, ns, name, {...existing, status}, 'status')
           continue
         }
-        const created = store.create(podsRes, ns, {
+        const mirror = {
           metadata: {
             name,
             namespace: ns,
@@ -284,7 +321,15 @@ export class SimNode {
               : [],
           },
           spec: {...p.pod.spec, nodeName: this.info.nodeName},
-        })
+        } as Obj
+        try {
+          admitPod(mirror)
+        } catch (err) {
+          // the real kubelet logs "Failed creating a mirror pod" and runs the static pod anyway
+          if (this.events.length < 100) this.events.push(`${name}: ${(err as Error).message}`)
+          continue
+        }
+        const created = store.create(podsRes, ns, mirror)
         store.update(podsRes, ns, name, {...created, status}, 'status')
       } else {
         const live = store.get(podsRes, p.pod.metadata.namespace, p.pod.metadata.name!)

@@ -38,8 +38,13 @@ describe('self-hosting mutations', () => {
       labels: {'k8s-app': 'self-hosted-kube-apiserver'},
     })
     expect(ds.spec.selector.matchLabels).toEqual({'k8s-app': 'self-hosted-kube-apiserver'})
-    expect(ds.spec.updateStrategy).toEqual({type: 'RollingUpdate', rollingUpdate: {maxUnavailable: 1}})
+    // a new pod starts beside the old one on the shared port; the only API server is never deleted first
+    expect(ds.spec.updateStrategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: {maxSurge: 1, maxUnavailable: 0},
+    })
     const spec = ds.spec.template.spec
+    expect(spec.automountServiceAccountToken).toBe(false)
     expect(spec.nodeSelector).toEqual({'node-role.kubernetes.io/control-plane': ''})
     expect(spec.tolerations).toEqual([
       {key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule'},
@@ -51,6 +56,7 @@ describe('self-hosting mutations', () => {
       'kube-apiserver',
       '--advertise-address=$(HOST_IP)',
       '--secure-port=6443',
+      '--permit-port-sharing=true',
     ])
     expect(spec.containers[0]!.env).toEqual([
       {name: 'HOST_IP', valueFrom: {fieldRef: {fieldPath: 'status.hostIP'}}},
@@ -59,9 +65,15 @@ describe('self-hosting mutations', () => {
     expect(apiserver.spec.containers[0]!.command![1]).toBe('--advertise-address=10.0.0.5')
   })
 
-  it("comes back to the same static pod, with the node's address", () => {
+  it("comes back to the same static pod, with the node's address, still sharing its port", () => {
     const ds = staticPodToDaemonSet(apiserver, 'kube-apiserver')
-    expect(daemonSetToStaticPod(ds, 'kube-apiserver', '10.0.0.5')).toEqual(apiserver)
+    // the port sharing stays: the static pod starts while the DaemonSet's pod still serves
+    const withSharing = structuredClone(apiserver)
+    withSharing.spec.containers[0]!.command!.push('--permit-port-sharing=true')
+    expect(daemonSetToStaticPod(ds, 'kube-apiserver', '10.0.0.5')).toEqual(withSharing)
+    expect(
+      daemonSetToStaticPod(staticPodToDaemonSet(withSharing, 'kube-apiserver'), 'kube-apiserver', '10.0.0.5'),
+    ).toEqual(withSharing)
     const moved = daemonSetToStaticPod(ds, 'kube-apiserver', '10.0.0.9')
     expect(moved.spec.containers[0]!.command).toContain('--advertise-address=10.0.0.9')
   })
@@ -93,9 +105,25 @@ describe('self-hosting mutations', () => {
 
   it('checkpoints a running pod as a static pod without DaemonSet scheduling fields', () => {
     const ds = staticPodToDaemonSet(apiserver, 'kube-apiserver')
+    // what the real API server's admission adds to a DaemonSet pod that mounts its token
+    const template = ds.spec.template.spec
     const running: Pod = {
       metadata: {name: 'self-hosted-kube-apiserver-x7k2p', namespace: 'kube-system'},
-      spec: {...ds.spec.template.spec, nodeName: 'cp-1', affinity: {nodeAffinity: {}}},
+      spec: {
+        ...template,
+        nodeName: 'cp-1',
+        affinity: {nodeAffinity: {}},
+        serviceAccountName: 'default',
+        serviceAccount: 'default',
+        volumes: [...(template.volumes ?? []), {name: 'kube-api-access-4fz2q', projected: {sources: []}}],
+        containers: template.containers.map((c) => ({
+          ...c,
+          volumeMounts: [
+            {name: 'k8s-certs', mountPath: '/etc/kubernetes/pki', readOnly: true},
+            {name: 'kube-api-access-4fz2q', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount'},
+          ],
+        })),
+      },
     }
     const cp = checkpointPod(running, 'kube-apiserver', 'cp-1')
     expect(cp.metadata.name).toBe('kube-apiserver')
@@ -105,6 +133,15 @@ describe('self-hosting mutations', () => {
     })
     expect(cp.spec.nodeName).toBeUndefined()
     expect(cp.spec.affinity).toBeUndefined()
+    expect(cp.spec.nodeSelector).toBeUndefined()
+    // nothing that needs the API to start, nothing a mirror pod may not reference
+    expect(cp.spec.serviceAccountName).toBeUndefined()
+    expect(cp.spec.serviceAccount).toBeUndefined()
+    expect(cp.spec.automountServiceAccountToken).toBe(false)
+    expect(cp.spec.volumes).toEqual(apiserver.spec.volumes)
+    expect(cp.spec.containers[0]!.volumeMounts).toEqual([
+      {name: 'k8s-certs', mountPath: '/etc/kubernetes/pki', readOnly: true},
+    ])
     expect(cp.spec.containers[0]!.env).toEqual([
       {name: 'HOST_IP', valueFrom: {fieldRef: {fieldPath: 'status.hostIP'}}},
     ])

@@ -8,9 +8,10 @@ import {ref, type Tags, type Val} from '../model/types.js'
 import {autoScalingGroupKind} from '../resources/autoscaling-group.js'
 import {launchTemplateKind} from '../resources/launch-template.js'
 import {lifecycleHookKind} from '../resources/lifecycle-hook.js'
-import {INSTANCE_GROUP_TAG, ownedTags} from '../tags.js'
+import {ETCD_MEMBER_TAG, INSTANCE_GROUP_TAG, ownedTags} from '../tags.js'
 import type {ModelBuilder} from './context.js'
 import {DRAIN_HOOK, drainHookName, hasDrainHook} from './drain-hook.js'
+import {etcdMemberOf, etcdVolumeOf} from './etcd-volumes.js'
 import {autoscalerTags, fleetProps} from './fleet.js'
 import {awsNames, names, ROLE_IAM, ROLE_SG} from './names.js'
 import {userDataOf} from './prerequisites.js'
@@ -36,6 +37,8 @@ export function instanceTags(b: ModelBuilder, group: InstanceGroup): Tags {
     ...group.spec.cloudLabels,
     ...roleTags(group),
     [INSTANCE_GROUP_TAG]: group.name,
+    // The boot finds its member's etcd volume by this (on-instance/etcd-volume.ts).
+    ...(group.spec.role === 'control-plane' ? {[ETCD_MEMBER_TAG]: etcdMemberOf(group)} : {}),
     ...autoscalerTags(b.name, group),
   })
 }
@@ -74,17 +77,24 @@ export function buildGroups(b: ModelBuilder): void {
     })
 
     const withLb = group.spec.role === 'control-plane'
-    b.add(autoScalingGroupKind, names.asg(group.name), {
-      name: awsNames.autoScalingGroup(group.name, b.name),
-      minSize: group.spec.minSize,
-      maxSize: group.spec.maxSize,
-      launchTemplateId: ref(lt),
-      launchTemplateVersion: ref(lt, 'latestVersion'),
-      subnetIds: group.spec.subnets.map((s) => ref(names.subnet(s))),
-      targetGroupArns: withLb && b.has(names.apiTargetGroup) ? [ref(names.apiTargetGroup, 'arn')] : [],
-      tags: instanceTags(b, group),
-      ...fleetProps(group),
-    })
+    // Its instance attaches the member's volume at boot: the volume exists before it launches.
+    const volume = etcdVolumeOf(group)
+    b.add(
+      autoScalingGroupKind,
+      names.asg(group.name),
+      {
+        name: awsNames.autoScalingGroup(group.name, b.name),
+        minSize: group.spec.minSize,
+        maxSize: group.spec.maxSize,
+        launchTemplateId: ref(lt),
+        launchTemplateVersion: ref(lt, 'latestVersion'),
+        subnetIds: group.spec.subnets.map((s) => ref(names.subnet(s))),
+        targetGroupArns: withLb && b.has(names.apiTargetGroup) ? [ref(names.apiTargetGroup, 'arn')] : [],
+        tags: instanceTags(b, group),
+        ...fleetProps(group),
+      },
+      volume === undefined ? {} : {dependsOn: [volume]},
+    )
     if (hasDrainHook(group.spec.role)) {
       b.add(lifecycleHookKind, names.lifecycleHook(group.name), {
         groupName: ref(names.asg(group.name)),

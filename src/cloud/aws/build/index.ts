@@ -7,6 +7,7 @@ import type {Model} from '../model/types.js'
 import {buildGroups} from './compute.js'
 import {type BuildInputs, ModelBuilder} from './context.js'
 import {buildDns, buildLoadBalancer} from './endpoint.js'
+import {buildEtcdVolumes} from './etcd-volumes.js'
 import {buildIdentity} from './identity.js'
 import {buildNetwork} from './network.js'
 import {buildPrerequisites} from './prerequisites.js'
@@ -22,6 +23,8 @@ export function buildModel(cluster: Cluster, inputs: BuildInputs): Model {
   buildIdentity(b)
   // The target group comes before the groups that register into it.
   buildLoadBalancer(b)
+  // Each control-plane group's volume comes before the group whose instance mounts it.
+  buildEtcdVolumes(b)
   buildGroups(b)
   buildDns(b)
   return {

@@ -40,6 +40,7 @@ export const names = {
   launchTemplate: (group: string) => `lt-${group}`,
   asg: (group: string) => `asg-${group}`,
   lifecycleHook: (group: string) => `hook-${group}`,
+  etcdVolume: (member: string) => `etcd-${member}`,
   apiLoadBalancer: 'api-lb',
   apiTargetGroup: 'api-tg',
   apiListener: 'api-listener',

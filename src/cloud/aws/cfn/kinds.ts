@@ -27,6 +27,7 @@ import {securityGroupCfn} from '../resources/security-group.cfn.js'
 import {securityGroupRuleCfn} from '../resources/security-group-rule.cfn.js'
 import {subnetCfn} from '../resources/subnet.cfn.js'
 import {targetGroupCfn} from '../resources/target-group.cfn.js'
+import {volumeCfn} from '../resources/volume.cfn.js'
 import {vpcCfn} from '../resources/vpc.cfn.js'
 import type {AnyCfnRendering} from './kind.js'
 
@@ -54,5 +55,6 @@ export const CFN_RENDERINGS: readonly AnyCfnRendering[] = [
   securityGroupCfn,
   subnetCfn,
   targetGroupCfn,
+  volumeCfn,
   vpcCfn,
 ]

@@ -54,6 +54,7 @@ export const KINDS: readonly AnyKind[] = [
   instanceProfileKind,
   keyPairKind,
   launchTemplateKind,
+  volumeKind,
   autoScalingGroupKind,
   lifecycleHookKind,
   loadBalancerKind,
@@ -64,7 +65,7 @@ export const KINDS: readonly AnyKind[] = [
 ]
 
 /** Kinds `delete cluster` finds but kforge never creates (what Kubernetes and AWS leave behind). */
-export const DISCOVER_ONLY: readonly AnyDiscoverable[] = [instanceKind, volumeKind, networkInterfaceKind]
+export const DISCOVER_ONLY: readonly AnyDiscoverable[] = [instanceKind, networkInterfaceKind]
 
 const byName = new Map<string, AnyKind>(KINDS.map((k) => [k.kind, k]))
 

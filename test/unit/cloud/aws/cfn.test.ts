@@ -182,3 +182,21 @@ describe('the CloudFormation target beside the kinds', () => {
     expect(() => renderTemplate(m)).toThrow('resource kind Widget has no CloudFormation rendering')
   })
 })
+
+describe("etcd's volumes", () => {
+  it('are AWS::EC2::Volume, one per control-plane member, retained on stack delete and replacement', () => {
+    const cluster = haPrivateCluster('vol.cfn.example.com')
+    const template = render(cluster) as unknown as {Resources: Record<string, Record<string, unknown>>}
+    const rendered = Object.values(template.Resources).filter((r) => r.Type === 'AWS::EC2::Volume')
+    expect(rendered).toHaveLength(
+      cluster.instanceGroups.filter((g) => g.spec.role === 'control-plane').length,
+    )
+    for (const r of rendered) {
+      expect(r).toMatchObject({
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+        Properties: {Size: 20, VolumeType: 'gp3', Encrypted: true},
+      })
+    }
+  })
+})

@@ -298,6 +298,26 @@ describe('control-plane role', () => {
     }
   })
 
+  it('attaches its etcd volume at boot: only a volume and an instance of its own cluster; reads volumes', async () => {
+    const instance = `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/i-0123456789abcdef0`
+    const own = {'aws:ResourceTag/KubernetesCluster': CLUSTER}
+    const other = {'aws:ResourceTag/KubernetesCluster': 'other.example.com'}
+    for (const action of ['ec2:AttachVolume', 'ec2:DetachVolume']) {
+      expect(await decide('control-plane', action, instance, own)).toBe('Allowed')
+      expect(await decide('control-plane', action, instance, other)).not.toBe('Allowed')
+      expect(await decide('control-plane', action, instance, {})).not.toBe('Allowed')
+    }
+    for (const action of ['ec2:DescribeVolumes', 'ec2:DescribeInstances'])
+      expect(await decide('control-plane', action, '*')).toBe('Allowed')
+  })
+
+  it('nodes may not see, attach or detach any volume', async () => {
+    const own = {'aws:ResourceTag/KubernetesCluster': CLUSTER}
+    for (const action of ['ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:DeleteVolume'])
+      expect(await decide('nodes', action, volume, own)).not.toBe('Allowed')
+    expect(await decide('nodes', 'ec2:DescribeVolumes', '*')).not.toBe('Allowed')
+  })
+
   it('tags a volume with the cluster tag only when creating it', async () => {
     const create = {
       'ec2:CreateAction': 'CreateVolume',

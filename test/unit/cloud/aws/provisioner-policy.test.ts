@@ -50,9 +50,12 @@ function calledActions(): Set<string> {
     ]),
   )
   const out = new Set<string>()
-  // The emulator launcher and the demo are not kforge commands; the node agent's own calls run on
-  // instances under their roles (docs/iam/README.md), not the provisioner's.
-  for (const file of sources('src').filter((f) => !/^src\/(sandbox|demo|assets\/agent)\//.test(f))) {
+  // The emulator launcher and the demo are not kforge commands; the node agent's own calls (and
+  // the boot's, under src/cloud/aws/on-instance) run on instances under their roles
+  // (docs/iam/README.md), not the provisioner's.
+  for (const file of sources('src').filter(
+    (f) => !/^src\/(sandbox|demo|assets\/agent|cloud\/aws\/on-instance)\//.test(f),
+  )) {
     const text = readFileSync(file, 'utf8')
     const pkgs = Object.keys(SERVICES).filter((pkg) => text.includes(`@aws-sdk/client-${pkg}'`))
     const names = [

@@ -36,7 +36,9 @@ describe('the init workflow', () => {
       'control-plane/scheduler',
       'kubelet-start',
     ]
-    expect(paths.slice(0, kubeadm.length + 1)).toEqual([...kubeadm, 'kubelet-start/start'])
+    // kforge's own first phase mounts etcd's volume before preflight looks at the data dir.
+    expect(paths[0]).toBe('etcd-volume')
+    expect(paths.slice(1, kubeadm.length + 2)).toEqual([...kubeadm, 'kubelet-start/start'])
     expect(paths.at(-1)).toBe('show-join-command')
   })
 })

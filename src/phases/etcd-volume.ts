@@ -1,0 +1,57 @@
+/**
+ * `etcd-volume`, the first phase of `kforge init` and of a control-plane `kforge join` (kforge's,
+ * not kubeadm's): this member's EBS volume attached and mounted at etcd's data dir before anything
+ * writes there (src/lifecycle/etcd-volume.ts). It runs only on an instance kforge provisioned (its
+ * cloud-config wrote the NodeBootstrap document, /etc/kforge/node.yaml): elsewhere kforge init is
+ * kubeadm's and the data dir is a plain directory. `--skip-phases etcd-volume` keeps etcd on the
+ * root volume.
+ */
+import {constants} from 'node:fs'
+import {access} from 'node:fs/promises'
+import {join, resolve} from 'node:path'
+import {NODE_CONFIG_FILE} from '../api/v1alpha1/node-bootstrap.js'
+import {type EtcdVolumeAccess, type MountedEtcdVolume, mountEtcdVolume} from '../lifecycle/etcd-volume.js'
+import type {Phase} from './workflow.js'
+
+export interface EtcdVolumeInput {
+  rootDir: string
+  /** The etcd data dir; undefined: no local etcd on this node (external etcd, a worker). */
+  dataDir: string | undefined
+  access: EtcdVolumeAccess | undefined
+  /** Where the phase leaves what it mounted, for the etcd phases after it. */
+  mounted(volume: MountedEtcdVolume): void
+}
+
+async function provisionedByKforge(rootDir: string): Promise<boolean> {
+  return access(join(rootDir, NODE_CONFIG_FILE), constants.F_OK).then(
+    () => true,
+    () => false,
+  )
+}
+
+export function etcdVolumePhase<D>(input: (d: D) => EtcdVolumeInput): Phase<D> {
+  return {
+    name: 'etcd-volume',
+    short: "Attach and mount this member's etcd EBS volume (instances kforge provisioned)",
+    runIf: async (d) => {
+      const i = input(d)
+      return i.access !== undefined && i.dataDir !== undefined && (await provisionedByKforge(i.rootDir))
+    },
+    run: async (d, ctx) => {
+      const i = input(d)
+      if (!i.access || !i.dataDir) return
+      if (ctx.dryRun) {
+        ctx.logger.info(
+          `[etcd-volume] dry run: would attach this member's volume and mount it at ${i.dataDir}`,
+        )
+        return
+      }
+      // On the instance itself systemd mounts it (and again at every boot); under a root dir
+      // (a test, an image build) there is no systemd of that root to ask.
+      const mount = resolve(i.rootDir) === '/' ? 'systemd' : 'direct'
+      i.mounted(
+        await mountEtcdVolume(i.access, {rootDir: i.rootDir, dataDir: i.dataDir, logger: ctx.logger, mount}),
+      )
+    },
+  }
+}
