@@ -5,6 +5,7 @@
  * (`kforge join --node-identity`, src/identity).
  */
 import {stringify} from 'yaml'
+import {inClusterIssuer, publishedIssuer} from '../api/v1alpha1/identity.js'
 import type {Cluster, InstanceGroup, Taint} from '../api/v1alpha1/types.js'
 import {KforgeError} from '../util/errors.js'
 import type {TemplateName} from './types.js'
@@ -70,6 +71,23 @@ function nodeRegistration(group: InstanceGroup, controlPlane: boolean): Record<s
   return registration
 }
 
+/**
+ * With a published issuer, tokens name it (the first --service-account-issuer signs) and the
+ * in-cluster issuer stays accepted as the second, as kubeadm and kops do for a change-over: tokens
+ * pods already hold keep working until they are refreshed.
+ */
+function issuerArgs(cluster: Cluster): {extraArgs?: {name: string; value: string}[]} {
+  const issuer = publishedIssuer(cluster.spec)
+  if (!issuer) return {}
+  return {
+    extraArgs: [
+      {name: 'service-account-issuer', value: issuer.url},
+      {name: 'service-account-issuer', value: inClusterIssuer(cluster.spec.networking.dnsDomain)},
+      {name: 'service-account-jwks-uri', value: issuer.jwksUri},
+    ],
+  }
+}
+
 function clusterConfiguration(cluster: Cluster, apiEndpoint: string): Record<string, unknown> {
   const {spec} = cluster
   const apiHost = apiEndpoint.replace(/:\d+$/, '')
@@ -87,7 +105,10 @@ function clusterConfiguration(cluster: Cluster, apiEndpoint: string): Record<str
     etcd: {local: {dataDir: '/var/lib/etcd'}},
     // kube-apiserver has no --cloud-provider flag any more (it refuses to start with one); the
     // kubelet and the controller-manager still take `external`.
-    apiServer: {certSANs: [...new Set([spec.api.dnsName, apiHost])].sort()},
+    apiServer: {
+      certSANs: [...new Set([spec.api.dnsName, apiHost])].sort(),
+      ...issuerArgs(cluster),
+    },
     controllerManager: {extraArgs: [{name: 'cloud-provider', value: 'external'}]},
   }
 }

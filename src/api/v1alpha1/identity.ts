@@ -55,6 +55,11 @@ export function publishedIssuer(spec: ClusterSpec): PublishedIssuer | undefined 
   return {store, url, jwksUri: `${url}/${JWKS_PATH}`, awsProvider: d.enableAWSOIDCProvider}
 }
 
+/** kubeadm's issuer (`https://kubernetes.default.svc.<dnsDomain>`): what tokens name without a published one. */
+export function inClusterIssuer(dnsDomain: string): string {
+  return `https://kubernetes.default.svc.${dnsDomain}`
+}
+
 /** The subject kube-apiserver writes into a service account's token. */
 export function serviceAccountSubject(
   p: Pick<ServiceAccountExternalPermission, 'namespace' | 'name'>,

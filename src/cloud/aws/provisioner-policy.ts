@@ -6,6 +6,7 @@
  * auto-scaling group launching from a launch template authorizes its creator) and
  * iam:CreateServiceLinkedRole (the first load balancer and auto-scaling group of an account).
  */
+import {DISCOVERY_PATH, JWKS_PATH} from '../../api/v1alpha1/identity.js'
 import {parseS3Url} from '../../render/urls.js'
 import {partition} from './build/iam-policies.js'
 
@@ -154,6 +155,8 @@ export const PROVISIONER_ACTIONS = {
 /** IAM: only roles and instance profiles under kforge's path (`/kforge/<cluster>/`). */
 export const PROVISIONER_IAM_ACTIONS = [
   'iam:AddRoleToInstanceProfile',
+  // Service-account roles get the managed policies the spec names (iam.serviceAccountExternalPermissions).
+  'iam:AttachRolePolicy',
   'iam:CreateInstanceProfile',
   'iam:CreateRole',
   'iam:DeleteInstanceProfile',
@@ -173,8 +176,22 @@ export const PROVISIONER_IAM_ACTIONS = [
   'iam:UpdateAssumeRolePolicy',
 ] as const
 
+/** The service-account issuer's IAM OIDC provider (IAM has no path for providers). */
+export const PROVISIONER_OIDC_ACTIONS = [
+  'iam:AddClientIDToOpenIDConnectProvider',
+  'iam:CreateOpenIDConnectProvider',
+  'iam:DeleteOpenIDConnectProvider',
+  'iam:GetOpenIDConnectProvider',
+  'iam:RemoveClientIDFromOpenIDConnectProvider',
+  'iam:TagOpenIDConnectProvider',
+] as const
+
 /** Listing is not scoped by path in IAM: these take `*`. */
-export const PROVISIONER_IAM_LIST_ACTIONS = ['iam:ListInstanceProfiles', 'iam:ListRoles'] as const
+export const PROVISIONER_IAM_LIST_ACTIONS = [
+  'iam:ListInstanceProfiles',
+  'iam:ListOpenIDConnectProviders',
+  'iam:ListRoles',
+] as const
 
 export const PROVISIONER_S3_OBJECT_ACTIONS = ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'] as const
 /** Listing, and `create`'s check (and, with --secure-state-store, setting) of the bucket's settings. */
@@ -193,6 +210,29 @@ export interface ProvisionerPolicyOptions {
   stateStore?: string
   /** Default: us-east-1 (only the partition of the ARNs depends on it). */
   region?: string
+  /**
+   * `s3://bucket/prefix` of serviceAccountIssuerDiscovery.discoveryStore: with a state store
+   * given, the issuer's documents there need their own statement. Default: none
+   */
+  discoveryStore?: string
+}
+
+/** The issuer's two documents (writes, reads, deletes), when the S3 statements are narrowed. */
+function issuerStatement(p: string, discoveryStore: string | undefined): Statement[] {
+  const at = discoveryStore ? parseS3Url(discoveryStore) : undefined
+  if (!at) return []
+  const prefix = at.key === '' ? '' : `${at.key}/`
+  return [
+    {
+      Sid: 'ServiceAccountIssuerDocuments',
+      Effect: 'Allow',
+      Action: [...PROVISIONER_S3_OBJECT_ACTIONS],
+      Resource: [
+        `arn:${p}:s3:::${at.bucket}/${prefix}${DISCOVERY_PATH}`,
+        `arn:${p}:s3:::${at.bucket}/${prefix}${JWKS_PATH}`,
+      ],
+    },
+  ]
 }
 
 export function provisionerPolicy(options: ProvisionerPolicyOptions = {}): {
@@ -228,6 +268,12 @@ export function provisionerPolicy(options: ProvisionerPolicyOptions = {}): {
         Resource: `arn:${p}:iam::*:role/kforge/*`,
         Condition: {StringEquals: {'iam:PassedToService': 'ec2.amazonaws.com'}},
       },
+      {
+        Sid: 'ServiceAccountIssuer',
+        Effect: 'Allow',
+        Action: [...PROVISIONER_OIDC_ACTIONS],
+        Resource: `arn:${p}:iam::*:oidc-provider/*`,
+      },
       {Sid: 'ListInstanceRoles', Effect: 'Allow', Action: [...PROVISIONER_IAM_LIST_ACTIONS], Resource: '*'},
       {
         Sid: 'ServiceLinkedRoles',
@@ -247,6 +293,7 @@ export function provisionerPolicy(options: ProvisionerPolicyOptions = {}): {
         Action: [...PROVISIONER_S3_OBJECT_ACTIONS],
         Resource: objects,
       },
+      ...issuerStatement(p, store ? options.discoveryStore : undefined),
     ],
   }
 }

@@ -21,7 +21,8 @@ import {nodeAgentBundle, nodeAgentKey, nodeAgentLocation} from '../../assets/nod
 import {clusterKmsKey, prepareClusterAssets, resolveKmsKey} from '../../assets/prepare.js'
 import type {AwsClients} from '../../cloud/aws/clients.js'
 import type {StoreObjects, StoreObjectsActual} from '../../cloud/aws/model/types.js'
-import {userDataAttr} from '../../cloud/aws/resources/store-objects.js'
+import {JWKS_ATTR, userDataAttr} from '../../cloud/aws/resources/store-objects.js'
+import {serviceAccountJwks} from '../../pki/oidc.js'
 import {renderClusterUserData} from '../../render/render.js'
 import type {RenderedUserData} from '../../render/types.js'
 import {parseS3Url} from '../../render/urls.js'
@@ -70,9 +71,12 @@ function actual(
   keyArn: string | undefined,
   missing: string[],
   rendered?: readonly RenderedUserData[],
+  saPublicKey?: Buffer,
 ): StoreObjectsActual {
   const attrs: Record<string, string> = {id: `${store.location}/${cluster.name}`}
   for (const r of rendered ?? []) attrs[userDataAttr(r.group)] = r.userDataBase64
+  // The issuer's published keys come from sa.pub, public by nature (resources/issuer-documents.ts).
+  if (saPublicKey) attrs[JWKS_ATTR] = serviceAccountJwks([saPublicKey])
   return {id: attrs.id!, attrs, tags: {}, keyArn: keyArn ?? '', missing}
 }
 
@@ -95,14 +99,15 @@ export function clusterStoreObjects(cluster: Cluster, options: StoreObjectsOptio
     const keyArn = await existingKey(cluster, aws)
     if (!keyArn) {
       if (missing.length === ASSET_CATALOG.length) return undefined
-      return actual(cluster, store, keyArn, missing)
+      return actual(cluster, store, keyArn, missing, undefined, material['sa.pub'])
     }
     // Secrets kept at rest under the cluster key (S3: SSE-KMS with it).
     for (const asset of ASSET_CATALOG.filter((a) => a.secret && material[a.name])) {
       const key = materialKey(cluster.name, asset.name)
       if (store.encryptionKey && (await store.encryptionKey(key)) !== keyArn) missing.push(key)
     }
-    if (missing.length > 0 || storeRefusal(store.location)) return actual(cluster, store, keyArn, missing)
+    if (missing.length > 0 || storeRefusal(store.location))
+      return actual(cluster, store, keyArn, missing, undefined, material['sa.pub'])
     for (const asset of ASSET_CATALOG.filter((a) => a.secret)) {
       for (const role of asset.roles) {
         const target = {keyId: keyArn, cluster: cluster.name, name: asset.name, role}
@@ -113,7 +118,7 @@ export function clusterStoreObjects(cluster: Cluster, options: StoreObjectsOptio
     const bundle = await nodeAgentBundle()
     const agentKey = nodeAgentKey(cluster.name, bundle.sha256)
     if ((await store.read(agentKey)) === undefined) missing.push(agentKey)
-    if (missing.length > 0) return actual(cluster, store, keyArn, missing)
+    if (missing.length > 0) return actual(cluster, store, keyArn, missing, undefined, material['sa.pub'])
     // Every ciphertext is cached: rendering reads only.
     const assets = await prepareClusterAssets({
       cluster,
@@ -130,7 +135,14 @@ export function clusterStoreObjects(cluster: Cluster, options: StoreObjectsOptio
     for (const r of rendered) {
       if (r.publish && (await store.read(r.publish.key)) === undefined) missing.push(r.publish.key)
     }
-    return actual(cluster, store, keyArn, missing, missing.length === 0 ? rendered : undefined)
+    return actual(
+      cluster,
+      store,
+      keyArn,
+      missing,
+      missing.length === 0 ? rendered : undefined,
+      material['sa.pub'],
+    )
   }
 
   async function make(keyArn: string): Promise<StoreObjectsActual> {
@@ -148,7 +160,7 @@ export function clusterStoreObjects(cluster: Cluster, options: StoreObjectsOptio
     const rendered = renderClusterUserData(cluster, assets)
     const published = await publishUserData(store, rendered)
     if (published.length > 0) logger.info(`  user-data: published ${published.join(', ')}`)
-    return actual(cluster, store, keyArn, [], rendered)
+    return actual(cluster, store, keyArn, [], rendered, material['sa.pub'])
   }
 
   return {location: store.location, find, make}

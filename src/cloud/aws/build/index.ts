@@ -8,6 +8,7 @@ import {buildGroups} from './compute.js'
 import {type BuildInputs, ModelBuilder} from './context.js'
 import {buildDns, buildLoadBalancer} from './endpoint.js'
 import {buildEtcdVolumes} from './etcd-volumes.js'
+import {buildIdentity} from './identity.js'
 import {buildNetwork} from './network.js'
 import {buildPrerequisites} from './prerequisites.js'
 import {buildSecurity} from './security.js'
@@ -19,6 +20,7 @@ export function buildModel(cluster: Cluster, inputs: BuildInputs): Model {
   buildPrerequisites(b)
   buildNetwork(b)
   buildSecurity(b)
+  buildIdentity(b)
   // The target group comes before the groups that register into it.
   buildLoadBalancer(b)
   // Each control-plane group's volume comes before the group whose instance mounts it.

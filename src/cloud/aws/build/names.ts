@@ -47,6 +47,9 @@ export const names = {
   hostedZone: 'dns-zone',
   apiRecord: 'dns-api',
   apiInternalRecord: 'dns-api-internal',
+  issuerDocuments: 'issuer-documents',
+  oidcProvider: 'oidc-provider',
+  serviceAccountRole: (namespace: string, name: string) => `role-sa-${namespace}-${name}`,
 }
 
 /** Characters of the cluster-name hash every AWS name carries (40 bits of SHA-256). */
@@ -117,6 +120,16 @@ export const awsNames = {
     clusterScopedName(group, cluster, NAME_RULES.launchTemplate, '.'),
   autoScalingGroup: (group: string, cluster: string) =>
     clusterScopedName(group, cluster, NAME_RULES.autoScalingGroup, '.'),
+  /**
+   * A service account's role: `<name>.<namespace>.sa-<hash of both>.<cluster>-<hash>` (kops's
+   * `<name>.<namespace>.sa.<cluster>`, cut to IAM's 64): the readable part is cut to 24, the
+   * hash keeps two service accounts apart however their names are cut.
+   */
+  serviceAccountRole: (namespace: string, name: string, cluster: string) => {
+    const hash = createHash('sha256').update(`${namespace}/${name}`).digest('hex').slice(0, 6)
+    const readable = `${name}.${namespace}`.replace(NAME_RULES.iamRole.refused, '-').slice(0, 24)
+    return clusterScopedName(`${readable}.sa-${hash}`, cluster, NAME_RULES.iamRole, '.')
+  },
   securityGroup: (role: SgRole, cluster: string) =>
     clusterScopedName(role, cluster, NAME_RULES.securityGroup, '.'),
   keyPair: (cluster: string) => clusterScopedName('kforge', cluster, NAME_RULES.keyPair),

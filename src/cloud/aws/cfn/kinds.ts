@@ -1,7 +1,7 @@
 /**
  * The CloudFormation target's rendering of every kind, each in its own file beside the kind
  * (`resources/<kind>.cfn.ts`). A kind missing here cannot be exported (`renderTemplate` says which),
- * except the prerequisites' (KMS key and alias, state-store objects): made before the stack, never in it.
+ * except the prerequisites' (KMS key and alias, state-store objects, the issuer's documents): made before the stack, never in it.
  */
 
 import {autoScalingGroupCfn} from '../resources/autoscaling-group.cfn.js'
@@ -18,6 +18,7 @@ import {lifecycleHookCfn} from '../resources/lifecycle-hook.cfn.js'
 import {listenerCfn} from '../resources/listener.cfn.js'
 import {loadBalancerCfn} from '../resources/load-balancer.cfn.js'
 import {natGatewayCfn} from '../resources/nat-gateway.cfn.js'
+import {oidcProviderCfn} from '../resources/oidc-provider.cfn.js'
 import {rolePolicyCfn} from '../resources/role-policy.cfn.js'
 import {routeCfn} from '../resources/route.cfn.js'
 import {routeTableCfn} from '../resources/route-table.cfn.js'
@@ -45,6 +46,7 @@ export const CFN_RENDERINGS: readonly AnyCfnRendering[] = [
   listenerCfn,
   loadBalancerCfn,
   natGatewayCfn,
+  oidcProviderCfn,
   rolePolicyCfn,
   routeTableAssociationCfn,
   routeTableCfn,

@@ -12,6 +12,7 @@ export const iamRoleCfn = cfnRendering(iamRoleKind, {
         Path: props.path,
         Description: props.description,
         AssumeRolePolicyDocument: props.assumeRolePolicy,
+        ...(props.managedPolicyArns ? {ManagedPolicyArns: [...props.managedPolicyArns].sort()} : {}),
         Tags: toTagList(props.tags),
       },
     }

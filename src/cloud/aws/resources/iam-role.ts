@@ -1,7 +1,7 @@
 /** IAM roles, one per instance role (control plane, nodes, bastion), found under the cluster's path. */
 import {createOrAdopt, idempotentDelete} from '../model/adopt.js'
 import {changes, tagChanges} from '../model/diff.js'
-import type {Actual, ResourceKind, Tags} from '../model/types.js'
+import type {Actual, FindContext, ResourceKind, Tags} from '../model/types.js'
 import {visible} from '../model/wait.js'
 import {fromTagList, toTagList} from '../tags.js'
 import {decodeDocument, iam, iamModule, listClusterRoles, removeRoleFromProfile} from './iam.js'
@@ -13,11 +13,43 @@ export interface IamRoleProps {
   assumeRolePolicy: unknown
   description: string
   tags: Tags
+  /** Managed policies attached (service-account roles). Default: not managed */
+  managedPolicyArns?: string[]
 }
 
 export interface IamRoleActual extends Actual {
   name: string
   assumeRolePolicy: unknown
+  /** Read only for roles tagged SERVICE_ACCOUNT_TAG: one more call per role otherwise. */
+  managedPolicyArns?: string[]
+}
+
+/** On a service account's role: `<namespace>/<name>`; its attached policies are kforge's to manage. */
+export const SERVICE_ACCOUNT_TAG = 'kforge.dev/service-account'
+
+async function attachedPolicies(ctx: FindContext, role: string): Promise<string[]> {
+  const {paginateListAttachedRolePolicies} = await iamModule()
+  const client = await iam(ctx)
+  const out: string[] = []
+  for await (const page of paginateListAttachedRolePolicies({client}, {RoleName: role})) {
+    for (const p of page.AttachedPolicies ?? []) if (p.PolicyArn) out.push(p.PolicyArn)
+  }
+  return out.sort()
+}
+
+/** Attaches what `want` has and `have` lacks, detaches the rest. */
+async function syncPolicies(
+  ctx: FindContext,
+  role: string,
+  want: readonly string[],
+  have: readonly string[],
+) {
+  const {AttachRolePolicyCommand, DetachRolePolicyCommand} = await iamModule()
+  const client = await iam(ctx)
+  for (const arn of want.filter((a) => !have.includes(a)))
+    await client.send(new AttachRolePolicyCommand({RoleName: role, PolicyArn: arn}))
+  for (const arn of have.filter((a) => !want.includes(a)))
+    await idempotentDelete(() => client.send(new DetachRolePolicyCommand({RoleName: role, PolicyArn: arn})))
 }
 
 export const iamRoleKind: ResourceKind<IamRoleProps, IamRoleActual> = {
@@ -39,12 +71,16 @@ export const iamRoleKind: ResourceKind<IamRoleProps, IamRoleActual> = {
           `IAM role ${r.RoleName}`,
           ctx.aws.timings,
         )
+        const tagged = fromTagList(tags.Tags)
         return {
           id: r.RoleName!,
           attrs: {id: r.RoleName!, name: r.RoleName!, arn: r.Arn ?? ''},
-          tags: fromTagList(tags.Tags),
+          tags: tagged,
           name: r.RoleName!,
           assumeRolePolicy: decodeDocument(r.AssumeRolePolicyDocument),
+          ...(tagged[SERVICE_ACCOUNT_TAG] === undefined
+            ? {}
+            : {managedPolicyArns: await attachedPolicies(ctx, r.RoleName!)}),
         }
       }),
     )
@@ -52,9 +88,15 @@ export const iamRoleKind: ResourceKind<IamRoleProps, IamRoleActual> = {
 
   match: (_d, p, candidates) => candidates.find((c) => c.name === p.name),
   diff: (p, a) =>
-    changes(['name', p.name, a.name], ['assumeRolePolicy', p.assumeRolePolicy, a.assumeRolePolicy]).concat(
-      tagChanges(p.tags, a.tags),
-    ),
+    changes(
+      ['name', p.name, a.name],
+      ['assumeRolePolicy', p.assumeRolePolicy, a.assumeRolePolicy],
+      [
+        'managedPolicyArns',
+        p.managedPolicyArns && [...p.managedPolicyArns].sort(),
+        a.managedPolicyArns ?? [],
+      ],
+    ).concat(tagChanges(p.tags, a.tags)),
 
   async create(ctx, d, p) {
     const {CreateRoleCommand, GetRoleCommand} = await iamModule()
@@ -67,7 +109,7 @@ export const iamRoleKind: ResourceKind<IamRoleProps, IamRoleActual> = {
       assumeRolePolicy,
     })
     // Names are unique: EntityAlreadyExists when an attempt whose answer was lost made it.
-    return createOrAdopt(ctx, {
+    const role = await createOrAdopt(ctx, {
       what: `IAM role ${p.name}`,
       logical: d.name,
       create: async () => {
@@ -89,6 +131,10 @@ export const iamRoleKind: ResourceKind<IamRoleProps, IamRoleActual> = {
         return {actual: made(r.Arn!, tags, decodeDocument(r.AssumeRolePolicyDocument)), tags}
       },
     })
+    if (!p.managedPolicyArns) return role
+    const want = [...p.managedPolicyArns].sort()
+    await syncPolicies(ctx, p.name, want, await attachedPolicies(ctx, p.name))
+    return {...role, managedPolicyArns: want}
   },
 
   async update(ctx, _d, p, a, todo) {
@@ -111,7 +157,15 @@ export const iamRoleKind: ResourceKind<IamRoleProps, IamRoleActual> = {
         }),
       )
     }
-    return {...a, assumeRolePolicy: p.assumeRolePolicy, tags: {...a.tags, ...p.tags}}
+    if (p.managedPolicyArns && todo.some((c) => c.field === 'managedPolicyArns')) {
+      await syncPolicies(ctx, a.name, p.managedPolicyArns, a.managedPolicyArns ?? [])
+    }
+    return {
+      ...a,
+      assumeRolePolicy: p.assumeRolePolicy,
+      tags: {...a.tags, ...p.tags},
+      ...(p.managedPolicyArns ? {managedPolicyArns: [...p.managedPolicyArns].sort()} : {}),
+    }
   },
 
   async delete(ctx, a) {

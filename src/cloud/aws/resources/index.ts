@@ -9,6 +9,7 @@ import {iamRoleKind} from './iam-role.js'
 import {instanceKind} from './instance.js'
 import {instanceProfileKind} from './instance-profile.js'
 import {internetGatewayKind} from './internet-gateway.js'
+import {issuerDocumentsKind} from './issuer-documents.js'
 import {keyPairKind} from './key-pair.js'
 import {kmsAliasKind} from './kms-alias.js'
 import {kmsKeyKind} from './kms-key.js'
@@ -18,6 +19,7 @@ import {listenerKind} from './listener.js'
 import {loadBalancerKind} from './load-balancer.js'
 import {natGatewayKind} from './nat-gateway.js'
 import {networkInterfaceKind} from './network-interface.js'
+import {oidcProviderKind} from './oidc-provider.js'
 import {rolePolicyKind} from './role-policy.js'
 import {routeKind} from './route.js'
 import {routeTableKind} from './route-table.js'
@@ -34,6 +36,7 @@ export const KINDS: readonly AnyKind[] = [
   kmsKeyKind,
   kmsAliasKind,
   storeObjectsKind,
+  issuerDocumentsKind,
   vpcKind,
   internetGatewayKind,
   gatewayAttachmentKind,
@@ -45,6 +48,7 @@ export const KINDS: readonly AnyKind[] = [
   natGatewayKind,
   securityGroupKind,
   securityGroupRuleKind,
+  oidcProviderKind,
   iamRoleKind,
   rolePolicyKind,
   instanceProfileKind,

@@ -20,6 +20,9 @@ export interface StoreObjectsProps {
   location: string
 }
 
+/** The attribute that holds the JWKS of the service-account public key (the issuer's keys). */
+export const JWKS_ATTR = 'serviceAccountJwks'
+
 /** The attribute that holds a group's user-data (base64), for a launch template's Ref. */
 export function userDataAttr(group: string): string {
   return `userData:${group}`
