@@ -50,7 +50,10 @@ function relocate(args: string[], root: string, ports: Record<string, number>): 
   })
 }
 
-export async function startRealApiServer(): Promise<RealApiServer> {
+/** `clusterConfiguration`: more ClusterConfiguration lines (YAML), e.g. the API server's extraArgs. */
+export async function startRealApiServer(
+  options: {clusterConfiguration?: string} = {},
+): Promise<RealApiServer> {
   const t0 = Date.now()
   const assets = findKubeAssets(MODULE_ROOT)
   if (!assets) throw new Error('the Kubernetes assets are missing or out of date: run `npm run kube-assets`')
@@ -76,7 +79,7 @@ kind: ClusterConfiguration
 kubernetesVersion: ${assets.versions.kubernetes}
 encryptionAlgorithm: ECDSA-P256
 networking: {podSubnet: 192.168.0.0/16}
-`,
+${options.clusterConfiguration ?? ''}`,
   )
   const phase = async (name: string) => {
     const r = await runKforge(['init', 'phase', name, '--config', config, '--root-dir', root])
