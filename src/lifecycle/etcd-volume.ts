@@ -10,6 +10,7 @@
  * when blank, and mounted by a systemd unit the kubelet requires.
  */
 import {existsSync} from 'node:fs'
+import {rename} from 'node:fs/promises'
 import {join} from 'node:path'
 import type {EC2Client} from '@aws-sdk/client-ec2'
 import {
@@ -107,4 +108,26 @@ export async function mountEtcdVolume(
     `[etcd-volume] volume ${volume.id} of member ${member} is mounted at ${o.dataDir} (${device}${fs.formatted ? ', formatted now' : ''}${hasEtcdData ? ', holding etcd data' : ''})`,
   )
   return {volumeId: volume.id, member, device, formatted: fs.formatted, hasEtcdData}
+}
+
+/**
+ * A joining member does not yet resume the member whose data its volume holds (see
+ * docs/control-plane-lifecycle.md): starting etcd on that data while `etcd-join` adds a new member
+ * would leave the cluster with a member that never starts, a risk to its quorum. So the data is
+ * set aside on the same volume (`member.set-aside-<time>`, kept for a manual recovery) and the
+ * instance joins as a new member, as it did when etcd lived on the root volume.
+ */
+export async function setAsideEtcdData(
+  rootDir: string,
+  dataDir: string,
+  logger: Logger,
+  now: Date = new Date(),
+): Promise<string> {
+  const target = join(rootDir, dataDir)
+  const aside = join(target, `member.set-aside-${now.toISOString().replace(/[:.]/g, '-')}`)
+  await rename(join(target, 'member'), aside)
+  logger.warn(
+    `[etcd-volume] the volume holds an etcd member's data; joining as a new member, the data kept in ${aside}`,
+  )
+  return aside
 }

@@ -10,7 +10,12 @@ import {constants} from 'node:fs'
 import {access} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 import {NODE_CONFIG_FILE} from '../api/v1alpha1/node-bootstrap.js'
-import {type EtcdVolumeAccess, type MountedEtcdVolume, mountEtcdVolume} from '../lifecycle/etcd-volume.js'
+import {
+  type EtcdVolumeAccess,
+  type MountedEtcdVolume,
+  mountEtcdVolume,
+  setAsideEtcdData,
+} from '../lifecycle/etcd-volume.js'
 import type {Phase} from './workflow.js'
 
 export interface EtcdVolumeInput {
@@ -20,6 +25,11 @@ export interface EtcdVolumeInput {
   access: EtcdVolumeAccess | undefined
   /** Where the phase leaves what it mounted, for the etcd phases after it. */
   mounted(volume: MountedEtcdVolume): void
+  /**
+   * A join sets aside etcd data it finds (setAsideEtcdData); init keeps it (a restore put it there,
+   * and preflight refuses any other data).
+   */
+  existingData: 'keep' | 'set-aside'
 }
 
 async function provisionedByKforge(rootDir: string): Promise<boolean> {
@@ -49,9 +59,17 @@ export function etcdVolumePhase<D>(input: (d: D) => EtcdVolumeInput): Phase<D> {
       // On the instance itself systemd mounts it (and again at every boot); under a root dir
       // (a test, an image build) there is no systemd of that root to ask.
       const mount = resolve(i.rootDir) === '/' ? 'systemd' : 'direct'
-      i.mounted(
-        await mountEtcdVolume(i.access, {rootDir: i.rootDir, dataDir: i.dataDir, logger: ctx.logger, mount}),
-      )
+      const mounted = await mountEtcdVolume(i.access, {
+        rootDir: i.rootDir,
+        dataDir: i.dataDir,
+        logger: ctx.logger,
+        mount,
+      })
+      if (mounted.hasEtcdData && i.existingData === 'set-aside') {
+        await setAsideEtcdData(i.rootDir, i.dataDir, ctx.logger)
+        mounted.hasEtcdData = false
+      }
+      i.mounted(mounted)
     },
   }
 }

@@ -66,6 +66,20 @@ export default class InitClaim extends BaseCommand<typeof InitClaim> {
     const {chooseEtcdutl, memberFromFlags} = await import('../../cli/etcd-restore.js')
     const {initArgsAfterRestore, restoreRequested} = await import('../../lifecycle/restore-boot.js')
     const member = await memberFromFlags({config: this.flags.config, 'data-dir': '', 'root-dir': '/'})
+    // On an instance kforge provisioned, the restored data belongs on the member's etcd volume:
+    // mounted now, or init's etcd-volume phase would mount it over what this restore wrote.
+    const {existsSync} = await import('node:fs')
+    const {NODE_CONFIG_FILE} = await import('../../api/v1alpha1/node-bootstrap.js')
+    if (existsSync(NODE_CONFIG_FILE)) {
+      const {mountEtcdVolume} = await import('../../lifecycle/etcd-volume.js')
+      const {etcdVolumeAccess} = await import('../../cli/etcd-volume.js')
+      await mountEtcdVolume(await etcdVolumeAccess(), {
+        rootDir: '/',
+        dataDir: member.configDataDir,
+        logger: this.logger,
+        mount: 'systemd',
+      })
+    }
     const restored = await restoreRequested({
       store,
       kms: await aws.kms(),
