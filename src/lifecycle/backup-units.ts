@@ -29,6 +29,7 @@ export function backupServiceText(b: NodeEtcdBackups, binary = '/usr/local/bin/k
     '--state',
     b.stateStore,
     ...(b.stateStoreRegion ? ['--region', b.stateStoreRegion] : []),
+    ...(b.kmsKey ? ['--kms-key', b.kmsKey] : []),
     '--keep-all',
     b.retention.all,
     '--keep-hourly',

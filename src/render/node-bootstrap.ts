@@ -27,6 +27,8 @@ export interface NodeBootstrapDocument {
 export interface NodeEtcdBackups {
   stateStore: string
   stateStoreRegion?: string
+  /** spec.cloud.aws.kmsKeyArn; absent: the alias kforge makes for the cluster key. */
+  kmsKey?: string
   schedule: string
   retention: {all: string; hourly: string; daily: string}
 }
@@ -54,6 +56,7 @@ export function nodeBootstrapDocument(cluster: Cluster, target?: BackupTarget): 
           etcdBackups: {
             stateStore: target.stateStore,
             ...(target.stateStoreRegion ? {stateStoreRegion: target.stateStoreRegion} : {}),
+            ...(cluster.spec.cloud.aws.kmsKeyArn ? {kmsKey: cluster.spec.cloud.aws.kmsKeyArn} : {}),
             schedule: b.schedule,
             retention: {...b.retention},
           },

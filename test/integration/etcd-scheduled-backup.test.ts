@@ -38,22 +38,8 @@ describe('scheduled etcd backups (real etcd, emulator S3 and KMS)', () => {
     kms = new KMSClient({region: REGION})
     keyId = (await kms.send(new CreateKeyCommand({Description: 'kforge scheduled backup'}))).KeyMetadata!.Arn!
     state = await emulatorStateStore(REGION, 'kforge-scheduled-backups')
-    // What the node has: the assets manifest names the cluster, its region and (sealed assets) the key.
-    writeFileSync(
-      manifest,
-      JSON.stringify({
-        cluster: CLUSTER,
-        region: REGION,
-        assets: [
-          {
-            name: 'ca.key',
-            path: '/etc/kubernetes/pki/ca.key',
-            mode: '0600',
-            ciphertext: {scheme: 'kms', keyId, blob: 'AA=='},
-          },
-        ],
-      }),
-    )
+    // What the node has: the assets manifest names the cluster and its region.
+    writeFileSync(manifest, JSON.stringify({cluster: CLUSTER, region: REGION}))
   }, 60_000)
 
   afterAll(() => etcd.stopAll())
@@ -86,6 +72,8 @@ describe('scheduled etcd backups (real etcd, emulator S3 and KMS)', () => {
             state,
             '--manifest',
             manifest,
+            '--kms-key',
+            keyId,
             '--etcd-url',
             m.clientUrl,
             '--keep-all',

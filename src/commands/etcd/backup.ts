@@ -45,8 +45,8 @@ export default class EtcdBackup extends BaseCommand<typeof EtcdBackup> {
     const {openStore, awsClients} = await import('../../cli/cluster.js')
     const {scheduledBackup} = await import('../../lifecycle/scheduled-backup.js')
     const manifest = await readManifest(f.manifest)
-    const keyId = f['kms-key'] ?? manifest.assets.find((a) => 'keyId' in a.ciphertext)?.ciphertext.keyId
-    if (!keyId) throw new KforgeError(`${f.manifest}: no sealed asset names the cluster key; pass --kms-key`)
+    const {defaultKmsKey} = await import('../../assets/prepare.js')
+    const keyId = f['kms-key'] ?? defaultKmsKey(manifest.cluster)
     const keep = [f['keep-all'], f['keep-hourly'], f['keep-daily']]
     if (keep.some((k) => k !== undefined) && keep.some((k) => k === undefined))
       throw new KforgeError('--keep-all, --keep-hourly and --keep-daily go together')

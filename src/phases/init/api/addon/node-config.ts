@@ -95,6 +95,7 @@ function readBackups(raw: unknown, where: string): NodeEtcdBackups {
   const out: NodeEtcdBackups = {
     stateStore: b.stateStore!,
     ...(typeof b.stateStoreRegion === 'string' ? {stateStoreRegion: b.stateStoreRegion} : {}),
+    ...(typeof b.kmsKey === 'string' ? {kmsKey: b.kmsKey} : {}),
     schedule: b.schedule!,
     retention: {all: retention.all!, hourly: retention.hourly!, daily: retention.daily!},
   }
