@@ -87,6 +87,24 @@ export async function takeSnapshot(
   return {bytes, revision}
 }
 
+/** Whether the member at `clientUrl` is the leader (its `/v3/maintenance/status`: leader == member_id). */
+export async function isLeader(
+  clientUrl: string,
+  options: {tls?: EtcdTls; timeoutMs?: number} = {},
+): Promise<boolean> {
+  const base = clientUrl.replace(/\/+$/, '')
+  let r: {status: number; text: string}
+  try {
+    r = await post(`${base}/v3/maintenance/status`, options.tls, options.timeoutMs ?? 10_000)
+  } catch (err) {
+    throw new KforgeError(`etcd status from ${clientUrl}: ${errorMessage(err)}`, {cause: err})
+  }
+  if (r.status !== 200)
+    throw new KforgeError(`etcd status from ${clientUrl}: HTTP ${r.status}: ${r.text.slice(0, 200)}`)
+  const status = JSON.parse(r.text) as {header?: {member_id?: string}; leader?: string}
+  return status.leader !== undefined && status.leader === status.header?.member_id
+}
+
 /** The stream ends with the SHA-256 of the database before it; a truncated stream fails here. */
 export function verifySnapshot(bytes: Buffer, from: string): void {
   if (bytes.length <= SHA256_LENGTH) {

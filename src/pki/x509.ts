@@ -7,7 +7,6 @@
  * spares us the reflect-metadata dependency. An existing polyfill is left alone.
  */
 import {webcrypto} from 'node:crypto'
-import {createRequire} from 'node:module'
 
 export type X509 = typeof import('@peculiar/x509')
 
@@ -43,8 +42,12 @@ let loading: Promise<X509> | undefined
 export function loadX509(): Promise<X509> {
   loading ??= (async () => {
     installReflectMetadata()
-    // require(), not import(): the package is CommonJS, and import() would first scan its source for export names
-    const x509 = createRequire(import.meta.url)('@peculiar/x509') as X509
+    // A literal import(), which the node agent's bundler inlines: a require() made by createRequire
+    // was left to resolve at run time, and an instance has no node_modules beside the agent (kforge
+    // init failed at its certs phase). The package is CommonJS: its `default` is module.exports
+    // under Node; the bundle's namespace carries the exports themselves.
+    const mod = (await import('@peculiar/x509')) as X509 & {default?: X509}
+    const x509 = mod.default ?? mod
     x509.cryptoProvider.set(webcrypto as unknown as Parameters<X509['cryptoProvider']['set']>[0])
     return x509
   })()

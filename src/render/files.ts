@@ -241,7 +241,13 @@ export function instanceView(cluster: Cluster, group: InstanceGroup, assets: Clu
   }
   // Only init reads it today; every control-plane node carries it so an operator can re-run
   // `kforge init phase addon ...` from whichever node is left.
-  if (controlPlane) files.push(nodeBootstrapFile(cluster))
+  if (controlPlane)
+    files.push(
+      nodeBootstrapFile(cluster, {
+        stateStore: assets.stateStore,
+        ...(assets.stateStoreRegion ? {stateStoreRegion: assets.stateStoreRegion} : {}),
+      }),
+    )
   files.push({
     path: '/etc/kforge/assets.json',
     mode: '0600',

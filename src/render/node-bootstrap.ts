@@ -20,10 +20,28 @@ export interface NodeBootstrapDocument {
     ebsCSI: {enabled: boolean; defaultStorageClass: boolean}
   }
   selfHosted: boolean
+  /** spec.etcd.backups, and where they go: the node's backup timer is written from it. Absent: disabled. */
+  etcdBackups?: NodeEtcdBackups
 }
 
-export function nodeBootstrapDocument(cluster: Cluster): NodeBootstrapDocument {
+export interface NodeEtcdBackups {
+  stateStore: string
+  stateStoreRegion?: string
+  /** spec.cloud.aws.kmsKeyArn; absent: the alias kforge makes for the cluster key. */
+  kmsKey?: string
+  schedule: string
+  retention: {all: string; hourly: string; daily: string}
+}
+
+/** Where the state store is, for the backups a control-plane node takes. */
+export interface BackupTarget {
+  stateStore: string
+  stateStoreRegion?: string
+}
+
+export function nodeBootstrapDocument(cluster: Cluster, target?: BackupTarget): NodeBootstrapDocument {
   const {networking, addons, selfHosted} = cluster.spec
+  const b = cluster.spec.etcd.backups
   return {
     apiVersion: 'kforge.dev/v1alpha1',
     kind: 'NodeBootstrap',
@@ -33,11 +51,22 @@ export function nodeBootstrapDocument(cluster: Cluster): NodeBootstrapDocument {
       ebsCSI: {enabled: addons.ebsCSI.enabled, defaultStorageClass: addons.ebsCSI.defaultStorageClass},
     },
     selfHosted,
+    ...(b.enabled && target
+      ? {
+          etcdBackups: {
+            stateStore: target.stateStore,
+            ...(target.stateStoreRegion ? {stateStoreRegion: target.stateStoreRegion} : {}),
+            ...(cluster.spec.cloud.aws.kmsKeyArn ? {kmsKey: cluster.spec.cloud.aws.kmsKeyArn} : {}),
+            schedule: b.schedule,
+            retention: {...b.retention},
+          },
+        }
+      : {}),
   }
 }
 
-export function nodeBootstrapFile(cluster: Cluster): InstanceFile {
-  return {path: NODE_CONFIG_FILE, mode: '0644', content: stringify(nodeBootstrapDocument(cluster))}
+export function nodeBootstrapFile(cluster: Cluster, target?: BackupTarget): InstanceFile {
+  return {path: NODE_CONFIG_FILE, mode: '0644', content: stringify(nodeBootstrapDocument(cluster, target))}
 }
 
 export const PIVOT_RECOVER_UNIT = 'kforge-pivot-recover'

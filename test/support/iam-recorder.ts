@@ -107,7 +107,10 @@ export async function startIamRecorder(
   }
   const server = options.tls ? createHttpsServer(options.tls, handle) : createHttpServer(handle)
   const host = options.host ?? '127.0.0.1'
-  await new Promise<void>((resolve) => server.listen(0, host, resolve))
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, host, resolve)
+  })
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : 0
   return {

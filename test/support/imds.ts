@@ -65,7 +65,10 @@ export async function startImds(
     const value = paths.get(path.slice('/latest/'.length))
     return value === undefined ? answer(404) : answer(200, value)
   })
-  await new Promise<void>((resolve) => server.listen(0, host, resolve))
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, host, resolve)
+  })
   return {
     url: `http://${host}:${(server.address() as AddressInfo).port}`,
     set: (path, value) => {

@@ -7,6 +7,7 @@ import {allocate, type Cidr, cidrProblem, formatCidr, parseCidr} from '../cidr.j
 import type {Problems} from '../problems.js'
 import {DEFAULT_KUBERNETES_VERSION, etcdVersionFor, parseVersion} from '../versions.js'
 import {CLUSTER_LABEL, type SpecInput} from './documents.js'
+import {DEFAULT_BACKUP_RETENTION, DEFAULT_BACKUP_SCHEDULE} from './etcd-backups.js'
 import {identityDefaults} from './identity.js'
 import {
   type AddonsSpec,
@@ -130,6 +131,11 @@ export function applyDefaults(input: SpecInput, problems?: Problems): Cluster {
     etcd: {
       version: s.etcd?.version ?? etcdVersionFor(parseVersion(version) ?? DEFAULT_KUBERNETES_VERSION),
       volumeSize: s.etcd?.volumeSize ?? 20,
+      backups: {
+        enabled: s.etcd?.backups?.enabled ?? true,
+        schedule: s.etcd?.backups?.schedule ?? DEFAULT_BACKUP_SCHEDULE,
+        retention: {...DEFAULT_BACKUP_RETENTION, ...s.etcd?.backups?.retention},
+      },
     },
     addons: {
       cloudControllerManager: {enabled: addons.cloudControllerManager?.enabled ?? true},

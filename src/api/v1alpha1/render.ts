@@ -67,7 +67,15 @@ function clusterDocument(cluster: Cluster): ClusterDocument {
       api: {access: [...s.api.access], dnsName: s.api.dnsName, endpoint: s.api.endpoint, port: s.api.port},
       sshAccess: [...s.sshAccess],
       dns: {zone: s.dns.zone, type: s.dns.type},
-      etcd: {version: s.etcd.version, volumeSize: s.etcd.volumeSize},
+      etcd: {
+        version: s.etcd.version,
+        volumeSize: s.etcd.volumeSize,
+        backups: {
+          enabled: s.etcd.backups.enabled,
+          schedule: s.etcd.backups.schedule,
+          retention: {...s.etcd.backups.retention},
+        },
+      },
       addons: {
         cloudControllerManager: {enabled: s.addons.cloudControllerManager.enabled},
         coreDNS: {enabled: s.addons.coreDNS.enabled},

@@ -177,6 +177,7 @@ export const clusterSpecShape = obj(
         "GiB of each control-plane member's etcd volume (encrypted gp3 EBS, mounted at /var/lib/etcd; see docs/control-plane-lifecycle.md). Default: 20. Fixed once made: a change is refused.",
         int,
       ),
+      backups: obj({enabled: bool, schedule: str, retention: obj({all: str, hourly: str, daily: str})}),
     }),
     addons: obj({
       cloudControllerManager: toggle,

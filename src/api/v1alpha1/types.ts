@@ -226,6 +226,36 @@ export interface EtcdSpecInput {
   version?: string
   /** GiB of each control-plane member's etcd EBS volume (gp3, encrypted). Default: 20 (GiB) */
   volumeSize?: number
+  /** Scheduled snapshots to the state store, taken on the control-plane nodes. */
+  backups?: EtcdBackupsInput
+}
+
+export interface EtcdBackupsInput {
+  /** Default: true */
+  enabled?: boolean
+  /** A systemd OnCalendar expression. Default: `*:0/15` (every 15 minutes, as kops's etcd-manager) */
+  schedule?: string
+  retention?: EtcdBackupRetentionInput
+}
+
+/**
+ * Which scheduled backups are kept, by age (durations like 90m, 36h, 7d; 0 for none): every one
+ * younger than `all`, then the newest of each hour younger than `hourly`, then the newest of each
+ * day younger than `daily`. The newest backup is never pruned.
+ */
+export interface EtcdBackupRetentionInput {
+  /** Default: 1h */
+  all?: string
+  /** Default: 7d */
+  hourly?: string
+  /** Default: 30d */
+  daily?: string
+}
+
+export interface EtcdBackups {
+  enabled: boolean
+  schedule: string
+  retention: Required<EtcdBackupRetentionInput>
 }
 
 export interface AddonToggle {
@@ -381,7 +411,7 @@ export interface ClusterSpec {
   api: Required<ApiSpecInput>
   sshAccess: string[]
   dns: Required<DnsSpecInput>
-  etcd: Required<EtcdSpecInput>
+  etcd: Required<Omit<EtcdSpecInput, 'backups'>> & {backups: EtcdBackups}
   addons: AddonsSpec
   selfHosted: boolean
   mirror?: MirrorSpec

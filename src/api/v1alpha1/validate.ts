@@ -7,6 +7,7 @@ import {AWS_ID, DNS_NAME_RULE, isDnsName} from '../names.js'
 import type {Problems, Subject} from '../problems.js'
 import {checkKubernetesVersion} from '../versions.js'
 import {regionOfZone} from './defaults.js'
+import {etcdBackupProblems} from './etcd-backups.js'
 import type {Cluster} from './types.js'
 import {validateMirror} from './validate-boot.js'
 import {checkImage, checkLabels, validateGroups} from './validate-groups.js'
@@ -43,6 +44,9 @@ function validateClusterFields(cluster: Cluster, problems: Problems): void {
       `(${s.etcd.volumeSize}) must be between 1 and 16384 (GiB)`,
     )
   }
+
+  for (const p of etcdBackupProblems(s.etcd.backups))
+    problems.field(c, ['spec', 'etcd', 'backups', ...p.path], p.message)
 
   const cloud = ['spec', 'cloud', 'aws'] as const
   if (!AWS_ID.region.test(aws.region)) {

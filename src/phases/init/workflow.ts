@@ -19,6 +19,7 @@ import {certsPhase} from './certs.js'
 import {controlPlanePhase} from './control-plane.js'
 import type {InitData} from './data.js'
 import {etcdPhase} from './etcd.js'
+import {etcdBackupTimerPhase} from './etcd-backup-timer.js'
 import {kubeconfigPhase} from './kubeconfig.js'
 import {kubeletStartPhase} from './kubelet-start.js'
 import {preflightPhase} from './preflight.js'
@@ -50,5 +51,7 @@ export const initWorkflow = new Workflow<InitData>('init', [
   addonPhase,
   // kforge: opt-in (NodeBootstrap selfHosted), the pivot of the control plane into DaemonSets
   selfHostingPhase,
+  // kforge: the scheduled etcd backup (NodeBootstrap etcdBackups)
+  etcdBackupTimerPhase<InitData>(() => true),
   showJoinCommandPhase,
 ])

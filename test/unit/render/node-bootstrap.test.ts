@@ -68,6 +68,11 @@ describe('/etc/kforge/node.yaml', () => {
         cloudControllerManager: true,
         ebsCSI: {enabled: true, defaultStorageClass: true},
         selfHosted: false,
+        etcdBackups: {
+          stateStore: STORE,
+          schedule: '*:0/15',
+          retention: {all: '1h', hourly: '7d', daily: '30d'},
+        },
       })
     }
   })
@@ -83,6 +88,11 @@ describe('/etc/kforge/node.yaml', () => {
       cloudControllerManager: false,
       ebsCSI: {enabled: true, defaultStorageClass: false},
       selfHosted: true,
+      etcdBackups: {
+        stateStore: STORE,
+        schedule: '*:0/15',
+        retention: {all: '1h', hourly: '7d', daily: '30d'},
+      },
     })
     cluster.spec.networking.cni = 'amazon-vpc'
     cluster.spec.addons.ebsCSI.enabled = false
@@ -96,8 +106,17 @@ describe('/etc/kforge/node.yaml', () => {
   it('holds only the NodeBootstrap fields (no endpoint, token or key material)', () => {
     const [init] = render(haPrivateCluster())
     const doc = parse(files(init!.cloudConfig).get(NODE_CONFIG_FILE)!.content) as Record<string, unknown>
-    expect(Object.keys(doc).sort()).toEqual(['addons', 'apiVersion', 'cni', 'kind', 'selfHosted'])
+    expect(Object.keys(doc).sort()).toEqual([
+      'addons',
+      'apiVersion',
+      'cni',
+      'etcdBackups',
+      'kind',
+      'selfHosted',
+    ])
     expect(doc).toMatchObject({apiVersion: 'kforge.dev/v1alpha1', kind: 'NodeBootstrap'})
+    // The backup timer's settings: where the store is and the spec's schedule, nothing secret.
+    expect(Object.keys(doc.etcdBackups as object).sort()).toEqual(['retention', 'schedule', 'stateStore'])
   })
 })
 

@@ -123,24 +123,40 @@ export function controlPlaneRecords(input: RolePolicyInput): PolicyStatement[] {
       Action: ['s3:GetObject', 's3:PutObject'],
       Resource: [objects],
     },
-    // `kforge etcd restore` at the boot after `kforge restore cluster` reads the backup it names.
+    // `kforge etcd restore` at the boot after `kforge restore cluster` reads the backup it names;
+    // the scheduled `kforge etcd backup` writes backups and prunes them by retention.
     {
-      Sid: 'ReadEtcdBackups',
+      Sid: 'EtcdBackups',
       Effect: 'Allow',
-      Action: ['s3:GetObject'],
+      Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
       Resource: [
         s3ObjectArn(partition(input.region), store.bucket, store.key, input.cluster, 'backups', 'etcd', '*'),
       ],
     },
+    // Pruning lists the backups: the bucket, under that prefix only.
+    {
+      Sid: 'ListEtcdBackups',
+      Effect: 'Allow',
+      Action: ['s3:ListBucket'],
+      Resource: [`arn:${partition(input.region)}:s3:::${store.bucket}`],
+      Condition: {
+        StringLike: {
+          's3:prefix': [[store.key, input.cluster, 'backups', 'etcd', '*'].filter((x) => x !== '').join('/')],
+        },
+      },
+    },
   ]
 }
 
-/** The etcd backups are sealed as `etcd-backup/<id>` (src/lifecycle/etcd-backups.ts). */
+/**
+ * The etcd backups are sealed as `etcd-backup/<id>` (src/lifecycle/etcd-backups.ts): opened at a
+ * restore, sealed (a data key per backup) by the scheduled backup.
+ */
 function decryptEtcdBackups(input: RolePolicyInput): PolicyStatement {
   return {
-    Sid: 'DecryptEtcdBackups',
+    Sid: 'SealAndOpenEtcdBackups',
     Effect: 'Allow',
-    Action: ['kms:Decrypt'],
+    Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
     Resource: input.key,
     Condition: {
       StringEquals: {'kms:EncryptionContext:kforge.dev/cluster': input.cluster},

@@ -226,15 +226,23 @@ describe('control-plane role', () => {
     expect(await decide('nodes', 's3:GetObject', record)).not.toBe('Allowed')
   })
 
-  it('reads and opens its own cluster’s etcd backups (a restore at boot); nodes cannot', async () => {
+  it('reads, writes, prunes, seals and opens its own cluster’s etcd backups (restore, scheduled backups); nodes cannot', async () => {
     const backup = object(backupKey(CLUSTER, '20261202T001500Z-r1234'))
-    expect(await decide('control-plane', 's3:GetObject', backup)).toBe('Allowed')
-    expect(await decide('control-plane', 's3:PutObject', backup)).not.toBe('Allowed')
-    expect(await decide('control-plane', 's3:GetObject', object(backupKey(`${CLUSTER}x`, '1T-r1')))).not.toBe(
+    for (const action of ['s3:GetObject', 's3:PutObject', 's3:DeleteObject']) {
+      expect(await decide('control-plane', action, backup)).toBe('Allowed')
+      expect(await decide('control-plane', action, object(backupKey(`${CLUSTER}x`, '1T-r1')))).not.toBe(
+        'Allowed',
+      )
+      expect(await decide('nodes', action, backup)).not.toBe('Allowed')
+    }
+    // Other records of the cluster stay out of reach (the spec, the secrets).
+    expect(await decide('control-plane', 's3:PutObject', object(`${CLUSTER}/config.yaml`))).not.toBe(
       'Allowed',
     )
-    expect(await decide('nodes', 's3:GetObject', backup)).not.toBe('Allowed')
     const sealed = context('etcd-backup/20261202T001500Z-r1234')
+    expect(await decide('control-plane', 'kms:GenerateDataKey', KEY, sealed)).toBe('Allowed')
+    expect(await decide('control-plane', 'kms:GenerateDataKey', KEY, context('ca.key'))).not.toBe('Allowed')
+    expect(await decide('nodes', 'kms:GenerateDataKey', KEY, sealed)).not.toBe('Allowed')
     expect(await decide('control-plane', 'kms:Decrypt', KEY, sealed)).toBe('Allowed')
     expect(
       await decide('control-plane', 'kms:Decrypt', KEY, context('etcd-backup/1T-r1', 'other.example.com')),

@@ -11,12 +11,18 @@
  *     cloudControllerManager: {enabled: true}
  *     ebsCSI: {enabled: true, defaultStorageClass: true}
  *   selfHosted: false
+ *   etcdBackups:                      # control-plane nodes: the backup timer (absent: none)
+ *     stateStore: s3://bucket/prefix
+ *     schedule: '*:0/15'
+ *     retention: {all: 1h, hourly: 7d, daily: 30d}
  */
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {parse} from 'yaml'
+import {etcdBackupProblems} from '../../../../api/v1alpha1/etcd-backups.js'
 import {NODE_CONFIG_FILE} from '../../../../api/v1alpha1/node-bootstrap.js'
 import type {CniPlugin} from '../../../../api/v1alpha1/types.js'
+import type {NodeEtcdBackups} from '../../../../render/node-bootstrap.js'
 import {KforgeError} from '../../../../util/errors.js'
 
 const CNIS: readonly CniPlugin[] = ['calico', 'cilium', 'flannel', 'amazon-vpc', 'hostgw']
@@ -26,6 +32,7 @@ export interface NodeBootstrapConfig {
   cloudControllerManager: boolean
   ebsCSI: {enabled: boolean; defaultStorageClass: boolean}
   selfHosted: boolean
+  etcdBackups?: NodeEtcdBackups
 }
 
 export const KUBEADM_ONLY: NodeBootstrapConfig = {
@@ -57,7 +64,7 @@ export async function loadNodeConfig(rootDir: string): Promise<NodeBootstrapConf
   const where = (field: string) => `${file}: ${field}`
   if (raw.kind !== 'NodeBootstrap')
     throw new KforgeError(`${where('kind')}: expected NodeBootstrap, got ${JSON.stringify(raw.kind)}`)
-  const known = new Set(['apiVersion', 'kind', 'cni', 'addons', 'selfHosted'])
+  const known = new Set(['apiVersion', 'kind', 'cni', 'addons', 'selfHosted', 'etcdBackups'])
   for (const k of Object.keys(raw)) if (!known.has(k)) throw new KforgeError(`${where(k)}: unknown field`)
   const cni = raw.cni
   if (cni !== undefined && !CNIS.includes(cni as CniPlugin)) {
@@ -73,5 +80,26 @@ export async function loadNodeConfig(rootDir: string): Promise<NodeBootstrapConf
     cloudControllerManager: addons.cloudControllerManager?.enabled ?? false,
     ebsCSI: {enabled: ebs, defaultStorageClass: ebs && (addons.ebsCSI?.defaultStorageClass ?? true)},
     selfHosted: raw.selfHosted === true,
+    ...(raw.etcdBackups !== undefined
+      ? {etcdBackups: readBackups(raw.etcdBackups, where('etcdBackups'))}
+      : {}),
   }
+}
+
+function readBackups(raw: unknown, where: string): NodeEtcdBackups {
+  const b = (raw ?? {}) as Partial<NodeEtcdBackups>
+  const retention = (b.retention ?? {}) as Partial<NodeEtcdBackups['retention']>
+  const strings = [b.stateStore, b.schedule, retention.all, retention.hourly, retention.daily]
+  if (strings.some((x) => typeof x !== 'string'))
+    throw new KforgeError(`${where}: expected {stateStore, schedule, retention: {all, hourly, daily}}`)
+  const out: NodeEtcdBackups = {
+    stateStore: b.stateStore!,
+    ...(typeof b.stateStoreRegion === 'string' ? {stateStoreRegion: b.stateStoreRegion} : {}),
+    ...(typeof b.kmsKey === 'string' ? {kmsKey: b.kmsKey} : {}),
+    schedule: b.schedule!,
+    retention: {all: retention.all!, hourly: retention.hourly!, daily: retention.daily!},
+  }
+  const problems = etcdBackupProblems({enabled: true, schedule: out.schedule, retention: out.retention})
+  if (problems[0]) throw new KforgeError(`${where}.${problems[0].path.join('.')}: ${problems[0].message}`)
+  return out
 }
