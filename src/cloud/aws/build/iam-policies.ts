@@ -133,17 +133,16 @@ export function controlPlaneRecords(input: RolePolicyInput): PolicyStatement[] {
         s3ObjectArn(partition(input.region), store.bucket, store.key, input.cluster, 'backups', 'etcd', '*'),
       ],
     },
-    // Pruning lists the backups: the bucket, under that prefix only.
+    // S3 answers a read of a missing key with 404 only to a caller that may list the bucket, and
+    // with 403 to any other: the init claim and the restore check read keys that are absent until
+    // written, and must tell "absent" from "refused". S3 checks that listing right without a
+    // prefix, so an `s3:prefix` condition cannot narrow it; it shows key names (not contents), as
+    // kops's control-plane role may. Pruning the backups lists them too.
     {
-      Sid: 'ListEtcdBackups',
+      Sid: 'ListStateStore',
       Effect: 'Allow',
       Action: ['s3:ListBucket'],
       Resource: [`arn:${partition(input.region)}:s3:::${store.bucket}`],
-      Condition: {
-        StringLike: {
-          's3:prefix': [[store.key, input.cluster, 'backups', 'etcd', '*'].filter((x) => x !== '').join('/')],
-        },
-      },
     },
   ]
 }

@@ -292,6 +292,17 @@ describe('control-plane role', () => {
     expect(await decide('nodes', 's3:GetObject', bundle)).not.toBe('Allowed')
   })
 
+  it('lists the state store bucket, so S3 answers an absent claim or restore record 404 (not 403); nodes list nothing', async () => {
+    const bucket = 'arn:aws:s3:::kforge-state'
+    // S3 checks this right on a GetObject of a missing key with no prefix in the request.
+    expect(await decide('control-plane', 's3:ListBucket', bucket)).toBe('Allowed')
+    expect(await decide('control-plane', 's3:ListBucket', 'arn:aws:s3:::another-bucket')).not.toBe('Allowed')
+    expect(await decide('nodes', 's3:ListBucket', bucket)).not.toBe('Allowed')
+    expect(
+      await decide('control-plane', 's3:GetObject', object(`${CLUSTER}/control-plane/restore.json`)),
+    ).toBe('Allowed')
+  })
+
   it('changes a volume of its own cluster; not one of another cluster, nor an untagged one', async () => {
     for (const action of ['ec2:ModifyVolume', 'ec2:DetachVolume', 'ec2:AttachVolume']) {
       expect(
