@@ -7,7 +7,15 @@ import type {EtcdVolumeAccess} from '../lifecycle/etcd-volume.js'
 import {awsClients} from './cluster.js'
 import {timingsFromEnv} from './timings.js'
 
-export async function etcdVolumeAccess(env: NodeJS.ProcessEnv = process.env): Promise<EtcdVolumeAccess> {
+/**
+ * Undefined (the phase is skipped) under a root dir other than / with no IMDS named: a test or an
+ * image build runs there, and no instance stands behind 169.254.169.254 to attach a volume to.
+ */
+export async function etcdVolumeAccess(
+  rootDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<EtcdVolumeAccess | undefined> {
+  if (rootDir !== '/' && env.KFORGE_IMDS === undefined) return undefined
   const {Imds} = await import('../cloud/aws/imds.js')
   const {nodePollMs} = timingsFromEnv(env)
   return {

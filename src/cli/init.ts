@@ -158,7 +158,11 @@ export async function prepareInit(input: PrepareInput): Promise<Prepared<InitDat
         ...(nodePollMs ? {nodePollMs} : {}),
       }),
       uploadCerts: f['upload-certs'] === true,
-      etcdVolume: await (await import('./etcd-volume.js')).etcdVolumeAccess(),
+      ...(await (
+        await import('./etcd-volume.js')
+      )
+        .etcdVolumeAccess(rootDir)
+        .then((a) => (a ? {etcdVolume: a} : {}))),
     }),
   }
 }

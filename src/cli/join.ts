@@ -221,7 +221,11 @@ export async function prepareJoin(input: PrepareInput): Promise<Prepared<JoinDat
         pollIntervalMs: interval,
         manageServices: rootDir === '/' && !dryRun,
         ...(nodePollMs ? {nodePollMs} : {}),
-        etcdVolume: await (await import('./etcd-volume.js')).etcdVolumeAccess(),
+        ...(await (
+          await import('./etcd-volume.js')
+        )
+          .etcdVolumeAccess(rootDir)
+          .then((a) => (a ? {etcdVolume: a} : {}))),
       }
     },
   }

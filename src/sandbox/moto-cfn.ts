@@ -5,7 +5,7 @@
  *    VPCGatewayAttachment, InternetGateway, EIP, NatGateway and the ELBv2 Listener and
  *    TargetGroup: those kinds have no delete in moto's CloudFormation, so the VPC is then refused
  *    (DependencyViolation) and the stack vanishes from the listing with its resources left.
- *  - RouteTable, InternetGateway, EIP and NatGateway made by a stack drop their Tags.
+ *  - RouteTable, InternetGateway, EIP, NatGateway and Volume made by a stack drop their Tags.
  *  - A VPC ignores EnableDnsHostnames/EnableDnsSupport, a subnet MapPublicIpOnLaunch, and a
  *    SubnetRouteTableAssociation is recorded but never associates the subnet with the table.
  *  - AWS::ElasticLoadBalancingV2::LoadBalancer ignores Type and Tags (making an application load
@@ -21,6 +21,7 @@
 export const MOTO_CFN_FIXES = `
 def _kforge_cfn_fixes():
     from moto.ec2.models import ec2_backends
+    from moto.ec2.models.elastic_block_store import Volume
     from moto.ec2.models.elastic_ip_addresses import ElasticAddress
     from moto.ec2.models.internet_gateways import InternetGateway
     from moto.ec2.models.nat_gateways import NatGateway
@@ -101,7 +102,7 @@ def _kforge_cfn_fixes():
     def associate(made, props, backend):
         made.association_id = backend.associate_route_table(made.route_table_id, subnet_id=made.subnet_id)
 
-    for cls in (RouteTable, InternetGateway, ElasticAddress, NatGateway):
+    for cls in (RouteTable, InternetGateway, ElasticAddress, NatGateway, Volume):
         after_create(cls, tag)
     after_create(VPC, vpc_attributes)
     after_create(Subnet, subnet_attributes)

@@ -150,7 +150,18 @@ const UNEXERCISED: Record<string, string[]> = {
     'kms:Decrypt',
     'kms:GenerateDataKey',
   ],
-  'delete of a cluster that left volumes (etcd, PersistentVolumes)': ['ec2:DeleteVolume'],
+  'delete of a cluster whose etcd volume is still attached (its instances usually go first)': [
+    'ec2:DetachVolume',
+  ],
+  'workload identity (spec.serviceAccountIssuerDiscovery; test/integration/irsa.test.ts)': [
+    'iam:AddClientIDToOpenIDConnectProvider',
+    'iam:AttachRolePolicy',
+    'iam:CreateOpenIDConnectProvider',
+    'iam:DeleteOpenIDConnectProvider',
+    'iam:GetOpenIDConnectProvider',
+    'iam:RemoveClientIDFromOpenIDConnectProvider',
+    'iam:TagOpenIDConnectProvider',
+  ],
   'rolling-update with the Kubernetes API (draining)': ['autoscaling:DescribeAutoScalingInstances'],
 }
 

@@ -73,7 +73,8 @@ export default class InitClaim extends BaseCommand<typeof InitClaim> {
     if (existsSync(NODE_CONFIG_FILE)) {
       const {mountEtcdVolume} = await import('../../lifecycle/etcd-volume.js')
       const {etcdVolumeAccess} = await import('../../cli/etcd-volume.js')
-      await mountEtcdVolume(await etcdVolumeAccess(), {
+      // Root dir /: always an instance here.
+      await mountEtcdVolume((await etcdVolumeAccess('/'))!, {
         rootDir: '/',
         dataDir: member.configDataDir,
         logger: this.logger,

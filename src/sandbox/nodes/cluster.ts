@@ -289,6 +289,18 @@ function withToken(rendered: string, token: string): string {
   return docs.map((d) => stringify(d, {lineWidth: 0})).join('---\n')
 }
 
+/**
+ * A local node is no instance: there is no IMDS and no EBS volume to attach, so its etcd stays on
+ * its own root (the profile's one difference in init and join).
+ */
+const LOCAL_SKIPPED_PHASES = ['etcd-volume']
+
+function withLocalSkips(args: string[]): string[] {
+  const at = args.indexOf('--skip-phases')
+  if (at < 0) return [...args, '--skip-phases', LOCAL_SKIPPED_PHASES.join(',')]
+  return args.map((a, i) => (i === at + 1 ? [a, ...LOCAL_SKIPPED_PHASES].join(',') : a))
+}
+
 /** `kforge init` with the group's rendered config; `extraArgs` such as `--skip-phases` go after it. */
 export async function initFirstControlPlane(
   lc: LocalCluster,
@@ -298,7 +310,7 @@ export async function initFirstControlPlane(
   const bootstrap = nodeBootstrapFile(lc.cluster)
   writeNodeFiles(node, {[bootstrap.path]: bootstrap.content})
   writeNodeFiles(node, {'/etc/kforge/kubeadm.yaml': renderedConfig(lc, node, 'control-plane-init')}, 0o600)
-  await kforge(node, ['init', '--config', '/etc/kforge/kubeadm.yaml', ...extraArgs])
+  await kforge(node, withLocalSkips(['init', '--config', '/etc/kforge/kubeadm.yaml', ...extraArgs]))
   lc.caPin = computePin(readFileSync(join(node.root, 'etc', 'kubernetes', 'pki', 'ca.crt'), 'utf8'))
 }
 
@@ -327,7 +339,7 @@ export async function joinNode(lc: LocalCluster, node: LocalNode, controlPlane: 
   }
   const template = controlPlane ? 'control-plane-join' : 'node'
   writeNodeFiles(node, {'/etc/kforge/kubeadm.yaml': renderedConfig(lc, node, template)}, 0o600)
-  await kforge(node, ['join', '--config', '/etc/kforge/kubeadm.yaml'])
+  await kforge(node, withLocalSkips(['join', '--config', '/etc/kforge/kubeadm.yaml']))
 }
 
 /** admin.conf for the host: the API's name is kept for TLS, the address is the stand-in's. */
