@@ -5,7 +5,8 @@
  *    VPCGatewayAttachment, InternetGateway, EIP, NatGateway and the ELBv2 Listener and
  *    TargetGroup: those kinds have no delete in moto's CloudFormation, so the VPC is then refused
  *    (DependencyViolation) and the stack vanishes from the listing with its resources left.
- *  - RouteTable, InternetGateway, EIP, NatGateway and Volume made by a stack drop their Tags.
+ *  - RouteTable, InternetGateway, EIP, NatGateway and Volume made by a stack drop their Tags, and a
+ *    Volume its VolumeType and Encrypted.
  *  - A VPC ignores EnableDnsHostnames/EnableDnsSupport, a subnet MapPublicIpOnLaunch, and a
  *    SubnetRouteTableAssociation is recorded but never associates the subnet with the table.
  *  - AWS::ElasticLoadBalancingV2::LoadBalancer ignores Type and Tags (making an application load
@@ -102,8 +103,17 @@ def _kforge_cfn_fixes():
     def associate(made, props, backend):
         made.association_id = backend.associate_route_table(made.route_table_id, subnet_id=made.subnet_id)
 
-    for cls in (RouteTable, InternetGateway, ElasticAddress, NatGateway, Volume):
+    for cls in (RouteTable, InternetGateway, ElasticAddress, NatGateway):
         after_create(cls, tag)
+
+    def volume_attributes(made, props, backend):
+        tag(made, props, backend)
+        if "VolumeType" in props:
+            made.volume_type = props["VolumeType"]
+        if "Encrypted" in props:
+            made.encrypted = truth(props["Encrypted"])
+
+    after_create(Volume, volume_attributes)
     after_create(VPC, vpc_attributes)
     after_create(Subnet, subnet_attributes)
     after_create(SubnetRouteTableAssociation, associate)
