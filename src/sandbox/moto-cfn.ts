@@ -16,6 +16,9 @@
  *    A TargetGroup drops its Tags.
  *  - AWS::AutoScaling::AutoScalingGroup ignores MetricsCollection, and one without a
  *    MixedInstancesPolicy reports an empty policy (AWS reports none).
+ *  - DeleteStack deletes in the order of a set of names, which changes with Python's string
+ *    hashing: a target group could go before the group that names it, and the stack then failed
+ *    to delete on some runs only. Resources are now deleted dependents first, as AWS does.
  * What is still not fixed, and how tests work around it, is listed in docs/cloudformation.md.
  * Each fix is skipped, with a line on stderr, if moto's internals move.
  */
@@ -148,6 +151,59 @@ def _kforge_cfn_fixes():
             made.enable_metrics_collection(collection.get("Metrics") or [])
 
     after_create(FakeAutoScalingGroup, group_fleet)
+
+    import re
+    from moto.cloudformation.parsing import ResourceMap
+
+    def references(node, names, found):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "Ref" and value in names:
+                    found.add(value)
+                elif key == "Fn::GetAtt":
+                    target = value[0] if isinstance(value, list) else str(value).split(".")[0]
+                    if target in names:
+                        found.add(target)
+                elif key == "Fn::Sub":
+                    text = value[0] if isinstance(value, list) else value
+                    found.update(n for n in re.findall(r"\\$\\{([^}.!]+)", str(text)) if n in names)
+                    references(value, names, found)
+                elif key == "DependsOn":
+                    found.update(n for n in ([value] if isinstance(value, str) else value) if n in names)
+                else:
+                    references(value, names, found)
+        elif isinstance(node, list):
+            for item in node:
+                references(item, names, found)
+        return found
+
+    def delete_dependents_first(self):
+        # AWS deletes a stack in reverse dependency order; moto walks a set, in an order that
+        # changes with Python's string hashing, so a target group could go before the group that
+        # names it and the group's delete then failed (TargetGroupNotFound) on some runs only.
+        template = self._resource_json_map
+        names = {n for n, r in template.items() if r.get("DeletionPolicy") != "Retain"}
+        needs = {n: references(template[n], names, set()) - {n} for n in names}
+        last_error = None
+        while names:
+            ready = sorted(n for n in names if not any(n in needs[m] for m in names if m != n))
+            # A cycle (none ready) or a refusal: try the rest in name order, as moto would.
+            progress = False
+            for name in ready or sorted(names):
+                parsed = self._parsed_resources.get(name)
+                try:
+                    if not isinstance(parsed, str) and parsed is not None:
+                        self._delete_resource(parsed, template[name])
+                        self._parsed_resources.pop(name)
+                except Exception as err:
+                    last_error = err
+                else:
+                    names.discard(name)
+                    progress = True
+            if not progress:
+                raise last_error
+
+    ResourceMap.delete = delete_dependents_first
 
 try:
     _kforge_cfn_fixes()
