@@ -73,7 +73,10 @@ export async function runAgent(
     process.stdout.write(commandHelp(target.id, CommandClass))
     return
   }
-  const {Config, handle, flush} = await import('@oclif/core')
+  const {Config, handle, flush, settings} = await import('@oclif/core')
+  // The bundle is compiled JavaScript with no TypeScript beside it: without this, oclif looks for a
+  // tsconfig whenever NODE_ENV is "test" or "development" and warns on every boot step.
+  settings.enableAutoTranspile = false
   const config = await Config.load({
     root: process.cwd(),
     pjson: {
