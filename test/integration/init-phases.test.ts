@@ -431,6 +431,43 @@ describe('kforge init with a v1beta4 config', () => {
   })
 })
 
+describe('kforge init phase control-plane on a self-hosted node', () => {
+  const flagsOf = (root: string, component: string) =>
+    (
+      parse(readFileSync(join(root, `etc/kubernetes/manifests/${component}.yaml`), 'utf8')) as {
+        spec: {containers: {command: string[]}[]}
+      }
+    ).spec.containers[0]!.command.filter((a) => a.startsWith('--permit-port-sharing'))
+  const components = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler']
+  const args = (root: string) => [
+    '--root-dir',
+    root,
+    '--apiserver-advertise-address',
+    '10.0.0.1',
+    '--node-name',
+    'n1',
+  ]
+
+  it("shares the ports, so the pivot's DaemonSet pods bind beside the static pods with no gap", async () => {
+    const root = tempDir()
+    mkdirSync(join(root, 'etc/kforge'), {recursive: true})
+    writeFileSync(
+      join(root, 'etc/kforge/node.yaml'),
+      'apiVersion: kforge.dev/v1alpha1\nkind: NodeBootstrap\nselfHosted: true\n',
+    )
+    const r = await runKforge(['init', 'phase', 'control-plane', 'all', ...args(root)])
+    expect(r.code, r.stderr).toBe(0)
+    for (const c of components) expect(flagsOf(root, c), c).toEqual(['--permit-port-sharing=true'])
+  })
+
+  it('leaves the ports unshared on a node that stays static, as kubeadm does', async () => {
+    const root = tempDir()
+    const r = await runKforge(['init', 'phase', 'control-plane', 'all', ...args(root)])
+    expect(r.code, r.stderr).toBe(0)
+    for (const c of components) expect(flagsOf(root, c), c).toEqual([])
+  })
+})
+
 describe('kforge init errors', () => {
   it('reports unknown fields with their path and line, all at once', async () => {
     const bad = V1BETA4.replace('  certSANs:', '  certSANz:').replace(

@@ -1,6 +1,13 @@
-/** `control-plane`: static pod manifests for kube-apiserver, kube-controller-manager, kube-scheduler. */
+/**
+ * `control-plane`: static pod manifests for kube-apiserver, kube-controller-manager, kube-scheduler.
+ * In a self-hosted cluster (NodeBootstrap `selfHosted`) they serve with `--permit-port-sharing`,
+ * so the DaemonSet pods the pivot creates start beside them on the same ports and the handover
+ * has no gap (on the real kubelet, without it, the API was down about 10 s during the pivot while
+ * its DaemonSet pod waited out the crash-loop back-off).
+ */
 import {existsSync} from 'node:fs'
 import {posix} from 'node:path'
+import {PORT_SHARING_FLAG} from '../../kube/selfhosting/mutate.js'
 import {
   apiServerPod,
   type ControlPlaneInput,
@@ -9,6 +16,7 @@ import {
 } from '../../kubeadm/static-pods/control-plane.js'
 import {type Pod, serializePod} from '../../kubeadm/static-pods/pod.js'
 import type {Phase} from '../workflow.js'
+import {nodeConfig} from './api/addon/node-config.js'
 import {hostPath, type InitData, MANIFESTS_DIR} from './data.js'
 import {writeNodeFile} from './write.js'
 
@@ -30,6 +38,9 @@ function manifestPhase(name: string, short: string, build: (i: ControlPlaneInput
     short,
     run: async (d, ctx) => {
       const pod = build(input(d))
+      if ((await nodeConfig(d)).selfHosted) {
+        for (const c of pod.spec.containers) c.command.push(`${PORT_SHARING_FLAG}=true`)
+      }
       await writeNodeFile(
         d,
         ctx,
