@@ -9,6 +9,7 @@ import {join} from 'node:path'
 import {connect} from 'node:tls'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
+import {runKforge, tempDir} from '../support/cli.js'
 import {controlPlaneNode, type NodeFixture, waitUntil} from '../support/kube-api/fixture.js'
 import {SimCluster} from '../support/kube-api/index.js'
 import {issue, loadCa} from '../support/kube-api/pki.js'
@@ -223,5 +224,16 @@ describe('self-hosted pivot', {timeout: 180_000}, () => {
       cluster.store.get(resourceByKind('DaemonSet'), 'kube-system', 'self-hosted-kube-apiserver'),
     ).toBeUndefined()
     expect(apiUp()).toBe(true)
+  })
+})
+
+describe('kforge pivot recover before the first init', () => {
+  it('exits 0 on a node that has no checkpoints and no kubeconfig yet (its boot unit runs on every control-plane instance)', async () => {
+    const root = tempDir()
+    const r = await runKforge(['pivot', 'recover', '--root-dir', root, '--node-name', 'cp-1', '-o', 'json'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout)).toEqual({installed: [], withdrawn: []})
+    expect(r.stderr).toContain('no checkpoints on this node')
+    expect(readdirSync(root)).toEqual([])
   })
 })

@@ -12,9 +12,15 @@ When the API server does not answer, install this node's checkpoints (the last s
   static override flags = {...pivotFlags}
 
   async run(): Promise<void> {
-    const {recover} = await import('../../kube/selfhosting/recover.js')
+    const {recover, checkpointsOnNode, NOTHING_TO_RECOVER} = await import('../../kube/selfhosting/recover.js')
     const {withPivotSession} = await import('../../cli/pivot-session.js')
-    const result = await withPivotSession(this.flags, this.logger, recover)
+    // The boot unit runs on every control-plane instance, before its first init has written a
+    // kubeconfig: with nothing checkpointed there is nothing to recover and nothing to connect to.
+    const nothing = (await checkpointsOnNode(this.flags['root-dir'])).length === 0
+    if (nothing) this.logger.info(`[pivot recover] ${NOTHING_TO_RECOVER}`)
+    const result = nothing
+      ? {installed: [], withdrawn: []}
+      : await withPivotSession(this.flags, this.logger, recover)
     this.print(
       result,
       () =>

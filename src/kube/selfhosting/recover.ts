@@ -46,13 +46,21 @@ async function healthy(client: KubeClient, ms: number): Promise<boolean> {
   }
 }
 
+/** The components this node keeps a checkpoint of: none until its first pivot. */
+export async function checkpointsOnNode(rootDir: string): Promise<Component[]> {
+  const out: Component[] = []
+  for (const c of COMPONENTS) if (await readPod(checkpointPath(rootDir, c))) out.push(c)
+  return out
+}
+
+export const NOTHING_TO_RECOVER = 'no checkpoints on this node: not self-hosted here'
+
 export async function recover(o: RecoverOptions): Promise<RecoverResult> {
   const log = (m: string) => o.logger.info(`[pivot recover] ${m}`)
   const result: RecoverResult = {installed: [], withdrawn: []}
-  const checkpoints: Component[] = []
-  for (const c of COMPONENTS) if (await readPod(checkpointPath(o.rootDir, c))) checkpoints.push(c)
+  const checkpoints = await checkpointsOnNode(o.rootDir)
   if (checkpoints.length === 0) {
-    log('no checkpoints on this node: not self-hosted here')
+    log(NOTHING_TO_RECOVER)
     return result
   }
   const probe = o.probeMs ?? 3 * Math.max(500, o.timing.intervalMs)
