@@ -57,7 +57,8 @@ export class EtcdCluster {
     return m
   }
 
-  start(m: Member, initialCluster: Member[], state: 'new' | 'existing'): void {
+  /** `extra`: more etcd flags (a low `--snapshot-count`, to make etcd snapshot and cut its WAL). */
+  start(m: Member, initialCluster: Member[], state: 'new' | 'existing', extra: string[] = []): void {
     m.process = spawn(
       etcdBinary(),
       [
@@ -71,6 +72,7 @@ export class EtcdCluster {
         `--initial-cluster-state=${state}`,
         `--initial-cluster-token=${this.token}`,
         '--log-level=error',
+        ...extra,
       ],
       {stdio: 'ignore'},
     )
