@@ -90,6 +90,14 @@ export class EtcdClient {
     return (await this.any<{members?: EtcdMember[]}>('/v3/cluster/member/list', {})).members ?? []
   }
 
+  /** The cluster's id (decimal), from the header of a member list. */
+  async clusterId(): Promise<string> {
+    const r = await this.any<{header?: {cluster_id?: string}}>('/v3/cluster/member/list', {})
+    const id = r.header?.cluster_id
+    if (!id) throw new KforgeError('etcd: the member list carries no cluster id')
+    return id
+  }
+
   /** Adds a voting member; returns the member list etcd reports after the change. */
   async memberAdd(peerURL: string): Promise<{member: EtcdMember; members: EtcdMember[]}> {
     const r = await this.any<{member: EtcdMember; members?: EtcdMember[]}>('/v3/cluster/member/add', {

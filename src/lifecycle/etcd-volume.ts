@@ -46,7 +46,7 @@ export interface MountedEtcdVolume {
   device: string
   /** True when this boot made the filesystem: the volume was blank. */
   formatted: boolean
-  /** An etcd member's data is on it (`member/`): this instance resumes that member. */
+  /** An etcd member's data is on it (`member/`): this instance resumes that member if it still can. */
   hasEtcdData: boolean
 }
 
@@ -111,11 +111,9 @@ export async function mountEtcdVolume(
 }
 
 /**
- * A joining member does not yet resume the member whose data its volume holds (see
- * docs/control-plane-lifecycle.md): starting etcd on that data while `etcd-join` adds a new member
- * would leave the cluster with a member that never starts, a risk to its quorum. So the data is
- * set aside on the same volume (`member.set-aside-<time>`, kept for a manual recovery) and the
- * instance joins as a new member, as it did when etcd lived on the root volume.
+ * etcd data this member cannot resume (its member was removed from the cluster, or it belongs to
+ * another cluster: etcd-join decides) is set aside on the same volume (`member.set-aside-<time>`,
+ * kept for a manual recovery) and the instance joins as a new member.
  */
 export async function setAsideEtcdData(
   rootDir: string,

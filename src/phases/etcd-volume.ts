@@ -10,12 +10,7 @@ import {constants} from 'node:fs'
 import {access} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 import {NODE_CONFIG_FILE} from '../api/v1alpha1/node-bootstrap.js'
-import {
-  type EtcdVolumeAccess,
-  type MountedEtcdVolume,
-  mountEtcdVolume,
-  setAsideEtcdData,
-} from '../lifecycle/etcd-volume.js'
+import {type EtcdVolumeAccess, type MountedEtcdVolume, mountEtcdVolume} from '../lifecycle/etcd-volume.js'
 import type {Phase} from './workflow.js'
 
 export interface EtcdVolumeInput {
@@ -25,11 +20,16 @@ export interface EtcdVolumeInput {
   access: EtcdVolumeAccess | undefined
   /** Where the phase leaves what it mounted, for the etcd phases after it. */
   mounted(volume: MountedEtcdVolume): void
-  /**
-   * A join sets aside etcd data it finds (setAsideEtcdData); init keeps it (a restore put it there,
-   * and preflight refuses any other data).
-   */
-  existingData: 'keep' | 'set-aside'
+}
+
+/**
+ * The etcd member's name: the volume's member (`kforge.dev/etcd-member`, the control-plane group)
+ * where this node mounted one, else the node name, as kubeadm names it. On AWS the node name is
+ * the instance's host name, which a replacement does not share; the volume it mounts is the same,
+ * so the member keeps its name across replacements, as the member id its data carries.
+ */
+export function etcdMemberName(mounted: MountedEtcdVolume | undefined, nodeName: string): string {
+  return mounted?.member ?? nodeName
 }
 
 async function provisionedByKforge(rootDir: string): Promise<boolean> {
@@ -65,10 +65,6 @@ export function etcdVolumePhase<D>(input: (d: D) => EtcdVolumeInput): Phase<D> {
         logger: ctx.logger,
         mount,
       })
-      if (mounted.hasEtcdData && i.existingData === 'set-aside') {
-        await setAsideEtcdData(i.rootDir, i.dataDir, ctx.logger)
-        mounted.hasEtcdData = false
-      }
       i.mounted(mounted)
     },
   }

@@ -7,6 +7,7 @@
  */
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {EtcdClient} from '../../src/kube/etcd-client.js'
+import {readEtcdDataIdentity} from '../../src/lifecycle/etcd-wal.js'
 import {joinMembership} from '../../src/phases/join/api/etcd-members.js'
 import {Logger} from '../../src/util/logger.js'
 import {tempDir} from '../support/cli.js'
@@ -19,6 +20,9 @@ describe('etcd membership when a control-plane instance is replaced (real etcd)'
   const lines: string[] = []
   const log = new Logger('info', (l) => lines.push(l))
   let m: Member[]
+  const setAside = async (reason: string) => {
+    throw new Error(`set aside unexpectedly: ${reason}`)
+  }
 
   const client = () =>
     new EtcdClient(
@@ -67,7 +71,7 @@ describe('etcd membership when a control-plane instance is replaced (real etcd)'
     const m4 = await etcd.define('m4')
     const r = await joinMembership(
       client(),
-      {name: 'm4', peerURL: m4.peerUrl, hasData: false},
+      {name: 'm4', peerURL: m4.peerUrl, data: undefined, setAside},
       new Set(['m1', 'm2']),
       log,
     )
@@ -82,7 +86,7 @@ describe('etcd membership when a control-plane instance is replaced (real etcd)'
   it('keeps a member that still answers, and one whose Node is registered', async () => {
     const r = await joinMembership(
       client(),
-      {name: 'm1', peerURL: m[0]!.peerUrl, hasData: true},
+      {name: 'm1', peerURL: m[0]!.peerUrl, data: await readEtcdDataIdentity(m[0]!.dataDir), setAside},
       new Set(['m1']),
       log,
     )
@@ -96,7 +100,7 @@ describe('etcd membership when a control-plane instance is replaced (real etcd)'
     const again = await etcd.define('m2') // a new instance: another address, an empty data dir
     const r = await joinMembership(
       client(),
-      {name: 'm2', peerURL: again.peerUrl, hasData: false},
+      {name: 'm2', peerURL: again.peerUrl, data: undefined, setAside},
       new Set(['m1', 'm2', 'm4']),
       log,
     )
@@ -123,7 +127,7 @@ describe('etcd membership when a control-plane instance is replaced (real etcd)'
     moved.dataDir = m4.dataDir
     const r = await joinMembership(
       client(),
-      {name: 'm4', peerURL: moved.peerUrl, hasData: true},
+      {name: 'm4', peerURL: moved.peerUrl, data: await readEtcdDataIdentity(moved.dataDir), setAside},
       new Set(['m1', 'm2', 'm4']),
       log,
     )

@@ -1,6 +1,6 @@
 /**
  * The local (stacked) etcd static pod, as kubeadm writes it (cmd/kubeadm/app/phases/etcd): one
- * member named after the node, client TLS on 2379, peers on 2380, metrics on plain HTTP 127.0.0.1:2381.
+ * member named after the node (kforge: after its etcd volume's member, where it has one), client TLS on 2379, peers on 2380, metrics on plain HTTP 127.0.0.1:2381.
  */
 import {isIP} from 'node:net'
 import {posix} from 'node:path'
@@ -12,7 +12,11 @@ import {type Pod, probes, staticPod} from './pod.js'
 export interface EtcdInput {
   cluster: ClusterConfiguration
   local: LocalEtcd
-  nodeName: string
+  /**
+   * The member's name (kubeadm: the node name). kforge names a member after its etcd volume's
+   * member where it has one, so a replacement instance resumes under the same name.
+   */
+  memberName: string
   advertiseAddress: string
   imagePullPolicy: string
   /**
@@ -25,7 +29,7 @@ export interface EtcdInput {
 const url = (ip: string, port: number) => `https://${isIP(ip) === 6 ? `[${ip}]` : ip}:${port}`
 
 export function etcdPod(input: EtcdInput): Pod {
-  const {cluster: c, local, nodeName, advertiseAddress} = input
+  const {cluster: c, local, memberName, advertiseAddress} = input
   const pki = (f: string) => posix.join(c.certificatesDir, 'etcd', f)
   const base = args({
     'advertise-client-urls': url(advertiseAddress, 2379),
@@ -35,13 +39,13 @@ export function etcdPod(input: EtcdInput): Pod {
     // etcd 3.7 removed the experimental-* spellings of these two (kubeadm v1.37 writes these)
     'feature-gates': 'InitialCorruptCheck=true',
     'initial-advertise-peer-urls': url(advertiseAddress, 2380),
-    'initial-cluster': input.initialCluster ?? `${nodeName}=${url(advertiseAddress, 2380)}`,
+    'initial-cluster': input.initialCluster ?? `${memberName}=${url(advertiseAddress, 2380)}`,
     ...(input.initialCluster === undefined ? {} : {'initial-cluster-state': 'existing'}),
     'key-file': pki('server.key'),
     'listen-client-urls': `${url('127.0.0.1', 2379)},${url(advertiseAddress, 2379)}`,
     'listen-metrics-urls': 'http://127.0.0.1:2381',
     'listen-peer-urls': url(advertiseAddress, 2380),
-    name: nodeName,
+    name: memberName,
     'peer-cert-file': pki('peer.crt'),
     'peer-client-cert-auth': 'true',
     'peer-key-file': pki('peer.key'),

@@ -2,6 +2,7 @@
 import {posix} from 'node:path'
 import {etcdPod} from '../../kubeadm/static-pods/etcd.js'
 import {serializePod} from '../../kubeadm/static-pods/pod.js'
+import {etcdMemberName} from '../etcd-volume.js'
 import type {Phase} from '../workflow.js'
 import {type InitData, MANIFESTS_DIR} from './data.js'
 import {makeNodeDir, writeNodeFile} from './write.js'
@@ -19,7 +20,7 @@ export const etcdPhase: Phase<InitData> = {
         const pod = etcdPod({
           cluster: d.cluster,
           local,
-          nodeName: d.init.nodeRegistration.name,
+          memberName: etcdMemberName(d.etcdVolumeMounted, d.init.nodeRegistration.name),
           advertiseAddress: d.init.localAPIEndpoint.advertiseAddress,
           imagePullPolicy: d.init.nodeRegistration.imagePullPolicy,
         })

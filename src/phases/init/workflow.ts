@@ -31,7 +31,6 @@ export const initWorkflow = new Workflow<InitData>('init', [
     rootDir: d.rootDir,
     dataDir: d.cluster.etcd.local?.dataDir,
     access: d.etcdVolume,
-    existingData: 'keep',
     mounted: (v) => {
       d.etcdVolumeMounted = v
     },

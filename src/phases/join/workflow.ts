@@ -26,7 +26,6 @@ export const joinWorkflow = new Workflow<JoinData>('join', [
     rootDir: d.rootDir,
     dataDir: d.config.controlPlane ? DEFAULT_ETCD_DATA_DIR : undefined,
     access: d.etcdVolume,
-    existingData: 'set-aside',
     mounted: (v) => {
       d.etcdVolumeMounted = v
     },

@@ -83,7 +83,7 @@ localAPIEndpoint: {advertiseAddress: "fd00::10"}
     const etcd = etcdPod({
       cluster: c.cluster,
       local: c.cluster.etcd.local!,
-      nodeName: 'n',
+      memberName: 'n',
       advertiseAddress: 'fd00::10',
       imagePullPolicy: 'IfNotPresent',
     })
@@ -106,7 +106,7 @@ etcd:
     const pod = etcdPod({
       cluster: c.cluster,
       local: c.cluster.etcd.local!,
-      nodeName: 'n',
+      memberName: 'n',
       advertiseAddress: '192.0.2.5',
       imagePullPolicy: 'Always',
     })
@@ -194,7 +194,7 @@ etcd:
     const cmd = etcdPod({
       cluster: c.cluster,
       local: c.cluster.etcd.local!,
-      nodeName: 'n2',
+      memberName: 'n2',
       advertiseAddress: '192.0.2.6',
       imagePullPolicy: 'IfNotPresent',
       initialCluster: 'n1=https://192.0.2.5:2380,n2=https://192.0.2.6:2380',

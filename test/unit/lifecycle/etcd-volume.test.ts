@@ -28,7 +28,7 @@ describe('etcd volume on the instance', () => {
     expect(unit).toContain('RequiredBy=kubelet.service\n')
   })
 
-  it('a join sets found etcd data aside on the volume, keeping it', async () => {
+  it('etcd data a join cannot resume is set aside on the volume, kept', async () => {
     const root = tempDir('kforge-etcd-aside-')
     mkdirSync(join(root, 'var/lib/etcd/member/wal'), {recursive: true})
     writeFileSync(join(root, 'var/lib/etcd/member/wal/0.wal'), 'x')
@@ -50,7 +50,6 @@ describe('etcd volume on the instance', () => {
       rootDir: root,
       dataDir: d.dataDir,
       access,
-      existingData: 'keep' as const,
       mounted: () => {},
     }))
     const ctx = {dryRun: false, logger: silentLogger}

@@ -5,17 +5,19 @@
  * moving or replacing this node's own earlier member (etcd-members.ts) — then write the etcd static pod with the full
  * --initial-cluster and --initial-cluster-state=existing, and wait until the member has started.
  */
-import {existsSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import {isIP} from 'node:net'
 import {join} from 'node:path'
-import {EtcdClient} from '../../../kube/etcd-client.js'
+import {EtcdClient, type EtcdMember} from '../../../kube/etcd-client.js'
 import {Nodes, Pods} from '../../../kube/resources.js'
 import {poll} from '../../../kube/wait.js'
 import {etcdPod} from '../../../kubeadm/static-pods/etcd.js'
 import {serializePod} from '../../../kubeadm/static-pods/pod.js'
+import {setAsideEtcdData} from '../../../lifecycle/etcd-volume.js'
+import {readEtcdDataIdentity} from '../../../lifecycle/etcd-wal.js'
 import {writeFileAtomic} from '../../../pki/files.js'
 import {KforgeError} from '../../../util/errors.js'
+import {etcdMemberName} from '../../etcd-volume.js'
 import {clientFor, pollInterval} from '../../init/api/context.js'
 import type {Phase} from '../../workflow.js'
 import type {JoinData} from '../data.js'
@@ -35,7 +37,7 @@ export const etcdJoinPhase: Phase<JoinData> = {
       ctx.logger.info('[etcd-join] external etcd: nothing to join')
       return
     }
-    const name = init.init.nodeRegistration.name
+    const name = etcdMemberName(d.etcdVolumeMounted, init.init.nodeRegistration.name)
     const advertise = init.init.localAPIEndpoint.advertiseAddress
     const peerURL = url(advertise, 2380)
     if (ctx.dryRun)
@@ -58,20 +60,32 @@ export const etcdJoinPhase: Phase<JoinData> = {
       cert: await readFile(join(pki, 'apiserver-etcd-client.crt')),
       key: await readFile(join(pki, 'apiserver-etcd-client.key')),
     })
-    const nodes = new Set((await admin.list(Nodes)).items.map((n) => n.metadata.name!))
-    const hasData = existsSync(join(d.rootDir, local.dataDir, 'member'))
+    const nodes = new Set(
+      (await admin.list(Nodes)).items.flatMap((n) => [
+        n.metadata.name!,
+        ...(n.status?.addresses ?? []).map((a) => a.address),
+      ]),
+    )
+    const data = await readEtcdDataIdentity(join(d.rootDir, local.dataDir))
+    const setAside = async (reason: string) => {
+      ctx.logger.warn(`[etcd-join] the etcd data in ${local.dataDir} is not resumed: ${reason}`)
+      await setAsideEtcdData(d.rootDir, local.dataDir, ctx.logger)
+    }
     ctx.logger.info(`[etcd-join] Joining etcd as ${name} (${peerURL}) via ${endpoints.join(', ')}`)
-    const {action, members} = await joinMembership(etcd, {name, peerURL, hasData}, nodes, ctx.logger)
+    const me = {name, peerURL, data, setAside}
+    const {action, members, resumed} = await joinMembership(etcd, me, nodes, ctx.logger)
     if (action === 'member') ctx.logger.info(`[etcd-join] ${peerURL} is already a member`)
+    // The resumed member's name in the list is its earlier one until etcd publishes this one.
+    const nameOf = (m: EtcdMember) => (m.ID === resumed || m.peerURLs?.includes(peerURL) ? name : m.name)
     const initialCluster = members
-      .map((m) => `${m.name || (m.peerURLs?.includes(peerURL) ? name : '')}=${m.peerURLs?.[0] ?? ''}`)
+      .map((m) => `${nameOf(m) ?? ''}=${m.peerURLs?.[0] ?? ''}`)
       .filter((s) => !s.startsWith('='))
       .join(',')
     const pod = etcdPod({
       cluster: init.cluster,
       local,
       initialCluster,
-      nodeName: name,
+      memberName: name,
       advertiseAddress: advertise,
       imagePullPolicy: init.init.nodeRegistration.imagePullPolicy,
     })

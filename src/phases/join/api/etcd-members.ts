@@ -2,10 +2,13 @@
  * What a joining control-plane node does with etcd's member list before it starts its member.
  * kubeadm adds a member and stops there; on AWS, instances are replaced, and a replaced instance
  * leaves things behind that kubeadm's flow would trip over:
- *  - a member of this node's own name on another peer URL: this node's earlier incarnation. With
- *    data on the local data dir (its etcd volume survived) the member resumes: its peer URL is
- *    moved to this address (`member update`). Without data (the volume was lost) the old member is
- *    removed and a new one added: etcd cannot take an empty data dir for an existing member id.
+ *  - this member's earlier incarnation, on another peer URL. When the local data dir holds a
+ *    member's data (its etcd volume survived) and that member (by id, read from the data) is still
+ *    in this cluster (by cluster id), it resumes: its peer URL is moved to this address (`member
+ *    update`) and etcd starts on the data. Data of a member that was removed, or of another cluster
+ *    (the one before a restore), is set aside and this node joins as a new member. A member of
+ *    this node's name without data here (the volume was lost) is removed and a new one added: etcd
+ *    cannot take an empty data dir for an existing member id.
  *  - started members whose instance is gone (terminated without leaving: a rolling update, an
  *    auto-scaling health replacement): no Node of their name exists any more and their client URL
  *    does not answer. They count towards the quorum while never voting, and etcd's strict reconfig
@@ -16,11 +19,14 @@
  */
 import {setTimeout as sleep} from 'node:timers/promises'
 import type {EtcdMember} from '../../../kube/etcd-client.js'
+import type {EtcdDataIdentity} from '../../../lifecycle/etcd-wal.js'
 import type {Logger} from '../../../util/logger.js'
 
 /** The etcd calls membership needs (EtcdClient). */
 export interface MemberApi {
   memberList(): Promise<EtcdMember[]>
+  /** The id of the cluster the endpoints belong to (decimal). */
+  clusterId(): Promise<string>
   memberAdd(peerURL: string): Promise<{member: EtcdMember; members: EtcdMember[]}>
   memberRemove(id: string): Promise<EtcdMember[]>
   memberUpdate(id: string, peerURLs: string[]): Promise<EtcdMember[]>
@@ -30,14 +36,16 @@ export interface MemberApi {
 export interface Me {
   name: string
   peerURL: string
-  /** The local data dir holds a member (`member/` exists): resume it rather than start empty. */
-  hasData: boolean
+  /** Whose data the local data dir holds (etcd-wal.ts); undefined: none. */
+  data: EtcdDataIdentity | undefined
+  /** Move the local data out of etcd's way (setAsideEtcdData): it is not a member of this cluster. */
+  setAside(reason: string): Promise<void>
 }
 
 export type MembershipAction =
   /** Already a member at this peer URL. */
   | 'member'
-  /** Same name on another peer URL, local data kept: peer URL updated. */
+  /** The local data's member, on another peer URL: peer URL updated, the data kept. */
   | 'updated'
   /** Same name, no local data: the old member removed, a new one added. */
   | 'replaced'
@@ -48,11 +56,14 @@ export interface Membership {
   /** Members removed because their instance is gone (name and peer URL). */
   removed: string[]
   members: EtcdMember[]
+  /** The local data's member resumes (`member`, `updated`): its id. */
+  resumed?: string
 }
 
 /**
- * Bring the member list to one this node can start into. `nodes`: the names of the cluster's
- * Nodes (a member whose Node is still registered is never judged gone).
+ * Bring the member list to one this node can start into. `nodes`: the names and addresses of the
+ * cluster's Nodes (a member whose Node is still registered, by name or by its peer URL's host, is
+ * never judged gone).
  */
 export async function joinMembership(
   etcd: MemberApi,
@@ -61,28 +72,31 @@ export async function joinMembership(
   log: Logger,
 ): Promise<Membership> {
   let members = await etcd.memberList()
+  const mine = await resumable(etcd, me, members)
   const removed: string[] = []
   for (const m of members) {
-    if (!m.name || m.name === me.name || m.peerURLs?.includes(me.peerURL) || nodes.has(m.name)) continue
+    if (!m.name || m.ID === mine?.ID || m.peerURLs?.includes(me.peerURL)) continue
+    if (m.name === me.name || nodes.has(m.name) || m.peerURLs?.some((u) => nodes.has(hostOf(u)))) continue
     const urls = m.clientURLs ?? []
     let alive = false
     for (const u of urls) if (await etcd.answers(u)) alive = true
     if (alive || urls.length === 0) continue
     log.info(
-      `[etcd-join] Removing etcd member ${m.name} (${m.peerURLs?.join(',')}): no Node of that name and ${urls.join(',')} does not answer; its instance is gone`,
+      `[etcd-join] Removing etcd member ${m.name} (${m.peerURLs?.join(',')}): no Node of that name or address and ${urls.join(',')} does not answer; its instance is gone`,
     )
     members = await reconfigure(() => etcd.memberRemove(m.ID), log)
     removed.push(`${m.name} (${m.peerURLs?.join(',')})`)
   }
+  if (mine?.peerURLs?.includes(me.peerURL)) return {action: 'member', removed, members, resumed: mine.ID}
   if (members.some((m) => m.peerURLs?.includes(me.peerURL))) return {action: 'member', removed, members}
-  const old = members.find((m) => m.name === me.name)
-  if (old && me.hasData) {
+  if (mine) {
     log.info(
-      `[etcd-join] etcd member ${me.name} resumes from its data: peer URL ${old.peerURLs?.join(',')} -> ${me.peerURL}`,
+      `[etcd-join] etcd member ${mine.name || me.name} (${mine.ID}) resumes from its data as ${me.name}: peer URL ${mine.peerURLs?.join(',')} -> ${me.peerURL}`,
     )
-    members = await reconfigure(() => etcd.memberUpdate(old.ID, [me.peerURL]), log)
-    return {action: 'updated', removed, members: withPeer(members, old.ID, me.peerURL)}
+    members = await reconfigure(() => etcd.memberUpdate(mine.ID, [me.peerURL]), log)
+    return {action: 'updated', removed, members: withPeer(members, mine.ID, me.peerURL), resumed: mine.ID}
   }
+  const old = members.find((m) => m.name === me.name)
   if (old) {
     log.info(
       `[etcd-join] etcd member ${me.name} (${old.peerURLs?.join(',')}) has no data here (its volume was lost): removing it and adding it again`,
@@ -91,6 +105,33 @@ export async function joinMembership(
   }
   members = (await reconfigure(() => etcd.memberAdd(me.peerURL), log)).members
   return {action: old ? 'replaced' : 'added', removed, members}
+}
+
+/**
+ * The member the local data is, when it is a member of this cluster; otherwise the data is set
+ * aside (a removed member's data would make etcd exit, another cluster's would split this one).
+ */
+async function resumable(etcd: MemberApi, me: Me, members: EtcdMember[]): Promise<EtcdMember | undefined> {
+  const data = me.data
+  if (!data) return undefined
+  const cluster = await etcd.clusterId()
+  const member = members.find((m) => m.ID === data.memberId)
+  if (data.clusterId === cluster && member) return member
+  await me.setAside(
+    data.clusterId === cluster
+      ? `it is the data of member ${data.memberId}, which is no longer a member of the cluster`
+      : `it is the data of cluster ${data.clusterId}, not of this cluster (${cluster})`,
+  )
+  return undefined
+}
+
+/** The host of a URL (an IPv6 address without its brackets). */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname.replace(/^\[|\]$/g, '')
+  } catch {
+    return ''
+  }
 }
 
 /**

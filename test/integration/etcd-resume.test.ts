@@ -1,0 +1,155 @@
+/**
+ * A replacement control-plane instance finding etcd data on its member's volume (issue 12), on a
+ * real etcd on loopback (the Kubernetes assets' release): the data's identity read from its WAL
+ * decides. A member still in the cluster resumes under its new peer address with the data and the
+ * keys written before, named after its volume's member rather than the old host; the data of a
+ * member that was removed, or of another cluster, is set aside and the instance joins fresh.
+ */
+import {existsSync, readdirSync} from 'node:fs'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {EtcdClient} from '../../src/kube/etcd-client.js'
+import {setAsideEtcdData} from '../../src/lifecycle/etcd-volume.js'
+import {readEtcdDataIdentity} from '../../src/lifecycle/etcd-wal.js'
+import {joinMembership, type Me} from '../../src/phases/join/api/etcd-members.js'
+import {Logger} from '../../src/util/logger.js'
+import {tempDir} from '../support/cli.js'
+import {EtcdCluster, type Member} from '../support/etcd.js'
+
+const NO_TLS = {ca: Buffer.alloc(0), cert: Buffer.alloc(0), key: Buffer.alloc(0)}
+const KEY = '/registry/configmaps/default/before'
+
+describe('a replacement control-plane instance with etcd data on its volume (real etcd)', () => {
+  const etcd = new EtcdCluster(tempDir('kforge-etcd-resume-'))
+  const lines: string[] = []
+  const log = new Logger('info', (l) => lines.push(l))
+  let m: Member[]
+
+  const client = () =>
+    new EtcdClient(
+      etcd.members.filter((x) => x.process).map((x) => x.clientUrl),
+      NO_TLS,
+      3000,
+    )
+  const listed = async () =>
+    (await EtcdCluster.eventually(() => client().memberList()))
+      .map((x) => `${x.name}=${x.peerURLs?.[0]}`)
+      .sort()
+  /** The replacement of `old`: a new address, `old`'s data dir (its volume), named `name`. */
+  const replacement = async (old: Member, name: string) => {
+    const next = await etcd.define(name)
+    next.dataDir = old.dataDir
+    return next
+  }
+  const me = async (x: Member): Promise<Me & {asideReasons: string[]}> => {
+    const asideReasons: string[] = []
+    return {
+      name: x.name,
+      peerURL: x.peerUrl,
+      data: await readEtcdDataIdentity(x.dataDir),
+      asideReasons,
+      setAside: async (reason) => {
+        asideReasons.push(reason)
+        await setAsideEtcdData('/', x.dataDir, log)
+      },
+    }
+  }
+  /** Start `x` as the etcd static pod does after etcd-join: the member list, state existing. */
+  const start = async (
+    x: Member,
+    members: {ID: string; name?: string; peerURLs?: string[]}[],
+    resumed?: string,
+  ) => {
+    const initial = members.map((y) => ({
+      name: y.ID === resumed || y.peerURLs?.includes(x.peerUrl) ? x.name : (y.name ?? ''),
+      peerUrl: y.peerURLs?.[0] ?? '',
+      dataDir: '',
+      clientUrl: '',
+    }))
+    etcd.start(x, initial, 'existing')
+    await etcd.healthy(x, 60_000)
+  }
+
+  beforeAll(async () => {
+    // Members named after their hosts, as kubeadm names them (and kforge did before its volumes).
+    m = [await etcd.define('ip-10-0-1-5'), await etcd.define('ip-10-0-2-5'), await etcd.define('ip-10-0-3-5')]
+    for (const x of m) etcd.start(x, m, 'new')
+    await Promise.all(m.map((x) => etcd.healthy(x)))
+    await EtcdCluster.putAfterElection(m[0]!, KEY, 'kept')
+  }, 60_000)
+
+  afterAll(() => etcd.stopAll())
+
+  it('resumes a member still in the cluster on its new address, with its data, under its volume member name', async () => {
+    const old = m[2]!
+    await EtcdCluster.putAfterElection(old, '/registry/configmaps/default/on-c', 'written')
+    const id = (await EtcdCluster.memberIds(m[0]!)).get(old.peerUrl)
+    await etcd.stop(old) // the instance is terminated; its volume (the data dir) stays
+    // Written while it is gone: the resumed member catches up from the others.
+    await EtcdCluster.putAfterElection(m[0]!, '/registry/configmaps/default/while-gone', 'caught-up')
+    const next = await replacement(old, 'control-plane-c')
+    const who = await me(next)
+    expect(who.data?.memberId).toBe(id)
+    const r = await joinMembership(client(), who, new Set(['ip-10-0-1-5', 'ip-10-0-2-5']), log)
+    expect(r).toMatchObject({action: 'updated', removed: [], resumed: id})
+    expect(who.asideReasons).toEqual([])
+    await start(next, r.members, r.resumed)
+    // The same member (id), on the new address, renamed after its volume once it published itself.
+    await expect
+      .poll(async () => listed(), {timeout: 30_000})
+      .toEqual(
+        [
+          `ip-10-0-1-5=${m[0]!.peerUrl}`,
+          `ip-10-0-2-5=${m[1]!.peerUrl}`,
+          `control-plane-c=${next.peerUrl}`,
+        ].sort(),
+      )
+    expect((await EtcdCluster.memberIds(next)).get(next.peerUrl)).toBe(id)
+    expect(await EtcdCluster.get(next, KEY)).toBe('kept')
+    expect(await EtcdCluster.get(next, '/registry/configmaps/default/on-c')).toBe('written')
+    expect(await EtcdCluster.get(next, '/registry/configmaps/default/while-gone')).toBe('caught-up')
+    expect(lines.join('\n')).toContain(
+      `resumes from its data as control-plane-c: peer URL ${old.peerUrl} -> ${next.peerUrl}`,
+    )
+  }, 120_000)
+
+  it('sets aside the data of a member that was removed and joins as a new member', async () => {
+    const old = m[1]!
+    const id = (await EtcdCluster.memberIds(m[0]!)).get(old.peerUrl)!
+    await etcd.stop(old)
+    // Removed while its instance was gone (an operator, or another replacement's join).
+    await EtcdCluster.reconfigure(m[0]!, '/v3/cluster/member/remove', {ID: id})
+    const next = await replacement(old, 'control-plane-b')
+    const who = await me(next)
+    expect(who.data?.memberId).toBe(id)
+    const r = await joinMembership(client(), who, new Set(['ip-10-0-1-5']), log)
+    expect(r.action).toBe('added')
+    expect(who.asideReasons).toEqual([
+      `it is the data of member ${id}, which is no longer a member of the cluster`,
+    ])
+    expect(existsSync(`${next.dataDir}/member`)).toBe(false)
+    expect(readdirSync(next.dataDir).some((f) => f.startsWith('member.set-aside-'))).toBe(true)
+    await start(next, r.members)
+    const newId = (await EtcdCluster.memberIds(next)).get(next.peerUrl)
+    expect(newId).toBeDefined()
+    expect(newId).not.toBe(id)
+    expect(await EtcdCluster.get(next, KEY)).toBe('kept')
+    expect((await listed()).length).toBe(3)
+  }, 120_000)
+
+  it("sets aside another cluster's data (the one before a restore) and joins as a new member", async () => {
+    const other = new EtcdCluster(tempDir('kforge-etcd-other-'), 'another-cluster')
+    const lone = await other.define('control-plane-a')
+    other.start(lone, [lone], 'new')
+    await other.healthy(lone)
+    await other.stop(lone)
+    const next = await etcd.define('control-plane-d')
+    next.dataDir = lone.dataDir
+    const who = await me(next)
+    const r = await joinMembership(client(), who, new Set(['ip-10-0-1-5']), log)
+    expect(r.action).toBe('added')
+    expect(who.asideReasons[0]).toMatch(/^it is the data of cluster \d+, not of this cluster \(\d+\)$/)
+    await start(next, r.members)
+    expect(await EtcdCluster.get(next, KEY)).toBe('kept')
+    expect(await EtcdCluster.clusterId(next)).toBe(await EtcdCluster.clusterId(m[0]!))
+  }, 120_000)
+})
