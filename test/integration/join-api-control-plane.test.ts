@@ -157,6 +157,9 @@ describe('kforge join --control-plane', {timeout: 180_000}, () => {
     expect(node.spec.taints).toEqual([{key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule'}])
     const admin = parse(readFileSync(join(root, 'etc/kubernetes/admin.conf'), 'utf8'))
     expect(admin.clusters[0].cluster.server).toBe(`https://127.0.0.51:${cp1.port}`)
+    // as kubeadm's join: a control-plane kubelet talks to its own API server, not the shared endpoint
+    const kubelet = parse(readFileSync(join(root, 'etc/kubernetes/kubelet.conf'), 'utf8'))
+    expect(kubelet.clusters[0].cluster.server).toBe(`https://${IP2}:${port}`)
     expect(existsSync(join(root, 'etc/kubernetes/super-admin.conf'))).toBe(false)
     await waitUntil(
       () => cluster.store.get(resourceByKind('Pod'), 'kube-system', 'kube-apiserver-cp-2'),

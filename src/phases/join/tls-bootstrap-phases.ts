@@ -9,6 +9,7 @@ import {KubeApiError} from '../../kube/errors.js'
 import {loadKubeconfig} from '../../kube/kubeconfig.js'
 import {ConfigMaps, Nodes} from '../../kube/resources.js'
 import {poll} from '../../kube/wait.js'
+import {localApiServerUrl} from '../../kubeadm/endpoints.js'
 import {KUBELET_CONFIG_FILE, KUBELET_FLAGS_FILE, kubeletFlagsEnv} from '../../kubeadm/kubelet.js'
 import {writeFileAtomic} from '../../pki/files.js'
 import {KforgeError} from '../../util/errors.js'
@@ -68,6 +69,12 @@ export const kubeletStartJoinPhase: Phase<JoinData> = {
       timeoutMs: d.config.timeouts.tlsBootstrap,
       intervalMs: pollInterval(d, 1000),
       logger: ctx.logger,
+      // As kubeadm (ControlPlaneKubeletLocalMode from v1.31, no longer a gate in v1.37): a
+      // control-plane node's kubelet talks to its own API server, so it keeps its static pods
+      // managed and its Node updated when the load balancer or the other members are away.
+      ...(d.config.controlPlane
+        ? {kubeletServer: localApiServerUrl(d.config.controlPlane.localAPIEndpoint)}
+        : {}),
     })
   },
 }

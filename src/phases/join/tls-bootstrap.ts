@@ -28,6 +28,8 @@ export interface TlsBootstrapOptions {
   timeoutMs: number
   intervalMs: number
   logger: Logger
+  /** Where the kubelet talks once bootstrapped; default: the server it bootstrapped through. */
+  kubeletServer?: string
 }
 
 /** kubelet.conf as the kubelet writes it after bootstrap: the rotating PEM file, not embedded data. */
@@ -109,7 +111,11 @@ export async function tlsBootstrap(o: TlsBootstrapOptions): Promise<{csrName: st
     const pem = join(o.rootDir, KUBELET_CLIENT_CURRENT)
     await mkdir(dirname(pem), {recursive: true, mode: 0o700})
     await writeFileAtomic(pem, `${result.certPem.trimEnd()}\n${keyPem}`, KEY_MODE)
-    await writeFileAtomic(join(o.rootDir, KUBELET_CONF), kubeletKubeconfig(creds.server, creds.ca), KEY_MODE)
+    await writeFileAtomic(
+      join(o.rootDir, KUBELET_CONF),
+      kubeletKubeconfig(o.kubeletServer ?? creds.server, creds.ca),
+      KEY_MODE,
+    )
     // kubeadm removes the bootstrap kubeconfig once the kubelet holds its own credentials
     await rm(join(o.rootDir, o.bootstrapKubeconfig), {force: true})
     o.logger.info(

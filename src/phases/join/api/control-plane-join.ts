@@ -2,6 +2,7 @@
 import {KubeClient} from '../../../kube/client.js'
 import {loadKubeconfig} from '../../../kube/kubeconfig.js'
 import {waitForHealthy} from '../../../kube/selfhosting/waits.js'
+import {localApiServerUrl} from '../../../kubeadm/endpoints.js'
 import {clientFor, kubeconfigFile, pollInterval} from '../../init/api/context.js'
 import {markControlPlane} from '../../init/api/mark-control-plane.js'
 import type {Phase} from '../../workflow.js'
@@ -44,11 +45,12 @@ export const joinWaitControlPlanePhase: Phase<JoinData> = {
   runIf: isControlPlane,
   run: async (d, ctx) => {
     if (ctx.dryRun) return
-    const ep = d.config.controlPlane!.localAPIEndpoint
     const creds = await loadKubeconfig(kubeconfigFile(d, 'admin.conf'), {rootDir: d.rootDir})
-    const host = ep.advertiseAddress.includes(':') ? `[${ep.advertiseAddress}]` : ep.advertiseAddress
     // this node's own API server, not the load-balanced endpoint admin.conf names
-    const local = new KubeClient({...creds, server: `https://${host}:${ep.bindPort}`})
+    const local = new KubeClient({
+      ...creds,
+      server: localApiServerUrl(d.config.controlPlane!.localAPIEndpoint),
+    })
     try {
       await waitForHealthy(local, {
         intervalMs: pollInterval(d, 500),

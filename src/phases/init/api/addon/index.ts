@@ -10,6 +10,7 @@ import {coreDnsManifests} from '../../../../kube/manifests/coredns.js'
 import {ebsCsiManifests} from '../../../../kube/manifests/ebs-csi.js'
 import {kubeProxyManifests} from '../../../../kube/manifests/kube-proxy.js'
 import type {ManifestSet} from '../../../../kube/manifests/types.js'
+import {bracketHost, localApiServerUrl} from '../../../../kubeadm/endpoints.js'
 import {clusterDnsIP} from '../../../../pki/kubeadm-certs.js'
 import {KforgeError} from '../../../../util/errors.js'
 import type {Phase, PhaseContext} from '../../../workflow.js'
@@ -28,14 +29,12 @@ async function install(d: InitData, ctx: PhaseContext, name: string, manifests: 
 
 /** kubeadm's GetControlPlaneEndpoint: controlPlaneEndpoint (port defaulted) or advertiseAddress:bindPort. */
 export function apiServerUrl(d: Pick<InitData, 'cluster' | 'init'>): string {
-  const port = d.init.localAPIEndpoint.bindPort
-  const bracket = (h: string) => (h.includes(':') && !h.startsWith('[') ? `[${h}]` : h)
   const cpe = d.cluster.controlPlaneEndpoint
   if (cpe) {
     const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(cpe)
-    return m ? `https://${cpe}` : `https://${bracket(cpe)}:${port}`
+    return m ? `https://${cpe}` : `https://${bracketHost(cpe)}:${d.init.localAPIEndpoint.bindPort}`
   }
-  return `https://${bracket(d.init.localAPIEndpoint.advertiseAddress)}:${port}`
+  return localApiServerUrl(d.init.localAPIEndpoint)
 }
 
 export const addonPhase: Phase<InitData> = {
