@@ -45,6 +45,7 @@ function entrySource(root: string, ext: string, version: string): {source: strin
   // Agent-only commands (boot and node steps the provisioner's CLI has no use for).
   const entries: Array<[string, string]> = [
     ['assets:decrypt', `./assets/agent/decrypt-command${ext}`],
+    ['pod-identity:serve', `./assets/agent/pod-identity-serve-command${ext}`],
     ['termination:install', `./assets/agent/termination-install-command${ext}`],
     ['termination:watch', `./assets/agent/termination-watch-command${ext}`],
   ]

@@ -11,6 +11,7 @@ import type {
   DaemonSet,
   Deployment,
   KubeObject,
+  MutatingWebhookConfiguration,
   Namespace,
   Node,
   Pod,
@@ -89,6 +90,14 @@ export const StorageClasses = res<StorageClass>(
   false,
 )
 export const CSIDrivers = res<CSIDriver>('storage.k8s.io', 'v1', 'csidrivers', 'CSIDriver', false)
+
+export const MutatingWebhookConfigurations = res<MutatingWebhookConfiguration>(
+  'admissionregistration.k8s.io',
+  'v1',
+  'mutatingwebhookconfigurations',
+  'MutatingWebhookConfiguration',
+  false,
+)
 
 export function apiVersionOf(type: ResourceType): string {
   return type.group === '' ? type.version : `${type.group}/${type.version}`

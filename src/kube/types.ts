@@ -333,3 +333,37 @@ export interface CSIDriver extends KubeObject {
 }
 
 export interface Namespace extends KubeObject {}
+
+/** admissionregistration.k8s.io/v1, the fields kforge sets (src/kube/manifests/pod-identity-webhook.ts). */
+export interface MutatingWebhook {
+  name: string
+  clientConfig: {
+    url?: string
+    service?: {namespace: string; name: string; path?: string; port?: number}
+    caBundle?: string
+  }
+  rules: {
+    operations: string[]
+    apiGroups: string[]
+    apiVersions: string[]
+    resources: string[]
+    scope?: string
+  }[]
+  admissionReviewVersions: string[]
+  sideEffects: 'None' | 'NoneOnDryRun'
+  failurePolicy?: 'Ignore' | 'Fail'
+  matchPolicy?: 'Exact' | 'Equivalent'
+  reinvocationPolicy?: 'Never' | 'IfNeeded'
+  timeoutSeconds?: number
+  namespaceSelector?: LabelSelectorWithExpressions
+  objectSelector?: LabelSelectorWithExpressions
+}
+
+export interface LabelSelectorWithExpressions {
+  matchLabels?: Record<string, string>
+  matchExpressions?: NodeSelectorRequirement[]
+}
+
+export interface MutatingWebhookConfiguration extends KubeObject {
+  webhooks: MutatingWebhook[]
+}

@@ -1,10 +1,11 @@
 /**
  * What the node agent's init takes from the cluster spec beyond kubeadm's configuration: the CNI,
- * the AWS addons and the self-hosted pivot (`/etc/kforge/node.yaml`, read by
+ * the AWS addons, the self-hosted pivot and the pod identity webhook (`/etc/kforge/node.yaml`, read by
  * src/phases/init/api/addon/node-config.ts), and, for a self-hosted control plane, the systemd
  * units that run `kforge pivot recover`. No secrets: the file is 0644.
  */
 import {stringify} from 'yaml'
+import {publishedIssuer} from '../api/v1alpha1/identity.js'
 import {NODE_CONFIG_FILE} from '../api/v1alpha1/node-bootstrap.js'
 import type {Cluster, CniPlugin} from '../api/v1alpha1/types.js'
 import {renderTemplate} from './templates.js'
@@ -22,6 +23,13 @@ export interface NodeBootstrapDocument {
   selfHosted: boolean
   /** spec.etcd.backups, and where they go: the node's backup timer is written from it. Absent: disabled. */
   etcdBackups?: NodeEtcdBackups
+  /** The pod identity webhook (a published service-account issuer): its region. Absent: none. */
+  podIdentityWebhook?: NodePodIdentityWebhook
+}
+
+export interface NodePodIdentityWebhook {
+  /** AWS_REGION and AWS_DEFAULT_REGION in the pods it gives a role. */
+  region: string
 }
 
 export interface NodeEtcdBackups {
@@ -62,6 +70,8 @@ export function nodeBootstrapDocument(cluster: Cluster, target?: BackupTarget): 
           },
         }
       : {}),
+    // Pods can use a role only where STS can verify their tokens: with a published issuer.
+    ...(publishedIssuer(cluster.spec) ? {podIdentityWebhook: {region: cluster.spec.cloud.aws.region}} : {}),
   }
 }
 

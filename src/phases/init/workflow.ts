@@ -22,6 +22,7 @@ import {etcdPhase} from './etcd.js'
 import {etcdBackupTimerPhase} from './etcd-backup-timer.js'
 import {kubeconfigPhase} from './kubeconfig.js'
 import {kubeletStartPhase} from './kubelet-start.js'
+import {podIdentityWebhookPhase} from './pod-identity-webhook.js'
 import {preflightPhase} from './preflight.js'
 import {showJoinCommandPhase} from './show-join-command.js'
 
@@ -47,6 +48,8 @@ export const initWorkflow = new Workflow<InitData>('init', [
   markControlPlanePhase,
   bootstrapTokenPhase,
   kubeletFinalizePhase,
+  // kforge: the pod identity webhook (NodeBootstrap podIdentityWebhook), before the addons' pods
+  podIdentityWebhookPhase<InitData>(() => true),
   addonPhase,
   // kforge: opt-in (NodeBootstrap selfHosted), the pivot of the control plane into DaemonSets
   selfHostingPhase,

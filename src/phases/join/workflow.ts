@@ -11,6 +11,7 @@
 import {DEFAULT_ETCD_DATA_DIR} from '../../kubeadm/defaults.js'
 import {etcdVolumePhase} from '../etcd-volume.js'
 import {etcdBackupTimerPhase} from '../init/etcd-backup-timer.js'
+import {podIdentityWebhookPhase} from '../init/pod-identity-webhook.js'
 import {Workflow} from '../workflow.js'
 import {controlPlaneJoinPhase, joinWaitControlPlanePhase} from './api/control-plane-join.js'
 import {etcdJoinPhase} from './api/etcd-join.js'
@@ -38,4 +39,5 @@ export const joinWorkflow = new Workflow<JoinData>('join', [
   controlPlaneJoinPhase,
   joinWaitControlPlanePhase,
   etcdBackupTimerPhase<JoinData>((d) => d.config.controlPlane !== undefined),
+  podIdentityWebhookPhase<JoinData>((d) => d.config.controlPlane !== undefined),
 ])

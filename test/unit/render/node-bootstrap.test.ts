@@ -103,6 +103,34 @@ describe('/etc/kforge/node.yaml', () => {
     })
   })
 
+  it('asks control-plane nodes for the pod identity webhook, in the cluster region, once the issuer is published', async () => {
+    const cluster = haPrivateCluster()
+    cluster.spec.serviceAccountIssuerDiscovery = {
+      discoveryStore: 's3://render-oidc/clusters/demo',
+      enableAWSOIDCProvider: true,
+    }
+    for (const r of render(cluster)) {
+      if (r.template === 'node' || r.template === 'bastion') continue
+      expect((await readBack(r.cloudConfig)).config.podIdentityWebhook, r.group).toEqual({
+        region: cluster.spec.cloud.aws.region,
+      })
+    }
+    const [plain] = render(haPrivateCluster())
+    expect((await readBack(plain!.cloudConfig)).config.podIdentityWebhook).toBeUndefined()
+  })
+
+  it('refuses a webhook region that is not one', async () => {
+    const root = tempDir('kforge-node-yaml-')
+    mkdirSync(join(root, 'etc/kforge'), {recursive: true})
+    writeFileSync(
+      join(root, NODE_CONFIG_FILE),
+      'apiVersion: kforge.dev/v1alpha1\nkind: NodeBootstrap\npodIdentityWebhook: {region: "eu west"}\n',
+    )
+    await expect(loadNodeConfig(root)).rejects.toThrow(
+      /node\.yaml: podIdentityWebhook\.region: expected an AWS region like eu-west-1, got "eu west"/,
+    )
+  })
+
   it('holds only the NodeBootstrap fields (no endpoint, token or key material)', () => {
     const [init] = render(haPrivateCluster())
     const doc = parse(files(init!.cloudConfig).get(NODE_CONFIG_FILE)!.content) as Record<string, unknown>

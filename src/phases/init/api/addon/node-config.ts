@@ -15,6 +15,8 @@
  *     stateStore: s3://bucket/prefix
  *     schedule: '*:0/15'
  *     retention: {all: 1h, hourly: 7d, daily: 30d}
+ *   podIdentityWebhook:               # control-plane nodes: the pod identity webhook (absent: none)
+ *     region: eu-west-1
  */
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
@@ -22,7 +24,7 @@ import {parse} from 'yaml'
 import {etcdBackupProblems} from '../../../../api/v1alpha1/etcd-backups.js'
 import {NODE_CONFIG_FILE} from '../../../../api/v1alpha1/node-bootstrap.js'
 import type {CniPlugin} from '../../../../api/v1alpha1/types.js'
-import type {NodeEtcdBackups} from '../../../../render/node-bootstrap.js'
+import type {NodeEtcdBackups, NodePodIdentityWebhook} from '../../../../render/node-bootstrap.js'
 import {KforgeError} from '../../../../util/errors.js'
 
 const CNIS: readonly CniPlugin[] = ['calico', 'cilium', 'flannel', 'amazon-vpc', 'hostgw']
@@ -33,6 +35,7 @@ export interface NodeBootstrapConfig {
   ebsCSI: {enabled: boolean; defaultStorageClass: boolean}
   selfHosted: boolean
   etcdBackups?: NodeEtcdBackups
+  podIdentityWebhook?: NodePodIdentityWebhook
 }
 
 export const KUBEADM_ONLY: NodeBootstrapConfig = {
@@ -64,7 +67,15 @@ export async function loadNodeConfig(rootDir: string): Promise<NodeBootstrapConf
   const where = (field: string) => `${file}: ${field}`
   if (raw.kind !== 'NodeBootstrap')
     throw new KforgeError(`${where('kind')}: expected NodeBootstrap, got ${JSON.stringify(raw.kind)}`)
-  const known = new Set(['apiVersion', 'kind', 'cni', 'addons', 'selfHosted', 'etcdBackups'])
+  const known = new Set([
+    'apiVersion',
+    'kind',
+    'cni',
+    'addons',
+    'selfHosted',
+    'etcdBackups',
+    'podIdentityWebhook',
+  ])
   for (const k of Object.keys(raw)) if (!known.has(k)) throw new KforgeError(`${where(k)}: unknown field`)
   const cni = raw.cni
   if (cni !== undefined && !CNIS.includes(cni as CniPlugin)) {
@@ -83,7 +94,19 @@ export async function loadNodeConfig(rootDir: string): Promise<NodeBootstrapConf
     ...(raw.etcdBackups !== undefined
       ? {etcdBackups: readBackups(raw.etcdBackups, where('etcdBackups'))}
       : {}),
+    ...(raw.podIdentityWebhook !== undefined
+      ? {podIdentityWebhook: readWebhook(raw.podIdentityWebhook, where('podIdentityWebhook'))}
+      : {}),
   }
+}
+
+function readWebhook(raw: unknown, where: string): NodePodIdentityWebhook {
+  const region = (raw as {region?: unknown} | null)?.region
+  if (typeof region !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region))
+    throw new KforgeError(
+      `${where}.region: expected an AWS region like eu-west-1, got ${JSON.stringify(region)}`,
+    )
+  return {region}
 }
 
 function readBackups(raw: unknown, where: string): NodeEtcdBackups {

@@ -1,0 +1,217 @@
+/**
+ * kforge's pod identity webhook registered with the real kube-apiserver (Kubernetes assets), as a
+ * control-plane node's pod-identity-webhook phase installs it: its certificates and kubeconfig
+ * signed by the cluster CA, its RBAC and MutatingWebhookConfiguration applied, the webhook
+ * serving on loopback with the files it was given. Pods are then created through the API and the
+ * stored objects read back: what the API server persisted after calling the webhook.
+ */
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {KubeClient} from '../../src/kube/client.js'
+import {isForbidden} from '../../src/kube/errors.js'
+import {loadKubeconfig} from '../../src/kube/kubeconfig.js'
+import {WEBHOOK_CONFIGURATION} from '../../src/kube/manifests/pod-identity-webhook.js'
+import type {Container, Pod} from '../../src/kube/types.js'
+import {installPodIdentityWebhook, WEBHOOK_KUBECONFIG} from '../../src/podidentity/install.js'
+import {startPodIdentityWebhook} from '../../src/podidentity/run.js'
+import type {RunningWebhook} from '../../src/podidentity/server.js'
+import {Logger} from '../../src/util/logger.js'
+import {freePort} from '../support/moto.js'
+import {type RealApiServer, startRealApiServer} from '../support/real-apiserver.js'
+
+const ROLE = 'arn:aws:iam::123456789012:role/kforge/demo/uploader.media'
+const OWN_ROLE = 'arn:aws:iam::123456789012:role/chosen-by-the-pod'
+const TOKEN_FILE = '/var/run/secrets/eks.amazonaws.com/serviceaccount/token'
+
+let real: RealApiServer
+let admin: KubeClient
+let webhook: RunningWebhook
+const lines: string[] = []
+
+const env = (c: Container) => Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value]))
+
+function pod(name: string, serviceAccountName: string, extra: Partial<Pod['spec']> = {}, labels = {}): Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {name, labels},
+    spec: {serviceAccountName, containers: [{name: 'app', image: 'registry.k8s.io/pause:3.10'}], ...extra},
+  } as Pod
+}
+
+async function createPod(p: Pod): Promise<Pod> {
+  return admin.request<Pod>('POST', '/api/v1/namespaces/media/pods', {body: p})
+}
+
+describe('the pod identity webhook behind the real kube-apiserver', {timeout: 240_000}, () => {
+  beforeAll(async () => {
+    real = await startRealApiServer()
+    admin = new KubeClient(await loadKubeconfig(real.adminKubeconfig))
+    const port = await freePort()
+    const logger = new Logger('info', (l) => lines.push(l))
+    await installPodIdentityWebhook(
+      real.root,
+      {region: 'eu-west-1', port, adminKubeconfig: real.adminKubeconfig},
+      admin,
+      logger,
+    )
+    // What the unit runs (`kforge pod-identity serve --region eu-west-1 --sts-regional-endpoints`)
+    webhook = await startPodIdentityWebhook({
+      rootDir: real.root,
+      host: '127.0.0.1',
+      port,
+      defaults: {region: 'eu-west-1', stsRegionalEndpoints: true},
+      logger,
+    })
+    for (const body of [
+      {apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'media'}},
+      {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: {name: 'uploader', namespace: 'media', annotations: {'eks.amazonaws.com/role-arn': ROLE}},
+      },
+      {apiVersion: 'v1', kind: 'ServiceAccount', metadata: {name: 'plain', namespace: 'media'}},
+    ]) {
+      const ns = body.kind === 'Namespace' ? '' : '/namespaces/media'
+      await admin.request(
+        'POST',
+        `/api/v1${ns}/${body.kind === 'Namespace' ? 'namespaces' : 'serviceaccounts'}`,
+        {body},
+      )
+    }
+    // The API server picks up a new MutatingWebhookConfiguration from its informer: wait until a
+    // dry-run create (sideEffects None allows it) comes back mutated.
+    const deadline = Date.now() + 30_000
+    for (;;) {
+      const probe = await admin.request<Pod>('POST', '/api/v1/namespaces/media/pods', {
+        body: pod('probe', 'uploader'),
+        query: {dryRun: 'All'},
+      })
+      if (probe.spec.volumes?.some((v) => v.name === 'aws-iam-token')) break
+      if (Date.now() > deadline) throw new Error(`the webhook was never called:\n${lines.join('\n')}`)
+      await new Promise((r) => setTimeout(r, 250))
+    }
+  })
+  afterAll(async () => {
+    await webhook?.close()
+    admin?.close()
+    await real?.close()
+  })
+
+  it('gives a pod of an annotated ServiceAccount the role, the token and the region, in every container', async () => {
+    const stored = await createPod(
+      pod('uploader', 'uploader', {
+        initContainers: [{name: 'setup', image: 'registry.k8s.io/pause:3.10'}],
+        containers: [
+          {name: 'app', image: 'registry.k8s.io/pause:3.10', env: [{name: 'LOG', value: 'debug'}]},
+          {
+            name: 'own-role',
+            image: 'registry.k8s.io/pause:3.10',
+            env: [{name: 'AWS_ROLE_ARN', value: OWN_ROLE}],
+          },
+        ],
+      }),
+    )
+    const read = await admin.request<Pod>('GET', '/api/v1/namespaces/media/pods/uploader')
+    expect(read.spec).toEqual(stored.spec)
+    const [setup, app, own] = [
+      read.spec.initContainers![0]!,
+      read.spec.containers[0]!,
+      read.spec.containers[1]!,
+    ]
+    const injected = {
+      AWS_ROLE_ARN: ROLE,
+      AWS_WEB_IDENTITY_TOKEN_FILE: TOKEN_FILE,
+      AWS_STS_REGIONAL_ENDPOINTS: 'regional',
+      AWS_DEFAULT_REGION: 'eu-west-1',
+      AWS_REGION: 'eu-west-1',
+    }
+    expect(env(setup)).toEqual(injected)
+    expect(env(app)).toEqual({LOG: 'debug', ...injected})
+    // the container's own role is kept; the rest is added
+    expect(env(own)).toEqual({...injected, AWS_ROLE_ARN: OWN_ROLE})
+    expect(own.env![0]).toEqual({name: 'AWS_ROLE_ARN', value: OWN_ROLE})
+    for (const c of [setup, app, own]) {
+      expect(c.volumeMounts).toContainEqual({
+        name: 'aws-iam-token',
+        mountPath: '/var/run/secrets/eks.amazonaws.com/serviceaccount',
+        readOnly: true,
+      })
+    }
+    const volume = read.spec.volumes!.find((v) => v.name === 'aws-iam-token')
+    expect(volume?.projected).toMatchObject({
+      sources: [
+        {serviceAccountToken: {audience: 'sts.amazonaws.com', expirationSeconds: 86400, path: 'token'}},
+      ],
+    })
+    // the API server's own service-account volume is still there
+    expect(read.spec.volumes!.some((v) => v.name.startsWith('kube-api-access-'))).toBe(true)
+    expect(lines.some((l) => l.includes('pod-identity: media/uploader (ServiceAccount uploader)'))).toBe(true)
+  })
+
+  it('leaves a pod of an unannotated ServiceAccount, and an opted-out pod, exactly as sent', async () => {
+    const plain = await createPod(pod('plain', 'plain'))
+    const optedOut = await createPod(
+      pod('opted-out', 'uploader', {}, {'eks.amazonaws.com/skip-pod-identity-webhook': 'true'}),
+    )
+    for (const p of [plain, optedOut]) {
+      expect(p.spec.volumes!.map((v) => v.name)).toEqual([expect.stringMatching(/^kube-api-access-/)])
+      expect(p.spec.containers[0]!.env).toBeUndefined()
+      expect(p.spec.containers[0]!.volumeMounts!.map((m) => m.mountPath)).toEqual([
+        '/var/run/secrets/kubernetes.io/serviceaccount',
+      ])
+    }
+  })
+
+  it("honours the pod's token-expiration and skip-containers annotations", async () => {
+    const p = pod('annotated', 'uploader', {
+      containers: [
+        {name: 'app', image: 'registry.k8s.io/pause:3.10'},
+        {name: 'sidecar', image: 'registry.k8s.io/pause:3.10'},
+      ],
+    })
+    p.metadata.annotations = {
+      'eks.amazonaws.com/token-expiration': '3600',
+      'eks.amazonaws.com/skip-containers': 'sidecar',
+    }
+    const stored = await createPod(p)
+    const volume = stored.spec.volumes!.find((v) => v.name === 'aws-iam-token')
+    expect(volume?.projected).toMatchObject({sources: [{serviceAccountToken: {expirationSeconds: 3600}}]})
+    expect(env(stored.spec.containers[0]!).AWS_ROLE_ARN).toBe(ROLE)
+    expect(stored.spec.containers[1]!.env).toBeUndefined()
+  })
+
+  it('registers with caBundle, failurePolicy Ignore and a short timeout, and reads with nothing but get serviceaccounts', async () => {
+    const config = await admin.request<{webhooks: Record<string, unknown>[]}>(
+      'GET',
+      `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${WEBHOOK_CONFIGURATION}`,
+    )
+    expect(config.webhooks[0]).toMatchObject({
+      failurePolicy: 'Ignore',
+      sideEffects: 'None',
+      timeoutSeconds: 3,
+      clientConfig: {
+        url: `https://127.0.0.1:${webhook.port}/mutate`,
+        caBundle: Buffer.from(real.caPem).toString('base64'),
+      },
+    })
+    const own = new KubeClient(await loadKubeconfig(join(real.root, WEBHOOK_KUBECONFIG)))
+    try {
+      const sa = await own.request<{metadata: {name: string}}>(
+        'GET',
+        '/api/v1/namespaces/media/serviceaccounts/uploader',
+      )
+      expect(sa.metadata.name).toBe('uploader')
+      for (const path of [
+        '/api/v1/namespaces/media/serviceaccounts',
+        '/api/v1/namespaces/media/pods',
+        '/api/v1/namespaces/kube-system/secrets',
+      ]) {
+        const err = await own.request('GET', path).catch((e: unknown) => e)
+        expect(isForbidden(err), path).toBe(true)
+      }
+    } finally {
+      own.close()
+    }
+  })
+})
