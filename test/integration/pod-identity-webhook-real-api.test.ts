@@ -5,17 +5,23 @@
  * serving on loopback with the files it was given. Pods are then created through the API and the
  * stored objects read back: what the API server persisted after calling the webhook.
  */
+import {mkdirSync, writeFileSync} from 'node:fs'
+import {createServer, type Socket} from 'node:net'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {KubeClient} from '../../src/kube/client.js'
 import {isForbidden} from '../../src/kube/errors.js'
 import {loadKubeconfig} from '../../src/kube/kubeconfig.js'
+import {applyAll} from '../../src/kube/manifests/apply.js'
+import {clusterAdminsBinding} from '../../src/kube/manifests/kubeadm-rbac.js'
 import {WEBHOOK_CONFIGURATION} from '../../src/kube/manifests/pod-identity-webhook.js'
+import {MutatingWebhookConfigurations} from '../../src/kube/resources.js'
 import type {Container, Pod} from '../../src/kube/types.js'
 import {installPodIdentityWebhook, WEBHOOK_KUBECONFIG} from '../../src/podidentity/install.js'
 import {startPodIdentityWebhook} from '../../src/podidentity/run.js'
 import type {RunningWebhook} from '../../src/podidentity/server.js'
 import {Logger} from '../../src/util/logger.js'
+import {runKforge} from '../support/cli.js'
 import {freePort} from '../support/moto.js'
 import {type RealApiServer, startRealApiServer} from '../support/real-apiserver.js'
 
@@ -38,6 +44,21 @@ function pod(name: string, serviceAccountName: string, extra: Partial<Pod['spec'
     spec: {serviceAccountName, containers: [{name: 'app', image: 'registry.k8s.io/pause:3.10'}], ...extra},
   } as Pod
 }
+
+/** The API server takes a changed MutatingWebhookConfiguration from its informer: wait until it calls `url`. */
+async function waitForCall(url: string, called: () => boolean): Promise<void> {
+  const deadline = Date.now() + 30_000
+  while (!called()) {
+    await admin.request('POST', '/api/v1/namespaces/media/pods', {
+      body: pod('probe', 'uploader'),
+      query: {dryRun: 'All'},
+    })
+    if (Date.now() > deadline) throw new Error(`the API server never called ${url}`)
+  }
+}
+
+/** How long the API server took to store a pod, for the report in docs/workload-identity.md. */
+const timings: Record<string, number> = {}
 
 async function createPod(p: Pod): Promise<Pod> {
   return admin.request<Pod>('POST', '/api/v1/namespaces/media/pods', {body: p})
@@ -93,12 +114,15 @@ describe('the pod identity webhook behind the real kube-apiserver', {timeout: 24
     }
   })
   afterAll(async () => {
+    if (process.env.KFORGE_PRINT_TIMINGS === '1')
+      process.stderr.write(`pod create ms: ${JSON.stringify(timings)}\n`)
     await webhook?.close()
     admin?.close()
     await real?.close()
   })
 
   it('gives a pod of an annotated ServiceAccount the role, the token and the region, in every container', async () => {
+    const t0 = performance.now()
     const stored = await createPod(
       pod('uploader', 'uploader', {
         initContainers: [{name: 'setup', image: 'registry.k8s.io/pause:3.10'}],
@@ -112,6 +136,7 @@ describe('the pod identity webhook behind the real kube-apiserver', {timeout: 24
         ],
       }),
     )
+    timings.mutated = Math.round(performance.now() - t0)
     const read = await admin.request<Pod>('GET', '/api/v1/namespaces/media/pods/uploader')
     expect(read.spec).toEqual(stored.spec)
     const [setup, app, own] = [
@@ -150,7 +175,9 @@ describe('the pod identity webhook behind the real kube-apiserver', {timeout: 24
   })
 
   it('leaves a pod of an unannotated ServiceAccount, and an opted-out pod, exactly as sent', async () => {
+    const t0 = performance.now()
     const plain = await createPod(pod('plain', 'plain'))
+    timings.unannotated = Math.round(performance.now() - t0)
     const optedOut = await createPod(
       pod('opted-out', 'uploader', {}, {'eks.amazonaws.com/skip-pod-identity-webhook': 'true'}),
     )
@@ -212,6 +239,61 @@ describe('the pod identity webhook behind the real kube-apiserver', {timeout: 24
       }
     } finally {
       own.close()
+    }
+  })
+
+  it('kforge init phase pod-identity-webhook registers it from node.yaml; a webhook that is down or hangs costs pods their role, not their creation', async () => {
+    // Nothing serves the webhook from here on: not the one started above, not the node's port.
+    await webhook.close()
+    // What init does before this phase: admin.conf bound to cluster-admin (kubeadm:cluster-admins)
+    await applyAll(admin, clusterAdminsBinding())
+    mkdirSync(join(real.root, 'etc/kforge'), {recursive: true})
+    writeFileSync(
+      join(real.root, 'etc/kforge/node.yaml'),
+      'apiVersion: kforge.dev/v1alpha1\nkind: NodeBootstrap\npodIdentityWebhook: {region: eu-west-1}\n',
+    )
+    const config = join(real.root, '..', 'kubeadm.yaml')
+    const r = await runKforge([
+      'init',
+      'phase',
+      'pod-identity-webhook',
+      '--config',
+      config,
+      '--root-dir',
+      real.root,
+    ])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toContain('registered MutatingWebhookConfiguration kforge-pod-identity-webhook')
+    const live = await admin.get(MutatingWebhookConfigurations, WEBHOOK_CONFIGURATION)
+    // The node's port: nothing listens there in this test, as on a node whose unit is not up yet.
+    expect(live.webhooks[0]!.clientConfig.url).toBe('https://127.0.0.1:3990/mutate')
+    const admittedPlain = async (name: string) => {
+      const t0 = performance.now()
+      const stored = await createPod(pod(name, 'uploader'))
+      timings[name] = Math.round(performance.now() - t0)
+      expect(stored.spec.volumes!.map((v) => v.name)).toEqual([expect.stringMatching(/^kube-api-access-/)])
+      expect(stored.spec.containers[0]!.env).toBeUndefined()
+    }
+    await admittedPlain('while-down')
+
+    // A webhook that accepts the connection and never answers: the API server gives up after
+    // timeoutSeconds (3) and admits the pod.
+    const sockets: Socket[] = []
+    const hang = createServer((s) => sockets.push(s))
+    await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve))
+    const hangPort = (hang.address() as {port: number}).port
+    live.webhooks[0]!.clientConfig.url = `https://127.0.0.1:${hangPort}/mutate`
+    await admin.request(
+      'PUT',
+      `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${WEBHOOK_CONFIGURATION}`,
+      {body: live},
+    )
+    try {
+      await waitForCall(`https://127.0.0.1:${hangPort}/mutate`, () => sockets.length > 0)
+      await admittedPlain('while-hung')
+    } finally {
+      for (const s of sockets) s.destroy()
+      await new Promise((resolve) => hang.close(resolve))
     }
   })
 })
