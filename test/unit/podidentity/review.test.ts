@@ -4,6 +4,7 @@
  * install writes on a node: a serving certificate for 127.0.0.1 and a client certificate for its
  * own user, both verified by openssl against the cluster CA, the key files 0600, and the unit.
  */
+import {execFile} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {request} from 'node:https'
 import {tmpdir} from 'node:os'
@@ -170,6 +171,19 @@ describe('the webhook on a node', () => {
     writeFileSync(client, Buffer.from(kubeconfig.users[0].user['client-certificate-data'], 'base64'))
     expect(subjectOf(client)).toBe('CN=system:kforge:pod-identity-webhook')
     expect(openssl(['verify', '-CAfile', join(pki, 'ca.crt'), client])).toContain(': OK')
+  })
+
+  it('the unit passes systemd-analyze verify', async () => {
+    const unit = join(dir, 'kforge-pod-identity-webhook.service')
+    writeFileSync(unit, webhookUnit({region: 'eu-west-1'}))
+    const output = await new Promise<string>((resolve) =>
+      execFile('systemd-analyze', ['verify', '--man=no', unit], (_e, out, err) => resolve(`${out}${err}`)),
+    )
+    // The agent is installed at boot, not on this machine: the only complaint allowed.
+    const complaints = output
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !l.includes('Command /usr/local/bin/kforge is not executable'))
+    expect(complaints, output).toEqual([])
   })
 
   it('the unit and the registration', () => {
