@@ -34,6 +34,17 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 /** The longest a Retry-After hint may stretch one wait beyond the computed backoff. */
 const RETRY_AFTER_SLACK_MS = 5_000
 
+/**
+ * The SDK counts LimitExceededException as throttling (it is, in Kinesis or API Gateway). In every
+ * service kforge calls (IAM, Auto Scaling, CloudFormation, KMS) it is a quota refusal, which no
+ * wait lifts: IAM answers it when a retried AddRoleToInstanceProfile finds its first attempt's
+ * role already in the profile. Retried as a throttle, the answer was lost behind later throttles
+ * and the create failed with "Rate exceeded" instead of seeing that the role was there.
+ */
+function isQuota(error: RetryErrorInfo['error']): boolean {
+  return error?.name === 'LimitExceededException'
+}
+
 class Token implements RetryToken {
   constructor(
     private readonly count: number,
@@ -59,7 +70,8 @@ export class ProvisionerRetryStrategy implements RetryStrategyV2 {
 
   async refreshRetryTokenForRetry(token: RetryToken, info: RetryErrorInfo): Promise<RetryToken> {
     const retries = token.getRetryCount()
-    const retryable = info.errorType === 'THROTTLING' || info.errorType === 'TRANSIENT'
+    const retryable =
+      (info.errorType === 'THROTTLING' || info.errorType === 'TRANSIENT') && !isQuota(info.error)
     // The middleware rethrows the call's own error when this throws.
     if (!retryable || retries + 1 >= this.policy.maxAttempts) throw new Error('no retry')
     return new Token(retries + 1, this.delay(retries, info))

@@ -1,5 +1,6 @@
 import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
+import {AddRoleToInstanceProfileCommand, IAMClient} from '@aws-sdk/client-iam'
 import {GetCallerIdentityCommand, STSClient} from '@aws-sdk/client-sts'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {clientConfig} from '../../../../src/cloud/aws/clients.js'
@@ -87,6 +88,25 @@ describe('AWS clients retry without a quota', () => {
     behaviour.refuse = 'AccessDenied'
     expect(await attemptsOf(sts(new ProvisionerRetryStrategy(FAST)))).toBe('AccessDenied after 1')
     behaviour.refuse = undefined
+  })
+
+  // The SDK classes LimitExceededException as throttling; IAM uses it for a quota, as when a
+  // retried AddRoleToInstanceProfile meets the role its lost first attempt added.
+  it("IAM's LimitExceeded reaches the caller at once, with its code, not as a throttle", async () => {
+    behaviour.refuse = 'LimitExceeded'
+    const iam = new IAMClient({
+      ...clientConfig({region: 'us-east-1', endpoint}),
+      retryStrategy: new ProvisionerRetryStrategy(FAST),
+      credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'},
+    })
+    const err = await iam
+      .send(new AddRoleToInstanceProfileCommand({InstanceProfileName: 'p', RoleName: 'r'}))
+      .then(
+        () => undefined,
+        (e: {name: string; $metadata?: {attempts?: number}}) => e,
+      )
+    behaviour.refuse = undefined
+    expect(err && `${err.name} after ${err.$metadata?.attempts}`).toBe('LimitExceededException after 1')
   })
 })
 
