@@ -55,6 +55,10 @@ export const initFlags = {
   'upload-certs': Flags.boolean({
     description: 'upload the control-plane certificates to the kubeadm-certs Secret',
   }),
+  resume: Flags.boolean({
+    description:
+      "this control plane's lone etcd member resumes from the data on its volume (the init claim answers it): only the phases that bring up this node run, etcd starts on its data and moves to this node's peer URL",
+  }),
   'certificate-key': Flags.string({
     description: 'hex AES-256 key for kubeadm-certs (default: a new one, printed)',
   }),
@@ -70,6 +74,7 @@ const CONFIG_FLAGS = Object.keys(initFlags).filter(
       'dry-run',
       'ignore-preflight-errors',
       'upload-certs',
+      'resume',
       'certificate-key',
     ].includes(f),
 )
@@ -117,6 +122,20 @@ export function docsFromFlags(f: Obj): {init: Obj; cluster: Obj} {
   return {init, cluster}
 }
 
+/**
+ * What a resume does not run: the phases that create the cluster's shared state. The cluster has
+ * it all (its etcd is the data being resumed), and running them again would overwrite what the
+ * cluster's users changed since (addons' config, the uploaded kubeadm config).
+ */
+const RESUME_SKIPS = [
+  'upload-config',
+  'upload-certs',
+  'bootstrap-token',
+  'addon',
+  'self-hosting',
+  'show-join-command',
+]
+
 export async function prepareInit(input: PrepareInput): Promise<Prepared<InitData>> {
   const f = input.flags
   const {readKubeadmConfig} = await import('../kubeadm/load.js')
@@ -134,13 +153,20 @@ export async function prepareInit(input: PrepareInput): Promise<Prepared<InitDat
       : docsFromFlags(f)
   const host = detectHost()
   const config = completeInitConfig(docs, host, typeof f.config === 'string' ? f.config : 'flags')
+  const resume = f.resume === true
+  const dataDir = config.cluster.etcd.local?.dataDir
   const ignored = new Set([
     ...config.init.nodeRegistration.ignorePreflightErrors,
     ...list(f['ignore-preflight-errors']).map((e) => e.toLowerCase()),
+    // A resume starts etcd on the data dir it finds full, on purpose.
+    ...(resume && dataDir ? [`diravailable-${dataDir.replaceAll('/', '-')}`] : []),
   ])
   config.init.nodeRegistration.ignorePreflightErrors = [...ignored]
   // kubeadm: --skip-phases wins; without it, the config's skipPhases apply
-  const skip = list(f['skip-phases']).length > 0 ? list(f['skip-phases']) : config.init.skipPhases
+  const skip = [
+    ...(list(f['skip-phases']).length > 0 ? list(f['skip-phases']) : config.init.skipPhases),
+    ...(resume ? RESUME_SKIPS : []),
+  ]
   const skipped = new Set(skip.map((s) => initWorkflow.resolve(s)))
   const dryRun = f['dry-run'] === true || config.init.dryRun
   const rootDir = resolve(typeof f['root-dir'] === 'string' ? f['root-dir'] : '/')
@@ -158,6 +184,7 @@ export async function prepareInit(input: PrepareInput): Promise<Prepared<InitDat
         ...(nodePollMs ? {nodePollMs} : {}),
       }),
       uploadCerts: f['upload-certs'] === true,
+      resume,
       ...(await (
         await import('./etcd-volume.js')
       )

@@ -173,3 +173,11 @@ export async function readEtcdDataIdentity(dataDir: string): Promise<EtcdDataIde
     members: [...members].map(String).sort(),
   }
 }
+
+/**
+ * The data is the whole cluster: its only member is itself. Such a member has nobody to join
+ * through (the API is down with it), so it resumes alone; any other resumes through a live member.
+ */
+export function isLoneMember(data: EtcdDataIdentity): boolean {
+  return data.members.length === 1 && data.members[0] === data.memberId
+}

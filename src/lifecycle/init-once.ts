@@ -143,12 +143,13 @@ export async function recordInitComplete(
   if (record === undefined) {
     throw new KforgeError(`cluster ${cluster}: no init claim in the state store to complete`)
   }
+  // Complete already: nothing to record (a lone member resumed on a replacement ends its boot here).
+  if (record.completedAt !== undefined) return record
   if (record.holder !== holder) {
     throw new KforgeError(
       `cluster ${cluster}: init was claimed by ${record.holder}, not ${holder}; not recording completion`,
     )
   }
-  if (record.completedAt !== undefined) return record
   const done: InitRecord = {...record, completedAt: now.toISOString()}
   // A plain write is safe: only the holder reaches here, and the claim already exists.
   await store.write((await currentRecordKey(store, cluster)).key, `${JSON.stringify(done)}\n`)

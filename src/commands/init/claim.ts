@@ -1,7 +1,9 @@
 /**
  * `kforge init claim` — node agent: the control-plane boot's init-or-join decision. Prints `join`,
- * or `init` followed by the arguments `kforge init` needs (none, or after a restore the preflight
- * check the restored data dir fails on purpose), and with --completed records a finished init.
+ * or `init` followed by the arguments `kforge init` needs (none; after a restore the preflight
+ * check the restored data dir fails on purpose; `--resume` when the cluster was initialised but
+ * this instance's etcd volume holds the data of its only member, which resumes here alone), and
+ * with --completed records a finished init.
  * When `kforge restore cluster` asked for a restore and this claim wins, it restores etcd here,
  * before answering (what `kforge etcd restore` does with a request): the first control-plane
  * group's user-data has no room left under EC2's 16 KB for a branch of its own.
@@ -53,7 +55,7 @@ export default class InitClaim extends BaseCommand<typeof InitClaim> {
     const aws = await awsClients(this.flags, region)
     const ec2 = await aws.ec2()
     const decision = await claimInit(store, cluster, holder, {holderAlive: (id) => instanceAlive(ec2, id)})
-    if (decision.action !== 'restore') {
+    if (decision.action === 'init' || (decision.action === 'join' && !(await this.resumesAlone()))) {
       this.logger.info(
         decision.action === 'join'
           ? `joining: ${decision.reason}`
@@ -62,25 +64,21 @@ export default class InitClaim extends BaseCommand<typeof InitClaim> {
       this.print(decision, () => `${decision.action}\n`)
       return
     }
-    this.logger.info(`restoring ${cluster} from backup ${decision.restore.backup}: ${holder} holds the claim`)
-    const {chooseEtcdutl, memberFromFlags} = await import('../../cli/etcd-restore.js')
-    const {initArgsAfterRestore, restoreRequested} = await import('../../lifecycle/restore-boot.js')
-    const member = await memberFromFlags({config: this.flags.config, 'data-dir': '', 'root-dir': '/'})
-    // On an instance kforge provisioned, the restored data belongs on the member's etcd volume:
-    // mounted now, or init's etcd-volume phase would mount it over what this restore wrote.
-    const {existsSync} = await import('node:fs')
-    const {NODE_CONFIG_FILE} = await import('../../api/v1alpha1/node-bootstrap.js')
-    if (existsSync(NODE_CONFIG_FILE)) {
-      const {mountEtcdVolume} = await import('../../lifecycle/etcd-volume.js')
-      const {etcdVolumeAccess} = await import('../../cli/etcd-volume.js')
-      // Root dir /: always an instance here.
-      await mountEtcdVolume((await etcdVolumeAccess('/'))!, {
-        rootDir: '/',
-        dataDir: member.configDataDir,
-        logger: this.logger,
-        mount: 'systemd',
-      })
+    if (decision.action === 'join') {
+      // The cluster's only etcd member is on this volume: there is nobody to join through.
+      this.logger.info(`resuming: ${decision.reason}, and its only etcd member's data is on this volume`)
+      this.print({...decision, action: 'resume'}, () => 'init --resume\n')
+      return
     }
+    this.logger.info(`restoring ${cluster} from backup ${decision.restore.backup}: ${holder} holds the claim`)
+    const {chooseEtcdutl} = await import('../../cli/etcd-restore.js')
+    const {initArgsAfterRestore, restoreRequested} = await import('../../lifecycle/restore-boot.js')
+    const member = await this.member()
+    // On an instance kforge provisioned, the restored data belongs on the member's etcd volume:
+    // mounted now, or init's etcd-volume phase would mount it over what this restore wrote. The
+    // member is named after the volume's member, as init's etcd phase names it.
+    const mounted = await this.mountVolume(member.configDataDir)
+    if (mounted) member.name = mounted.member
     const restored = await restoreRequested({
       store,
       kms: await aws.kms(),
@@ -92,5 +90,41 @@ export default class InitClaim extends BaseCommand<typeof InitClaim> {
     if (restored.movedAside) this.logger.warn(`the data that was there is kept in ${restored.movedAside}`)
     const initArgs = initArgsAfterRestore(member)
     this.print({...decision, restored, initArgs}, () => `init ${initArgs.join(' ')}\n`)
+  }
+
+  private async member() {
+    const {memberFromFlags} = await import('../../cli/etcd-restore.js')
+    return memberFromFlags({config: this.flags.config, 'data-dir': '', 'root-dir': '/'})
+  }
+
+  private async onInstance(): Promise<boolean> {
+    const {existsSync} = await import('node:fs')
+    const {NODE_CONFIG_FILE} = await import('../../api/v1alpha1/node-bootstrap.js')
+    return existsSync(NODE_CONFIG_FILE)
+  }
+
+  /** This member's etcd volume, mounted at its data dir: only on an instance kforge provisioned. */
+  private async mountVolume(dataDir: string) {
+    if (!(await this.onInstance())) return undefined
+    const {mountEtcdVolume} = await import('../../lifecycle/etcd-volume.js')
+    const {etcdVolumeAccess} = await import('../../cli/etcd-volume.js')
+    // Root dir /: always an instance here.
+    return mountEtcdVolume((await etcdVolumeAccess('/'))!, {
+      rootDir: '/',
+      dataDir,
+      logger: this.logger,
+      mount: 'systemd',
+    })
+  }
+
+  /** A joining boot whose volume holds the data of its cluster's only etcd member resumes it alone. */
+  private async resumesAlone(): Promise<boolean> {
+    if (!(await this.onInstance())) return false
+    const member = await this.member()
+    const mounted = await this.mountVolume(member.configDataDir)
+    if (!mounted?.hasEtcdData) return false
+    const {isLoneMember, readEtcdDataIdentity} = await import('../../lifecycle/etcd-wal.js')
+    const data = await readEtcdDataIdentity(member.dataDir)
+    return data !== undefined && isLoneMember(data)
   }
 }

@@ -38,6 +38,11 @@ export interface InitData {
   etcdVolume?: EtcdVolumeAccess
   /** What the etcd-volume phase mounted. */
   etcdVolumeMounted?: MountedEtcdVolume
+  /**
+   * `--resume`: this node's lone etcd member resumes from the data on its volume (the cluster
+   * exists; the phases that create it are skipped, src/cli/init.ts).
+   */
+  resume?: boolean
 }
 
 export interface InitDataOptions {

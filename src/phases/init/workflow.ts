@@ -20,6 +20,7 @@ import {controlPlanePhase} from './control-plane.js'
 import type {InitData} from './data.js'
 import {etcdPhase} from './etcd.js'
 import {etcdBackupTimerPhase} from './etcd-backup-timer.js'
+import {etcdResumePhase} from './etcd-resume.js'
 import {kubeconfigPhase} from './kubeconfig.js'
 import {kubeletStartPhase} from './kubelet-start.js'
 import {podIdentityWebhookPhase} from './pod-identity-webhook.js'
@@ -43,6 +44,8 @@ export const initWorkflow = new Workflow<InitData>('init', [
   controlPlanePhase,
   kubeletStartPhase,
   waitControlPlanePhase,
+  // kforge: a lone member resumed from its volume moves to this instance's peer URL (--resume)
+  etcdResumePhase,
   uploadConfigPhase,
   uploadCertsPhase,
   markControlPlanePhase,

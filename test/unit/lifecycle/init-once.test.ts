@@ -73,6 +73,10 @@ function claims(name: string, open: () => Promise<StateStore>): void {
       )
       // The first instance rebooting after its init completed does not init again either.
       expect((await claimInit(store, c, 'i-first')).action).toBe('join')
+      // A replacement that resumed the lone etcd member (`init --resume`) ends its boot by
+      // recording completion: the record is complete already and stays the first holder's.
+      expect(await recordInitComplete(store, c, 'i-replacement')).toEqual(done)
+      expect(await readInitRecord(store, c)).toEqual(done)
     })
 
     it('lets the holder resume an init it had not finished, and refuses completion by another', async () => {

@@ -139,7 +139,7 @@ function hostOf(url: string): string {
  * few seconds, and refuses a change meanwhile ("not enough started members", "unhealthy
  * cluster"): right after a removal, or a member that has just come up. Those clear by waiting.
  */
-async function reconfigure<T>(change: () => Promise<T>, log: Logger, timeoutMs = 60_000): Promise<T> {
+export async function reconfigure<T>(change: () => Promise<T>, log: Logger, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     try {
