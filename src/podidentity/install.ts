@@ -13,7 +13,6 @@ import {Agent, request} from 'node:https'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import type {KubeClient} from '../kube/client.js'
-import {loadKubeconfig} from '../kube/kubeconfig.js'
 import {applyAll} from '../kube/manifests/apply.js'
 import {
   podIdentityRbac,
@@ -77,7 +76,7 @@ async function clusterCa(rootDir: string): Promise<CertAndKey> {
   return {certPem: ca.certPem, cert: ca.cert, key: ca.key}
 }
 
-/** The serving pair and the webhook's kubeconfig (for `server`, the API URL admin.conf names). */
+/** The serving pair and the webhook's kubeconfig, for the API server at `server`. */
 export async function writeWebhookCredentials(rootDir: string, server: string): Promise<CertAndKey> {
   const ca = await clusterCa(rootDir)
   const [servingKey, clientKey] = await Promise.all([generateKey('ECDSA-P256'), generateKey('ECDSA-P256')])
@@ -137,13 +136,12 @@ export async function waitHealthy(caPem: string, port: number, timeoutMs: number
  */
 export async function installPodIdentityWebhook(
   rootDir: string,
-  o: WebhookInstallOptions & {adminKubeconfig: string},
+  o: WebhookInstallOptions & {server: string},
   admin: KubeClient,
   logger: Logger,
 ): Promise<void> {
   const port = o.port ?? POD_IDENTITY_PORT
-  const {server} = await loadKubeconfig(o.adminKubeconfig, {rootDir})
-  const ca = await writeWebhookCredentials(rootDir, server)
+  const ca = await writeWebhookCredentials(rootDir, o.server)
   await writeFileAtomic(join(rootDir, WEBHOOK_UNIT_PATH), webhookUnit(o), CERT_MODE)
   logger.info(
     `[pod-identity-webhook] wrote ${WEBHOOK_UNIT_PATH}, ${WEBHOOK_KUBECONFIG} and its serving certificate`,

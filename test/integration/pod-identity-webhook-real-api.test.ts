@@ -70,12 +70,7 @@ describe('the pod identity webhook behind the real kube-apiserver', {timeout: 24
     admin = new KubeClient(await loadKubeconfig(real.adminKubeconfig))
     const port = await freePort()
     const logger = new Logger('info', (l) => lines.push(l))
-    await installPodIdentityWebhook(
-      real.root,
-      {region: 'eu-west-1', port, adminKubeconfig: real.adminKubeconfig},
-      admin,
-      logger,
-    )
+    await installPodIdentityWebhook(real.root, {region: 'eu-west-1', port, server: real.url}, admin, logger)
     // What the unit runs (`kforge pod-identity serve --region eu-west-1 --sts-regional-endpoints`)
     webhook = await startPodIdentityWebhook({
       rootDir: real.root,
@@ -267,6 +262,8 @@ describe('the pod identity webhook behind the real kube-apiserver', {timeout: 24
     const live = await admin.get(MutatingWebhookConfigurations, WEBHOOK_CONFIGURATION)
     // The node's port: nothing listens there in this test, as on a node whose unit is not up yet.
     expect(live.webhooks[0]!.clientConfig.url).toBe('https://127.0.0.1:3990/mutate')
+    // it reads through this node's own API server (init's localAPIEndpoint)
+    expect((await loadKubeconfig(join(real.root, WEBHOOK_KUBECONFIG))).server).toBe(real.url)
     const admittedPlain = async (name: string) => {
       const t0 = performance.now()
       const stored = await createPod(pod(name, 'uploader'))

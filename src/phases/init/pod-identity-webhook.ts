@@ -5,15 +5,20 @@
  * kube-apiserver calls the webhook on its own node. In init it comes before the addons, so the
  * addons' pods are already admitted through it.
  */
+
 import {KubeClient} from '../../kube/client.js'
 import {loadKubeconfig} from '../../kube/kubeconfig.js'
+import {localApiServerUrl} from '../../kubeadm/endpoints.js'
+import type {APIEndpoint} from '../../kubeadm/types.js'
 import {installPodIdentityWebhook} from '../../podidentity/install.js'
 import type {Phase} from '../workflow.js'
 import {nodeConfig} from './api/addon/node-config.js'
 import {kubeconfigFile} from './api/context.js'
 
+/** `localApi`: this control-plane node's own API server, which the webhook reads through. */
 export function podIdentityWebhookPhase<D extends {rootDir: string}>(
   isControlPlane: (d: D) => boolean,
+  localApi: (d: D) => APIEndpoint,
 ): Phase<D> {
   return {
     name: 'pod-identity-webhook',
@@ -27,10 +32,14 @@ export function podIdentityWebhookPhase<D extends {rootDir: string}>(
         )
         return
       }
-      const adminKubeconfig = kubeconfigFile(d, 'admin.conf')
-      const admin = new KubeClient(await loadKubeconfig(adminKubeconfig, {rootDir: d.rootDir}))
+      const admin = new KubeClient(
+        await loadKubeconfig(kubeconfigFile(d, 'admin.conf'), {rootDir: d.rootDir}),
+      )
       try {
-        await installPodIdentityWebhook(d.rootDir, {region, adminKubeconfig}, admin, ctx.logger)
+        // The local API server, not the load-balanced endpoint: the API server that calls this
+        // webhook is the one beside it, and the webhook keeps working when the balancer does not.
+        const server = localApiServerUrl(localApi(d))
+        await installPodIdentityWebhook(d.rootDir, {region, server}, admin, ctx.logger)
       } finally {
         admin.close()
       }

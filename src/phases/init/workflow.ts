@@ -52,7 +52,10 @@ export const initWorkflow = new Workflow<InitData>('init', [
   bootstrapTokenPhase,
   kubeletFinalizePhase,
   // kforge: the pod identity webhook (NodeBootstrap podIdentityWebhook), before the addons' pods
-  podIdentityWebhookPhase<InitData>(() => true),
+  podIdentityWebhookPhase<InitData>(
+    () => true,
+    (d) => d.init.localAPIEndpoint,
+  ),
   addonPhase,
   // kforge: opt-in (NodeBootstrap selfHosted), the pivot of the control plane into DaemonSets
   selfHostingPhase,

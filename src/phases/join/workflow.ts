@@ -39,5 +39,8 @@ export const joinWorkflow = new Workflow<JoinData>('join', [
   controlPlaneJoinPhase,
   joinWaitControlPlanePhase,
   etcdBackupTimerPhase<JoinData>((d) => d.config.controlPlane !== undefined),
-  podIdentityWebhookPhase<JoinData>((d) => d.config.controlPlane !== undefined),
+  podIdentityWebhookPhase<JoinData>(
+    (d) => d.config.controlPlane !== undefined,
+    (d) => d.config.controlPlane!.localAPIEndpoint,
+  ),
 ])
