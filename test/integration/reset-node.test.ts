@@ -61,6 +61,10 @@ encryptionAlgorithm: ECDSA-P256
   mkdirSync(join(template, 'etc/kforge'), {recursive: true})
   writeFileSync(join(template, 'etc/kforge/node.yaml'), 'kind: NodeBootstrap\n')
   writeFileSync(join(template, 'etc/hostname'), 'cp-r\n')
+  // what the pod-identity-webhook phase adds on a control plane of a cluster with a published issuer
+  writeFileSync(join(template, 'etc/kubernetes/pod-identity-webhook.conf'), 'kind: Config\n', {mode: 0o600})
+  mkdirSync(join(template, 'etc/systemd/system'), {recursive: true})
+  writeFileSync(join(template, 'etc/systemd/system/kforge-pod-identity-webhook.service'), '[Service]\n')
 }, 60_000)
 
 describe('kforge reset', {timeout: 180_000}, () => {
@@ -90,6 +94,8 @@ describe('kforge reset', {timeout: 180_000}, () => {
       'etc/kubernetes',
       'etc/kubernetes/manifests',
       'etc/kubernetes/pki',
+      'etc/systemd',
+      'etc/systemd/system',
       'kubeadm.yaml',
       'var',
       'var/lib',

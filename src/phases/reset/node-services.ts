@@ -19,6 +19,16 @@ export async function stopKubelet(logger: Logger): Promise<void> {
   }
 }
 
+/** Stop and disable a kforge unit the node has (reset removes its file afterwards). */
+export async function stopUnit(unit: string, logger: Logger): Promise<void> {
+  try {
+    await exec('systemctl', ['disable', '--now', unit])
+    logger.info(`[reset] Stopped and disabled ${unit}`)
+  } catch (err) {
+    logger.warn(`[reset] could not stop ${unit}: ${(err as Error).message.split('\n')[0]}`)
+  }
+}
+
 /**
  * Every container of containerd's Kubernetes namespace, killed and deleted through `ctr` (shipped
  * with containerd, the runtime kforge installs). Pod network teardown is left to the CNI's own

@@ -6,6 +6,7 @@
 import {lstat, readFile, realpath} from 'node:fs/promises'
 import {dirname, isAbsolute, join, relative, sep} from 'node:path'
 import {parse} from 'yaml'
+import {WEBHOOK_KUBECONFIG, WEBHOOK_UNIT_PATH} from '../../podidentity/install.js'
 import {KforgeError} from '../../util/errors.js'
 
 export const KUBECONFIGS = [
@@ -55,7 +56,13 @@ export async function resetTargets(
   const kept: string[] = []
   if (options.keepPki) kept.push(certDir)
   else dirs.push(certDir)
-  return {dirs, files: KUBECONFIGS.map((f) => `/etc/kubernetes/${f}`), kept}
+  return {
+    dirs,
+    // kforge's pod identity webhook: its kubeconfig holds a client key, and its unit would
+    // restart it without one
+    files: [...KUBECONFIGS.map((f) => `/etc/kubernetes/${f}`), WEBHOOK_KUBECONFIG, WEBHOOK_UNIT_PATH],
+    kept,
+  }
 }
 
 /**

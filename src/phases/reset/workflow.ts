@@ -5,10 +5,11 @@
  */
 import {readdir, rm} from 'node:fs/promises'
 import {join} from 'node:path'
+import {WEBHOOK_UNIT, WEBHOOK_UNIT_PATH} from '../../podidentity/install.js'
 import {KforgeError} from '../../util/errors.js'
 import {Workflow} from '../workflow.js'
 import {localEtcdPeerURL, removeEtcdMember} from './etcd-member.js'
-import {removeContainers, stopKubelet, unmountUnder} from './node-services.js'
+import {removeContainers, stopKubelet, stopUnit, unmountUnder} from './node-services.js'
 import {exists, resetTargets, safeTarget} from './paths.js'
 
 export interface ResetData {
@@ -67,6 +68,7 @@ export const resetWorkflow = new Workflow<ResetData>('reset', [
       if (d.manageServices && !ctx.dryRun) {
         // as kubeadm: nothing may recreate what is removed, and nothing may stay mounted in it
         await stopKubelet(ctx.logger)
+        if (await exists(join(d.rootDir, WEBHOOK_UNIT_PATH))) await stopUnit(WEBHOOK_UNIT, ctx.logger)
         await removeContainers(d.criSocket, ctx.logger)
         await unmountUnder('/var/lib/kubelet', ctx.logger)
       }
