@@ -1,10 +1,11 @@
 /**
  * kforge's pod identity webhook registered with the real kube-apiserver (Kubernetes assets), as a
  * control-plane node's pod-identity-webhook phase installs it: its certificates and kubeconfig
- * signed by the cluster CA, its RBAC and MutatingWebhookConfiguration applied, the webhook
- * serving on loopback with the files it was given. Pods are then created through the API and the
+ * signed by the cluster CA, its RBAC and MutatingWebhookConfiguration applied, the webhook served
+ * on loopback by the bundled node agent with the unit's command line and the files it was given. Pods are then created through the API and the
  * stored objects read back: what the API server persisted after calling the webhook.
  */
+import {spawn} from 'node:child_process'
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {createServer, type Socket} from 'node:net'
 import {join} from 'node:path'
@@ -17,9 +18,8 @@ import {clusterAdminsBinding} from '../../src/kube/manifests/kubeadm-rbac.js'
 import {WEBHOOK_CONFIGURATION} from '../../src/kube/manifests/pod-identity-webhook.js'
 import {MutatingWebhookConfigurations} from '../../src/kube/resources.js'
 import type {Container, Pod} from '../../src/kube/types.js'
-import {installPodIdentityWebhook, WEBHOOK_KUBECONFIG} from '../../src/podidentity/install.js'
-import {startPodIdentityWebhook} from '../../src/podidentity/run.js'
-import type {RunningWebhook} from '../../src/podidentity/server.js'
+import {installPodIdentityWebhook, WEBHOOK_KUBECONFIG, waitHealthy} from '../../src/podidentity/install.js'
+import {distFile} from '../../src/sandbox/dist-path.js'
 import {Logger} from '../../src/util/logger.js'
 import {runKforge} from '../support/cli.js'
 import {freePort} from '../support/moto.js'
@@ -31,8 +31,42 @@ const TOKEN_FILE = '/var/run/secrets/eks.amazonaws.com/serviceaccount/token'
 
 let real: RealApiServer
 let admin: KubeClient
-let webhook: RunningWebhook
+let webhook: {port: number; close(): Promise<void>}
 const lines: string[] = []
+
+/** `kforge pod-identity serve` as kforge-pod-identity-webhook.service runs it, from the bundled agent. */
+async function startAgentWebhook(port: number): Promise<typeof webhook> {
+  const args = [
+    'pod-identity',
+    'serve',
+    '--region',
+    'eu-west-1',
+    '--port',
+    String(port),
+    '--sts-regional-endpoints',
+  ]
+  const child = spawn(
+    process.execPath,
+    [distFile('node-agent/kforge-node-agent.mjs'), ...args, '--root-dir', real.root],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  for (const stream of [child.stdout, child.stderr])
+    stream.on('data', (c: Buffer) => lines.push(...c.toString().split('\n').filter(Boolean)))
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  if (!(await waitHealthy(real.caPem, port, 20_000))) {
+    child.kill('SIGKILL')
+    throw new Error(`the agent's webhook did not answer /healthz:\n${lines.join('\n')}`)
+  }
+  return {
+    port,
+    close: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+      await exited
+    },
+  }
+}
 
 const env = (c: Container) => Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value]))
 
@@ -71,14 +105,8 @@ describe('the pod identity webhook behind the real kube-apiserver', {timeout: 24
     const port = await freePort()
     const logger = new Logger('info', (l) => lines.push(l))
     await installPodIdentityWebhook(real.root, {region: 'eu-west-1', port, server: real.url}, admin, logger)
-    // What the unit runs (`kforge pod-identity serve --region eu-west-1 --sts-regional-endpoints`)
-    webhook = await startPodIdentityWebhook({
-      rootDir: real.root,
-      host: '127.0.0.1',
-      port,
-      defaults: {region: 'eu-west-1', stsRegionalEndpoints: true},
-      logger,
-    })
+    // The unit's command line, run by the node agent bundle an instance downloads
+    webhook = await startAgentWebhook(port)
     for (const body of [
       {apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'media'}},
       {
