@@ -10,9 +10,9 @@
  */
 
 import {createServer, type Server} from 'node:https'
-import type {AddressInfo} from 'node:net'
 import {type CertAndKey, createSignedCert} from '../pki/cert.js'
 import {generateKey, privateKeyPem} from '../pki/keys.js'
+import {type RunningServer as Listening, listen} from '../util/listen.js'
 import {ProofRefused} from './proof.js'
 import type {NodeIdentityService} from './service.js'
 
@@ -62,11 +62,7 @@ function readBody(req: import('node:http').IncomingMessage): Promise<string> {
   })
 }
 
-export interface RunningServer {
-  server: Server
-  port: number
-  close(): Promise<void>
-}
+export type RunningServer = Listening<Server>
 
 export async function startNodeIdentityServer(
   service: NodeIdentityService,
@@ -107,13 +103,5 @@ export async function startNodeIdentityServer(
       }
     })()
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(o.port, o.host, () => resolve())
-  })
-  return {
-    server,
-    port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  }
+  return listen(server, o.host, o.port)
 }

@@ -8,7 +8,7 @@
  */
 import type {IncomingMessage} from 'node:http'
 import {createServer, type Server} from 'node:https'
-import type {AddressInfo} from 'node:net'
+import {listen, type RunningServer} from '../util/listen.js'
 import {admissionRequest, type ReviewOutcome, reviewPod, type ServiceAccountLookup} from './review.js'
 import type {WebhookDefaults} from './settings.js'
 
@@ -48,11 +48,7 @@ export interface WebhookServerOptions {
   onError?: (message: string) => void
 }
 
-export interface RunningWebhook {
-  server: Server
-  port: number
-  close(): Promise<void>
-}
+export type RunningWebhook = RunningServer<Server>
 
 async function handle(req: IncomingMessage, o: WebhookServerOptions): Promise<[number, unknown]> {
   let body: unknown
@@ -89,13 +85,5 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Runni
       },
     )
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(o.port, o.host, () => resolve())
-  })
-  return {
-    server,
-    port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  }
+  return listen(server, o.host, o.port)
 }
