@@ -213,6 +213,45 @@ describe('the pod identity webhook behind the real kube-apiserver', {timeout: 24
     }
   })
 
+  it("gives the role to the pods a Deployment's ReplicaSet creates (the controller-manager's path)", async () => {
+    await admin.request('POST', '/apis/apps/v1/namespaces/media/deployments', {
+      body: {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: {name: 'web'},
+        spec: {
+          replicas: 2,
+          selector: {matchLabels: {app: 'web'}},
+          template: {
+            metadata: {labels: {app: 'web'}},
+            spec: {
+              serviceAccountName: 'uploader',
+              containers: [{name: 'web', image: 'registry.k8s.io/pause:3.10'}],
+            },
+          },
+        },
+      },
+    })
+    const deadline = Date.now() + 60_000
+    let pods: Pod[] = []
+    while (pods.length < 2) {
+      if (Date.now() > deadline) throw new Error('the ReplicaSet made no pods')
+      await new Promise((r) => setTimeout(r, 250))
+      pods = (
+        await admin.request<{items: Pod[]}>('GET', '/api/v1/namespaces/media/pods', {
+          query: {labelSelector: 'app=web'},
+        })
+      ).items
+    }
+    for (const p of pods) {
+      expect(env(p.spec.containers[0]!).AWS_ROLE_ARN, p.metadata.name).toBe(ROLE)
+      expect(
+        p.spec.volumes!.some((v) => v.name === 'aws-iam-token'),
+        p.metadata.name,
+      ).toBe(true)
+    }
+  })
+
   it("honours the pod's token-expiration and skip-containers annotations", async () => {
     const p = pod('annotated', 'uploader', {
       containers: [
