@@ -20,9 +20,12 @@
  *   a repeated CreateListener the listener it made, a second CreateAutoScalingGroup of one name
  *   AlreadyExists, as AWS does and the emulator does not.
  *
- * The same request (same service, method, path and body: what an SDK retry resends) is faulted at
- * most `maxConsecutive` times in a row, so a client that retries more often than that must
- * succeed: the proxy tests "faults never surface while retries remain", not luck.
+ * One call (the SDK's `amz-sdk-invocation-id`, which its retries repeat; without it, the same
+ * service, method, path and body) is faulted at most `maxConsecutive` times in a row, so a client
+ * that retries more often than that must succeed: the proxy tests "faults never surface while
+ * retries remain", not luck. Identical calls in flight at once (two waits polling the same
+ * listing) are separate calls: keyed by their bytes alone, one's answer reset the other's streak,
+ * and a call met six faults in a row.
  */
 import {createHash} from 'node:crypto'
 import {createServer, type IncomingMessage, request, type Server, type ServerResponse} from 'node:http'
@@ -338,10 +341,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const handle = async (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
     stats.requests++
     const call = parseCall(req, body)
-    const fingerprint = createHash('sha256')
-      .update(`${call.service} ${req.method} ${req.url}\n`)
-      .update(body)
-      .digest('hex')
+    const invocation = req.headers['amz-sdk-invocation-id']
+    const fingerprint =
+      typeof invocation === 'string'
+        ? `invocation ${invocation}`
+        : createHash('sha256').update(`${call.service} ${req.method} ${req.url}\n`).update(body).digest('hex')
     const faultable = !spare.has(call.service)
 
     if (faultable && inBurst(call, fingerprint)) {

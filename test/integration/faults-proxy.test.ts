@@ -55,6 +55,12 @@ describe('fault proxy', () => {
     expect(out.$metadata.attempts).toBe(4)
   })
 
+  it('counts the faults of identical calls in flight at once apart: each gets through on its own fourth attempt', async () => {
+    const ec2 = new EC2Client({...config(), maxAttempts: 4})
+    const both = await Promise.all([1, 2].map(() => ec2.send(new DescribeVpcsCommand({MaxResults: 9}))))
+    expect(both.map((out) => out.$metadata.attempts)).toEqual([4, 4])
+  })
+
   it('drops connections without forwarding them', async () => {
     const dropper = await startFaultProxy({
       target: inject('awsEndpoint'),
