@@ -18,6 +18,8 @@ import {clusterAdminsBinding} from '../../src/kube/manifests/kubeadm-rbac.js'
 import {WEBHOOK_CONFIGURATION} from '../../src/kube/manifests/pod-identity-webhook.js'
 import {MutatingWebhookConfigurations} from '../../src/kube/resources.js'
 import type {Container, Pod} from '../../src/kube/types.js'
+import type {JoinData} from '../../src/phases/join/data.js'
+import {joinWorkflow} from '../../src/phases/join/workflow.js'
 import {installPodIdentityWebhook, WEBHOOK_KUBECONFIG, waitHealthy} from '../../src/podidentity/install.js'
 import {distFile} from '../../src/sandbox/dist-path.js'
 import {Logger} from '../../src/util/logger.js'
@@ -359,5 +361,25 @@ describe('the pod identity webhook behind the real kube-apiserver', {timeout: 24
       for (const s of sockets) s.destroy()
       await new Promise((resolve) => hang.close(resolve))
     }
+  })
+
+  it('kforge join --control-plane runs the same phase on its node; a worker join does not', async () => {
+    const phase = joinWorkflow.phases.find((p) => p.name === 'pod-identity-webhook')!
+    const ctx = {dryRun: false, logger: new Logger('info', (l) => lines.push(l))}
+    const port = Number(new URL(real.url).port)
+    // The join run data this phase reads: the root, and the controlPlane section's local endpoint.
+    const cp = {
+      rootDir: real.root,
+      config: {controlPlane: {localAPIEndpoint: {advertiseAddress: '127.0.0.1', bindPort: port}}},
+    } as unknown as JoinData
+    const worker = {rootDir: real.root, config: {}} as unknown as JoinData
+    expect(await phase.runIf!(worker, ctx)).toBe(false)
+    expect(await phase.runIf!(cp, ctx)).toBe(true)
+    await phase.run!(cp, ctx)
+    const live = await admin.get(MutatingWebhookConfigurations, WEBHOOK_CONFIGURATION)
+    expect(live.webhooks[0]!.clientConfig.url).toBe('https://127.0.0.1:3990/mutate')
+    expect((await loadKubeconfig(join(real.root, WEBHOOK_KUBECONFIG))).server).toBe(
+      `https://127.0.0.1:${port}`,
+    )
   })
 })
