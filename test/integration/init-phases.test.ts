@@ -79,6 +79,16 @@ function configFile(text = V1BETA4): string {
   return file
 }
 
+/** Flags for an offline phase run on a node of its own under `root`. */
+const offlineNode = (root: string) => [
+  '--root-dir',
+  root,
+  '--apiserver-advertise-address',
+  '10.0.0.1',
+  '--node-name',
+  'n1',
+]
+
 describe('kforge init phase certs all (RSA-2048, the default)', () => {
   let root: string
   beforeAll(async () => {
@@ -439,14 +449,6 @@ describe('kforge init phase control-plane on a self-hosted node', () => {
       }
     ).spec.containers[0]!.command.filter((a) => a.startsWith('--permit-port-sharing'))
   const components = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler']
-  const args = (root: string) => [
-    '--root-dir',
-    root,
-    '--apiserver-advertise-address',
-    '10.0.0.1',
-    '--node-name',
-    'n1',
-  ]
 
   it("shares the ports, so the pivot's DaemonSet pods bind beside the static pods with no gap", async () => {
     const root = tempDir()
@@ -455,14 +457,14 @@ describe('kforge init phase control-plane on a self-hosted node', () => {
       join(root, 'etc/kforge/node.yaml'),
       'apiVersion: kforge.dev/v1alpha1\nkind: NodeBootstrap\nselfHosted: true\n',
     )
-    const r = await runKforge(['init', 'phase', 'control-plane', 'all', ...args(root)])
+    const r = await runKforge(['init', 'phase', 'control-plane', 'all', ...offlineNode(root)])
     expect(r.code, r.stderr).toBe(0)
     for (const c of components) expect(flagsOf(root, c), c).toEqual(['--permit-port-sharing=true'])
   })
 
   it('leaves the ports unshared on a node that stays static, as kubeadm does', async () => {
     const root = tempDir()
-    const r = await runKforge(['init', 'phase', 'control-plane', 'all', ...args(root)])
+    const r = await runKforge(['init', 'phase', 'control-plane', 'all', ...offlineNode(root)])
     expect(r.code, r.stderr).toBe(0)
     for (const c of components) expect(flagsOf(root, c), c).toEqual([])
   })
@@ -572,18 +574,7 @@ describe('kforge init errors', () => {
 
   it('needs the CA before a leaf certificate', async () => {
     const root = tempDir()
-    const r = await runKforge([
-      'init',
-      'phase',
-      'certs',
-      'apiserver',
-      '--root-dir',
-      root,
-      '--apiserver-advertise-address',
-      '10.0.0.1',
-      '--node-name',
-      'n1',
-    ])
+    const r = await runKforge(['init', 'phase', 'certs', 'apiserver', ...offlineNode(root)])
     expect(r.code).not.toBe(0)
     expect(r.stderr).toMatch(/phase certs\/apiserver: .*pki\/ca.crt not found/)
     expect(readdirSync(root)).toEqual([])
@@ -591,7 +582,7 @@ describe('kforge init errors', () => {
 
   it('fails preflight when manifests exist, unless ignored', async () => {
     const root = tempDir()
-    const args = ['--root-dir', root, '--apiserver-advertise-address', '10.0.0.1', '--node-name', 'n1']
+    const args = offlineNode(root)
     expect((await runKforge(['init', 'phase', 'control-plane', 'apiserver', ...args])).code).toBe(0)
     const r = await runKforge(['init', 'phase', 'preflight', ...args])
     expect(r.code).not.toBe(0)
