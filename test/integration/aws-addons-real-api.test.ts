@@ -1,7 +1,8 @@
 /**
- * The AWS addons against the real kube-apiserver (test/support/real-apiserver.ts): every object of
- * the EBS CSI driver and the cloud-controller-manager, for each supported Kubernetes minor, passes
- * the apiserver's own validation, and RBAC gives each service account what its containers do —
+ * The AWS addons and the pod network against the real kube-apiserver
+ * (test/support/real-apiserver.ts): every object of the EBS CSI driver and the
+ * cloud-controller-manager, for each supported Kubernetes minor, and of flannel, passes the
+ * apiserver's own validation, and RBAC gives each service account what its containers do —
  * asked of the real authorizer as that account (a client certificate with the account's user name,
  * which RBAC's ServiceAccount subjects match), not read back from the rules kforge wrote.
  */
@@ -11,8 +12,9 @@ import {KubeClient} from '../../src/kube/client.js'
 import {loadKubeconfig} from '../../src/kube/kubeconfig.js'
 import {applyAll} from '../../src/kube/manifests/apply.js'
 import {awsCcmManifests} from '../../src/kube/manifests/aws-ccm.js'
+import {cniManifests, FLANNEL_CNI_PLUGIN_IMAGE, FLANNEL_IMAGE} from '../../src/kube/manifests/cni.js'
 import {ebsCsiManifests} from '../../src/kube/manifests/ebs-csi.js'
-import {DaemonSets} from '../../src/kube/resources.js'
+import {ConfigMaps, DaemonSets} from '../../src/kube/resources.js'
 import {issue, loadCa} from '../support/kube-api/index.js'
 import {type RealApiServer, startRealApiServer} from '../support/real-apiserver.js'
 
@@ -22,11 +24,11 @@ let real: RealApiServer
 let admin: KubeClient
 const clients: KubeClient[] = []
 
-async function as(serviceAccount: string): Promise<KubeClient> {
+async function as(serviceAccount: string, namespace = 'kube-system'): Promise<KubeClient> {
   const ca = await loadCa(real.caPem, real.caKeyPem)
   const cert = await issue(ca, {
-    commonName: `system:serviceaccount:kube-system:${serviceAccount}`,
-    organizations: ['system:serviceaccounts', 'system:serviceaccounts:kube-system'],
+    commonName: `system:serviceaccount:${namespace}:${serviceAccount}`,
+    organizations: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`],
     usage: 'client',
   })
   const c = new KubeClient({
@@ -171,5 +173,47 @@ describe('EBS CSI driver and cloud-controller-manager on the real kube-apiserver
       expect([a, await can(sa, a)]).toEqual([a, true])
     }
     expect(await can(sa, {verb: 'get', resource: 'secrets', namespace: 'kube-system'})).toBe(false)
+  })
+})
+
+describe('flannel on the real kube-apiserver', {timeout: 120_000}, () => {
+  it('is a valid whole: namespace, RBAC, its network config and a DaemonSet that installs the CNI binary and list', async () => {
+    const results = await applyAll(admin, cniManifests({plugin: 'flannel', podSubnet: '100.96.0.0/11'}))
+    expect(results.length).toBe(6)
+    const ds = await admin.get(DaemonSets, 'kube-flannel-ds', 'kube-flannel')
+    const pod = ds.spec.template.spec
+    expect(pod.initContainers?.map((c) => [c.name, c.image])).toEqual([
+      ['install-cni-plugin', FLANNEL_CNI_PLUGIN_IMAGE],
+      ['install-cni', FLANNEL_IMAGE],
+    ])
+    expect(pod.containers[0]!.args).toEqual(['--ip-masq', '--kube-subnet-mgr'])
+    const cfg = await admin.get(ConfigMaps, 'kube-flannel-cfg', 'kube-flannel')
+    expect(JSON.parse(cfg.data!['net-conf.json']!)).toEqual({
+      Network: '100.96.0.0/11',
+      Backend: {Type: 'vxlan'},
+    })
+    expect(JSON.parse(cfg.data!['cni-conf.json']!).plugins.map((p: {type: string}) => p.type)).toEqual([
+      'flannel',
+      'portmap',
+    ])
+  })
+
+  it('lets flanneld read the nodes and patch their status, and no more', async () => {
+    const sa = await as('flannel', 'kube-flannel')
+    for (const a of [
+      {verb: 'list', resource: 'nodes'},
+      {verb: 'watch', resource: 'nodes'},
+      {verb: 'patch', resource: 'nodes', subresource: 'status'},
+      {verb: 'get', resource: 'pods', namespace: 'kube-flannel'},
+    ]) {
+      expect([a, await can(sa, a)]).toEqual([a, true])
+    }
+    for (const a of [
+      {verb: 'patch', resource: 'nodes'},
+      {verb: 'delete', resource: 'nodes'},
+      {verb: 'get', resource: 'secrets', namespace: 'kube-flannel'},
+    ]) {
+      expect([a, await can(sa, a)]).toEqual([a, false])
+    }
   })
 })

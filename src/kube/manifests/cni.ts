@@ -1,8 +1,9 @@
 /**
- * The pod network the spec chooses. Each plugin gets its upstream object names (DaemonSet,
- * ServiceAccount, RBAC, config) and image, with the pod CIDR wired in. These are the skeletons
- * kforge owns the shape of; the plugins' CRDs and full RBAC come from their upstream manifests
- * (not vendored here).
+ * The pod network the spec chooses, with the pod CIDR wired in. flannel and kforge's hostgw are
+ * complete: nothing else is needed for pods to get addresses and routes. calico, cilium and
+ * amazon-vpc are still only their agents' shape (DaemonSet, ServiceAccount, RBAC, config and
+ * image): their CRDs, CNI install steps and full RBAC are not here, so a node on them never
+ * turns Ready.
  */
 import type {CniPlugin} from '../../api/v1alpha1/types.js'
 import {Namespaces} from '../resources.js'
@@ -102,6 +103,104 @@ function hostgw(): ManifestSet {
   })
 }
 
+/** flannel's release and the CNI plugin binary it ships with (flannel-io/cni-plugin). */
+export const FLANNEL_IMAGE = 'docker.io/flannel/flannel:v0.25.7'
+export const FLANNEL_CNI_PLUGIN_IMAGE = 'docker.io/flannel/flannel-cni-plugin:v1.5.1-flannel2'
+
+/**
+ * flannel, complete: VXLAN between nodes (UDP 8472, which the node and control-plane security
+ * groups allow), each node's subnet taken from its Node's podCIDR (the controller-manager allocates
+ * them from the pod CIDR: `--kube-subnet-mgr`, no etcd of its own, no CRDs). Two init containers
+ * put the `flannel` CNI binary into /opt/cni/bin and the network list into /etc/cni/net.d, which
+ * is what turns a node Ready; flanneld then writes /run/flannel/subnet.env that binary reads.
+ */
+function flannel(podSubnet: string): ManifestSet {
+  const ns = 'kube-flannel'
+  const name = 'flannel'
+  const labels = {app: 'flannel', 'k8s-app': 'flannel', tier: 'node'}
+  const cniConf = {
+    name: 'cbr0',
+    cniVersion: '0.3.1',
+    plugins: [
+      {type: 'flannel', delegate: {hairpinMode: true, isDefaultGateway: true}},
+      {type: 'portmap', capabilities: {portMappings: true}},
+    ],
+  }
+  return [
+    {
+      type: Namespaces,
+      object: {metadata: {name: ns, labels: {'pod-security.kubernetes.io/enforce': 'privileged'}}},
+    },
+    serviceAccountOf(ns, name),
+    clusterRole(name, [
+      {apiGroups: [''], resources: ['pods'], verbs: ['get']},
+      {apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch']},
+      {apiGroups: [''], resources: ['nodes/status'], verbs: ['patch']},
+    ]),
+    clusterRoleBinding(name, name, [serviceAccount(ns, name)]),
+    configMapOf(
+      ns,
+      'kube-flannel-cfg',
+      {
+        'cni-conf.json': `${JSON.stringify(cniConf, null, 2)}\n`,
+        'net-conf.json': `${JSON.stringify({Network: podSubnet, Backend: {Type: 'vxlan'}}, null, 2)}\n`,
+      },
+      labels,
+    ),
+    daemonSetOf(ns, 'kube-flannel-ds', labels, {
+      hostNetwork: true,
+      priorityClassName: 'system-node-critical',
+      serviceAccountName: name,
+      tolerations: [{operator: 'Exists', effect: 'NoSchedule'}],
+      nodeSelector: {'kubernetes.io/os': 'linux'},
+      initContainers: [
+        {
+          name: 'install-cni-plugin',
+          image: FLANNEL_CNI_PLUGIN_IMAGE,
+          command: ['cp', '-f', '/flannel', '/opt/cni/bin/flannel'],
+          volumeMounts: [{name: 'cni-plugin', mountPath: '/opt/cni/bin'}],
+        },
+        {
+          name: 'install-cni',
+          image: FLANNEL_IMAGE,
+          command: ['cp', '-f', '/etc/kube-flannel/cni-conf.json', '/etc/cni/net.d/10-flannel.conflist'],
+          volumeMounts: [
+            {name: 'cni', mountPath: '/etc/cni/net.d'},
+            {name: 'flannel-cfg', mountPath: '/etc/kube-flannel/'},
+          ],
+        },
+      ],
+      containers: [
+        {
+          name: 'kube-flannel',
+          image: FLANNEL_IMAGE,
+          command: ['/opt/bin/flanneld'],
+          args: ['--ip-masq', '--kube-subnet-mgr'],
+          resources: {requests: {cpu: '100m', memory: '50Mi'}},
+          securityContext: {privileged: false, capabilities: {add: ['NET_ADMIN', 'NET_RAW']}},
+          env: [
+            {name: 'POD_NAME', valueFrom: {fieldRef: {fieldPath: 'metadata.name'}}},
+            {name: 'POD_NAMESPACE', valueFrom: {fieldRef: {fieldPath: 'metadata.namespace'}}},
+            {name: 'EVENT_QUEUE_DEPTH', value: '5000'},
+          ],
+          volumeMounts: [
+            {name: 'run', mountPath: '/run/flannel'},
+            {name: 'flannel-cfg', mountPath: '/etc/kube-flannel/'},
+            {name: 'xtables-lock', mountPath: '/run/xtables.lock'},
+          ],
+        },
+      ],
+      volumes: [
+        {name: 'run', hostPath: {path: '/run/flannel'}},
+        {name: 'cni-plugin', hostPath: {path: '/opt/cni/bin'}},
+        {name: 'cni', hostPath: {path: '/etc/cni/net.d'}},
+        {name: 'flannel-cfg', configMap: {name: 'kube-flannel-cfg'}},
+        {name: 'xtables-lock', hostPath: {path: '/run/xtables.lock', type: 'FileOrCreate'}},
+      ],
+    }),
+  ]
+}
+
 export function cniManifests(i: CniInput): ManifestSet {
   switch (i.plugin) {
     case 'hostgw':
@@ -146,19 +245,7 @@ export function cniManifests(i: CniInput): ManifestSet {
         }),
       ]
     case 'flannel':
-      return [
-        {
-          type: Namespaces,
-          object: {
-            metadata: {name: 'kube-flannel', labels: {'pod-security.kubernetes.io/enforce': 'privileged'}},
-          },
-        },
-        ...pluginAgent('kube-flannel', 'kube-flannel-ds', 'docker.io/flannel/flannel:v0.25.7', {}, [
-          configMapOf('kube-flannel', 'kube-flannel-cfg', {
-            'net-conf.json': JSON.stringify({Network: i.podSubnet, Backend: {Type: 'vxlan'}}, null, 2),
-          }),
-        ]),
-      ]
+      return flannel(i.podSubnet)
     case 'amazon-vpc':
       return pluginAgent(
         'kube-system',
