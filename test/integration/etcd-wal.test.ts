@@ -3,6 +3,8 @@
  * loopback: the member id, the cluster id and the members a data dir records match what the
  * running cluster reports, through a member removal and an addition, and on a stopped member.
  */
+import {cpSync, readdirSync, truncateSync} from 'node:fs'
+import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {readEtcdDataIdentity} from '../../src/lifecycle/etcd-wal.js'
 import {tempDir} from '../support/cli.js'
@@ -63,6 +65,17 @@ describe('the identity of etcd data, read from its WAL (real etcd)', () => {
     expect(removed?.members).toContain(removed?.memberId)
     expect(now.has(m[2]!.peerUrl)).toBe(false)
   }, 120_000)
+
+  it('reads a WAL torn mid-record (a crash mid-write) up to the torn record', async () => {
+    const copy = tempDir('kforge-etcd-torn-')
+    cpSync(m[0]!.dataDir, copy, {recursive: true})
+    const wal = join(copy, 'member/wal')
+    const last = join(wal, readdirSync(wal).sort().at(-1)!)
+    truncateSync(last, 700) // an arbitrary byte among the records: the tail record is cut short
+    const id = await readEtcdDataIdentity(copy)
+    expect(id?.memberId).toBe((await readEtcdDataIdentity(m[0]!.dataDir))?.memberId)
+    expect(id?.clusterId).toBe(await EtcdCluster.clusterId(m[0]!))
+  })
 
   it('is undefined for a data dir without a WAL', async () => {
     expect(await readEtcdDataIdentity(tempDir('kforge-etcd-empty-'))).toBeUndefined()
