@@ -5,6 +5,7 @@
  * moving or replacing this node's own earlier member (etcd-members.ts) — then write the etcd static pod with the full
  * --initial-cluster and --initial-cluster-state=existing, and wait until the member has started.
  */
+import {existsSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import {isIP} from 'node:net'
 import {join} from 'node:path'
@@ -71,6 +72,9 @@ export const etcdJoinPhase: Phase<JoinData> = {
       ctx.logger.warn(`[etcd-join] the etcd data in ${local.dataDir} is not resumed: ${reason}`)
       await setAsideEtcdData(d.rootDir, local.dataDir, ctx.logger)
     }
+    // A member/ without a write-ahead log is no member etcd could restart: out of a new member's way.
+    if (!data && existsSync(join(d.rootDir, local.dataDir, 'member')))
+      await setAside('it has no write-ahead log (member/wal)')
     ctx.logger.info(`[etcd-join] Joining etcd as ${name} (${peerURL}) via ${endpoints.join(', ')}`)
     const me = {name, peerURL, data, setAside}
     const {action, members, resumed} = await joinMembership(etcd, me, nodes, ctx.logger)
