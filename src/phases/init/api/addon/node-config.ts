@@ -102,7 +102,7 @@ export async function loadNodeConfig(rootDir: string): Promise<NodeBootstrapConf
 
 function readWebhook(raw: unknown, where: string): NodePodIdentityWebhook {
   const region = (raw as {region?: unknown} | null)?.region
-  if (typeof region !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region))
+  if (typeof region !== 'string' || !/^[a-z]{2,}(-[a-z]+)+-\d+$/.test(region))
     throw new KforgeError(
       `${where}.region: expected an AWS region like eu-west-1, got ${JSON.stringify(region)}`,
     )
