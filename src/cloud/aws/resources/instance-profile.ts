@@ -3,6 +3,7 @@ import {createOrAdopt, idempotentDelete} from '../model/adopt.js'
 import {changes} from '../model/diff.js'
 import {awsErrorCode} from '../model/errors.js'
 import type {Actual, ResourceKind, Tags, Val} from '../model/types.js'
+import {visible} from '../model/wait.js'
 import {fromTagList, toTagList} from '../tags.js'
 import {clusterPath, iam, iamModule, removeRoleFromProfile} from './iam.js'
 
@@ -99,18 +100,27 @@ export const instanceProfileKind: ResourceKind<InstanceProfileProps, InstancePro
     const client = await iam(ctx)
     for (const role of a.roles.filter((r) => r !== p.roleName)) await removeRoleFromProfile(ctx, a.name, role)
     if (!a.roles.includes(p.roleName)) {
+      // IAM is eventually consistent: a profile (or role) made a moment ago may answer NoSuchEntity.
+      const what = `instance profile ${a.name}`
       try {
-        await client.send(
-          new AddRoleToInstanceProfileCommand({InstanceProfileName: a.name, RoleName: p.roleName}),
+        await visible(
+          () =>
+            client.send(
+              new AddRoleToInstanceProfileCommand({InstanceProfileName: a.name, RoleName: p.roleName}),
+            ),
+          what,
+          ctx.aws.timings,
         )
       } catch (err) {
         // A profile holds one role: LimitExceeded when a retried call's first attempt added ours.
         if (awsErrorCode(err) !== 'LimitExceeded' && awsErrorCode(err) !== 'LimitExceededException') throw err
         const {GetInstanceProfileCommand} = await iamModule()
-        const roles = (
-          await client.send(new GetInstanceProfileCommand({InstanceProfileName: a.name}))
-        ).InstanceProfile?.Roles?.map((r) => r.RoleName)
-        if (!roles?.includes(p.roleName)) throw err
+        const profile = await visible(
+          () => client.send(new GetInstanceProfileCommand({InstanceProfileName: a.name})),
+          what,
+          ctx.aws.timings,
+        )
+        if (!profile.InstanceProfile?.Roles?.some((r) => r.RoleName === p.roleName)) throw err
       }
     }
     return {...a, roles: [p.roleName]}
