@@ -117,7 +117,7 @@ export function applyDefaults(input: SpecInput, problems?: Problems): Cluster {
       podCIDR: net.podCIDR ?? DEFAULT_POD_CIDR,
       serviceCIDR: net.serviceCIDR ?? DEFAULT_SERVICE_CIDR,
       dnsDomain: net.dnsDomain ?? 'cluster.local',
-      cni: net.cni ?? 'calico',
+      cni: net.cni ?? 'flannel',
     },
     topology,
     api: {

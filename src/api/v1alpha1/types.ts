@@ -182,7 +182,7 @@ export interface NetworkingSpecInput {
   serviceCIDR?: string
   /** Default: cluster.local */
   dnsDomain?: string
-  /** Default: calico */
+  /** Default: flannel (calico, cilium and amazon-vpc are refused until kforge installs them whole) */
   cni?: CniPlugin
 }
 

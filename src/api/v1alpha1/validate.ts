@@ -14,6 +14,9 @@ import {checkImage, checkLabels, validateGroups} from './validate-groups.js'
 import {validateIdentity} from './validate-identity.js'
 import {validateNetwork} from './validate-network.js'
 
+/** Plugins kforge renders only the agent of (src/kube/manifests/cni.ts): refused rather than shipped half. */
+const INCOMPLETE_CNIS: readonly string[] = ['calico', 'cilium', 'amazon-vpc']
+
 export function validateCluster(cluster: Cluster, problems: Problems): void {
   validateClusterFields(cluster, problems)
   validateNetwork(cluster, problems)
@@ -92,6 +95,13 @@ function validateClusterFields(cluster: Cluster, problems: Problems): void {
       c,
       ['spec', 'topology', 'bastion'],
       'needs spec.topology.type: private (the bastion is the way into private subnets)',
+    )
+  }
+  if (INCOMPLETE_CNIS.includes(s.networking.cni)) {
+    problems.field(
+      c,
+      ['spec', 'networking', 'cni'],
+      `("${s.networking.cni}") is not installed whole by this kforge (only its agent, without its CRDs and CNI install steps), so no node would turn Ready: use flannel, the default`,
     )
   }
   if (!isDnsName(s.networking.dnsDomain)) {

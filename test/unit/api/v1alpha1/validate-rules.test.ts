@@ -164,6 +164,30 @@ describe('cluster rules', () => {
   })
 })
 
+describe('pod network', () => {
+  it.each(['calico', 'cilium', 'amazon-vpc'])(
+    'refuses %s, which kforge would install only in part, and names the working default',
+    (cni) => {
+      const text = edited((d) => {
+        d[0].spec.networking = {cni}
+      })
+      expect(messagesOf(text)).toEqual([
+        `${C} spec.networking.cni ("${cni}") is not installed whole by this kforge (only its agent, without its CRDs and CNI install steps), so no node would turn Ready: use flannel, the default`,
+      ])
+    },
+  )
+
+  it('accepts flannel', () => {
+    expect(
+      messagesOf(
+        edited((d) => {
+          d[0].spec.networking = {cni: 'flannel'}
+        }),
+      ),
+    ).toEqual([])
+  })
+})
+
 describe('network rules', () => {
   it('keeps subnets inside the network CIDR', () => {
     const text = edited((d) => {
