@@ -17,7 +17,7 @@ import type {Obj} from '../support/kube-api/store.js'
 const CERT_KEY = '0f'.repeat(32)
 const NODE_BOOTSTRAP = `apiVersion: kforge.dev/v1alpha1
 kind: NodeBootstrap
-cni: calico
+cni: flannel
 addons:
   cloudControllerManager: {enabled: true}
   ebsCSI: {enabled: true, defaultStorageClass: true}
@@ -151,12 +151,12 @@ describe('kforge init against the API double', {timeout: 180_000}, () => {
     const extra = created.filter((c) => !expected.includes(c))
     // the rest belongs to the spec's addons, each under its upstream names
     expect(extra).toContain('DaemonSet kube-system/aws-cloud-controller-manager')
-    expect(extra).toContain('DaemonSet kube-system/calico-node')
+    expect(extra).toContain('DaemonSet kube-flannel/kube-flannel-ds')
     expect(extra).toContain('DaemonSet kube-system/ebs-csi-node')
     expect(extra).toContain('CSIDriver ebs.csi.aws.com')
     expect(extra).toContain('StorageClass gp3')
     expect(
-      extra.every((e) => /aws-cloud-controller-manager|cloud-controller-manager|calico|ebs|gp3/.test(e)),
+      extra.every((e) => /aws-cloud-controller-manager|cloud-controller-manager|flannel|ebs|gp3/.test(e)),
     ).toBe(true)
   })
 

@@ -6,6 +6,7 @@ import {cidrProblem} from '../cidr.js'
 import {AWS_ID, DNS_NAME_RULE, isDnsName} from '../names.js'
 import type {Problems, Subject} from '../problems.js'
 import {checkKubernetesVersion} from '../versions.js'
+import {incompleteCni} from './cni.js'
 import {regionOfZone} from './defaults.js'
 import {etcdBackupProblems} from './etcd-backups.js'
 import type {Cluster} from './types.js'
@@ -13,9 +14,6 @@ import {validateMirror} from './validate-boot.js'
 import {checkImage, checkLabels, validateGroups} from './validate-groups.js'
 import {validateIdentity} from './validate-identity.js'
 import {validateNetwork} from './validate-network.js'
-
-/** Plugins kforge renders only the agent of (src/kube/manifests/cni.ts): refused rather than shipped half. */
-const INCOMPLETE_CNIS: readonly string[] = ['calico', 'cilium', 'amazon-vpc']
 
 export function validateCluster(cluster: Cluster, problems: Problems): void {
   validateClusterFields(cluster, problems)
@@ -97,13 +95,8 @@ function validateClusterFields(cluster: Cluster, problems: Problems): void {
       'needs spec.topology.type: private (the bastion is the way into private subnets)',
     )
   }
-  if (INCOMPLETE_CNIS.includes(s.networking.cni)) {
-    problems.field(
-      c,
-      ['spec', 'networking', 'cni'],
-      `("${s.networking.cni}") is not installed whole by this kforge (only its agent, without its CRDs and CNI install steps), so no node would turn Ready: use flannel, the default`,
-    )
-  }
+  const cniProblem = incompleteCni(s.networking.cni)
+  if (cniProblem) problems.field(c, ['spec', 'networking', 'cni'], cniProblem)
   if (!isDnsName(s.networking.dnsDomain)) {
     problems.field(
       c,

@@ -64,7 +64,7 @@ describe('/etc/kforge/node.yaml', () => {
       const {file, config} = await readBack(r.cloudConfig)
       expect(file.permissions, r.group).toBe('0644')
       expect(config, r.group).toEqual({
-        cni: 'calico',
+        cni: 'flannel',
         cloudControllerManager: true,
         ebsCSI: {enabled: true, defaultStorageClass: true},
         selfHosted: false,
@@ -79,12 +79,12 @@ describe('/etc/kforge/node.yaml', () => {
 
   it('follows the spec: another CNI, addons off, self-hosted', async () => {
     const cluster = selfHosted()
-    cluster.spec.networking.cni = 'cilium'
+    cluster.spec.networking.cni = 'hostgw'
     cluster.spec.addons.cloudControllerManager.enabled = false
     cluster.spec.addons.ebsCSI = {enabled: true, defaultStorageClass: false}
     const [init] = render(cluster)
     expect((await readBack(init!.cloudConfig)).config).toEqual({
-      cni: 'cilium',
+      cni: 'hostgw',
       cloudControllerManager: false,
       ebsCSI: {enabled: true, defaultStorageClass: false},
       selfHosted: true,
@@ -94,11 +94,11 @@ describe('/etc/kforge/node.yaml', () => {
         retention: {all: '1h', hourly: '7d', daily: '30d'},
       },
     })
-    cluster.spec.networking.cni = 'amazon-vpc'
+    cluster.spec.networking.cni = 'flannel'
     cluster.spec.addons.ebsCSI.enabled = false
     const [again] = render(cluster)
     expect((await readBack(again!.cloudConfig)).config).toMatchObject({
-      cni: 'amazon-vpc',
+      cni: 'flannel',
       ebsCSI: {enabled: false, defaultStorageClass: false},
     })
   })
@@ -128,6 +128,18 @@ describe('/etc/kforge/node.yaml', () => {
     )
     await expect(loadNodeConfig(root)).rejects.toThrow(
       /node\.yaml: podIdentityWebhook\.region: expected an AWS region like eu-west-1, got "eu west"/,
+    )
+  })
+
+  it('refuses a pod network kforge would install only in part, on the node too', async () => {
+    const root = tempDir('kforge-node-yaml-')
+    mkdirSync(join(root, 'etc/kforge'), {recursive: true})
+    writeFileSync(
+      join(root, NODE_CONFIG_FILE),
+      'apiVersion: kforge.dev/v1alpha1\nkind: NodeBootstrap\ncni: calico\n',
+    )
+    await expect(loadNodeConfig(root)).rejects.toThrow(
+      /node\.yaml: cni \("calico"\) is not installed whole by this kforge .* use flannel, the default$/,
     )
   })
 

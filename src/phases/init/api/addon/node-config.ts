@@ -6,7 +6,7 @@
  *
  *   apiVersion: kforge.dev/v1alpha1
  *   kind: NodeBootstrap
- *   cni: calico                       # calico | cilium | flannel | amazon-vpc
+ *   cni: flannel                      # flannel | hostgw (calico, cilium, amazon-vpc: refused)
  *   addons:
  *     cloudControllerManager: {enabled: true}
  *     ebsCSI: {enabled: true, defaultStorageClass: true}
@@ -21,6 +21,7 @@
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {parse} from 'yaml'
+import {incompleteCni} from '../../../../api/v1alpha1/cni.js'
 import {etcdBackupProblems} from '../../../../api/v1alpha1/etcd-backups.js'
 import {NODE_CONFIG_FILE} from '../../../../api/v1alpha1/node-bootstrap.js'
 import type {CniPlugin} from '../../../../api/v1alpha1/types.js'
@@ -81,6 +82,8 @@ export async function loadNodeConfig(rootDir: string): Promise<NodeBootstrapConf
   if (cni !== undefined && !CNIS.includes(cni as CniPlugin)) {
     throw new KforgeError(`${where('cni')}: "${String(cni)}" is not one of ${CNIS.join(', ')}`)
   }
+  const incomplete = cni === undefined ? undefined : incompleteCni(cni as CniPlugin)
+  if (incomplete) throw new KforgeError(`${where('cni')} ${incomplete}`)
   const addons = (raw.addons ?? {}) as {
     cloudControllerManager?: {enabled?: boolean}
     ebsCSI?: {enabled?: boolean; defaultStorageClass?: boolean}
