@@ -125,10 +125,17 @@ export async function nodeExec(node: LocalNode, argv: string[], input?: string):
   writeFileSync(logFile, `$ ${argv.join(' ')}\n${r.stdout}${r.stderr}\n(exit ${r.code})\n`, {flag: 'a'})
   if (r.code !== 0) {
     throw new Error(
-      `${node.name}: ${argv.join(' ')} exited ${r.code}:\n${r.stderr.slice(-4000)}${r.stdout.slice(-2000)}`,
+      `${node.name}: ${argv.join(' ')} exited ${r.code}:\n${r.stderr.slice(-4000)}${r.stdout.slice(-2000)}${kubeletTail(node)}`,
     )
   }
   return r.stdout
+}
+
+/** The end of the node's kubelet log: a failed init or join usually waited on the kubelet, and the node's files are gone once the cluster is torn down. */
+function kubeletTail(node: LocalNode): string {
+  const file = join(node.root, 'var', 'log', 'kforge-node', 'kubelet.log')
+  if (!existsSync(file)) return ''
+  return `\n--- ${node.name}: the end of kubelet.log ---\n${readFileSync(file, 'utf8').slice(-3000)}`
 }
 
 export function kforge(node: LocalNode, args: string[]): Promise<string> {
