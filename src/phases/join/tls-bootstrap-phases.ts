@@ -55,13 +55,11 @@ export const kubeletStartJoinPhase: Phase<JoinData> = {
     if (!creds.ca) throw new KforgeError(`${BOOTSTRAP_KUBELET_CONF}: no certificate-authority data`)
     await writeFileAtomic(join(d.rootDir, d.config.caCertPath), creds.ca, 0o644)
     ctx.logger.info(`[kubelet-start] Wrote the cluster CA to ${d.config.caCertPath}`)
-    await writeFileAtomic(join(d.rootDir, KUBELET_CONFIG_FILE), kubelet, 0o644)
     await writeFileAtomic(
       join(d.rootDir, KUBELET_FLAGS_FILE),
       kubeletFlagsEnv({nodeRegistration: d.config.nodeRegistration, hostname: name}),
       0o644,
     )
-    ctx.logger.info(`[kubelet-start] Wrote ${KUBELET_CONFIG_FILE} and ${KUBELET_FLAGS_FILE}`)
     await tlsBootstrap({
       rootDir: d.rootDir,
       nodeName: name,
@@ -76,6 +74,12 @@ export const kubeletStartJoinPhase: Phase<JoinData> = {
         ? {kubeletServer: localApiServerUrl(d.config.controlPlane.localAPIEndpoint)}
         : {}),
     })
+    // The kubelet's configuration goes last: the kubelet unit restarts until it exists, and a
+    // kubelet that started before kubelet.conf was written found bootstrap-kubelet.conf and ran
+    // a TLS bootstrap of its own beside kforge's (two CSRs per node, two writers of its client
+    // certificate; one worker in the real suite never registered).
+    await writeFileAtomic(join(d.rootDir, KUBELET_CONFIG_FILE), kubelet, 0o644)
+    ctx.logger.info(`[kubelet-start] Wrote ${KUBELET_FLAGS_FILE} and, last, ${KUBELET_CONFIG_FILE}`)
   },
 }
 
