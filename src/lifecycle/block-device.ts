@@ -156,6 +156,38 @@ export function mountUnit(o: {where: string; uuid: string; type: string; volumeI
   ].join('\n')
 }
 
+/** systemd's name for the unit that grows etcd's filesystem at every boot (growUnit). */
+export function growUnitName(where: string): string {
+  return `kforge-growfs-${mountUnitName(where).replace(/\.mount$/, '')}.service`
+}
+
+/**
+ * Grows the filesystem to its device at every boot, after the mount and before the kubelet: `update
+ * cluster` grows the EBS volume while the instance runs, and a replacement instance (or a reboot)
+ * must not leave the new space unused until someone runs the etcd-volume phase again. resize2fs on a
+ * mounted ext4 grows it online, and says "Nothing to do" (exit 0) when it already fills the device.
+ * Wanted, not required, by the kubelet: etcd runs on the old size if growing fails.
+ */
+export function growUnit(o: {where: string; uuid: string; volumeId: string}): string {
+  const mount = mountUnitName(o.where)
+  return [
+    '[Unit]',
+    `Description=Grow etcd's filesystem to its EBS volume ${o.volumeId} (kforge)`,
+    `Requires=${mount}`,
+    `After=${mount}`,
+    'Before=kubelet.service',
+    '',
+    '[Service]',
+    'Type=oneshot',
+    `ExecStart=/sbin/resize2fs /dev/disk/by-uuid/${o.uuid}`,
+    'RemainAfterExit=yes',
+    '',
+    '[Install]',
+    'WantedBy=kubelet.service',
+    '',
+  ].join('\n')
+}
+
 /** Whether `path` is a mount point now (this process's view of the mounts). */
 export async function isMountPoint(path: string): Promise<boolean> {
   const info = await readFile('/proc/self/mountinfo', 'utf8')
@@ -197,6 +229,94 @@ export async function mountVolume(o: MountOptions): Promise<void> {
   }
   if (!(await isMountPoint(target))) throw new KforgeError(`${o.where}: ${o.device} did not mount there`)
   await chmod(target, 0o700)
+  if (o.probe.type !== 'ext4') return
+  const grow = growUnitName(o.where)
+  await writeFileAtomic(
+    join(o.rootDir, 'etc/systemd/system', grow),
+    growUnit({where: o.where, uuid: o.probe.uuid, volumeId: o.volumeId}),
+    0o644,
+  )
+  // Enabled also on a node whose volume was mounted before kforge grew volumes: the phase run
+  // alone (`kforge init phase etcd-volume`) brings it the unit.
+  if (o.how === 'systemd') {
+    await exec('systemctl', ['daemon-reload'])
+    await exec('systemctl', ['enable', grow])
+  }
+}
+
+/** Bytes of a block device. */
+async function deviceBytes(device: string): Promise<number> {
+  const {stdout} = await exec('blockdev', ['--getsize64', device])
+  return Number(stdout.trim())
+}
+
+/** Bytes an ext4 filesystem spans, from its superblock (block count × block size). */
+export async function ext4Bytes(device: string): Promise<number> {
+  const {stdout} = await exec('dumpe2fs', ['-h', device], {maxBuffer: 4 * 1024 * 1024})
+  const field = (name: string) =>
+    Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(stdout)?.[1] ?? Number.NaN)
+  const bytes = field('Block count') * field('Block size')
+  if (!Number.isFinite(bytes)) throw new KforgeError(`dumpe2fs -h ${device} shows no block count and size`)
+  return bytes
+}
+
+/**
+ * Less than any growth EBS makes (whole GiB), more than resize2fs may leave unused at the end of
+ * a device (a last block group too small to hold its own metadata).
+ */
+const GROW_SLACK_BYTES = 8 * 1024 * 1024
+
+export interface Grown {
+  fromBytes: number
+  toBytes: number
+}
+
+/**
+ * Grows a mounted ext4 filesystem to its block device when the device is larger (the volume was
+ * grown: `spec.etcd.volumeSize`). Online: etcd may keep running. Other filesystems (a volume
+ * someone formatted by hand) are left as they are. Undefined when nothing needed growing.
+ */
+export async function growFilesystem(
+  device: string,
+  fsType: string | undefined,
+  logger: Logger,
+): Promise<Grown | undefined> {
+  if (fsType !== 'ext4') {
+    logger.info(
+      `[etcd-volume] ${device} holds ${fsType ?? 'no'} filesystem, not ext4: kforge does not grow it`,
+    )
+    return undefined
+  }
+  const [size, fs] = [await deviceBytes(device), await ext4Bytes(device)]
+  if (size - fs < GROW_SLACK_BYTES) return undefined
+  const gib = (n: number) => `${(n / 2 ** 30).toFixed(2)} GiB`
+  logger.info(
+    `[etcd-volume] ${device} is ${gib(size)} and its filesystem ${gib(fs)}: growing it (resize2fs, online)`,
+  )
+  await exec('resize2fs', [device])
+  const after = await ext4Bytes(device)
+  if (after <= fs) throw new KforgeError(`resize2fs ${device} left the filesystem at ${gib(after)}`)
+  return {fromBytes: fs, toBytes: after}
+}
+
+/**
+ * The device half of the etcd-volume phase, once the volume's device is known: format a blank
+ * one, mount it (and its boot-time units), leave a fresh one empty, grow the filesystem into a
+ * grown volume. Run again on a running node, each step finds its work done.
+ */
+export async function prepareVolume(o: {
+  rootDir: string
+  where: string
+  device: string
+  volumeId: string
+  how: 'systemd' | 'direct'
+  logger: Logger
+}): Promise<Probe & {formatted: boolean; grown?: Grown}> {
+  const fs = await formatIfBlank(o.device, o.logger)
+  await mountVolume({...o, probe: fs})
+  if (fs.formatted) await clearFreshFilesystem(join(o.rootDir, o.where))
+  const grown = await growFilesystem(o.device, fs.type, o.logger)
+  return {...fs, ...(grown ? {grown} : {})}
 }
 
 /**

@@ -7,7 +7,8 @@
  * instance the group ever launches mounts the same volume: a replacement finds the data of the
  * instance it replaces. The volume is found by that tag and the cluster's ownership tag, attached
  * (waiting while the instance it replaces still holds it), found by its volume id, formatted only
- * when blank, and mounted by a systemd unit the kubelet requires.
+ * when blank, mounted by a systemd unit the kubelet requires, and its filesystem grown when
+ * `update cluster` grew the volume (here, and by a unit at every boot).
  */
 import {existsSync} from 'node:fs'
 import {rename} from 'node:fs/promises'
@@ -21,7 +22,7 @@ import {
 import type {VolumeActual} from '../cloud/aws/resources/volume.js'
 import {KforgeError} from '../util/errors.js'
 import type {Logger} from '../util/logger.js'
-import {clearFreshFilesystem, findVolumeDevice, formatIfBlank, mountVolume} from './block-device.js'
+import {findVolumeDevice, prepareVolume} from './block-device.js'
 
 /** The instance metadata this needs (an IMDSv2 client: src/cloud/aws/imds.ts). */
 export interface InstanceMetadata {
@@ -91,21 +92,19 @@ export async function mountEtcdVolume(
   const {volume, requested, member} = await attachEtcdVolume(access, o.logger)
   const polls = access.pollMs ? {intervalMs: access.pollMs} : {}
   const device = await findVolumeDevice(volume.id, requested, {rootDir: o.rootDir, ...polls})
-  const fs = await formatIfBlank(device, o.logger)
-  await mountVolume({
+  const fs = await prepareVolume({
     rootDir: o.rootDir,
     where: o.dataDir,
     device,
     volumeId: volume.id,
-    probe: fs,
     how: o.mount,
     logger: o.logger,
   })
   const target = join(o.rootDir, o.dataDir)
-  if (fs.formatted) await clearFreshFilesystem(target)
   const hasEtcdData = existsSync(join(target, 'member'))
+  const grown = fs.grown ? `, grown to ${(fs.grown.toBytes / 2 ** 30).toFixed(2)} GiB` : ''
   o.logger.info(
-    `[etcd-volume] volume ${volume.id} of member ${member} is mounted at ${o.dataDir} (${device}${fs.formatted ? ', formatted now' : ''}${hasEtcdData ? ', holding etcd data' : ''})`,
+    `[etcd-volume] volume ${volume.id} of member ${member} is mounted at ${o.dataDir} (${device}${fs.formatted ? ', formatted now' : ''}${grown}${hasEtcdData ? ', holding etcd data' : ''})`,
   )
   return {volumeId: volume.id, member, device, formatted: fs.formatted, hasEtcdData}
 }

@@ -230,6 +230,10 @@ export async function deployStack(cluster: string, options: StackDeployOptions):
     made.hasChanges && made.changes.length === 0 ? 'only its outputs or tags change' : undefined,
   )
   const url = placed.url ? {templateUrl: placed.url} : {}
+  if (options.yes && plan.refused.length > 0) {
+    await deleteChangeSet(cfn, made.id, made.stackId)
+    throw new KforgeError(`the plan cannot be applied:\n${plan.refused.map((r) => `  ${r}`).join('\n')}`)
+  }
   if (!made.hasChanges) {
     return {
       stack: name,

@@ -4,7 +4,7 @@
  * rendering lives beside the kind (`resources/<kind>.cfn.ts`); another target (Terraform JSON,
  * say) would add its own contract here and its own file per kind, editing none of these.
  */
-import type {Actual, Desired, Rendered, ResourceKind} from '../model/types.js'
+import type {Actual, Desired, FieldRefusal, Rendered, ResourceKind} from '../model/types.js'
 
 /** What a Ref becomes in a template. */
 export type CfnRef = {Ref: string} | {'Fn::GetAtt': [string, string]}
@@ -32,6 +32,11 @@ export interface CfnRendering<P> {
    * UpdateReplacePolicy Retain on it. Default: false, except AWS::EC2::Volume (always retained).
    */
   retain?(desired: Desired<P>): boolean
+  /**
+   * Changes between the stack's template and the new one that kforge refuses before
+   * CloudFormation tries them (the kind's own rule, ResourceKind.refusals, in template terms).
+   */
+  refusals?(name: string, before: CfnBody['Properties'], after: CfnBody['Properties']): FieldRefusal[]
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds renderings of every props type

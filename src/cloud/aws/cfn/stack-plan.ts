@@ -7,7 +7,7 @@
  * CloudFormation's own before/after values where it gives them).
  */
 import type {Change, ResourceChange} from '@aws-sdk/client-cloudformation'
-import type {Deletion, Plan, PlanItem} from '../direct/plan.js'
+import type {Deletion, Plan, PlanItem, Refusal} from '../direct/plan.js'
 import {mapRefs, showText, unknownValue} from '../model/refs.js'
 import type {Actual, AnyDiscoverable, Desired, FieldChange, Model} from '../model/types.js'
 import {kindOf} from '../resources/index.js'
@@ -103,6 +103,7 @@ function detailChanges(rc: ResourceChange, known: readonly FieldChange[]): Field
 }
 
 const KIND_OF_TYPE = new Map(CFN_RENDERINGS.map((r) => [r.type, r.kind]))
+const RENDERING_OF_KIND = new Map(CFN_RENDERINGS.map((r) => [r.kind, r]))
 
 /** A resource the stack has and the new template does not: CloudFormation deletes it. */
 function removal(rc: ResourceChange): Deletion {
@@ -140,6 +141,7 @@ export function planStackUpdate(
     if (rc?.LogicalResourceId) byId.set(rc.LogicalResourceId, rc)
   }
   const items: PlanItem[] = []
+  const refused: Refusal[] = []
   for (const id of Object.keys(template.Resources)) {
     const d = desired.get(id)!
     const rc = byId.get(id)
@@ -153,8 +155,15 @@ export function planStackUpdate(
     }
     const fields = templateChanges(current.Resources[id], template.Resources[id])
     const all = [...fields, ...detailChanges(rc, fields)]
-    items.push(item(d, rc.Replacement === 'True' ? 'replace' : 'update', all))
+    const own =
+      RENDERING_OF_KIND.get(d.kind)?.refusals?.(
+        d.name,
+        current.Resources[id]?.Properties ?? {},
+        template.Resources[id]?.Properties ?? {},
+      ) ?? []
+    for (const r of own) refused.push({phase: d.phase, message: r.message})
+    items.push(item(d, own.length > 0 ? 'refused' : rc.Replacement === 'True' ? 'replace' : 'update', all))
   }
   const deletions = [...byId.values()].filter((rc) => rc.Action === 'Remove').map(removal)
-  return {model, items, deletions, refused: []}
+  return {model, items, deletions, refused}
 }

@@ -128,9 +128,14 @@ export async function planModel(model: Model, ctx: FindContext, options: PlanOpt
       action = 'create'
     } else {
       changes = kind.diff(props, actual)
+      const own = kind.refusals?.(d.name, props, actual, changes) ?? []
+      const explained = new Set(own.map((r) => r.field))
       const immutable = changes.filter((c) => isImmutableChange(kind, c))
-      if (immutable.length > 0 && kind.onImmutableChange === 'refuse') {
-        for (const c of immutable) {
+      const refuse =
+        kind.onImmutableChange === 'refuse' ? immutable.filter((c) => !explained.has(c.field)) : []
+      if (own.length > 0 || refuse.length > 0) {
+        for (const r of own) refused.push({phase: d.phase, message: r.message})
+        for (const c of refuse) {
           refused.push({
             phase: d.phase,
             message:

@@ -96,6 +96,12 @@ export interface FieldChange {
   new: unknown
 }
 
+/** A change a kind refuses (ResourceKind.refusals): the field, and why, naming the spec field. */
+export interface FieldRefusal {
+  field: string
+  message: string
+}
+
 export interface FindContext {
   aws: AwsClients
   cluster: string
@@ -181,6 +187,13 @@ export interface ResourceKind<P = unknown, A extends Actual = Actual> extends Di
    * dependents see them as unknown, so a group that points at the version is modified too.
    */
   readonly attrsChangedByUpdate?: readonly string[]
+
+  /**
+   * Changes this kind cannot apply, each with the reason in the user's terms (an EBS volume
+   * cannot shrink): the plan refuses them. A field named here is not refused a second time as
+   * `immutable`, so the kind's message is the one the user reads.
+   */
+  refusals?(name: string, props: Resolved<P>, actual: A, changes: FieldChange[]): FieldRefusal[]
 
   /** The listed resource that realises `desired`, if any. `props` may hold unknown values. */
   match(desired: Desired<P>, props: Resolved<P>, candidates: readonly A[]): A | undefined

@@ -1,6 +1,7 @@
 /**
  * EBS volumes. kforge makes one kind itself: each control-plane member's etcd volume (encrypted
- * gp3 in the member's zone, found at boot by its member tag, build/etcd-volumes.ts). Every other
+ * gp3 in the member's zone, found at boot by its member tag, build/etcd-volumes.ts), grown in
+ * place when `spec.etcd.volumeSize` grows, never shrunk (volume-grow.ts). Every other
  * volume tagged as the cluster's (what the CSI driver made, root volumes of instances that
  * outlived their group) is listed for `delete cluster` only: without kforge's resource tag it is
  * never matched, changed or pruned.
@@ -16,6 +17,7 @@ import type {Actual, ResourceKind, Tags} from '../model/types.js'
 import {poll} from '../model/wait.js'
 import {fromTagList} from '../tags.js'
 import {createTags, ec2, ec2Module, listOwned, matchByName, taggedFilter, tagSpec, tagsFrom} from './ec2.js'
+import {growVolume, volumeRefusals} from './volume-grow.js'
 
 export interface VolumeProps {
   zone: string
@@ -80,10 +82,11 @@ export const volumeKind: ResourceKind<VolumeProps, VolumeActual> = {
   // Attached volumes come free (or go, if deleted on termination) with their instances.
   deleteAfter: ['AutoScalingGroup', 'Instance'],
   ownership: 'tags',
-  // A volume cannot move zones or change encryption; a size change is refused rather than
-  // applied to the volume alone (the filesystem on it would need growing on the instance too).
-  immutable: ['zone', 'size', 'volumeType', 'encrypted'],
+  // A volume cannot move zones or change encryption, and kforge changes no type. Its size only
+  // grows, in place (volume-grow.ts); the node's etcd-volume phase grows the filesystem into it.
+  immutable: ['zone', 'volumeType', 'encrypted'],
   onImmutableChange: 'refuse',
+  refusals: (name, p, a) => volumeRefusals(name, a, p),
   prune: false,
 
   async list(ctx) {
@@ -131,9 +134,12 @@ export const volumeKind: ResourceKind<VolumeProps, VolumeActual> = {
     })
   },
 
-  async update(ctx, _d, p, a, todo) {
+  async update(ctx, d, p, a, todo) {
+    // The plan refused a shrink; a size change that reaches here is a growth.
+    const grow = todo.some((c) => c.field === 'size') && p.size > a.size
+    if (grow) await growVolume(ctx, {name: d.name, volumeId: a.id, from: a.size, size: p.size})
     await createTags(ctx, a.id, tagsFrom(todo))
-    return {...a, tags: {...a.tags, ...p.tags}}
+    return {...a, size: grow ? p.size : a.size, tags: {...a.tags, ...p.tags}}
   },
 
   async delete(ctx, a) {
