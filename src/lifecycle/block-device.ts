@@ -271,14 +271,26 @@ export interface Grown {
   toBytes: number
 }
 
+/** The exit code and output of a failed command, for the messages below. */
+function failure(err: unknown): {code: unknown; text: string} {
+  const e = err as {code?: unknown; stderr?: unknown; message?: unknown}
+  // The last line says what went wrong (resize2fs prints its version first).
+  const text = String(e.stderr || e.message || err).trim()
+  return {code: e.code, text: text.split('\n').at(-1) ?? text}
+}
+
 /**
- * Grows a mounted ext4 filesystem to its block device when the device is larger (the volume was
- * grown: `spec.etcd.volumeSize`). Online: etcd may keep running. Other filesystems (a volume
- * someone formatted by hand) are left as they are. Undefined when nothing needed growing.
+ * Grows an ext4 filesystem to its block device when the device is larger (the volume was grown:
+ * `spec.etcd.volumeSize`). `online`: mounted, etcd may keep running; the kernel does the resize
+ * (EXT4_IOC_RESIZE_FS), which needs CAP_SYS_RESOURCE. `offline`: not mounted, checked first
+ * (resize2fs insists on a freshly checked filesystem) and grown by resize2fs itself. Other
+ * filesystems (a volume someone formatted by hand) are left as they are. Undefined when nothing
+ * needed growing.
  */
 export async function growFilesystem(
   device: string,
   fsType: string | undefined,
+  how: 'online' | 'offline',
   logger: Logger,
 ): Promise<Grown | undefined> {
   if (fsType !== 'ext4') {
@@ -291,9 +303,27 @@ export async function growFilesystem(
   if (size - fs < GROW_SLACK_BYTES) return undefined
   const gib = (n: number) => `${(n / 2 ** 30).toFixed(2)} GiB`
   logger.info(
-    `[etcd-volume] ${device} is ${gib(size)} and its filesystem ${gib(fs)}: growing it (resize2fs, online)`,
+    `[etcd-volume] ${device} is ${gib(size)} and its filesystem ${gib(fs)}: growing it (resize2fs, ${how})`,
   )
-  await exec('resize2fs', [device])
+  if (how === 'offline') {
+    // -p repairs only what is safe unattended; 1 means it did, 0 nothing to do (e2fsck(8)).
+    await exec('e2fsck', ['-f', '-p', device]).catch((err: unknown) => {
+      const f = failure(err)
+      if (f.code === 1) return
+      throw new KforgeError(`e2fsck -f -p ${device} (exit ${String(f.code)}) before growing it: ${f.text}`)
+    })
+  }
+  await exec('resize2fs', [device]).catch((err: unknown) => {
+    const f = failure(err)
+    if (how === 'online' && /Permission denied to resize/.test(f.text)) {
+      throw new KforgeError(
+        `the kernel refused to grow the mounted filesystem on ${device} (${f.text}): growing it online ` +
+          'needs CAP_SYS_RESOURCE, which this process lacks (a container?). Run `resize2fs` on the host, or let the ' +
+          'next boot grow it (its growfs unit, or this phase before mounting it)',
+      )
+    }
+    throw new KforgeError(`resize2fs ${device}: ${f.text}`)
+  })
   const after = await ext4Bytes(device)
   if (after <= fs) throw new KforgeError(`resize2fs ${device} left the filesystem at ${gib(after)}`)
   return {fromBytes: fs, toBytes: after}
@@ -301,8 +331,10 @@ export async function growFilesystem(
 
 /**
  * The device half of the etcd-volume phase, once the volume's device is known: format a blank
- * one, mount it (and its boot-time units), leave a fresh one empty, grow the filesystem into a
- * grown volume. Run again on a running node, each step finds its work done.
+ * one, grow the filesystem into a grown volume, mount it (and its boot-time units), leave a fresh
+ * one empty. A boot grows it before mounting it (offline, the usual case: a replacement instance
+ * after `update cluster` grew the volume); the phase run alone on a running node finds it mounted
+ * and grows it online. Run again, each step finds its work done.
  */
 export async function prepareVolume(o: {
   rootDir: string
@@ -313,9 +345,12 @@ export async function prepareVolume(o: {
   logger: Logger
 }): Promise<Probe & {formatted: boolean; grown?: Grown}> {
   const fs = await formatIfBlank(o.device, o.logger)
+  const mounted = await isMountPoint(join(o.rootDir, o.where))
+  const offline =
+    mounted || fs.formatted ? undefined : await growFilesystem(o.device, fs.type, 'offline', o.logger)
   await mountVolume({...o, probe: fs})
   if (fs.formatted) await clearFreshFilesystem(join(o.rootDir, o.where))
-  const grown = await growFilesystem(o.device, fs.type, o.logger)
+  const grown = mounted ? await growFilesystem(o.device, fs.type, 'online', o.logger) : offline
   return {...fs, ...(grown ? {grown} : {})}
 }
 

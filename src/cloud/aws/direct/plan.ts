@@ -59,6 +59,35 @@ export function isImmutableChange(kind: AnyKind, change: FieldChange): boolean {
   return kind.immutable.some((f) => change.field === f || change.field.startsWith(`${f}.`))
 }
 
+/**
+ * What to do with a resource that exists: its changes, and whether they are applied in place,
+ * by replacing it, or refused (the kind's own refusals first, then its immutable fields).
+ */
+export function judgeChanges(
+  kind: AnyKind,
+  d: Desired,
+  props: unknown,
+  actual: Actual,
+): {action: Action; changes: FieldChange[]; refused: string[]} {
+  const changes = kind.diff(props, actual)
+  const own = kind.refusals?.(d.name, props, actual, changes) ?? []
+  const explained = new Set(own.map((r) => r.field))
+  const immutable = changes.filter((c) => isImmutableChange(kind, c))
+  const unexplained =
+    kind.onImmutableChange === 'refuse' ? immutable.filter((c) => !explained.has(c.field)) : []
+  const refused = [
+    ...own.map((r) => r.message),
+    ...unexplained.map(
+      (c) =>
+        `${d.kind} ${d.name}: ${c.field} cannot change in place (${showValue(c.old)} -> ${showValue(c.new)}); ` +
+        'revert the spec, or delete and re-create the cluster',
+    ),
+  ]
+  if (refused.length > 0) return {action: 'refused', changes, refused}
+  if (immutable.length > 0) return {action: 'replace', changes, refused}
+  return {action: changes.length > 0 ? 'update' : 'none', changes, refused}
+}
+
 /** All kinds listed in parallel: one batched read (plus pages) per kind, whatever the group count. */
 export async function listAll(
   ctx: FindContext,
@@ -127,28 +156,10 @@ export async function planModel(model: Model, ctx: FindContext, options: PlanOpt
     } else if (!actual) {
       action = 'create'
     } else {
-      changes = kind.diff(props, actual)
-      const own = kind.refusals?.(d.name, props, actual, changes) ?? []
-      const explained = new Set(own.map((r) => r.field))
-      const immutable = changes.filter((c) => isImmutableChange(kind, c))
-      const refuse =
-        kind.onImmutableChange === 'refuse' ? immutable.filter((c) => !explained.has(c.field)) : []
-      if (own.length > 0 || refuse.length > 0) {
-        for (const r of own) refused.push({phase: d.phase, message: r.message})
-        for (const c of refuse) {
-          refused.push({
-            phase: d.phase,
-            message:
-              `${d.kind} ${d.name}: ${c.field} cannot change in place (${showValue(c.old)} -> ${showValue(c.new)}); ` +
-              'revert the spec, or delete and re-create the cluster',
-          })
-        }
-        action = 'refused'
-      } else if (immutable.length > 0) {
-        action = 'replace'
-      } else {
-        action = changes.length > 0 ? 'update' : 'none'
-      }
+      const judged = judgeChanges(kind, d, props, actual)
+      changes = judged.changes
+      action = judged.action
+      for (const message of judged.refused) refused.push({phase: d.phase, message})
     }
     if (actual && action !== 'replace') {
       const changing = action === 'update' ? (kind.attrsChangedByUpdate ?? []) : []

@@ -4,6 +4,7 @@ import type {Cluster} from '../../../../src/api/v1alpha1/types.js'
 import {buildModel} from '../../../../src/cloud/aws/build/index.js'
 import {awsNames} from '../../../../src/cloud/aws/build/names.js'
 import {CFN_RENDERINGS} from '../../../../src/cloud/aws/cfn/kinds.js'
+import {planStackUpdate} from '../../../../src/cloud/aws/cfn/stack-plan.js'
 import {
   logicalId,
   renderTemplate,
@@ -198,5 +199,34 @@ describe("etcd's volumes", () => {
         Properties: {Size: 20, VolumeType: 'gp3', Encrypted: true},
       })
     }
+  })
+
+  it("a larger Size is an in-place update of the stack's volume; a smaller one is refused before CloudFormation tries it", () => {
+    const at = (size: number) => {
+      const c = publicSingleCluster('vol-grow.cfn.example.com')
+      c.spec.etcd.volumeSize = size
+      return {m: model(c), t: renderTemplate(model(c), {literals: literals(c)})}
+    }
+    const now = at(20)
+    const id = Object.keys(now.t.Resources).find((k) => now.t.Resources[k]!.Type === 'AWS::EC2::Volume')!
+    const modify = (to: {m: Model; t: ReturnType<typeof renderTemplate>}) =>
+      planStackUpdate(to.m, to.t, now.t, [
+        {Type: 'Resource', ResourceChange: {Action: 'Modify', LogicalResourceId: id, Replacement: 'False'}},
+      ])
+    const grown = at(30)
+    expect(grown.t.Resources[id]!.Properties).toMatchObject({Size: 30})
+    const growPlan = modify(grown)
+    expect(growPlan.refused).toEqual([])
+    expect(growPlan.items.find((i) => i.desired.kind === 'Volume')).toMatchObject({
+      action: 'update',
+      changes: [{field: 'Size', old: 20, new: 30}],
+    })
+    const shrinkPlan = modify(at(10))
+    expect(shrinkPlan.items.find((i) => i.desired.kind === 'Volume')!.action).toBe('refused')
+    expect(shrinkPlan.refused.map((r) => r.message)).toEqual([
+      expect.stringMatching(
+        /spec\.etcd\.volumeSize \(10 GiB\) is smaller than the volume \(20 GiB\).*never shrink/,
+      ),
+    ])
   })
 })

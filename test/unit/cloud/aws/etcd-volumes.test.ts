@@ -1,11 +1,13 @@
 /**
  * etcd's volumes in the resource model: one per control-plane member (a control-plane group), in
- * its zone, sized by etcd.volumeSize, tagged for the boot to find; the group waits for it; a size
- * change is refused, never applied to the volume alone; never pruned; CloudFormation retains them (cfn.test.ts).
+ * its zone, sized by etcd.volumeSize, tagged for the boot to find; the group waits for it; a larger
+ * size is modified in place, a smaller one (or another zone or type) refused naming the field; never
+ * pruned; CloudFormation retains them and refuses the same (cfn.test.ts).
  */
 import {describe, expect, it} from 'vitest'
 import type {Cluster} from '../../../../src/api/v1alpha1/types.js'
 import {buildModel} from '../../../../src/cloud/aws/build/index.js'
+import {judgeChanges} from '../../../../src/cloud/aws/direct/plan.js'
 import type {Desired, Model} from '../../../../src/cloud/aws/model/types.js'
 import {type VolumeActual, type VolumeProps, volumeKind} from '../../../../src/cloud/aws/resources/volume.js'
 import {haPrivateCluster, publicSingleCluster} from '../../../fixtures/cloud/clusters.js'
@@ -58,24 +60,71 @@ describe('etcd volumes in the model', () => {
     }
   })
 
-  it('a size, zone or type change is refused; tags are updated in place; nothing is ever pruned', () => {
+  it('a larger size is modified in place; tags too; nothing is ever pruned', () => {
     const props = volumes(m)[0]!.props
-    const actual: VolumeActual = {
-      id: 'vol-1',
-      attrs: {id: 'vol-1'},
-      tags: {...props.tags},
-      zone: props.zone,
-      size: props.size,
-      volumeType: 'gp3',
-      encrypted: true,
-      state: 'in-use',
-      attachments: [],
-    }
+    const actual = actualOf(props)
     expect(volumeKind.diff(props, actual)).toEqual([])
     const changed = volumeKind.diff({...props, size: 40, tags: {...props.tags, team: 'a'}}, actual)
     expect(changed.map((c) => c.field)).toEqual(['size', 'tags.team'])
-    expect(volumeKind.immutable).toEqual(expect.arrayContaining(['size', 'zone', 'volumeType', 'encrypted']))
+    expect(volumeKind.immutable).toEqual(['zone', 'volumeType', 'encrypted'])
     expect(volumeKind.onImmutableChange).toBe('refuse')
     expect(volumeKind.prune).toBe(false)
+  })
+})
+
+/** What DescribeVolumes would say of the volume the props describe. */
+function actualOf(props: VolumeProps): VolumeActual {
+  return {
+    id: 'vol-1',
+    attrs: {id: 'vol-1'},
+    tags: {...props.tags},
+    zone: props.zone,
+    size: props.size,
+    volumeType: 'gp3',
+    encrypted: true,
+    state: 'in-use',
+    attachments: [],
+  }
+}
+
+describe('planning a change of etcd.volumeSize (direct target)', () => {
+  const c = publicSingleCluster('vol-plan.build.example.com')
+  const desired = (size: number, zone?: string): Desired<VolumeProps> => {
+    const d = volumes(model({...c, spec: {...c.spec, etcd: {...c.spec.etcd, volumeSize: size}}}))[0]!
+    return zone ? {...d, props: {...d.props, zone}} : d
+  }
+  const at20 = actualOf(desired(20).props)
+  const judge = (d: Desired<VolumeProps>, a: VolumeActual = at20) => judgeChanges(volumeKind, d, d.props, a)
+
+  it('grows: 20 -> 30 GiB is an in-place modification of the volume', () => {
+    expect(judge(desired(30))).toEqual({
+      action: 'update',
+      changes: [{field: 'size', old: 20, new: 30}],
+      refused: [],
+    })
+  })
+
+  it('the same size changes nothing', () => {
+    expect(judge(desired(20))).toEqual({action: 'none', changes: [], refused: []})
+  })
+
+  it('shrinks: refused, naming spec.etcd.volumeSize and why (EBS cannot shrink)', () => {
+    const judged = judge(desired(10))
+    expect(judged.action).toBe('refused')
+    expect(judged.refused).toHaveLength(1)
+    expect(judged.refused[0]).toMatch(
+      /spec\.etcd\.volumeSize \(10 GiB\) is smaller than the volume \(20 GiB\)/,
+    )
+    expect(judged.refused[0]).toMatch(/an EBS volume can grow but never shrink/)
+  })
+
+  it('another zone or type: refused with the reason, once per field', () => {
+    const moved = judge(desired(30, 'us-east-1f'))
+    expect(moved.action).toBe('refused')
+    expect(moved.refused).toEqual([expect.stringMatching(/cannot move to another zone/)])
+    const io2 = judge(desired(20), {...at20, volumeType: 'io2'})
+    expect(io2.refused).toEqual([expect.stringMatching(/its type is io2 .* does not change its type/)])
+    const plain = judge(desired(20), {...at20, encrypted: false})
+    expect(plain.refused).toEqual([expect.stringMatching(/encryption cannot change/)])
   })
 })
