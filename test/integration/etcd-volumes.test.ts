@@ -1,14 +1,17 @@
 /**
  * etcd's volumes against the emulator: `update cluster` makes one per control-plane member in its
- * zone; a booting control-plane instance finds its member's volume by tag and attaches it, a
+ * zone; a larger etcd.volumeSize grows it in place, a second apply changes nothing and a smaller
+ * one is refused; a booting control-plane instance finds its member's volume by tag and attaches it, a
  * replacement waits while the old instance holds it and then attaches the same volume; a
  * rolling-update of the control plane keeps it; `delete cluster` removes it (detached first).
  * The boot's EC2 half runs here (IMDS stand-in, the instance's own tags); the device, filesystem
- * and mount half runs on a loop device in test/real/etcd-volume.test.ts.
+ * and mount half (and growing the filesystem) runs on a loop device in
+ * test/real/etcd-volume-device.test.ts.
  */
 import {
   DescribeInstancesCommand,
   DescribeVolumesCommand,
+  DescribeVolumesModificationsCommand,
   type EC2Client,
   RunInstancesCommand,
   TerminateInstancesCommand,
@@ -90,6 +93,48 @@ describe('etcd volumes against the emulator', () => {
     const plan = await kforge('update', 'cluster', NAME)
     expect(plan.code).toBe(0)
     expect(plan.stdout).not.toContain('Volume')
+  })
+
+  it('a larger etcd.volumeSize grows the volume in place (ModifyVolume); again changes nothing; a smaller one is refused', async () => {
+    const [before] = await memberVolumes()
+    const resize = async (size: number) => {
+      const cluster = await loadCluster(store, NAME)
+      cluster.spec.etcd.volumeSize = size
+      await saveClusterSpec(store, cluster)
+    }
+    await resize(40)
+    const preview = await kforge('update', 'cluster', NAME)
+    expect(preview.code, preview.stderr).toBe(0)
+    expect(preview.stdout).toContain(`~ Volume etcd-${MEMBER}: 40 GiB gp3 encrypted in ${REGION}a`)
+    expect(preview.stdout).toContain('size: 30 -> 40')
+    expect((await memberVolumes())[0]!.Size).toBe(30)
+
+    const applied = await kforge('update', 'cluster', NAME, '--yes')
+    expect(applied.code, applied.stderr).toBe(0)
+    expect(applied.stderr).toMatch(new RegExp(`~ Volume etcd-${MEMBER}: modifying size`))
+    const [after] = await memberVolumes()
+    expect(after).toMatchObject({VolumeId: before!.VolumeId, Size: 40, VolumeType: 'gp3', Encrypted: true})
+    const mods = await ec2.send(new DescribeVolumesModificationsCommand({VolumeIds: [before!.VolumeId!]}))
+    expect(mods.VolumesModifications).toEqual([
+      expect.objectContaining({VolumeId: before!.VolumeId, OriginalSize: 30, TargetSize: 40}),
+    ])
+
+    const again = await kforge('update', 'cluster', NAME, '--yes')
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stdout).not.toContain('Volume')
+    expect(
+      (await ec2.send(new DescribeVolumesModificationsCommand({VolumeIds: [before!.VolumeId!]})))
+        .VolumesModifications,
+    ).toHaveLength(1)
+
+    await resize(35)
+    const shrink = await kforge('update', 'cluster', NAME, '--yes')
+    expect(shrink.code).not.toBe(0)
+    expect(shrink.stderr).toMatch(
+      /spec\.etcd\.volumeSize \(35 GiB\) is smaller than the volume \(40 GiB\); an EBS volume can grow but never shrink/,
+    )
+    expect((await memberVolumes())[0]!.Size).toBe(40)
+    await resize(40)
   })
 
   it('the instance finds its member volume by tag and attaches it; a replacement waits for it, then gets the same one', async () => {

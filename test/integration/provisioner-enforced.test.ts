@@ -1,7 +1,7 @@
 /**
  * The lifecycle as a least-privilege operator: with IAM enforced in the emulator, an IAM user
  * holding only `kforge iam provisioner-policy` (narrowed to its state store) runs create --yes,
- * update, rolling-update --cloudonly, upgrade --cloudonly and delete --yes through the built CLI.
+ * update (a group changed, etcd's volumes grown), rolling-update --cloudonly, upgrade --cloudonly and delete --yes through the built CLI.
  * Every call must be allowed (a proxy notes each refusal moto answers, since a command may read a
  * refusal as "absent" and still exit 0); every action the runs called is in the policy; the
  * policy's actions the runs did not call are named with the command that needs them; and the
@@ -243,13 +243,14 @@ describe('the lifecycle as an IAM user holding only the provisioner policy', {ti
     expect(r.stderr).toMatch(/\+ AutoScalingGroup asg-nodes: created/)
   })
 
-  it('update applies a change to one group with every call allowed', async () => {
+  it("update applies a change to one group, and grows etcd's volumes, with every call allowed", async () => {
     const replaced = await kforge(
       operator,
       'replace',
       '-f',
       writeSpec((c) => {
         c.instanceGroups.find((g) => g.name === 'nodes')!.spec.machineType = 't3.large'
+        c.spec.etcd.volumeSize = 30
       }),
     )
     expect(replaced.code, replaced.stderr).toBe(0)
@@ -257,6 +258,7 @@ describe('the lifecycle as an IAM user holding only the provisioner policy', {ti
     expect(r.refusals).toEqual([])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toContain('instanceType: t3.medium -> t3.large')
+    expect(r.stdout).toContain('size: 20 -> 30')
   })
 
   it('rolling-update --cloudonly --yes replaces the changed group with every call allowed', async () => {
