@@ -4,7 +4,9 @@
  * writes there (src/lifecycle/etcd-volume.ts). It runs only on an instance kforge provisioned (its
  * cloud-config wrote the NodeBootstrap document, /etc/kforge/node.yaml): elsewhere kforge init is
  * kubeadm's and the data dir is a plain directory. `--skip-phases etcd-volume` keeps etcd on the
- * root volume.
+ * root volume. Run alone on a running control-plane node (`kforge init phase etcd-volume`), it
+ * finds the volume attached and mounted and grows the filesystem into a volume `update cluster`
+ * grew (spec.etcd.volumeSize).
  */
 import {constants} from 'node:fs'
 import {access} from 'node:fs/promises'
@@ -42,7 +44,7 @@ async function provisionedByKforge(rootDir: string): Promise<boolean> {
 export function etcdVolumePhase<D>(input: (d: D) => EtcdVolumeInput): Phase<D> {
   return {
     name: 'etcd-volume',
-    short: "Attach and mount this member's etcd EBS volume (instances kforge provisioned)",
+    short: "Attach, mount and grow this member's etcd EBS volume (instances kforge provisioned)",
     runIf: async (d) => {
       const i = input(d)
       return i.access !== undefined && i.dataDir !== undefined && (await provisionedByKforge(i.rootDir))
@@ -52,7 +54,7 @@ export function etcdVolumePhase<D>(input: (d: D) => EtcdVolumeInput): Phase<D> {
       if (!i.access || !i.dataDir) return
       if (ctx.dryRun) {
         ctx.logger.info(
-          `[etcd-volume] dry run: would attach this member's volume and mount it at ${i.dataDir}`,
+          `[etcd-volume] dry run: would attach this member's volume, mount it at ${i.dataDir} and grow its filesystem to the volume`,
         )
         return
       }

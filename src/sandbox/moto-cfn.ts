@@ -6,7 +6,8 @@
  *    TargetGroup: those kinds have no delete in moto's CloudFormation, so the VPC is then refused
  *    (DependencyViolation) and the stack vanishes from the listing with its resources left.
  *  - RouteTable, InternetGateway, EIP, NatGateway and Volume made by a stack drop their Tags, and a
- *    Volume its VolumeType and Encrypted.
+ *    Volume its VolumeType and Encrypted; a Volume's larger Size in an update was ignored (the
+ *    stack completed at the old size): it is now modified in place, and a smaller one fails.
  *  - A VPC ignores EnableDnsHostnames/EnableDnsSupport, a subnet MapPublicIpOnLaunch, and a
  *    SubnetRouteTableAssociation is recorded but never associates the subnet with the table.
  *  - AWS::ElasticLoadBalancingV2::LoadBalancer ignores Type and Tags (making an application load
@@ -117,6 +118,19 @@ def _kforge_cfn_fixes():
             made.encrypted = truth(props["Encrypted"])
 
     after_create(Volume, volume_attributes)
+
+    def volume_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        # AWS updates a Volume's Size in place (ModifyVolume) and fails the update of a smaller one;
+        # moto has no update for a Volume, so the stack said UPDATE_COMPLETE at the old size.
+        props = cloudformation_json.get("Properties") or {}
+        size = int(props.get("Size") or original_resource.size)
+        if size < original_resource.size:
+            raise ValueError(f"New size cannot be smaller than existing size ({original_resource.size} GiB)")
+        if size > original_resource.size:
+            ec2(account_id, region_name).modify_volume(original_resource.id, target_size=size)
+        return original_resource
+
+    Volume.update_from_cloudformation_json = classmethod(volume_update)
     after_create(VPC, vpc_attributes)
     after_create(Subnet, subnet_attributes)
     after_create(SubnetRouteTableAssociation, associate)

@@ -354,6 +354,43 @@ describe('update cluster --target cloudformation', {timeout: 600_000}, () => {
     await directPlanOfStack()
   })
 
+  it("grows etcd's volume in place through the stack; a shrink is refused before any change set runs", async () => {
+    const ec2 = new EC2Client(cfg())
+    const etcdVolume = async () =>
+      (
+        await ec2.send(
+          new DescribeVolumesCommand({Filters: [{Name: 'tag-key', Values: ['kforge.dev/etcd-member']}]}),
+        )
+      ).Volumes ?? []
+    const [before, ...more] = await etcdVolume()
+    expect(more).toEqual([])
+    expect(before!.Size).toBe(20)
+    const sized = (size: number) => {
+      const c = spec(keyArn, 3)
+      c.spec.etcd.volumeSize = size
+      return c
+    }
+    await store(sized(30), 'replace')
+    const plan = await ok('update', 'cluster', name, '--target', 'cloudformation')
+    expect(plan.stdout).toMatch(
+      /Will modify:\n {2}~ Volume etcd-[^:]+: 30 GiB gp3 encrypted in [a-z0-9-]+\n {6}Size: 20 -> 30\n/,
+    )
+    const r = await ok('update', 'cluster', name, '--target', 'cloudformation', '--yes')
+    expect(r.stdout).toContain(`CloudFormation stack ${stack}: UPDATE_COMPLETE.`)
+    expect(await etcdVolume()).toEqual([expect.objectContaining({VolumeId: before!.VolumeId, Size: 30})])
+
+    await store(sized(25), 'replace')
+    const shrink = await kforge('update', 'cluster', name, '--target', 'cloudformation', '--yes')
+    expect(shrink.code).not.toBe(0)
+    expect(shrink.stderr).toMatch(
+      /spec\.etcd\.volumeSize \(25 GiB\) is smaller than the volume \(30 GiB\); an EBS volume can grow but never shrink/,
+    )
+    expect(await pendingChangeSets()).toEqual([])
+    expect(await stackStatus()).toBe('UPDATE_COMPLETE')
+    expect((await etcdVolume())[0]!.Size).toBe(30)
+    await store(sized(30), 'replace')
+  })
+
   it('delete cluster deletes the stack and what the stack never owned', async () => {
     // A volume Kubernetes would have made (the EBS CSI driver tags it as the cluster's).
     const ec2 = new EC2Client(cfg())

@@ -174,7 +174,7 @@ export const clusterSpecShape = obj(
     etcd: obj({
       version: str,
       volumeSize: described(
-        "GiB of each control-plane member's etcd volume (encrypted gp3 EBS, mounted at /var/lib/etcd; see docs/control-plane-lifecycle.md). Default: 20. Fixed once made: a change is refused.",
+        "GiB of each control-plane member's etcd volume (encrypted gp3 EBS, mounted at /var/lib/etcd; see docs/control-plane-lifecycle.md). Default: 20. It can only grow: a larger size grows each volume in place (update cluster) and its filesystem on the node; a smaller one is refused, as EBS cannot shrink a volume.",
         int,
       ),
       backups: obj({enabled: bool, schedule: str, retention: obj({all: str, hourly: str, daily: str})}),

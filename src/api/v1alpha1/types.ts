@@ -224,7 +224,7 @@ export interface DnsSpecInput {
 export interface EtcdSpecInput {
   /** Default: the etcd version kubeadm pairs with the Kubernetes minor (versions.ts). */
   version?: string
-  /** GiB of each control-plane member's etcd EBS volume (gp3, encrypted). Default: 20 (GiB) */
+  /** GiB of each control-plane member's etcd EBS volume (gp3, encrypted). Default: 20 (GiB). Grows only. */
   volumeSize?: number
   /** Scheduled snapshots to the state store, taken on the control-plane nodes. */
   backups?: EtcdBackupsInput

@@ -178,6 +178,43 @@ describe('deployStack', () => {
     expect(r).toMatchObject({operation: 'update', changes: true, applied: false, status: 'UPDATE_COMPLETE'})
   })
 
+  it('refuses a shrink of an etcd volume before the change set runs: it is deleted, nothing executed', async () => {
+    // The stack's volume is 40 GiB; the spec (20) would shrink it.
+    const volume = Object.keys(template.Resources).find(
+      (k) => template.Resources[k]!.Type === 'AWS::EC2::Volume',
+    )!
+    const current = JSON.parse(text) as typeof template
+    current.Resources[volume]!.Properties.Size = 40
+    const cfn = fake({
+      DescribeStacks: stack('UPDATE_COMPLETE'),
+      GetTemplate: () => ({TemplateBody: JSON.stringify(current)}),
+      CreateChangeSet: () => changeSet,
+      DescribeChangeSet: () => ({
+        Status: 'CREATE_COMPLETE',
+        ExecutionStatus: 'AVAILABLE',
+        Changes: [
+          {
+            Type: 'Resource',
+            ResourceChange: {
+              Action: 'Modify',
+              LogicalResourceId: volume,
+              ResourceType: 'AWS::EC2::Volume',
+              Replacement: 'False',
+            },
+          },
+        ],
+      }),
+      DeleteChangeSet: () => ({}),
+    })
+    const plans: string[] = []
+    await expect(deploy(cfn.aws, true, [], plans)).rejects.toThrow(
+      /the plan cannot be applied:\n {2}Volume etcd-[^:]+: spec\.etcd\.volumeSize \(20 GiB\) is smaller than the volume \(40 GiB\); an EBS volume can grow but never shrink/,
+    )
+    expect(plans[0]).toContain('Cannot apply:\n  ! Volume etcd-')
+    expect(cfn.names()).toContain('DeleteChangeSet')
+    expect(cfn.names()).not.toContain('ExecuteChangeSet')
+  })
+
   it('takes a change set with nothing in it as "no changes", deletes it, and executes nothing', async () => {
     const cfn = fake({
       DescribeStacks: stack('UPDATE_COMPLETE'),
