@@ -5,8 +5,10 @@
  * pin. The result is the `ClusterAssets` that `renderUserData` takes: references, no secret.
  */
 import type {KMSClient} from '@aws-sdk/client-kms'
+import {ebsCsiControllerHasOwnRole} from '../api/v1alpha1/identity.js'
 import type {Cluster} from '../api/v1alpha1/types.js'
 import {computePin} from '../bootstrap/pin.js'
+import {callerAccount} from '../cloud/aws/account.js'
 import type {AwsClients} from '../cloud/aws/clients.js'
 import {visible} from '../cloud/aws/model/wait.js'
 import {clusterAlias} from '../cloud/aws/resources/kms.js'
@@ -115,5 +117,7 @@ export async function prepareClusterAssets(options: PrepareAssetsOptions): Promi
     stateStore,
     ...(options.stateStoreRegion ? {stateStoreRegion: options.stateStoreRegion} : {}),
     nodeAgent: options.nodeAgent,
+    // Asked only when node.yaml needs it: the EBS CSI controller's role ARN names the account.
+    ...(ebsCsiControllerHasOwnRole(cluster.spec) ? {account: await callerAccount(options.aws)} : {}),
   }
 }

@@ -80,6 +80,8 @@ export interface Toleration {
   operator?: 'Exists' | 'Equal'
   value?: string
   effect?: string
+  /** NoExecute only: how long the pod stays once the taint appears. */
+  tolerationSeconds?: number
 }
 
 export interface NodeCondition {
@@ -153,6 +155,12 @@ export interface Affinity {
         matchFields?: NodeSelectorRequirement[]
       }[]
     }
+  }
+  podAntiAffinity?: {
+    preferredDuringSchedulingIgnoredDuringExecution?: {
+      weight: number
+      podAffinityTerm: {labelSelector: {matchLabels: Record<string, string>}; topologyKey: string}
+    }[]
   }
 }
 

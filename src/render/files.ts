@@ -243,10 +243,14 @@ export function instanceView(cluster: Cluster, group: InstanceGroup, assets: Clu
   // `kforge init phase addon ...` from whichever node is left.
   if (controlPlane)
     files.push(
-      nodeBootstrapFile(cluster, {
-        stateStore: assets.stateStore,
-        ...(assets.stateStoreRegion ? {stateStoreRegion: assets.stateStoreRegion} : {}),
-      }),
+      nodeBootstrapFile(
+        cluster,
+        {
+          stateStore: assets.stateStore,
+          ...(assets.stateStoreRegion ? {stateStoreRegion: assets.stateStoreRegion} : {}),
+        },
+        assets.account,
+      ),
     )
   files.push({
     path: '/etc/kforge/assets.json',

@@ -5,9 +5,11 @@
  * units that run `kforge pivot recover`. No secrets: the file is 0644.
  */
 import {stringify} from 'yaml'
-import {publishedIssuer} from '../api/v1alpha1/identity.js'
+import {ebsCsiControllerHasOwnRole, publishedIssuer} from '../api/v1alpha1/identity.js'
 import {NODE_CONFIG_FILE} from '../api/v1alpha1/node-bootstrap.js'
 import type {Cluster, CniPlugin} from '../api/v1alpha1/types.js'
+import {ebsCsiControllerRoleArn} from '../cloud/aws/build/ebs-csi-role.js'
+import {KforgeError} from '../util/errors.js'
 import {renderTemplate} from './templates.js'
 import type {InstanceFile} from './types.js'
 
@@ -18,13 +20,23 @@ export interface NodeBootstrapDocument {
   cni: CniPlugin
   addons: {
     cloudControllerManager: {enabled: boolean}
-    ebsCSI: {enabled: boolean; defaultStorageClass: boolean}
+    ebsCSI: NodeEbsCsi
   }
   selfHosted: boolean
   /** spec.etcd.backups, and where they go: the node's backup timer is written from it. Absent: disabled. */
   etcdBackups?: NodeEtcdBackups
   /** The pod identity webhook (a published service-account issuer): its region. Absent: none. */
   podIdentityWebhook?: NodePodIdentityWebhook
+}
+
+export interface NodeEbsCsi {
+  enabled: boolean
+  defaultStorageClass: boolean
+  /**
+   * The controller's own IAM role (IRSA): it then runs as a Deployment whose ServiceAccount is
+   * annotated with this ARN. Absent: on the control plane with hostNetwork, under the instance role.
+   */
+  controllerRoleArn?: string
 }
 
 export interface NodePodIdentityWebhook {
@@ -47,16 +59,40 @@ export interface BackupTarget {
   stateStoreRegion?: string
 }
 
-export function nodeBootstrapDocument(cluster: Cluster, target?: BackupTarget): NodeBootstrapDocument {
+/** The EBS CSI controller's role ARN, when it has one: `account` is where kforge made the role. */
+function controllerRoleArn(cluster: Cluster, account: string | undefined): string | undefined {
+  if (!ebsCsiControllerHasOwnRole(cluster.spec)) return undefined
+  if (account === undefined) {
+    throw new KforgeError(
+      `cluster ${cluster.name}: the EBS CSI controller has its own IAM role, whose ARN node.yaml needs: render with the account's assets (the prerequisites learn it from STS)`,
+    )
+  }
+  return ebsCsiControllerRoleArn(cluster.name, cluster.spec.cloud.aws.region, account)
+}
+
+/**
+ * `account`: the AWS account kforge makes the cluster's IAM roles in (ClusterAssets.account),
+ * needed when the EBS CSI controller has a role of its own.
+ */
+export function nodeBootstrapDocument(
+  cluster: Cluster,
+  target?: BackupTarget,
+  account?: string,
+): NodeBootstrapDocument {
   const {networking, addons, selfHosted} = cluster.spec
   const b = cluster.spec.etcd.backups
+  const roleArn = controllerRoleArn(cluster, account)
   return {
     apiVersion: 'kforge.dev/v1alpha1',
     kind: 'NodeBootstrap',
     cni: networking.cni,
     addons: {
       cloudControllerManager: {enabled: addons.cloudControllerManager.enabled},
-      ebsCSI: {enabled: addons.ebsCSI.enabled, defaultStorageClass: addons.ebsCSI.defaultStorageClass},
+      ebsCSI: {
+        enabled: addons.ebsCSI.enabled,
+        defaultStorageClass: addons.ebsCSI.defaultStorageClass,
+        ...(roleArn ? {controllerRoleArn: roleArn} : {}),
+      },
     },
     selfHosted,
     ...(b.enabled && target
@@ -75,8 +111,12 @@ export function nodeBootstrapDocument(cluster: Cluster, target?: BackupTarget): 
   }
 }
 
-export function nodeBootstrapFile(cluster: Cluster, target?: BackupTarget): InstanceFile {
-  return {path: NODE_CONFIG_FILE, mode: '0644', content: stringify(nodeBootstrapDocument(cluster, target))}
+export function nodeBootstrapFile(cluster: Cluster, target?: BackupTarget, account?: string): InstanceFile {
+  return {
+    path: NODE_CONFIG_FILE,
+    mode: '0644',
+    content: stringify(nodeBootstrapDocument(cluster, target, account)),
+  }
 }
 
 export const PIVOT_RECOVER_UNIT = 'kforge-pivot-recover'

@@ -3,6 +3,7 @@
  * the real shape (user-data carries no file bytes, only where the role's bundle is), without KMS or
  * the state store, so the size check sees what a real render would. Never used for an instance.
  */
+import {ebsCsiControllerHasOwnRole} from '../api/v1alpha1/identity.js'
 import type {Cluster} from '../api/v1alpha1/types.js'
 import {ASSET_CATALOG} from '../assets/catalog.js'
 import {secretsBundleKey, secretsRef} from '../assets/secrets-bundle.js'
@@ -28,5 +29,6 @@ export function placeholderAssets(
     stateStore,
     ...(options.stateStoreRegion ? {stateStoreRegion: options.stateStoreRegion} : {}),
     nodeAgent: {url: 's3://kforge-state-placeholder/node-agent/kforge.mjs', sha256: '0'.repeat(64)},
+    ...(ebsCsiControllerHasOwnRole(cluster.spec) ? {account: '000000000000'} : {}),
   }
 }

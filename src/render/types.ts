@@ -60,6 +60,12 @@ export interface ClusterAssets {
   stateStoreRegion?: string
   /** The kforge node agent bundle (esbuild, single file) and its SHA-256. */
   nodeAgent: RemoteFile
+  /**
+   * The AWS account the cluster's IAM roles are made in (sts:GetCallerIdentity of the
+   * provisioner): the EBS CSI controller's role ARN names it in node.yaml. Only when the cluster
+   * has that role (ebsCsiControllerHasOwnRole); rendering such a cluster without it is refused.
+   */
+  account?: string
 }
 
 export interface RenderInput {

@@ -55,6 +55,24 @@ export function publishedIssuer(spec: ClusterSpec): PublishedIssuer | undefined 
   return {store, url, jwksUri: `${url}/${JWKS_PATH}`, awsProvider: d.enableAWSOIDCProvider}
 }
 
+/**
+ * The EBS CSI controller's service account (the upstream driver's name). With IRSA it gets a role
+ * of its own, made by kforge as kops makes its managed addons' roles.
+ */
+export const EBS_CSI_CONTROLLER_ACCOUNT = {namespace: 'kube-system', name: 'ebs-csi-controller-sa'} as const
+
+/**
+ * True when the EBS CSI controller runs under its own IAM role rather than the control-plane
+ * instance role: the driver is installed and AWS trusts the cluster's tokens (a published issuer
+ * with its IAM OIDC provider). Automatic, as kops does for its addons once
+ * `enableAWSOIDCProvider` is set: the role is only possible then, and it is the least privilege.
+ * The provisioner (the role, and the EBS statements leaving the control-plane role) and the
+ * rendering (the role's ARN in node.yaml) both ask this one question.
+ */
+export function ebsCsiControllerHasOwnRole(spec: ClusterSpec): boolean {
+  return spec.addons.ebsCSI.enabled && publishedIssuer(spec)?.awsProvider === true
+}
+
 /** kubeadm's issuer (`https://kubernetes.default.svc.<dnsDomain>`): what tokens name without a published one. */
 export function inClusterIssuer(dnsDomain: string): string {
   return `https://kubernetes.default.svc.${dnsDomain}`

@@ -5,7 +5,7 @@
  */
 import {isDnsLabel, isDnsName} from '../names.js'
 import type {Problems, Subject} from '../problems.js'
-import {parseDiscoveryStore} from './identity.js'
+import {EBS_CSI_CONTROLLER_ACCOUNT, ebsCsiControllerHasOwnRole, parseDiscoveryStore} from './identity.js'
 import type {Cluster} from './types.js'
 
 /** S3 bucket names: 3-63 of [a-z0-9.-], starting and ending with a letter or digit. */
@@ -61,6 +61,14 @@ export function validateIdentity(cluster: Cluster, problems: Problems): void {
     const key = `${p.namespace}/${p.name}`
     if (seen.has(key)) problems.field(c, [...pat, i], `(${key}) is mapped twice`)
     seen.add(key)
+    // kforge makes this account's role itself: a second trust for it would be a second role.
+    const ebs = EBS_CSI_CONTROLLER_ACCOUNT
+    if (p.namespace === ebs.namespace && p.name === ebs.name && ebsCsiControllerHasOwnRole(cluster.spec))
+      problems.field(
+        c,
+        [...pat, i],
+        `(${key}) is the EBS CSI controller's account: kforge makes its role, with the driver's volume statements, whenever spec.addons.ebsCSI is enabled with an AWS OIDC provider`,
+      )
     if (p.aws.policyARNs.length === 0)
       problems.field(c, [...pat, i, 'aws', 'policyARNs'], 'must list at least one policy ARN')
     // IAM attaches at most 10 managed policies to a role by default (quota can be raised to 20).

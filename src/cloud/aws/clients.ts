@@ -15,6 +15,7 @@ import type {IAMClient} from '@aws-sdk/client-iam'
 import type {KMSClient} from '@aws-sdk/client-kms'
 import type {Route53Client} from '@aws-sdk/client-route-53'
 import type {S3Client} from '@aws-sdk/client-s3'
+import type {STSClient} from '@aws-sdk/client-sts'
 import {KforgeError} from '../../util/errors.js'
 import type {Timings} from '../../util/timings.js'
 import {kforgeVersion} from '../../util/version.js'
@@ -195,6 +196,12 @@ export class AwsClients {
           ...clientConfig(this.options),
           forcePathStyle: s3PathStyle(this.options),
         }),
+    )
+  }
+  sts(): Promise<STSClient> {
+    return this.memo(
+      'sts',
+      async () => new (await import('@aws-sdk/client-sts')).STSClient(clientConfig(this.options)),
     )
   }
   cloudFormation(): Promise<CloudFormationClient> {

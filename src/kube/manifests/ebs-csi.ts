@@ -5,14 +5,21 @@
  * node-driver-registrar and livenessprobe; and, unless turned off, a default `gp3` StorageClass,
  * encrypted, bound when the first pod is scheduled.
  *
- * Where kforge departs from the upstream base, and why:
- * - The controller runs on the control plane, as a DaemonSet there, with hostNetwork. It calls the
- *   EC2 API with the instance role, and only the control-plane role has EBS actions (scoped to
- *   volumes tagged for this cluster: src/cloud/aws/build/iam-policies.ts). A pod outside
- *   hostNetwork cannot reach the instance's credentials at all with IMDS hop limit 1, the
- *   default. A DaemonSet rather than a Deployment: two hostNetwork replicas on one node would
- *   share the health port, and there is one controller per control-plane node whatever their
- *   number; the sidecars elect a leader, the plugin itself keeps no state.
+ * The controller runs in one of two ways, by where its AWS credentials come from:
+ * - With a role of its own (IRSA: `controllerRoleArn`, when the cluster publishes its issuer with
+ *   an AWS OIDC provider), upstream's way: a Deployment of two replicas on the pod network, its
+ *   ServiceAccount annotated `eks.amazonaws.com/role-arn`, so the pod identity webhook gives it a
+ *   web-identity token for that role (src/podidentity). The instance roles have no volume
+ *   lifecycle statement at all then.
+ * - Without, on the control plane, as a DaemonSet there, with hostNetwork. It calls the EC2 API
+ *   with the instance role, and only the control-plane role has EBS actions (scoped to volumes
+ *   tagged for this cluster: src/cloud/aws/build/iam-policies.ts). A pod outside hostNetwork
+ *   cannot reach the instance's credentials at all with IMDS hop limit 1, the default. A
+ *   DaemonSet rather than a Deployment: two hostNetwork replicas on one node would share the
+ *   health port, and there is one controller per control-plane node whatever their number.
+ * Either way the sidecars elect a leader; the plugin itself keeps no state.
+ *
+ * Where kforge departs from the upstream base otherwise, and why:
  * - `--k8s-tag-cluster-id` is the cluster's name, so every volume the driver creates carries
  *   `KubernetesCluster=<cluster>` and `kubernetes.io/cluster/<cluster>=owned` besides the driver's
  *   own `ebs.csi.aws.com/cluster=true`: the tags the role's conditions require.
@@ -20,16 +27,23 @@
  *   its instance ID, zone and instance type from its Node object (the provider ID and labels the
  *   cloud-controller-manager sets), which is why it gets CSI_NODE_NAME and may read Nodes.
  */
-import {CSIDrivers, StorageClasses} from '../resources.js'
-import type {Container, CSIDriver, StorageClass, Volume, VolumeMount} from '../types.js'
+import {EBS_CSI_CONTROLLER_ACCOUNT} from '../../api/v1alpha1/identity.js'
+import {CSIDrivers, DaemonSets, Deployments, type ResourceType, StorageClasses} from '../resources.js'
+import type {Container, CSIDriver, PodSpec, StorageClass, Volume, VolumeMount} from '../types.js'
 import {ebsCsiImages} from './addon-images.js'
 import {clusterRole, clusterRoleBinding, role, roleBinding, serviceAccount} from './rbac.js'
 import type {Manifest, ManifestSet} from './types.js'
-import {CONTROL_PLANE_LABEL, CONTROL_PLANE_TOLERATION, daemonSetOf, serviceAccountOf} from './workloads.js'
+import {
+  CONTROL_PLANE_LABEL,
+  CONTROL_PLANE_TOLERATION,
+  daemonSetOf,
+  deploymentOf,
+  serviceAccountOf,
+} from './workloads.js'
 
 export const EBS_CSI_DRIVER = 'ebs.csi.aws.com'
 const NS = 'kube-system'
-const CONTROLLER_SA = 'ebs-csi-controller-sa'
+const CONTROLLER_SA = EBS_CSI_CONTROLLER_ACCOUNT.name
 const NODE_SA = 'ebs-csi-node-sa'
 /** The livenessprobe sidecar's port: the controller's is on the host's network. */
 export const EBS_CSI_HEALTH_PORT = 9808
@@ -39,7 +53,19 @@ export interface EbsCsiOptions {
   clusterName: string
   kubernetesVersion: string
   defaultStorageClass: boolean
+  /**
+   * The controller's own IAM role (IRSA), from node.yaml: a Deployment on the pod network, its
+   * ServiceAccount annotated with the role. Absent: the control-plane DaemonSet under the instance role.
+   */
+  controllerRoleArn?: string
 }
+
+/** The annotation the pod identity webhook reads (src/podidentity), EKS's name. */
+export const ROLE_ARN_ANNOTATION = 'eks.amazonaws.com/role-arn'
+/** The controller's workload name, whichever kind it is. */
+export const EBS_CSI_CONTROLLER = 'ebs-csi-controller'
+/** Upstream's replica count: one leader and one ready to take over. */
+export const EBS_CSI_CONTROLLER_REPLICAS = 2
 
 const SIDECAR_SECURITY = {readOnlyRootFilesystem: true, allowPrivilegeEscalation: false}
 const RESOURCES = {requests: {cpu: '10m', memory: '40Mi'}, limits: {memory: '256Mi'}}
@@ -81,10 +107,16 @@ function livenessProbe(image: string, socketDir: VolumeMount): Container {
   }
 }
 
-function rbac(): ManifestSet {
+function controllerAccount(o: EbsCsiOptions): Manifest {
+  const sa = serviceAccountOf(NS, CONTROLLER_SA)
+  if (o.controllerRoleArn) sa.object.metadata.annotations = {[ROLE_ARN_ANNOTATION]: o.controllerRoleArn}
+  return sa
+}
+
+function rbac(o: EbsCsiOptions): ManifestSet {
   const controller = [serviceAccount(NS, CONTROLLER_SA)]
   return [
-    serviceAccountOf(NS, CONTROLLER_SA),
+    controllerAccount(o),
     serviceAccountOf(NS, NODE_SA),
     clusterRole('ebs-external-provisioner-role', [
       {
@@ -190,24 +222,60 @@ function controller(o: EbsCsiOptions): ManifestSet {
     ),
     livenessProbe(images.livenessProbe, {name: 'socket-dir', mountPath: '/csi/'}),
   ]
-  const labels = {app: 'ebs-csi-controller', 'app.kubernetes.io/name': 'aws-ebs-csi-driver'}
+  const labels = {app: EBS_CSI_CONTROLLER, 'app.kubernetes.io/name': 'aws-ebs-csi-driver'}
+  const pod: PodSpec = {
+    serviceAccountName: CONTROLLER_SA,
+    priorityClassName: 'system-cluster-critical',
+    nodeSelector: {'kubernetes.io/os': 'linux'},
+    tolerations: [
+      {key: 'CriticalAddonsOnly', operator: 'Exists'},
+      // Provisioning must not wait for the cloud-controller-manager to initialise the node.
+      {key: 'node.cloudprovider.kubernetes.io/uninitialized', value: 'true', effect: 'NoSchedule'},
+    ],
+    // fsGroup also lets the non-root plugin read the projected web-identity token (IRSA).
+    securityContext: {runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000},
+    containers,
+    volumes: [{name: 'socket-dir', emptyDir: {}}],
+  }
+  if (o.controllerRoleArn) {
+    // Upstream's tolerations besides: leave a node that goes NotReady after 5 minutes, like any pod.
+    pod.tolerations!.push({operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300})
+    // The two replicas on different nodes where there are two, so one node's loss loses neither.
+    pod.affinity = {
+      podAntiAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          {
+            weight: 100,
+            podAffinityTerm: {
+              labelSelector: {matchLabels: {app: EBS_CSI_CONTROLLER}},
+              topologyKey: 'kubernetes.io/hostname',
+            },
+          },
+        ],
+      },
+    }
+    return [deploymentOf(NS, EBS_CSI_CONTROLLER, labels, EBS_CSI_CONTROLLER_REPLICAS, pod)]
+  }
   return [
-    daemonSetOf(NS, 'ebs-csi-controller', labels, {
-      serviceAccountName: CONTROLLER_SA,
-      priorityClassName: 'system-cluster-critical',
-      nodeSelector: {'kubernetes.io/os': 'linux', [CONTROL_PLANE_LABEL]: ''},
-      tolerations: [
-        CONTROL_PLANE_TOLERATION,
-        {key: 'CriticalAddonsOnly', operator: 'Exists'},
-        // Provisioning must not wait for the cloud-controller-manager to initialise the node.
-        {key: 'node.cloudprovider.kubernetes.io/uninitialized', value: 'true', effect: 'NoSchedule'},
-      ],
+    daemonSetOf(NS, EBS_CSI_CONTROLLER, labels, {
+      ...pod,
+      nodeSelector: {...pod.nodeSelector, [CONTROL_PLANE_LABEL]: ''},
+      tolerations: [CONTROL_PLANE_TOLERATION, ...pod.tolerations!],
       hostNetwork: true,
-      securityContext: {runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000},
-      containers,
-      volumes: [{name: 'socket-dir', emptyDir: {}}],
     }),
   ]
+}
+
+/**
+ * The controller's workload of the other way (a cluster that gained or lost IRSA): the addon phase
+ * deletes it after applying this one, so the two never both run.
+ */
+export function replacedEbsCsiController(o: EbsCsiOptions): {
+  type: ResourceType
+  namespace: string
+  name: string
+} {
+  return {type: o.controllerRoleArn ? DaemonSets : Deployments, namespace: NS, name: EBS_CSI_CONTROLLER}
 }
 
 function node(o: EbsCsiOptions): ManifestSet {
@@ -297,7 +365,7 @@ export function ebsCsiManifests(o: EbsCsiOptions): ManifestSet {
       spec: {attachRequired: true, podInfoOnMount: false, fsGroupPolicy: 'File'},
     },
   }
-  const out: ManifestSet = [...rbac(), driver, ...controller(o), ...node(o)]
+  const out: ManifestSet = [...rbac(o), driver, ...controller(o), ...node(o)]
   if (o.defaultStorageClass) {
     const sc: Manifest<StorageClass> = {
       type: StorageClasses,

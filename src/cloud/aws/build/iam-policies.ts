@@ -53,6 +53,12 @@ export interface RolePolicyInput {
   /** The instance groups that run under this role: each reads its own published cloud-configs. */
   groups: readonly string[]
   mirror?: MirrorSpec
+  /**
+   * The EBS CSI controller runs under a role of its own (IRSA: ebs-csi-role.ts), so the
+   * control-plane role carries none of the driver's volume statements. Default: false (the
+   * controller runs on the control plane under the instance role).
+   */
+  ebsCsiOwnRole?: boolean
 }
 
 /** `aws`, `aws-cn` or `aws-us-gov`: ARNs differ by partition. */
@@ -207,34 +213,55 @@ function ownSecrets(input: RolePolicyInput, role: AssetRole): PolicyStatement[] 
   ]
 }
 
-/** What the AWS cloud provider and the EBS CSI driver read: listed one by one. */
-const CONTROL_PLANE_DESCRIBE = [
-  'autoscaling:DescribeAutoScalingGroups',
-  'autoscaling:DescribeLaunchConfigurations',
-  'autoscaling:DescribeTags',
+/** What the EBS CSI controller reads (the upstream driver's example policy, without wildcards). */
+const EBS_CSI_DESCRIBE = [
   'ec2:DescribeAvailabilityZones',
-  'ec2:DescribeInstanceTypes',
   'ec2:DescribeInstances',
-  'ec2:DescribeRegions',
-  'ec2:DescribeRouteTables',
-  'ec2:DescribeSecurityGroups',
   'ec2:DescribeSnapshots',
-  'ec2:DescribeSubnets',
   'ec2:DescribeTags',
   'ec2:DescribeVolumes',
   'ec2:DescribeVolumesModifications',
-  'ec2:DescribeVpcs',
-  'elasticloadbalancing:DescribeListeners',
-  'elasticloadbalancing:DescribeLoadBalancerAttributes',
-  'elasticloadbalancing:DescribeLoadBalancerPolicies',
-  'elasticloadbalancing:DescribeLoadBalancers',
-  'elasticloadbalancing:DescribeTags',
-  'elasticloadbalancing:DescribeTargetGroupAttributes',
-  'elasticloadbalancing:DescribeTargetGroups',
-  'elasticloadbalancing:DescribeTargetHealth',
 ]
 
-/** Changes to a resource that already carries the cluster's tag. */
+/**
+ * What the AWS cloud provider reads, and the control plane's boot (its etcd volume: on-instance/
+ * etcd-volume.ts). The control-plane role reads the driver's list too, whichever role the
+ * controller runs under: reads change nothing, and the etcd attach needs most of them anyway.
+ */
+const CONTROL_PLANE_DESCRIBE = union(
+  [
+    'autoscaling:DescribeAutoScalingGroups',
+    'autoscaling:DescribeLaunchConfigurations',
+    'autoscaling:DescribeTags',
+    'ec2:DescribeAvailabilityZones',
+    'ec2:DescribeInstanceTypes',
+    'ec2:DescribeInstances',
+    'ec2:DescribeRegions',
+    'ec2:DescribeRouteTables',
+    'ec2:DescribeSecurityGroups',
+    'ec2:DescribeSubnets',
+    'ec2:DescribeVolumes',
+    'ec2:DescribeVpcs',
+    'elasticloadbalancing:DescribeListeners',
+    'elasticloadbalancing:DescribeLoadBalancerAttributes',
+    'elasticloadbalancing:DescribeLoadBalancerPolicies',
+    'elasticloadbalancing:DescribeLoadBalancers',
+    'elasticloadbalancing:DescribeTags',
+    'elasticloadbalancing:DescribeTargetGroupAttributes',
+    'elasticloadbalancing:DescribeTargetGroups',
+    'elasticloadbalancing:DescribeTargetHealth',
+  ],
+  EBS_CSI_DESCRIBE,
+)
+
+/** The EBS CSI controller's changes to a volume of this cluster (attach: the instance's too). */
+const EBS_CSI_CHANGE_OWNED = ['ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:ModifyVolume']
+
+/**
+ * Changes to a resource that already carries the cluster's tag, made by the cloud provider, the
+ * autoscaler and the control plane's boot (which attaches its etcd volume). The driver's volume
+ * changes join them only while the controller runs under this role.
+ */
 const CONTROL_PLANE_CHANGE_OWNED = [
   'autoscaling:SetDesiredCapacity',
   'autoscaling:TerminateInstanceInAutoScalingGroup',
@@ -244,9 +271,7 @@ const CONTROL_PLANE_CHANGE_OWNED = [
   'ec2:DeleteRoute',
   'ec2:DeleteSecurityGroup',
   'ec2:DeleteSnapshot',
-  'ec2:DetachVolume',
   'ec2:ModifyInstanceAttribute',
-  'ec2:ModifyVolume',
   'ec2:RevokeSecurityGroupIngress',
   'elasticloadbalancing:ApplySecurityGroupsToLoadBalancer',
   'elasticloadbalancing:AttachLoadBalancerToSubnets',
@@ -269,6 +294,66 @@ const CONTROL_PLANE_CHANGE_OWNED = [
   'elasticloadbalancing:SetLoadBalancerPoliciesForBackendServer',
   'elasticloadbalancing:SetLoadBalancerPoliciesOfListener',
 ]
+
+/** Both lists, once each, sorted: documents stay byte-stable whatever order they were built in. */
+function union(...lists: readonly (readonly string[])[]): string[] {
+  return [...new Set(lists.flat())].sort()
+}
+
+/** An EC2 resource type's ARNs in the input's region, any account. */
+function ec2Arn(input: Pick<RolePolicyInput, 'region'>, type: string): string {
+  return `arn:${partition(input.region)}:ec2:${input.region}:*:${type}/*`
+}
+
+/** Changes only to resources that already carry this cluster's tag. */
+function changeOwned(sid: string, actions: string[], cluster: string): PolicyStatement {
+  return {
+    Sid: sid,
+    Effect: 'Allow',
+    Action: actions,
+    Resource: '*',
+    Condition: {StringEquals: {[`aws:ResourceTag/${CLUSTER_TAG}`]: cluster}},
+  }
+}
+
+/**
+ * Tags written by a create request are authorized as ec2:CreateTags: allowed only inside one of
+ * `createActions`, and only with this cluster's tag.
+ */
+function tagOnCreate(
+  sid: string,
+  resources: string[],
+  createActions: string[],
+  cluster: string,
+): PolicyStatement {
+  return {
+    Sid: sid,
+    Effect: 'Allow',
+    Action: ['ec2:CreateTags'],
+    Resource: resources,
+    Condition: {
+      StringEquals: {
+        'ec2:CreateAction': createActions,
+        [`aws:RequestTag/${CLUSTER_TAG}`]: cluster,
+      },
+    },
+  }
+}
+
+/** Other tags on this cluster's resources (PVC names, ...), never the cluster tag itself. */
+function retagOwnedKeepingCluster(sid: string, resources: string[], cluster: string): PolicyStatement {
+  return {
+    Sid: sid,
+    Effect: 'Allow',
+    Action: ['ec2:CreateTags', 'ec2:DeleteTags'],
+    Resource: resources,
+    Condition: {
+      StringEquals: {[`aws:ResourceTag/${CLUSTER_TAG}`]: cluster},
+      // Neither set nor remove the cluster tag: a resource never moves into or out of the cluster.
+      'ForAllValues:StringNotEquals': {'aws:TagKeys': [CLUSTER_TAG]},
+    },
+  }
+}
 
 /**
  * The node agent's termination watcher completes its own group's termination hook once its node
@@ -297,12 +382,12 @@ function completeLifecycleActions(input: RolePolicyInput): PolicyStatement[] {
 export const EBS_CSI_VOLUME_TAG = 'ebs.csi.aws.com/cluster'
 
 /**
- * The EBS CSI controller (on the control plane, with this role) creates and deletes volumes only
- * as the driver: with its own tag and, through `--k8s-tag-cluster-id`, this cluster's. Deleting
- * needs both too, so the role can never delete a volume the driver did not make, such as an etcd
- * member's. Attaching, detaching and resizing are in ChangeOwned: the cluster tag is enough there.
+ * The EBS CSI controller creates and deletes volumes only as the driver: with its own tag and,
+ * through `--k8s-tag-cluster-id`, this cluster's. Deleting needs both too, so its role can never
+ * delete a volume the driver did not make, such as an etcd member's. The one source of these two
+ * statements, for whichever role the controller runs under (the control plane's, or its own).
  */
-function ebsCsiDriver(input: RolePolicyInput, volumes: string): PolicyStatement[] {
+function ebsCsiVolumeLifecycle(input: Pick<RolePolicyInput, 'cluster'>, volumes: string): PolicyStatement[] {
   const tags = (kind: 'RequestTag' | 'ResourceTag') => ({
     StringEquals: {
       [`aws:${kind}/${CLUSTER_TAG}`]: input.cluster,
@@ -327,11 +412,37 @@ function ebsCsiDriver(input: RolePolicyInput, volumes: string): PolicyStatement[
   ]
 }
 
+/**
+ * The EBS CSI controller's own role (IRSA): everything the driver's controller calls, and nothing
+ * else. Attaching, detaching and resizing only this cluster's volumes (to its instances), and the
+ * same volume lifecycle statements the control-plane role carries without IRSA.
+ */
+export function ebsCsiControllerPolicy(input: Pick<RolePolicyInput, 'cluster' | 'region'>): PolicyDocument {
+  const volumes = ec2Arn(input, 'volume')
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      // Describe actions support no resource-level permissions.
+      {Sid: 'EbsCsiDescribe', Effect: 'Allow', Action: EBS_CSI_DESCRIBE, Resource: '*'},
+      changeOwned('EbsCsiChangeOwned', EBS_CSI_CHANGE_OWNED, input.cluster),
+      tagOnCreate('EbsCsiTagOnCreate', [volumes], ['CreateVolume'], input.cluster),
+      retagOwnedKeepingCluster('EbsCsiRetagOwnedKeepingCluster', [volumes], input.cluster),
+      ...ebsCsiVolumeLifecycle(input, volumes),
+    ],
+  }
+}
+
 function controlPlane(input: RolePolicyInput): PolicyStatement[] {
   const p = partition(input.region)
-  const ec2 = (type: string) => `arn:${p}:ec2:${input.region}:*:${type}/*`
   const elb = (type: string) => `arn:${p}:elasticloadbalancing:${input.region}:*:${type}/*`
-  const taggedResources = [ec2('volume'), ec2('snapshot'), ec2('security-group')]
+  const taggedResources = [
+    ec2Arn(input, 'volume'),
+    ec2Arn(input, 'snapshot'),
+    ec2Arn(input, 'security-group'),
+  ]
+  // With its own role the controller takes its volume statements with it: this role then creates,
+  // deletes, detaches and resizes no volume (it still attaches its etcd volume at boot).
+  const driverHere = !input.ebsCsiOwnRole
   return [
     {
       Sid: 'Describe',
@@ -352,18 +463,12 @@ function controlPlane(input: RolePolicyInput): PolicyStatement[] {
       Resource: '*',
       Condition: {StringEquals: {[`aws:RequestTag/${CLUSTER_TAG}`]: input.cluster}},
     },
-    {
-      Sid: 'TagOnCreate',
-      Effect: 'Allow',
-      Action: ['ec2:CreateTags'],
-      Resource: taggedResources,
-      Condition: {
-        StringEquals: {
-          'ec2:CreateAction': ['CreateSecurityGroup', 'CreateSnapshot', 'CreateVolume'],
-          [`aws:RequestTag/${CLUSTER_TAG}`]: input.cluster,
-        },
-      },
-    },
+    tagOnCreate(
+      'TagOnCreate',
+      taggedResources,
+      ['CreateSecurityGroup', 'CreateSnapshot', ...(driverHere ? ['CreateVolume'] : [])],
+      input.cluster,
+    ),
     {
       Sid: 'TagLoadBalancerOnCreate',
       Effect: 'Allow',
@@ -376,24 +481,12 @@ function controlPlane(input: RolePolicyInput): PolicyStatement[] {
         },
       },
     },
-    {
-      Sid: 'RetagOwnedKeepingCluster',
-      Effect: 'Allow',
-      Action: ['ec2:CreateTags', 'ec2:DeleteTags'],
-      Resource: taggedResources,
-      Condition: {
-        StringEquals: {[`aws:ResourceTag/${CLUSTER_TAG}`]: input.cluster},
-        // Neither set nor remove the cluster tag: a resource never moves into or out of the cluster.
-        'ForAllValues:StringNotEquals': {'aws:TagKeys': [CLUSTER_TAG]},
-      },
-    },
-    {
-      Sid: 'ChangeOwned',
-      Effect: 'Allow',
-      Action: CONTROL_PLANE_CHANGE_OWNED,
-      Resource: '*',
-      Condition: {StringEquals: {[`aws:ResourceTag/${CLUSTER_TAG}`]: input.cluster}},
-    },
+    retagOwnedKeepingCluster('RetagOwnedKeepingCluster', taggedResources, input.cluster),
+    changeOwned(
+      'ChangeOwned',
+      union(CONTROL_PLANE_CHANGE_OWNED, driverHere ? EBS_CSI_CHANGE_OWNED : []),
+      input.cluster,
+    ),
     {
       Sid: 'LoadBalancerServiceRole',
       Effect: 'Allow',
@@ -401,7 +494,7 @@ function controlPlane(input: RolePolicyInput): PolicyStatement[] {
       Resource: `arn:${p}:iam::*:role/aws-service-role/elasticloadbalancing.amazonaws.com/*`,
       Condition: {StringEquals: {'iam:AWSServiceName': 'elasticloadbalancing.amazonaws.com'}},
     },
-    ...ebsCsiDriver(input, ec2('volume')),
+    ...(driverHere ? ebsCsiVolumeLifecycle(input, ec2Arn(input, 'volume')) : []),
     ...completeLifecycleActions(input),
     ...readBootObjects(input),
     ...controlPlaneRecords(input),

@@ -2,6 +2,7 @@
  * IAM for the instance roles: one role and instance profile per instance-group role, each with the
  * least-privilege document of iam-policies.ts (the bastion's role has no policy at all).
  */
+import {ebsCsiControllerHasOwnRole} from '../../../api/v1alpha1/identity.js'
 import {ref, type Val} from '../model/types.js'
 import {clusterPath} from '../resources/iam.js'
 import {iamRoleKind} from '../resources/iam-role.js'
@@ -37,6 +38,7 @@ export function rolePolicyInput(b: ModelBuilder, role: IamRole): RolePolicyInput
       .sort(),
     ...(b.inputs.stateStore ? {stateStore: b.inputs.stateStore} : {}),
     ...(spec.mirror ? {mirror: spec.mirror} : {}),
+    ...(ebsCsiControllerHasOwnRole(spec) ? {ebsCsiOwnRole: true} : {}),
   }
 }
 

@@ -5,10 +5,10 @@
  * assume. kops's serviceAccountIssuerDiscovery and serviceAccountExternalPermissions.
  */
 import {
+  ebsCsiControllerHasOwnRole,
   parseDiscoveryStore,
   publishedIssuer,
   STS_AUDIENCE,
-  serviceAccountSubject,
 } from '../../../api/v1alpha1/identity.js'
 import {KforgeError} from '../../../util/errors.js'
 import {ref} from '../model/types.js'
@@ -18,28 +18,9 @@ import {issuerDocumentsKind} from '../resources/issuer-documents.js'
 import {oidcProviderKind} from '../resources/oidc-provider.js'
 import {JWKS_ATTR} from '../resources/store-objects.js'
 import type {ModelBuilder} from './context.js'
+import {buildEbsCsiControllerRole} from './ebs-csi-role.js'
 import {awsNames, names} from './names.js'
-
-/** The trust policy of a service account's role: that subject, that audience, through that provider. */
-export function webIdentityTrust(providerArn: unknown, issuerUrl: string, namespace: string, name: string) {
-  const host = issuerUrl.replace(/^https:\/\//, '')
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: {Federated: providerArn},
-        Action: 'sts:AssumeRoleWithWebIdentity',
-        Condition: {
-          StringEquals: {
-            [`${host}:sub`]: serviceAccountSubject({namespace, name}),
-            [`${host}:aud`]: STS_AUDIENCE,
-          },
-        },
-      },
-    ],
-  }
-}
+import {webIdentityTrust} from './web-identity-trust.js'
 
 export function buildIdentity(b: ModelBuilder): void {
   const issuer = publishedIssuer(b.cluster.spec)
@@ -90,4 +71,5 @@ export function buildIdentity(b: ModelBuilder): void {
       managedPolicyArns: [...p.aws.policyARNs].sort(),
     })
   }
+  if (ebsCsiControllerHasOwnRole(b.cluster.spec)) buildEbsCsiControllerRole(b, issuer)
 }

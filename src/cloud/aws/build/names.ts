@@ -50,6 +50,8 @@ export const names = {
   issuerDocuments: 'issuer-documents',
   oidcProvider: 'oidc-provider',
   serviceAccountRole: (namespace: string, name: string) => `role-sa-${namespace}-${name}`,
+  /** An inline policy kforge writes on a service account's role (the EBS CSI controller's). */
+  serviceAccountPolicy: (namespace: string, name: string) => `policy-sa-${namespace}-${name}`,
 }
 
 /** Characters of the cluster-name hash every AWS name carries (40 bits of SHA-256). */

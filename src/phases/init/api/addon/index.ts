@@ -7,7 +7,11 @@ import {applyAll, describeAll} from '../../../../kube/manifests/apply.js'
 import {awsCcmManifests} from '../../../../kube/manifests/aws-ccm.js'
 import {cniManifests} from '../../../../kube/manifests/cni.js'
 import {coreDnsManifests} from '../../../../kube/manifests/coredns.js'
-import {ebsCsiManifests} from '../../../../kube/manifests/ebs-csi.js'
+import {
+  type EbsCsiOptions,
+  ebsCsiManifests,
+  replacedEbsCsiController,
+} from '../../../../kube/manifests/ebs-csi.js'
 import {kubeProxyManifests} from '../../../../kube/manifests/kube-proxy.js'
 import type {ManifestSet} from '../../../../kube/manifests/types.js'
 import {bracketHost, localApiServerUrl} from '../../../../kubeadm/endpoints.js'
@@ -109,17 +113,23 @@ export const addonPhase: Phase<InitData> = {
       name: 'ebs-csi',
       short: 'Install the EBS CSI driver and its default StorageClass (kforge spec)',
       runIf: async (d) => (await nodeConfig(d)).ebsCSI.enabled,
-      run: async (d, ctx) =>
-        install(
-          d,
-          ctx,
-          'ebs-csi',
-          ebsCsiManifests({
-            clusterName: d.cluster.clusterName,
-            kubernetesVersion: d.cluster.kubernetesVersion,
-            defaultStorageClass: (await nodeConfig(d)).ebsCSI.defaultStorageClass,
-          }),
-        ),
+      run: async (d, ctx) => {
+        const {ebsCSI} = await nodeConfig(d)
+        const options: EbsCsiOptions = {
+          clusterName: d.cluster.clusterName,
+          kubernetesVersion: d.cluster.kubernetesVersion,
+          defaultStorageClass: ebsCSI.defaultStorageClass,
+          ...(ebsCSI.controllerRoleArn ? {controllerRoleArn: ebsCSI.controllerRoleArn} : {}),
+        }
+        await install(d, ctx, 'ebs-csi', ebsCsiManifests(options))
+        if (ctx.dryRun) return
+        // A cluster that gained (or lost) IRSA re-runs this phase: the controller of the other
+        // way goes, or both would run, one of them under credentials it no longer has.
+        const old = replacedEbsCsiController(options)
+        const client = await adminClient(d, ctx.logger)
+        if (await client.deleteIfExists(old.type, old.name, old.namespace))
+          ctx.logger.info(`[addons] ebs-csi: deleted the controller's ${old.type.kind} (replaced)`)
+      },
     },
   ],
 }

@@ -9,7 +9,7 @@
  *   cni: flannel                      # flannel | hostgw (calico, cilium, amazon-vpc: refused)
  *   addons:
  *     cloudControllerManager: {enabled: true}
- *     ebsCSI: {enabled: true, defaultStorageClass: true}
+ *     ebsCSI: {enabled: true, defaultStorageClass: true}   # controllerRoleArn: the controller's IRSA role
  *   selfHosted: false
  *   etcdBackups:                      # control-plane nodes: the backup timer (absent: none)
  *     stateStore: s3://bucket/prefix
@@ -25,15 +25,18 @@ import {incompleteCni} from '../../../../api/v1alpha1/cni.js'
 import {etcdBackupProblems} from '../../../../api/v1alpha1/etcd-backups.js'
 import {NODE_CONFIG_FILE} from '../../../../api/v1alpha1/node-bootstrap.js'
 import type {CniPlugin} from '../../../../api/v1alpha1/types.js'
-import type {NodeEtcdBackups, NodePodIdentityWebhook} from '../../../../render/node-bootstrap.js'
+import type {NodeEbsCsi, NodeEtcdBackups, NodePodIdentityWebhook} from '../../../../render/node-bootstrap.js'
 import {KforgeError} from '../../../../util/errors.js'
+
+/** An IAM role ARN in any partition, with a 12-digit account: what a node must never guess. */
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/
 
 const CNIS: readonly CniPlugin[] = ['calico', 'cilium', 'flannel', 'amazon-vpc', 'hostgw']
 
 export interface NodeBootstrapConfig {
   cni?: CniPlugin
   cloudControllerManager: boolean
-  ebsCSI: {enabled: boolean; defaultStorageClass: boolean}
+  ebsCSI: NodeEbsCsi
   selfHosted: boolean
   etcdBackups?: NodeEtcdBackups
   podIdentityWebhook?: NodePodIdentityWebhook
@@ -86,13 +89,22 @@ export async function loadNodeConfig(rootDir: string): Promise<NodeBootstrapConf
   if (incomplete) throw new KforgeError(`${where('cni')} ${incomplete}`)
   const addons = (raw.addons ?? {}) as {
     cloudControllerManager?: {enabled?: boolean}
-    ebsCSI?: {enabled?: boolean; defaultStorageClass?: boolean}
+    ebsCSI?: {enabled?: boolean; defaultStorageClass?: boolean; controllerRoleArn?: unknown}
   }
   const ebs = addons.ebsCSI?.enabled ?? false
+  const roleArn = addons.ebsCSI?.controllerRoleArn
+  if (roleArn !== undefined && (typeof roleArn !== 'string' || !ROLE_ARN.test(roleArn)))
+    throw new KforgeError(
+      `${where('addons.ebsCSI.controllerRoleArn')}: expected an IAM role ARN like arn:aws:iam::111122223333:role/name, got ${JSON.stringify(roleArn)}`,
+    )
   return {
     ...(cni ? {cni: cni as CniPlugin} : {}),
     cloudControllerManager: addons.cloudControllerManager?.enabled ?? false,
-    ebsCSI: {enabled: ebs, defaultStorageClass: ebs && (addons.ebsCSI?.defaultStorageClass ?? true)},
+    ebsCSI: {
+      enabled: ebs,
+      defaultStorageClass: ebs && (addons.ebsCSI?.defaultStorageClass ?? true),
+      ...(ebs && typeof roleArn === 'string' ? {controllerRoleArn: roleArn} : {}),
+    },
     selfHosted: raw.selfHosted === true,
     ...(raw.etcdBackups !== undefined
       ? {etcdBackups: readBackups(raw.etcdBackups, where('etcdBackups'))}
