@@ -10,23 +10,30 @@
  * a role admits is proven by the IAM policy simulator (test/unit/cloud/aws/identity.test.ts).
  */
 import {createPrivateKey} from 'node:crypto'
+import {gunzipSync} from 'node:zlib'
+import {DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand} from '@aws-sdk/client-ec2'
 import {
   CreatePolicyCommand,
   GetRoleCommand,
+  GetRolePolicyCommand,
   ListAttachedRolePoliciesCommand,
   ListOpenIDConnectProvidersCommand,
+  ListRolePoliciesCommand,
 } from '@aws-sdk/client-iam'
 import {CreateBucketCommand, PutBucketPolicyCommand} from '@aws-sdk/client-s3'
 import {AssumeRoleWithWebIdentityCommand, STSClient} from '@aws-sdk/client-sts'
 import {createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify, SignJWT} from 'jose'
 import {describe, expect, inject, it} from 'vitest'
+import {parse} from 'yaml'
 import {publishedIssuer} from '../../src/api/v1alpha1/identity.js'
 import {materialKey} from '../../src/assets/material.js'
+import {EBS_CSI_POLICY_NAME, ebsCsiControllerRoleName} from '../../src/cloud/aws/build/ebs-csi-role.js'
 import {awsNames} from '../../src/cloud/aws/build/names.js'
 import {type AwsCall, isMutating} from '../../src/cloud/aws/clients.js'
 import {deleteCluster} from '../../src/phases/cluster/delete.js'
 import {provisionCluster} from '../../src/phases/cluster/provision.js'
 import {S3StateStore} from '../../src/state/s3.js'
+import type {StateStore} from '../../src/state/store.js'
 import {silentLogger} from '../../src/util/logger.js'
 import {publicSingleCluster} from '../fixtures/cloud/clusters.js'
 import {emulatorClients} from '../fixtures/cloud/library.js'
@@ -34,6 +41,39 @@ import {emulatorStateStore} from '../fixtures/cloud/state.js'
 
 const region = 'us-west-2'
 const BUCKET = 'kforge-irsa-oidc'
+
+/** The node.yaml a control-plane instance of `cluster` boots with: its launch template's user-data, as EC2 holds it. */
+async function shippedNodeYaml(
+  aws: ReturnType<typeof emulatorClients>,
+  store: StateStore,
+  cluster: string,
+): Promise<{addons: {ebsCSI: Record<string, unknown>}}> {
+  const ec2 = await aws.ec2()
+  const templates = (
+    await ec2.send(
+      new DescribeLaunchTemplatesCommand({Filters: [{Name: 'tag:KubernetesCluster', Values: [cluster]}]}),
+    )
+  ).LaunchTemplates!
+  const cp = templates.find((t) => t.LaunchTemplateName!.startsWith('control-plane'))!
+  const version = (
+    await ec2.send(
+      new DescribeLaunchTemplateVersionsCommand({
+        LaunchTemplateId: cp.LaunchTemplateId!,
+        Versions: ['$Latest'],
+      }),
+    )
+  ).LaunchTemplateVersions![0]!
+  const raw = Buffer.from(version.LaunchTemplateData!.UserData!, 'base64')
+  let text = (raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw).toString('utf8')
+  // A stub fetches the full cloud-config from the state store (render.ts publishedConfigKey).
+  const published = new RegExp(`${cluster.replace(/\./g, '\\.')}/userdata/[^/\\s]+/[0-9a-f]{64}\\.yaml`).exec(
+    text,
+  )
+  if (!text.includes('kind: NodeBootstrap') && published)
+    text = (await store.read(published[0]))!.toString('utf8')
+  const config = parse(text) as {write_files: Array<{path: string; content: string}>}
+  return parse(config.write_files.find((f) => f.path === '/etc/kforge/node.yaml')!.content)
+}
 
 describe('workload identity (IRSA) against the emulator', {timeout: 300_000}, () => {
   it('publishes the issuer, makes the provider and the role, and STS trusts the token; delete removes them', async () => {
@@ -87,6 +127,9 @@ describe('workload identity (IRSA) against the emulator', {timeout: 300_000}, ()
     expect(plan).toContain('+ IssuerDocuments issuer-documents')
     expect(plan).toContain('+ OidcProvider oidc-provider')
     expect(plan).toContain('+ IamRole role-sa-media-uploader')
+    // The EBS CSI controller's role: automatic with the provider (the driver is on by default).
+    expect(plan).toContain('+ IamRole role-sa-kube-system-ebs-csi-controller-sa')
+    expect(plan).toContain('+ RolePolicy policy-sa-kube-system-ebs-csi-controller-sa')
 
     // Anonymous reads (no signature) of both documents, path-style as the emulator serves S3.
     const anonymous = async (key: string) => {
@@ -149,6 +192,50 @@ describe('workload identity (IRSA) against the emulator', {timeout: 300_000}, ()
     expect(assumed.Credentials?.AccessKeyId).toBeTruthy()
     expect(assumed.AssumedRoleUser?.Arn).toContain(`assumed-role/${roleName}/uploader`)
 
+    // The EBS CSI controller's role: trusted through the same provider for its service account
+    // only, with the driver's volume statements, which the control-plane role no longer has.
+    const ebsRoleName = ebsCsiControllerRoleName(c.name)
+    const ebsRole = (await iam.send(new GetRoleCommand({RoleName: ebsRoleName}))).Role!
+    expect(ebsRole.Path).toBe(`/kforge/${c.name}/`)
+    expect(JSON.parse(decodeURIComponent(ebsRole.AssumeRolePolicyDocument!)).Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: {Federated: providerArn},
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: {
+          StringEquals: {
+            [`${issuer.url.slice(8)}:sub`]: 'system:serviceaccount:kube-system:ebs-csi-controller-sa',
+            [`${issuer.url.slice(8)}:aud`]: 'sts.amazonaws.com',
+          },
+        },
+      },
+    ])
+    expect((await iam.send(new ListRolePoliciesCommand({RoleName: ebsRoleName}))).PolicyNames).toEqual([
+      EBS_CSI_POLICY_NAME,
+    ])
+    const sids = async (role: string, name: string) =>
+      (
+        JSON.parse(
+          decodeURIComponent(
+            (await iam.send(new GetRolePolicyCommand({RoleName: role, PolicyName: name}))).PolicyDocument!,
+          ),
+        ) as {Statement: Array<{Sid: string}>}
+      ).Statement.map((x) => x.Sid)
+    expect(await sids(ebsRoleName, EBS_CSI_POLICY_NAME)).toEqual(
+      expect.arrayContaining(['EbsCsiCreateVolume', 'EbsCsiDeleteVolume']),
+    )
+    const cpSids = await sids(awsNames.instanceRole('control-plane', c.name), 'kforge-control-plane')
+    expect(cpSids).toContain('ChangeOwned')
+    expect(cpSids.filter((x) => x.startsWith('EbsCsi'))).toEqual([])
+    // The control plane boots knowing the role's full ARN, the emulator's account in it: no placeholder.
+    const nodeYaml = await shippedNodeYaml(aws, store, c.name)
+    expect(nodeYaml.addons.ebsCSI).toEqual({
+      enabled: true,
+      defaultStorageClass: true,
+      controllerRoleArn: ebsRole.Arn,
+    })
+    expect(ebsRole.Arn).toMatch(/^arn:aws:iam::\d{12}:role\/kforge\//)
+
     // A second apply changes nothing: documents, provider, role and policies are read back equal.
     const again: AwsCall[] = []
     const noop = await provisionCluster(c, {
@@ -163,9 +250,10 @@ describe('workload identity (IRSA) against the emulator', {timeout: 300_000}, ()
     await deleteCluster(c.name, {aws: emulatorClients(region), yes: true, spec: c})
     const left = (await iam.send(new ListOpenIDConnectProvidersCommand({}))).OpenIDConnectProviderList ?? []
     expect(left.map((p) => p.Arn)).not.toContain(providerArn)
-    await expect(iam.send(new GetRoleCommand({RoleName: roleName}))).rejects.toThrow(
-      /not found|cannot be found|NoSuchEntity/,
-    )
+    for (const name of [roleName, ebsRoleName])
+      await expect(iam.send(new GetRoleCommand({RoleName: name}))).rejects.toThrow(
+        /not found|cannot be found|NoSuchEntity/,
+      )
     expect((await fetch(`${endpoint}/${BUCKET}/clusters/irsa/openid/v1/jwks`)).status).toBe(404)
   })
 })
