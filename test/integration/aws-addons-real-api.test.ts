@@ -13,8 +13,8 @@ import {loadKubeconfig} from '../../src/kube/kubeconfig.js'
 import {applyAll} from '../../src/kube/manifests/apply.js'
 import {awsCcmManifests} from '../../src/kube/manifests/aws-ccm.js'
 import {cniManifests, FLANNEL_CNI_PLUGIN_IMAGE, FLANNEL_IMAGE} from '../../src/kube/manifests/cni.js'
-import {ebsCsiManifests} from '../../src/kube/manifests/ebs-csi.js'
-import {ConfigMaps, DaemonSets} from '../../src/kube/resources.js'
+import {applyEbsCsi, ebsCsiManifests, ROLE_ARN_ANNOTATION} from '../../src/kube/manifests/ebs-csi.js'
+import {ConfigMaps, DaemonSets, Deployments, ServiceAccounts} from '../../src/kube/resources.js'
 import {issue, loadCa} from '../support/kube-api/index.js'
 import {type RealApiServer, startRealApiServer} from '../support/real-apiserver.js'
 
@@ -173,6 +173,58 @@ describe('EBS CSI driver and cloud-controller-manager on the real kube-apiserver
       expect([a, await can(sa, a)]).toEqual([a, true])
     }
     expect(await can(sa, {verb: 'get', resource: 'secrets', namespace: 'kube-system'})).toBe(false)
+  })
+
+  it('with its own IAM role (IRSA): a 2-replica Deployment and an annotated account for every minor, replacing the DaemonSet; and back', async () => {
+    const role = `arn:aws:iam::111122223333:role/kforge/${CLUSTER}/ebs-csi-controller-sa.ku.sa-8ca520.prod-0123456789`
+    const missing = (p: Promise<unknown>) => p.then(() => 'present').catch((e: {code?: number}) => e.code)
+    for (const minor of supportedMinors()) {
+      const version = `v1.${minor}.0`
+      const log: string[] = []
+      await applyEbsCsi(
+        admin,
+        {
+          clusterName: CLUSTER,
+          kubernetesVersion: version,
+          defaultStorageClass: true,
+          controllerRoleArn: role,
+        },
+        (l) => log.push(l),
+      )
+      expect(log.some((l) => l.startsWith('deleted DaemonSet kube-system/ebs-csi-controller'))).toBe(
+        minor === supportedMinors()[0],
+      )
+    }
+    const deployment = await admin.get(Deployments, 'ebs-csi-controller', 'kube-system')
+    expect(deployment.spec.replicas).toBe(2)
+    const pod = deployment.spec.template.spec
+    expect(pod.hostNetwork).toBeUndefined()
+    expect(pod.serviceAccountName).toBe('ebs-csi-controller-sa')
+    expect(pod.containers.map((c) => c.name)).toEqual([
+      'ebs-plugin',
+      'csi-provisioner',
+      'csi-attacher',
+      'csi-resizer',
+      'liveness-probe',
+    ])
+    expect(pod.tolerations).toContainEqual({operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300})
+    const sa = await admin.get(ServiceAccounts, 'ebs-csi-controller-sa', 'kube-system')
+    expect(sa.metadata.annotations).toEqual({[ROLE_ARN_ANNOTATION]: role})
+    expect(await missing(admin.get(DaemonSets, 'ebs-csi-controller', 'kube-system'))).toBe(404)
+    // The node plugin is untouched by the switch.
+    expect((await admin.get(DaemonSets, 'ebs-csi-node', 'kube-system')).metadata.name).toBe('ebs-csi-node')
+
+    // A cluster that loses IRSA: the DaemonSet again, the Deployment and the annotation gone.
+    await applyEbsCsi(admin, {clusterName: CLUSTER, kubernetesVersion: 'v1.37.0', defaultStorageClass: true})
+    expect(
+      (await admin.get(DaemonSets, 'ebs-csi-controller', 'kube-system')).spec.template.spec.hostNetwork,
+    ).toBe(true)
+    expect(await missing(admin.get(Deployments, 'ebs-csi-controller', 'kube-system'))).toBe(404)
+    expect(
+      (await admin.get(ServiceAccounts, 'ebs-csi-controller-sa', 'kube-system')).metadata.annotations?.[
+        ROLE_ARN_ANNOTATION
+      ],
+    ).toBeUndefined()
   })
 })
 

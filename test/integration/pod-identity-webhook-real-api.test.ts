@@ -14,6 +14,7 @@ import {KubeClient} from '../../src/kube/client.js'
 import {isForbidden} from '../../src/kube/errors.js'
 import {loadKubeconfig} from '../../src/kube/kubeconfig.js'
 import {applyAll} from '../../src/kube/manifests/apply.js'
+import {applyEbsCsi} from '../../src/kube/manifests/ebs-csi.js'
 import {clusterAdminsBinding} from '../../src/kube/manifests/kubeadm-rbac.js'
 import {WEBHOOK_CONFIGURATION} from '../../src/kube/manifests/pod-identity-webhook.js'
 import {MutatingWebhookConfigurations} from '../../src/kube/resources.js'
@@ -251,6 +252,60 @@ describe('the pod identity webhook behind the real kube-apiserver', {timeout: 24
         p.spec.volumes!.some((v) => v.name === 'aws-iam-token'),
         p.metadata.name,
       ).toBe(true)
+    }
+  })
+
+  it("gives the EBS CSI controller's pods (IRSA: kforge's Deployment, its annotated account) its role in every container", async () => {
+    const ebsRole =
+      'arn:aws:iam::123456789012:role/kforge/demo/ebs-csi-controller-sa.ku.sa-8ca520.demo-0123456789'
+    // What the addon phase applies when node.yaml names the controller's role.
+    await applyEbsCsi(admin, {
+      clusterName: 'demo',
+      kubernetesVersion: 'v1.37.2',
+      defaultStorageClass: true,
+      controllerRoleArn: ebsRole,
+    })
+    const deadline = Date.now() + 60_000
+    let pods: Pod[] = []
+    while (pods.length < 2) {
+      if (Date.now() > deadline) throw new Error('the ReplicaSet made no ebs-csi-controller pods')
+      await new Promise((r) => setTimeout(r, 250))
+      pods = (
+        await admin.request<{items: Pod[]}>('GET', '/api/v1/namespaces/kube-system/pods', {
+          query: {labelSelector: 'app=ebs-csi-controller'},
+        })
+      ).items
+    }
+    for (const p of pods) {
+      expect(p.spec.hostNetwork, p.metadata.name).toBeUndefined()
+      // The plugin runs as uid 1000: the pod's fsGroup lets it read the projected token.
+      expect(p.spec.securityContext).toMatchObject({runAsUser: 1000, fsGroup: 1000})
+      expect(p.spec.containers.map((c) => c.name)).toEqual([
+        'ebs-plugin',
+        'csi-provisioner',
+        'csi-attacher',
+        'csi-resizer',
+        'liveness-probe',
+      ])
+      for (const c of p.spec.containers) {
+        expect(env(c), `${p.metadata.name}/${c.name}`).toMatchObject({
+          AWS_ROLE_ARN: ebsRole,
+          AWS_WEB_IDENTITY_TOKEN_FILE: TOKEN_FILE,
+          AWS_REGION: 'eu-west-1',
+        })
+        expect(c.volumeMounts).toContainEqual({
+          name: 'aws-iam-token',
+          mountPath: '/var/run/secrets/eks.amazonaws.com/serviceaccount',
+          readOnly: true,
+        })
+      }
+      // The plugin's own variables are kept beside the injected ones.
+      expect(Object.keys(env(p.spec.containers[0]!))).toEqual(
+        expect.arrayContaining(['CSI_ENDPOINT', 'CSI_NODE_NAME']),
+      )
+      expect(p.spec.volumes!.find((v) => v.name === 'aws-iam-token')?.projected).toMatchObject({
+        sources: [{serviceAccountToken: {audience: 'sts.amazonaws.com', path: 'token'}}],
+      })
     }
   })
 

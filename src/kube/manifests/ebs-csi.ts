@@ -28,9 +28,18 @@
  *   cloud-controller-manager sets), which is why it gets CSI_NODE_NAME and may read Nodes.
  */
 import {EBS_CSI_CONTROLLER_ACCOUNT} from '../../api/v1alpha1/identity.js'
-import {CSIDrivers, DaemonSets, Deployments, type ResourceType, StorageClasses} from '../resources.js'
+import type {KubeClient} from '../client.js'
+import {
+  CSIDrivers,
+  DaemonSets,
+  Deployments,
+  type ResourceType,
+  ServiceAccounts,
+  StorageClasses,
+} from '../resources.js'
 import type {Container, CSIDriver, PodSpec, StorageClass, Volume, VolumeMount} from '../types.js'
 import {ebsCsiImages} from './addon-images.js'
+import {applyAll} from './apply.js'
 import {clusterRole, clusterRoleBinding, role, roleBinding, serviceAccount} from './rbac.js'
 import type {Manifest, ManifestSet} from './types.js'
 import {
@@ -267,8 +276,8 @@ function controller(o: EbsCsiOptions): ManifestSet {
 }
 
 /**
- * The controller's workload of the other way (a cluster that gained or lost IRSA): the addon phase
- * deletes it after applying this one, so the two never both run.
+ * The controller's workload of the other way (a cluster that gained or lost IRSA): deleted after
+ * this one is applied, so the two never both run.
  */
 export function replacedEbsCsiController(o: EbsCsiOptions): {
   type: ResourceType
@@ -276,6 +285,34 @@ export function replacedEbsCsiController(o: EbsCsiOptions): {
   name: string
 } {
   return {type: o.controllerRoleArn ? DaemonSets : Deployments, namespace: NS, name: EBS_CSI_CONTROLLER}
+}
+
+/**
+ * What the addon phase does: apply the driver, then delete the controller of the other way if a
+ * re-run of the phase finds one (the cluster gained or lost IRSA since), which would otherwise run
+ * on beside it under credentials it no longer has. Without a role, an annotation left on the
+ * service account from before goes too: apply keeps live annotations, and the SDK would try the
+ * web identity of a deleted role before the instance role. Returns the deleted workload's kind.
+ */
+export async function applyEbsCsi(
+  client: KubeClient,
+  o: EbsCsiOptions,
+  log: (line: string) => void = () => {},
+): Promise<string | undefined> {
+  await applyAll(client, ebsCsiManifests(o), log)
+  if (!o.controllerRoleArn) {
+    const sa = await client.get(ServiceAccounts, CONTROLLER_SA, NS)
+    if (sa.metadata.annotations?.[ROLE_ARN_ANNOTATION] !== undefined) {
+      await client.patch(ServiceAccounts, CONTROLLER_SA, NS, {
+        metadata: {annotations: {[ROLE_ARN_ANNOTATION]: null}},
+      })
+      log(`removed ${ROLE_ARN_ANNOTATION} from ServiceAccount ${NS}/${CONTROLLER_SA}`)
+    }
+  }
+  const old = replacedEbsCsiController(o)
+  if (!(await client.deleteIfExists(old.type, old.name, old.namespace))) return undefined
+  log(`deleted ${old.type.kind} ${old.namespace}/${old.name} (replaced)`)
+  return old.type.kind
 }
 
 function node(o: EbsCsiOptions): ManifestSet {

@@ -7,11 +7,7 @@ import {applyAll, describeAll} from '../../../../kube/manifests/apply.js'
 import {awsCcmManifests} from '../../../../kube/manifests/aws-ccm.js'
 import {cniManifests} from '../../../../kube/manifests/cni.js'
 import {coreDnsManifests} from '../../../../kube/manifests/coredns.js'
-import {
-  type EbsCsiOptions,
-  ebsCsiManifests,
-  replacedEbsCsiController,
-} from '../../../../kube/manifests/ebs-csi.js'
+import {applyEbsCsi, type EbsCsiOptions, ebsCsiManifests} from '../../../../kube/manifests/ebs-csi.js'
 import {kubeProxyManifests} from '../../../../kube/manifests/kube-proxy.js'
 import type {ManifestSet} from '../../../../kube/manifests/types.js'
 import {bracketHost, localApiServerUrl} from '../../../../kubeadm/endpoints.js'
@@ -121,14 +117,9 @@ export const addonPhase: Phase<InitData> = {
           defaultStorageClass: ebsCSI.defaultStorageClass,
           ...(ebsCSI.controllerRoleArn ? {controllerRoleArn: ebsCSI.controllerRoleArn} : {}),
         }
-        await install(d, ctx, 'ebs-csi', ebsCsiManifests(options))
-        if (ctx.dryRun) return
-        // A cluster that gained (or lost) IRSA re-runs this phase: the controller of the other
-        // way goes, or both would run, one of them under credentials it no longer has.
-        const old = replacedEbsCsiController(options)
-        const client = await adminClient(d, ctx.logger)
-        if (await client.deleteIfExists(old.type, old.name, old.namespace))
-          ctx.logger.info(`[addons] ebs-csi: deleted the controller's ${old.type.kind} (replaced)`)
+        if (ctx.dryRun) return install(d, ctx, 'ebs-csi', ebsCsiManifests(options))
+        await applyEbsCsi(await adminClient(d, ctx.logger), options, (l) => ctx.logger.debug(`[addons] ${l}`))
+        ctx.logger.info('[addons] Applied essential addon: ebs-csi')
       },
     },
   ],
