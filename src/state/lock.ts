@@ -114,6 +114,9 @@ export class Lease {
     this.written = leaseBytes(record)
     const every = renewInterval(options)
     this.timer = setInterval(() => {
+      // One renewal at a time: on a loaded machine a write can outlast the interval, and two in
+      // flight would leave release() waiting for only one of them while the other still writes.
+      if (this.renewing) return
       this.renewing = this.renew().finally(() => {
         this.renewing = undefined
       })

@@ -99,6 +99,38 @@ function lockContract(name: string, open: () => Promise<StateStore>): void {
       expect(await store.read(lockKey(cluster))).toBeUndefined()
     })
 
+    it('renews one write at a time, and a release waits for the renewal in flight', async () => {
+      const cluster = 'r.lock.example.com'
+      let inFlight = 0
+      let most = 0
+      let writesAfterRelease = 0
+      let released = false
+      // Each renewal outlasts several intervals, as a write may on a loaded machine.
+      const slow: StateStore = {
+        ...bound(store),
+        replaceIf: async (k, e, b, o) => {
+          if (released) writesAfterRelease++
+          inFlight++
+          most = Math.max(most, inFlight)
+          await sleep(120)
+          try {
+            return await store.replaceIf(k, e, b, o)
+          } finally {
+            inFlight--
+          }
+        },
+      }
+      const lease = await acquireLock(slow, cluster, {command: 'rolling-update', renewEveryMs: 20})
+      await sleep(300)
+      await lease.release()
+      released = true
+      expect(inFlight).toBe(0)
+      await sleep(200)
+      expect(most).toBe(1)
+      expect(writesAfterRelease).toBe(0)
+      expect(await store.read(lockKey(cluster))).toBeUndefined()
+    })
+
     it('breaks a stale lease only with --break-lock', async () => {
       const cluster = 'd.lock.example.com'
       const hoursAgo = new Date(Date.now() - 3 * 3600_000).toISOString()
