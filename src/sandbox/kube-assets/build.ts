@@ -34,7 +34,7 @@ export interface BuildStep {
 
 const STAMP_FILE = 'assets.json'
 /** Bumped when the layout of the asset directory or the images changes. */
-const LAYOUT = 1
+const LAYOUT = 2
 const IMAGE_REPOSITORY = 'registry.k8s.io'
 /** containernetworking-plugins from Debian (installed by .ci/run and the pretest step). */
 const DEBIAN_CNI_PLUGINS = '/usr/lib/cni'
