@@ -5,6 +5,8 @@ import {defineConfig} from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/real/**/*.test.ts'],
+    globalSetup: ['test/support/run-temp.ts'],
+    setupFiles: ['test/support/file-temp.ts'],
     testTimeout: 900_000,
     hookTimeout: 1_200_000,
     pool: 'forks',
