@@ -12,7 +12,7 @@ import type {Node, Pod} from '../kube/types.js'
 import type {GroupInfo, InstanceInfo, Inventory} from './inventory.js'
 import {outdatedReason} from './needs-update.js'
 
-export type FailureKind = 'resource' | 'group' | 'instance' | 'node' | 'pod' | 'api'
+export type FailureKind = 'resource' | 'group' | 'instance' | 'node' | 'pod' | 'api' | 'backup'
 
 export interface Failure {
   kind: FailureKind

@@ -32,6 +32,21 @@ export function backupKey(cluster: string, id: string): string {
   return `${PREFIX(cluster)}${id}.json`
 }
 
+/**
+ * When the newest backup was taken, read from the listing's ids alone (each object holds a whole
+ * sealed snapshot, so a freshness check must not download them); undefined when there is none.
+ */
+export async function newestBackupTime(store: StateStore, cluster: string): Promise<Date | undefined> {
+  let newest: Date | undefined
+  for (const key of await store.list(PREFIX(cluster))) {
+    const m = /\/(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-r\d+\.json$/.exec(key)
+    if (!m) continue
+    const at = new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!))
+    if (!newest || at > newest) newest = at
+  }
+  return newest
+}
+
 function backupId(takenAt: Date, revision: number): string {
   return `${takenAt.toISOString().replace(/[-:]|\.\d{3}/g, '')}-r${revision}`
 }

@@ -14,7 +14,10 @@ import {Nodes, Pods} from '../kube/resources.js'
 import type {Node, Pod} from '../kube/types.js'
 import type {StateStore} from '../state/store.js'
 import {type Logger, silentLogger} from '../util/logger.js'
+import {type BackupTimes, backupFailures} from './backup-freshness.js'
 import {type Failure, groupFailures, kubeFailures, nodeOf, resourceFailures, ZONE_LABEL} from './checks.js'
+import {newestBackupTime} from './etcd-backups.js'
+import {readInitRecord} from './init-once.js'
 import {type Inventory, readInventory} from './inventory.js'
 import type {KubeAccess} from './kube-access.js'
 import {outdatedReason} from './needs-update.js'
@@ -26,8 +29,8 @@ export interface ValidateOptions {
   /** Plan the model and report missing resources. Default: true */
   resources?: boolean
   /**
-   * The state store: the prerequisites' objects in it are checked with the cloud resources.
-   * Default: not checked.
+   * The state store: the prerequisites' objects in it are checked with the cloud resources, and
+   * the etcd backups' freshness. Default: not checked.
    */
   store?: StateStore
   /** Report what a rolling update would replace (outdated or detached instances). Default: true */
@@ -139,6 +142,11 @@ async function plannedModel(
   })
 }
 
+async function backupTimes(store: StateStore, cluster: string): Promise<BackupTimes> {
+  const [newest, init] = await Promise.all([newestBackupTime(store, cluster), readInitRecord(store, cluster)])
+  return {newest, initCompleted: init?.completedAt ? new Date(init.completedAt) : undefined}
+}
+
 /** One validation pass. */
 export async function checkCluster(cluster: Cluster, options: ValidateOptions): Promise<ValidationReport> {
   const logger = options.logger ?? silentLogger
@@ -147,6 +155,14 @@ export async function checkCluster(cluster: Cluster, options: ValidateOptions): 
   const failures: Failure[] = []
   if (planned) failures.push(...resourceFailures((await planned).plan, cluster.name))
   failures.push(...groupFailures(cluster, inv, {currentVersions: options.currentVersions !== false}))
+  if (options.store && cluster.spec.etcd.backups.enabled)
+    failures.push(
+      ...backupFailures(
+        cluster.spec.etcd.backups,
+        await backupTimes(options.store, cluster.name),
+        new Date(),
+      ),
+    )
 
   let kubernetes: ValidationReport['kubernetes']
   const access = options.kube ?? {skipped: 'no Kubernetes access given'}

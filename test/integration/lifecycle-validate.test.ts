@@ -11,6 +11,8 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {KubeClient} from '../../src/kube/client.js'
 import {loadKubeconfig} from '../../src/kube/kubeconfig.js'
 import {Pods} from '../../src/kube/resources.js'
+import {backupKey} from '../../src/lifecycle/etcd-backups.js'
+import {initRecordKey} from '../../src/lifecycle/init-once.js'
 import {deleteCluster} from '../../src/phases/cluster/delete.js'
 import {loadCluster, saveClusterSpec} from '../../src/state/clusters.js'
 import {publicSingleCluster} from '../fixtures/cloud/clusters.js'
@@ -101,6 +103,32 @@ describe('validate cluster with the Kubernetes API', () => {
     expect(r.stderr).toContain('is not valid yet')
     expect(r.stdout).toContain(`Your cluster ${NAME} is ready.`)
     for (const i of instances) expect(r.stdout).toContain(i.id)
+  })
+
+  it('fails while etcd backups have stopped, and passes once a backup is newer than staleAfter', async () => {
+    const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000)
+    await store.write(
+      initRecordKey(NAME),
+      JSON.stringify({
+        holder: 'i-0first',
+        claimedAt: hoursAgo(5).toISOString(),
+        completedAt: hoursAgo(5).toISOString(),
+      }),
+    )
+    const stale = await kforge('validate', 'cluster', NAME, '--kubeconfig', api.adminKubeconfig, '-o', 'json')
+    expect(stale.code).not.toBe(0)
+    const failures = (JSON.parse(stale.stdout) as {failures: {kind: string; message: string}[]}).failures
+    expect(failures.map((f) => f.kind)).toEqual(['backup'])
+    expect(failures[0]!.message).toMatch(
+      /^no etcd backup since the cluster was initialised 5h ago .* longer than spec\.etcd\.backups\.staleAfter \(1h\)/,
+    )
+    // Only the listing is read: the object's name carries the time it was taken.
+    const id = `${new Date().toISOString().replace(/[-:]|\.\d{3}/g, '')}-r42`
+    await store.write(backupKey(NAME, id), '{}')
+    const fresh = await kforge('validate', 'cluster', NAME, '--kubeconfig', api.adminKubeconfig)
+    expect(fresh.code).toBe(0)
+    await store.delete(backupKey(NAME, id))
+    await store.delete(initRecordKey(NAME))
   })
 
   it('a roll stops where the cluster fails to validate, and a re-run continues from there', async () => {

@@ -7,7 +7,11 @@ import {allocate, type Cidr, cidrProblem, formatCidr, parseCidr} from '../cidr.j
 import type {Problems} from '../problems.js'
 import {DEFAULT_KUBERNETES_VERSION, etcdVersionFor, parseVersion} from '../versions.js'
 import {CLUSTER_LABEL, type SpecInput} from './documents.js'
-import {DEFAULT_BACKUP_RETENTION, DEFAULT_BACKUP_SCHEDULE} from './etcd-backups.js'
+import {
+  DEFAULT_BACKUP_RETENTION,
+  DEFAULT_BACKUP_SCHEDULE,
+  DEFAULT_BACKUP_STALE_AFTER,
+} from './etcd-backups.js'
 import {identityDefaults} from './identity.js'
 import {
   type AddonsSpec,
@@ -135,6 +139,7 @@ export function applyDefaults(input: SpecInput, problems?: Problems): Cluster {
         enabled: s.etcd?.backups?.enabled ?? true,
         schedule: s.etcd?.backups?.schedule ?? DEFAULT_BACKUP_SCHEDULE,
         retention: {...DEFAULT_BACKUP_RETENTION, ...s.etcd?.backups?.retention},
+        staleAfter: s.etcd?.backups?.staleAfter ?? DEFAULT_BACKUP_STALE_AFTER,
       },
     },
     addons: {

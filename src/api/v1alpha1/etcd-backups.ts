@@ -7,6 +7,8 @@ import type {EtcdBackups} from './types.js'
 
 export const DEFAULT_BACKUP_SCHEDULE = '*:0/15'
 export const DEFAULT_BACKUP_RETENTION: EtcdBackups['retention'] = {all: '1h', hourly: '7d', daily: '30d'}
+/** Four periods of the default schedule: one late or failed backup is not yet an alarm. */
+export const DEFAULT_BACKUP_STALE_AFTER = '1h'
 
 const UNIT_MS = {m: 60_000, h: 3_600_000, d: 86_400_000} as const
 
@@ -24,7 +26,10 @@ export function retentionMs(value: string): number | undefined {
  */
 const CALENDAR = /^[A-Za-z0-9*/:,.~ +-]{1,100}$/
 
-export function etcdBackupProblems(b: EtcdBackups): {path: string[]; message: string}[] {
+/** The node's copy (node.yaml) has no `staleAfter`: only the provisioner's validation reads it. */
+export function etcdBackupProblems(
+  b: Pick<EtcdBackups, 'schedule' | 'retention'> & {staleAfter?: string},
+): {path: string[]; message: string}[] {
   const out: {path: string[]; message: string}[] = []
   if (!CALENDAR.test(b.schedule) || b.schedule.trim() === '')
     out.push({
@@ -38,5 +43,11 @@ export function etcdBackupProblems(b: EtcdBackups): {path: string[]; message: st
         message: `("${b.retention[key]}") is not an age like 90m, 36h or 7d (0 keeps none)`,
       })
   }
+  const stale = b.staleAfter === undefined ? 1 : retentionMs(b.staleAfter)
+  if (stale === undefined || stale === 0)
+    out.push({
+      path: ['staleAfter'],
+      message: `("${b.staleAfter}") is not an age like 45m, 2h or 1d`,
+    })
   return out
 }

@@ -74,6 +74,7 @@ function clusterDocument(cluster: Cluster): ClusterDocument {
           enabled: s.etcd.backups.enabled,
           schedule: s.etcd.backups.schedule,
           retention: {...s.etcd.backups.retention},
+          staleAfter: s.etcd.backups.staleAfter,
         },
       },
       addons: {

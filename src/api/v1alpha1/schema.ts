@@ -177,7 +177,15 @@ export const clusterSpecShape = obj(
         "GiB of each control-plane member's etcd volume (encrypted gp3 EBS, mounted at /var/lib/etcd; see docs/control-plane-lifecycle.md). Default: 20. It can only grow: a larger size grows each volume in place (update cluster) and its filesystem on the node; a smaller one is refused, as EBS cannot shrink a volume.",
         int,
       ),
-      backups: obj({enabled: bool, schedule: str, retention: obj({all: str, hourly: str, daily: str})}),
+      backups: obj({
+        enabled: bool,
+        schedule: str,
+        retention: obj({all: str, hourly: str, daily: str}),
+        staleAfter: described(
+          "kforge validate cluster fails when the newest etcd backup (or, before the first, the cluster's init) is older than this age (like 45m, 2h, 1d). Default: 1h, four periods of the default schedule.",
+          str,
+        ),
+      }),
     }),
     addons: obj({
       cloudControllerManager: toggle,

@@ -236,6 +236,11 @@ export interface EtcdBackupsInput {
   /** A systemd OnCalendar expression. Default: `*:0/15` (every 15 minutes, as kops's etcd-manager) */
   schedule?: string
   retention?: EtcdBackupRetentionInput
+  /**
+   * `kforge validate cluster` fails when the newest backup is older than this (or, before the
+   * first, the cluster's init): backups that stopped are found before they are needed. Default: 1h
+   */
+  staleAfter?: string
 }
 
 /**
@@ -256,6 +261,7 @@ export interface EtcdBackups {
   enabled: boolean
   schedule: string
   retention: Required<EtcdBackupRetentionInput>
+  staleAfter: string
 }
 
 export interface AddonToggle {

@@ -70,16 +70,17 @@ describe('backup retention', () => {
   it('refuses a schedule that could write another unit line, and ages it cannot read', () => {
     expect(
       etcdBackupProblems({
-        enabled: true,
         schedule: '*:0/15\nExecStartPre=/bin/sh',
         retention: {all: '1h', hourly: '1 week', daily: '30d'},
+        staleAfter: '0',
       }).map((p) => `${p.path.join('.')}: ${p.message}`),
     ).toEqual([
       'schedule: ("*:0/15\nExecStartPre=/bin/sh") is not a systemd calendar expression like *:0/15, hourly or *-*-* 02:00:00',
       'retention.hourly: ("1 week") is not an age like 90m, 36h or 7d (0 keeps none)',
+      'staleAfter: ("0") is not an age like 45m, 2h or 1d',
     ])
     expect(
-      etcdBackupProblems({enabled: true, schedule: 'hourly', retention: DEFAULT_BACKUP_RETENTION}),
+      etcdBackupProblems({schedule: 'hourly', retention: DEFAULT_BACKUP_RETENTION, staleAfter: '2h'}),
     ).toEqual([])
   })
 })

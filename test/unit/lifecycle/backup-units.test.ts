@@ -34,12 +34,13 @@ async function analyze(...args: string[]): Promise<string> {
 }
 
 describe('scheduled etcd backup units', () => {
-  it('defaults to every 15 minutes, keeping all for 1h, hourly for 7d, daily for 30d', () => {
+  it('defaults to every 15 minutes, keeping all for 1h, hourly for 7d, daily for 30d, stale after 1h', () => {
     const c = publicSingleCluster('units.example.com')
     expect(c.spec.etcd.backups).toEqual({
       enabled: true,
       schedule: '*:0/15',
       retention: {all: '1h', hourly: '7d', daily: '30d'},
+      staleAfter: '1h',
     })
   })
 

@@ -137,7 +137,7 @@ function readBackups(raw: unknown, where: string): NodeEtcdBackups {
     schedule: b.schedule!,
     retention: {all: retention.all!, hourly: retention.hourly!, daily: retention.daily!},
   }
-  const problems = etcdBackupProblems({enabled: true, schedule: out.schedule, retention: out.retention})
+  const problems = etcdBackupProblems({schedule: out.schedule, retention: out.retention})
   if (problems[0]) throw new KforgeError(`${where}.${problems[0].path.join('.')}: ${problems[0].message}`)
   return out
 }
