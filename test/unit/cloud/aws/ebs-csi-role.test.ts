@@ -9,12 +9,8 @@
 
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {
-  createValidatedPolicy,
-  validateIdentityPolicy,
-  validateResourcePolicy,
-} from '@cloud-copilot/iam-policy'
-import {runSimulation, runUnsafeSimulation} from '@cloud-copilot/iam-simulate'
+import {validateIdentityPolicy} from '@cloud-copilot/iam-policy'
+import {runSimulation} from '@cloud-copilot/iam-simulate'
 import {describe, expect, it} from 'vitest'
 import {stringify} from 'yaml'
 import {Problems} from '../../../../src/api/problems.js'
@@ -31,13 +27,21 @@ import {
 } from '../../../../src/cloud/aws/build/ebs-csi-role.js'
 import {buildModel} from '../../../../src/cloud/aws/build/index.js'
 import {renderTemplate} from '../../../../src/cloud/aws/cfn/template.js'
-import {type Desired, type Model, Ref} from '../../../../src/cloud/aws/model/types.js'
+import type {Desired, Model} from '../../../../src/cloud/aws/model/types.js'
 import {ebsCsiManifests, replacedEbsCsiController} from '../../../../src/kube/manifests/ebs-csi.js'
 import type {ManifestSet} from '../../../../src/kube/manifests/types.js'
 import type {DaemonSet, Deployment, ServiceAccount} from '../../../../src/kube/types.js'
 import {loadNodeConfig} from '../../../../src/phases/init/api/addon/node-config.js'
 import {nodeBootstrapDocument} from '../../../../src/render/node-bootstrap.js'
 import {haPrivateCluster} from '../../../fixtures/cloud/clusters.js'
+import {
+  type Context,
+  ebsCsiDriverTags,
+  requestTags,
+  resolveRefs,
+  resourceTags,
+  webIdentityDecision,
+} from '../../../fixtures/cloud/iam-simulation.js'
 import {tempDir} from '../../../support/cli.js'
 
 const ACCOUNT = '111122223333'
@@ -68,15 +72,8 @@ const find = (m: Model, name: string) =>
   m.resources.find((r) => r.name === name) as Desired<Record<string, unknown>>
 
 /** Refs become what IAM stores: the provider's ARN in a trust, the key's ARN in a policy. */
-function resolve(value: unknown): unknown {
-  if (value instanceof Ref) return value.target === 'oidc-provider' ? PROVIDER : KEY
-  if (Array.isArray(value)) return value.map(resolve)
-  if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]))
-  return value
-}
-
-type Context = Record<string, string | string[]>
+const resolve = (value: unknown) =>
+  resolveRefs(value, (ref) => (ref.target === 'oidc-provider' ? PROVIDER : KEY))
 type Document = {Statement: Array<{Sid: string; Action: string[]}>}
 
 const irsa = model(irsaCluster())
@@ -105,22 +102,7 @@ async function decide(policy: Document, action: string, resource: string, contex
 
 const volume = `arn:aws:ec2:us-east-1:${ACCOUNT}:volume/vol-0123456789abcdef0`
 const instance = `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/i-0123456789abcdef0`
-/** What aws-ebs-csi-driver sends in CreateVolume's TagSpecifications with kforge's flags. */
-const driverTags: Record<string, string> = {
-  CSIVolumeName: 'pvc-0f1e2d3c',
-  'ebs.csi.aws.com/cluster': 'true',
-  [`kubernetes.io/cluster/${CLUSTER}`]: 'owned',
-  Name: `${CLUSTER}-dynamic-pvc-0f1e2d3c`,
-  KubernetesCluster: CLUSTER,
-  'kubernetes.io/created-for/pvc/name': 'data',
-  'kubernetes.io/created-for/pvc/namespace': 'default',
-}
-const requestTags = (tags: Record<string, string>): Context => ({
-  ...Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:RequestTag/${k}`, v])),
-  'aws:TagKeys': Object.keys(tags),
-})
-const resourceTags = (tags: Record<string, string>): Context =>
-  Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v]))
+const driverTags = ebsCsiDriverTags(CLUSTER)
 /** An etcd member's volume as kforge makes it (etcd-volumes.ts): this cluster's, not the driver's. */
 const etcdTags = (find(irsa, irsa.resources.find((r) => r.kind === 'Volume')!.name).props.tags ??
   {}) as Record<string, string>
@@ -245,28 +227,12 @@ describe('the EBS CSI controller role (IRSA on)', () => {
 
   it('is trusted only by the controller’s service account token, for STS, through this cluster’s provider', async () => {
     const trust = resolve(find(irsa, 'role-sa-kube-system-ebs-csi-controller-sa').props.assumeRolePolicy)
-    const policy = createValidatedPolicy(trust, validateResourcePolicy, {name: 'trust'})
-    const assume = (
-      sub: string,
-      aud = 'sts.amazonaws.com',
-      principal = PROVIDER,
-      action = 'sts:AssumeRoleWithWebIdentity',
-    ) =>
-      runUnsafeSimulation(
-        {
-          identityPolicies: [],
-          serviceControlPolicies: [],
-          resourceControlPolicies: [],
-          resourcePolicy: policy,
-          request: {
-            action,
-            principal,
-            resource: {accountId: ACCOUNT, resource: ebsCsiControllerRoleArn(CLUSTER, 'us-east-1', ACCOUNT)},
-            contextVariables: {[`${HOST}:sub`]: sub, [`${HOST}:aud`]: aud},
-          },
-        },
-        {},
-      )
+    const assume = webIdentityDecision(trust, {
+      account: ACCOUNT,
+      roleArn: ebsCsiControllerRoleArn(CLUSTER, 'us-east-1', ACCOUNT),
+      issuerHost: HOST,
+      provider: PROVIDER,
+    })
     expect(await assume(SUBJECT)).toBe('Allowed')
     expect(await assume('system:serviceaccount:kube-system:ebs-csi-node-sa')).not.toBe('Allowed')
     expect(await assume('system:serviceaccount:default:ebs-csi-controller-sa')).not.toBe('Allowed')

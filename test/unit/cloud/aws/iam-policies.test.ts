@@ -17,13 +17,19 @@ import {nodeAgentKey} from '../../../../src/assets/node-agent.js'
 import {secretsBundleKey} from '../../../../src/assets/secrets-bundle.js'
 import {buildModel} from '../../../../src/cloud/aws/build/index.js'
 import {awsNames} from '../../../../src/cloud/aws/build/names.js'
-import {Ref} from '../../../../src/cloud/aws/model/types.js'
 import {ebsCsiManifests} from '../../../../src/kube/manifests/ebs-csi.js'
 import type {DaemonSet} from '../../../../src/kube/types.js'
 import {backupKey} from '../../../../src/lifecycle/etcd-backups.js'
 import {initRecordKey} from '../../../../src/lifecycle/init-once.js'
 import {publishedConfigKey} from '../../../../src/render/render.js'
 import {haPrivateCluster} from '../../../fixtures/cloud/clusters.js'
+import {
+  type Context,
+  ebsCsiDriverTags,
+  requestTags,
+  resolveRefs,
+  resourceTags,
+} from '../../../fixtures/cloud/iam-simulation.js'
 
 const ACCOUNT = '111122223333'
 const KEY = `arn:aws:kms:us-east-1:${ACCOUNT}:key/0f1e2d3c-aaaa-bbbb-cccc-000000000001`
@@ -48,14 +54,7 @@ const KEY_POLICY = {
 }
 
 /** Refs (the key kforge makes) become the key's ARN, as IAM would store the document. */
-function resolve(value: unknown): unknown {
-  if (value instanceof Ref) return KEY
-  if (Array.isArray(value)) return value.map(resolve)
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]))
-  }
-  return value
-}
+const resolve = (value: unknown) => resolveRefs(value, () => KEY)
 
 function documents(cluster: Cluster): Map<string, Document> {
   const image = {id: 'ami-0123456789abcdef0', rootDeviceName: '/dev/sda1'}
@@ -75,8 +74,6 @@ const cluster = haPrivateCluster(CLUSTER)
 const docs = documents(cluster)
 const groupsOf = (role: string) =>
   cluster.instanceGroups.filter((g) => g.spec.role === role).map((g) => g.name)
-
-type Context = Record<string, string | string[]>
 
 async function decide(
   role: string,
@@ -427,25 +424,7 @@ describe('EBS CSI driver (the controller runs on the control plane, under its ro
   }).find((m) => m.object.metadata.name === 'ebs-csi-controller')!.object as DaemonSet
   const plugin = controller.spec.template.spec.containers.find((c) => c.name === 'ebs-plugin')!
   const clusterId = plugin.args!.find((a) => a.startsWith('--k8s-tag-cluster-id='))!.split('=')[1]!
-  // What aws-ebs-csi-driver puts in CreateVolume's TagSpecifications: its own tag and the volume's
-  // name always; with --k8s-tag-cluster-id, the legacy cluster tags; with the provisioner's
-  // --extra-create-metadata, the claim's names.
-  const driverTags: Record<string, string> = {
-    CSIVolumeName: 'pvc-0f1e2d3c',
-    'ebs.csi.aws.com/cluster': 'true',
-    [`kubernetes.io/cluster/${clusterId}`]: 'owned',
-    Name: `${clusterId}-dynamic-pvc-0f1e2d3c`,
-    KubernetesCluster: clusterId,
-    'kubernetes.io/created-for/pvc/name': 'data',
-    'kubernetes.io/created-for/pvc/namespace': 'default',
-    'kubernetes.io/created-for/pv/name': 'pvc-0f1e2d3c',
-  }
-  const requestTags = (tags: Record<string, string>): Context => ({
-    ...Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:RequestTag/${k}`, v])),
-    'aws:TagKeys': Object.keys(tags),
-  })
-  const resourceTags = (tags: Record<string, string>): Context =>
-    Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v]))
+  const driverTags = ebsCsiDriverTags(clusterId)
   const instance = `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/i-0123456789abcdef0`
 
   it('tags each volume with this cluster’s name', () => {

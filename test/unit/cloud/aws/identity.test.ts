@@ -4,8 +4,6 @@
  * account gets a role whose trust policy an IAM policy simulator admits for that service
  * account's token only; both targets; the apiserver flags that make tokens name the issuer.
  */
-import {createValidatedPolicy, validateResourcePolicy} from '@cloud-copilot/iam-policy'
-import {runUnsafeSimulation} from '@cloud-copilot/iam-simulate'
 import {describe, expect, it} from 'vitest'
 import {parseAllDocuments} from 'yaml'
 import type {Cluster} from '../../../../src/api/v1alpha1/types.js'
@@ -15,6 +13,7 @@ import {renderTemplate} from '../../../../src/cloud/aws/cfn/template.js'
 import {type Desired, type Model, Ref} from '../../../../src/cloud/aws/model/types.js'
 import {kubeadmConfig} from '../../../../src/render/kubeadm.js'
 import {haPrivateCluster} from '../../../fixtures/cloud/clusters.js'
+import {resolveRefs, webIdentityDecision} from '../../../fixtures/cloud/iam-simulation.js'
 
 const ACCOUNT = '111122223333'
 const CLUSTER = 'irsa.build.example.com'
@@ -42,13 +41,7 @@ const find = (m: Model, name: string) =>
   m.resources.find((r) => r.name === name) as Desired<Record<string, unknown>>
 
 /** Refs to the provider become its ARN, as IAM stores the trust policy. */
-function resolve(value: unknown): unknown {
-  if (value instanceof Ref) return PROVIDER
-  if (Array.isArray(value)) return value.map(resolve)
-  if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]))
-  return value
-}
+const resolve = (value: unknown) => resolveRefs(value, () => PROVIDER)
 
 describe('workload identity model', () => {
   it('publishes the documents from sa.pub in the discovery store, before anything trusts them', () => {
@@ -106,28 +99,12 @@ describe('workload identity model', () => {
 
   it("the role's trust admits only that service account's token for STS (IAM policy simulator)", async () => {
     const trust = resolve(find(model(irsaCluster()), 'role-sa-media-uploader').props.assumeRolePolicy)
-    const policy = createValidatedPolicy(trust, validateResourcePolicy, {name: 'trust'})
-    const decide = async (
-      sub: string,
-      aud = 'sts.amazonaws.com',
-      principal = PROVIDER,
-      action = 'sts:AssumeRoleWithWebIdentity',
-    ) =>
-      runUnsafeSimulation(
-        {
-          identityPolicies: [],
-          serviceControlPolicies: [],
-          resourceControlPolicies: [],
-          resourcePolicy: policy,
-          request: {
-            action,
-            principal,
-            resource: {accountId: ACCOUNT, resource: `arn:aws:iam::${ACCOUNT}:role/kforge/${CLUSTER}/r`},
-            contextVariables: {[`${HOST}:sub`]: sub, [`${HOST}:aud`]: aud},
-          },
-        },
-        {},
-      )
+    const decide = webIdentityDecision(trust, {
+      account: ACCOUNT,
+      roleArn: `arn:aws:iam::${ACCOUNT}:role/kforge/${CLUSTER}/r`,
+      issuerHost: HOST,
+      provider: PROVIDER,
+    })
     expect(await decide('system:serviceaccount:media:uploader')).toBe('Allowed')
     expect(await decide('system:serviceaccount:media:other')).not.toBe('Allowed')
     expect(await decide('system:serviceaccount:default:uploader')).not.toBe('Allowed')
