@@ -14,86 +14,46 @@
  */
 import {mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {
-  CreateAccessKeyCommand,
-  CreateRoleCommand,
-  CreateUserCommand,
-  IAMClient,
-  PutRolePolicyCommand,
-  PutUserPolicyCommand,
-} from '@aws-sdk/client-iam'
 import {CreateAliasCommand, CreateKeyCommand, KMSClient} from '@aws-sdk/client-kms'
 import {CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client} from '@aws-sdk/client-s3'
-import {AssumeRoleCommand, STSClient} from '@aws-sdk/client-sts'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
 import {ASSET_CATALOG} from '../../src/assets/catalog.js'
 import {decryptAssets, readManifest} from '../../src/assets/decrypt.js'
 import {type ClusterMaterial, defaultKmsKey, prepareClusterAssets} from '../../src/assets/prepare.js'
-import {ASSUME_EC2} from '../../src/cloud/aws/build/iam.js'
 import type {PolicyDocument} from '../../src/cloud/aws/build/iam-policies.js'
-import {buildModel} from '../../src/cloud/aws/build/index.js'
-import {awsNames} from '../../src/cloud/aws/build/names.js'
 import {AwsClients} from '../../src/cloud/aws/clients.js'
-import {Ref} from '../../src/cloud/aws/model/types.js'
-import {clusterPath} from '../../src/cloud/aws/resources/iam.js'
 import {renderClusterUserData} from '../../src/render/render.js'
 import type {ClusterAssets, RenderedUserData} from '../../src/render/types.js'
 import {S3StateStore} from '../../src/state/s3.js'
 import {haPrivateCluster} from '../fixtures/cloud/clusters.js'
 import {clusterMaterial} from '../fixtures/render/material.js'
 import {tempDir} from '../support/cli.js'
-import {type EnforcedMoto, startEnforcedMoto} from '../support/moto-iam.js'
+import {assumeInstanceRoles, instanceRoleDocuments} from '../support/instance-roles.js'
+import {
+  ADMIN_POLICY,
+  type Credentials,
+  createUserWithPolicy,
+  type EnforcedMoto,
+  startEnforcedMoto,
+} from '../support/moto-iam.js'
 
 const REGION = 'us-east-1'
-const ACCOUNT = '123456789012'
 const BUCKET = 'kforge-secrets-enforced'
 const STATE = `s3://${BUCKET}/team`
 const CLUSTER = 'secrets.enforced.example.com'
 
-interface Credentials {
-  accessKeyId: string
-  secretAccessKey: string
-  sessionToken?: string
-}
-
 const cluster = haPrivateCluster(CLUSTER)
 const dir = tempDir('kforge-secrets-enforced-')
 let moto: EnforcedMoto
-let admin: Credentials
+let admin: Credentials & {arn: string}
 let keyArn: string
 let material: ClusterMaterial
 let assets: ClusterAssets
 let rendered: RenderedUserData[]
-const roleCredentials = new Map<string, Credentials>()
+let roleCredentials: Map<string, Credentials>
 /** The kms:Decrypt statements as kforge writes them, before widening for moto. */
 const decryptStatements = new Map<string, unknown[]>()
-
-/** The role documents of the model, the key (a Ref) as its ARN. */
-function roleDocuments(): Map<string, PolicyDocument> {
-  const image = {id: 'ami-0123456789abcdef0', rootDeviceName: '/dev/sda1'}
-  const model = buildModel(cluster, {
-    images: new Map(cluster.instanceGroups.map((g) => [g.name, image])),
-    userData: (g) => `#cloud-config\n# ${g}\n`,
-    stateStore: STATE,
-  })
-  const resolve = (v: unknown): unknown =>
-    v instanceof Ref
-      ? keyArn
-      : Array.isArray(v)
-        ? v.map(resolve)
-        : v && typeof v === 'object'
-          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]))
-          : v
-  return new Map(
-    model.resources
-      .filter((r) => r.kind === 'RolePolicy')
-      .map((r) => [
-        r.name.replace(/^policy-/, ''),
-        resolve((r.props as {document: unknown}).document) as PolicyDocument,
-      ]),
-  )
-}
 
 /** moto cannot evaluate KMS key ARNs or conditions: only those statements are widened. */
 function widenedForMoto(doc: PolicyDocument): PolicyDocument {
@@ -123,26 +83,7 @@ function manifestOf(r: RenderedUserData): string {
 
 beforeAll(async () => {
   moto = await startEnforcedMoto(3)
-  const bootstrap = new IAMClient({
-    region: REGION,
-    endpoint: moto.endpoint,
-    credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'},
-  })
-  await bootstrap.send(new CreateUserCommand({UserName: 'kforge-test-admin'}))
-  await bootstrap.send(
-    new PutUserPolicyCommand({
-      UserName: 'kforge-test-admin',
-      PolicyName: 'admin',
-      PolicyDocument: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{Effect: 'Allow', Action: '*', Resource: '*'}],
-      }),
-    }),
-  )
-  const access = (await bootstrap.send(new CreateAccessKeyCommand({UserName: 'kforge-test-admin'})))
-    .AccessKey!
-  admin = {accessKeyId: access.AccessKeyId!, secretAccessKey: access.SecretAccessKey!}
-  const adminArn = `arn:aws:iam::${ACCOUNT}:user/kforge-test-admin`
+  admin = await createUserWithPolicy(moto.endpoint, 'kforge-test-admin', ADMIN_POLICY)
 
   // The provisioner (the administrator here): the cluster key, the bucket, the sealed bundle.
   const {kms, s3} = clients(admin)
@@ -164,43 +105,17 @@ beforeAll(async () => {
   })
   rendered = renderClusterUserData(cluster, assets)
 
-  const iam = new IAMClient({region: REGION, endpoint: moto.endpoint, credentials: admin})
-  const sts = new STSClient({region: REGION, endpoint: moto.endpoint, credentials: admin})
-  for (const [role, document] of roleDocuments()) {
+  const documents = instanceRoleDocuments(cluster, {stateStore: STATE, keyArn})
+  for (const [role, document] of documents) {
     decryptStatements.set(
       role,
       document.Statement.filter((s) => s.Action.includes('kms:Decrypt')),
     )
-    const name = awsNames.instanceRole(role, CLUSTER)
-    // The test stands in for EC2 handing out the profile's credentials (moto answers HTTP 500 to
-    // AssumeRole when a trust statement names only a service).
-    const trust = {
-      ...ASSUME_EC2,
-      Statement: ASSUME_EC2.Statement.map((s) => ({...s, Principal: {...s.Principal, AWS: adminArn}})),
-    }
-    const created = await iam.send(
-      new CreateRoleCommand({
-        RoleName: name,
-        Path: clusterPath(CLUSTER),
-        AssumeRolePolicyDocument: JSON.stringify(trust),
-      }),
-    )
-    await iam.send(
-      new PutRolePolicyCommand({
-        RoleName: name,
-        PolicyName: `kforge-${role}`,
-        PolicyDocument: JSON.stringify(widenedForMoto(document)),
-      }),
-    )
-    const out = await sts.send(
-      new AssumeRoleCommand({RoleArn: created.Role!.Arn!, RoleSessionName: `i-${role}`}),
-    )
-    roleCredentials.set(role, {
-      accessKeyId: out.Credentials!.AccessKeyId!,
-      secretAccessKey: out.Credentials!.SecretAccessKey!,
-      sessionToken: out.Credentials!.SessionToken!,
-    })
   }
+  roleCredentials = await assumeInstanceRoles(
+    {endpoint: moto.endpoint, region: REGION, cluster: CLUSTER, admin},
+    new Map([...documents].map(([role, document]) => [role, widenedForMoto(document)])),
+  )
 }, 120_000)
 
 afterAll(async () => {

@@ -5,26 +5,19 @@
  * resource model carries. (Conditions and KMS key ARNs moto does not evaluate:
  * test/unit/cloud/aws/iam-policies.test.ts proves those with a policy simulator.)
  */
-import {
-  CreateAccessKeyCommand,
-  CreateRoleCommand,
-  CreateUserCommand,
-  IAMClient,
-  PutRolePolicyCommand,
-  PutUserPolicyCommand,
-} from '@aws-sdk/client-iam'
 import {CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client} from '@aws-sdk/client-s3'
-import {AssumeRoleCommand, STSClient} from '@aws-sdk/client-sts'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {nodeAgentKey} from '../../src/assets/node-agent.js'
-import {ASSUME_EC2} from '../../src/cloud/aws/build/iam.js'
-import {buildModel} from '../../src/cloud/aws/build/index.js'
-import {awsNames} from '../../src/cloud/aws/build/names.js'
-import {Ref} from '../../src/cloud/aws/model/types.js'
-import {clusterPath} from '../../src/cloud/aws/resources/iam.js'
 import {publishedConfigKey} from '../../src/render/render.js'
 import {haPrivateCluster} from '../fixtures/cloud/clusters.js'
-import {type EnforcedMoto, startEnforcedMoto} from '../support/moto-iam.js'
+import {assumeInstanceRoles, instanceRoleDocuments} from '../support/instance-roles.js'
+import {
+  ADMIN_POLICY,
+  type Credentials,
+  createUserWithPolicy,
+  type EnforcedMoto,
+  startEnforcedMoto,
+} from '../support/moto-iam.js'
 
 const REGION = 'us-east-1'
 const ACCOUNT = '123456789012'
@@ -33,43 +26,12 @@ const CLUSTER = 'iam.enforced.example.com'
 const OTHER = 'other.enforced.example.com'
 const SHA = 'cd'.repeat(32)
 
-interface Credentials {
-  accessKeyId: string
-  secretAccessKey: string
-  sessionToken?: string
-}
-
 const cluster = haPrivateCluster(CLUSTER)
 const groups = (role: string) => cluster.instanceGroups.filter((g) => g.spec.role === role).map((g) => g.name)
 
-/** The documents kforge's model carries for this cluster; the key (a Ref) as an ARN. */
-function roleDocuments(): Map<string, unknown> {
-  const image = {id: 'ami-0123456789abcdef0', rootDeviceName: '/dev/sda1'}
-  const model = buildModel(cluster, {
-    images: new Map(cluster.instanceGroups.map((g) => [g.name, image])),
-    userData: (g) => `#cloud-config\n# ${g}\n`,
-    stateStore: `s3://${BUCKET}/team`,
-  })
-  const key = `arn:aws:kms:${REGION}:${ACCOUNT}:key/00000000-0000-0000-0000-000000000001`
-  const resolve = (v: unknown): unknown =>
-    v instanceof Ref
-      ? key
-      : Array.isArray(v)
-        ? v.map(resolve)
-        : v && typeof v === 'object'
-          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]))
-          : v
-  return new Map(
-    model.resources
-      .filter((r) => r.kind === 'RolePolicy')
-      .map((r) => [r.name.replace(/^policy-/, ''), resolve((r.props as {document: unknown}).document)]),
-  )
-}
-
 let moto: EnforcedMoto
-let admin: Credentials
-const adminArn = `arn:aws:iam::${ACCOUNT}:user/kforge-test-admin`
-const roleCredentials = new Map<string, Credentials>()
+let admin: Credentials & {arn: string}
+let roleCredentials: Map<string, Credentials>
 
 const s3 = (credentials: Credentials) =>
   new S3Client({region: REGION, endpoint: moto.endpoint, forcePathStyle: true, credentials})
@@ -86,24 +48,7 @@ async function get(credentials: Credentials, key: string): Promise<string> {
 beforeAll(async () => {
   // Three free requests: the administrator that sets the scene. Every later request is checked.
   moto = await startEnforcedMoto(3)
-  const bootstrap = new IAMClient({
-    region: REGION,
-    endpoint: moto.endpoint,
-    credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'},
-  })
-  await bootstrap.send(new CreateUserCommand({UserName: 'kforge-test-admin'}))
-  await bootstrap.send(
-    new PutUserPolicyCommand({
-      UserName: 'kforge-test-admin',
-      PolicyName: 'admin',
-      PolicyDocument: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{Effect: 'Allow', Action: '*', Resource: '*'}],
-      }),
-    }),
-  )
-  const key = (await bootstrap.send(new CreateAccessKeyCommand({UserName: 'kforge-test-admin'}))).AccessKey!
-  admin = {accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey!}
+  admin = await createUserWithPolicy(moto.endpoint, 'kforge-test-admin', ADMIN_POLICY)
 
   const store = s3(admin)
   await store.send(new CreateBucketCommand({Bucket: BUCKET}))
@@ -119,44 +64,12 @@ beforeAll(async () => {
     await store.send(new PutObjectCommand({Bucket: BUCKET, Key: `team/${k}`, Body: `object ${k}`}))
   }
 
-  const iam = new IAMClient({region: REGION, endpoint: moto.endpoint, credentials: admin})
-  const sts = new STSClient({region: REGION, endpoint: moto.endpoint, credentials: admin})
-  for (const [role, document] of roleDocuments()) {
-    const name = awsNames.instanceRole(role, CLUSTER)
-    // EC2's trust, with the test's administrator beside EC2 in the same statement: the test stands
-    // in for EC2 handing out the profile's credentials. moto 5.2 answers HTTP 500 to AssumeRole when
-    // any statement names only a service (even beside a statement naming the caller), and it
-    // matches the caller's own ARN, not the account root.
-    const trust = {
-      ...ASSUME_EC2,
-      Statement: ASSUME_EC2.Statement.map((s) => ({
-        ...s,
-        Principal: {...s.Principal, AWS: adminArn},
-      })),
-    }
-    const created = await iam.send(
-      new CreateRoleCommand({
-        RoleName: name,
-        Path: clusterPath(CLUSTER),
-        AssumeRolePolicyDocument: JSON.stringify(trust),
-      }),
-    )
-    await iam.send(
-      new PutRolePolicyCommand({
-        RoleName: name,
-        PolicyName: `kforge-${role}`,
-        PolicyDocument: JSON.stringify(document),
-      }),
-    )
-    const out = await sts.send(
-      new AssumeRoleCommand({RoleArn: created.Role!.Arn!, RoleSessionName: `i-${role}`}),
-    )
-    roleCredentials.set(role, {
-      accessKeyId: out.Credentials!.AccessKeyId!,
-      secretAccessKey: out.Credentials!.SecretAccessKey!,
-      sessionToken: out.Credentials!.SessionToken!,
-    })
-  }
+  // The key (a Ref in the model) as an ARN: moto does not evaluate KMS key ARNs anyway.
+  const keyArn = `arn:aws:kms:${REGION}:${ACCOUNT}:key/00000000-0000-0000-0000-000000000001`
+  roleCredentials = await assumeInstanceRoles(
+    {endpoint: moto.endpoint, region: REGION, cluster: CLUSTER, admin},
+    instanceRoleDocuments(cluster, {stateStore: `s3://${BUCKET}/team`, keyArn}),
+  )
 }, 60_000)
 
 afterAll(async () => {
