@@ -12,25 +12,12 @@ import {type ChildProcess, execFile, spawn} from 'node:child_process'
 import {existsSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
-import {
-  AutoScalingClient,
-  CreateAutoScalingGroupCommand,
-  DescribeAutoScalingGroupsCommand,
-} from '@aws-sdk/client-auto-scaling'
-import {
-  CreateLaunchTemplateCommand,
-  DescribeInstancesCommand,
-  EC2Client,
-  RunInstancesCommand,
-} from '@aws-sdk/client-ec2'
-import {CreateRoleCommand, IAMClient} from '@aws-sdk/client-iam'
-import {AssumeRoleCommand, STSClient} from '@aws-sdk/client-sts'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {parse} from 'yaml'
-import {awsNames} from '../../src/cloud/aws/build/names.js'
 import {NODE_IDENTITY_GROUP} from '../../src/identity/tokens.js'
 import {NODE_IDENTITY_UNIT_PATH} from '../../src/identity/unit.js'
 import {repoRoot, runKforge, tempDir} from '../support/cli.js'
+import {type Instance, identityCloud} from '../support/identity-cloud.js'
 import {controlPlaneNode, FAST, type NodeFixture, waitUntil} from '../support/kube-api/fixture.js'
 import {SimCluster, SimNode} from '../support/kube-api/index.js'
 import {getFreePort} from '../support/kube-api/ports.js'
@@ -53,38 +40,12 @@ let members: Instance[] = []
 let stray: Instance
 const workers: SimNode[] = []
 
-interface Instance {
-  id: string
-  nodeName: string
-}
-
 const moto = () => inject('awsEndpoint')
-const admin = () => ({
-  region: REGION,
-  endpoint: moto(),
-  credentials: {accessKeyId: 'AKIAADMIN', secretAccessKey: 'x'},
-})
-
-async function describeInstances(ids: string[]): Promise<Instance[]> {
-  const out = await new EC2Client(admin()).send(new DescribeInstancesCommand({InstanceIds: ids}))
-  return out
-    .Reservations!.flatMap((r) => r.Instances!)
-    .map((i) => ({id: i.InstanceId!, nodeName: i.PrivateDnsName!}))
-}
+const cloud = identityCloud(REGION, moto)
 
 /** The environment EC2 gives an instance: its role's credentials, its session named after it. */
 async function instanceEnv(instance: Instance): Promise<Record<string, string>> {
-  const c = (
-    await new STSClient(admin()).send(
-      new AssumeRoleCommand({RoleArn: nodesRole, RoleSessionName: instance.id}),
-    )
-  ).Credentials!
-  const creds = {
-    accessKeyId: c.AccessKeyId!,
-    secretAccessKey: c.SecretAccessKey!,
-    sessionToken: c.SessionToken!,
-  }
-  front.register(creds)
+  const creds = await cloud.instanceCredentials(front, nodesRole, instance.id)
   return {
     ...FAST,
     AWS_ACCESS_KEY_ID: creds.accessKeyId,
@@ -135,55 +96,9 @@ beforeAll(async () => {
   pin = /--discovery-token-ca-cert-hash (sha256:[0-9a-f]{64})/.exec(init.stdout)![1]!
 
   // The cloud: the node role, one node group of two instances, and an instance in no group.
-  const name = awsNames.instanceRole('nodes', CLUSTER)
-  await new IAMClient(admin()).send(
-    new CreateRoleCommand({
-      RoleName: name,
-      Path: `/kforge/${CLUSTER}/`,
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{Effect: 'Allow', Principal: {Service: 'ec2.amazonaws.com'}, Action: 'sts:AssumeRole'}],
-      }),
-    }),
-  )
-  nodesRole = `arn:aws:iam::123456789012:role/kforge/${CLUSTER}/${name}`
-  const group = awsNames.autoScalingGroup('nodes', CLUSTER)
-  const template = awsNames.launchTemplate('nodes', CLUSTER)
-  await new EC2Client(admin()).send(
-    new CreateLaunchTemplateCommand({
-      LaunchTemplateName: template,
-      LaunchTemplateData: {ImageId: 'ami-12c6146b', InstanceType: 't3.medium'},
-    }),
-  )
-  const asg = new AutoScalingClient(admin())
-  await asg.send(
-    new CreateAutoScalingGroupCommand({
-      AutoScalingGroupName: group,
-      LaunchTemplate: {LaunchTemplateName: template, Version: '$Latest'},
-      MinSize: 2,
-      MaxSize: 2,
-      DesiredCapacity: 2,
-      AvailabilityZones: [`${REGION}a`],
-      Tags: [
-        {Key: 'KubernetesCluster', Value: CLUSTER, PropagateAtLaunch: true},
-        {Key: 'k8s.io/role/node', Value: '1', PropagateAtLaunch: true},
-      ],
-    }),
-  )
-  members = await describeInstances(
-    (
-      await asg.send(new DescribeAutoScalingGroupsCommand({AutoScalingGroupNames: [group]}))
-    ).AutoScalingGroups![0]!.Instances!.map((i) => i.InstanceId!),
-  )
-  const run = await new EC2Client(admin()).send(
-    new RunInstancesCommand({
-      ImageId: 'ami-12c6146b',
-      MinCount: 1,
-      MaxCount: 1,
-      TagSpecifications: [{ResourceType: 'instance', Tags: [{Key: 'KubernetesCluster', Value: CLUSTER}]}],
-    }),
-  )
-  ;[stray] = await describeInstances([run.Instances![0]!.InstanceId!])
+  nodesRole = await cloud.nodeRole(CLUSTER)
+  members = await cloud.nodeGroup(CLUSTER, 2)
+  stray = await cloud.strayInstance(CLUSTER)
 
   // The service, as its unit runs it on the control-plane node (with the emulator's endpoints).
   front = await startStsFront(moto())

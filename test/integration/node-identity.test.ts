@@ -6,28 +6,14 @@
  * with the node-side client, which trusts only the pinned cluster CA.
  */
 import {X509Certificate} from 'node:crypto'
-import {
-  AutoScalingClient,
-  CreateAutoScalingGroupCommand,
-  DescribeAutoScalingGroupsCommand,
-} from '@aws-sdk/client-auto-scaling'
-import {
-  CreateLaunchTemplateCommand,
-  DescribeInstancesCommand,
-  EC2Client,
-  RunInstancesCommand,
-  StopInstancesCommand,
-} from '@aws-sdk/client-ec2'
-import {CreateRoleCommand, IAMClient} from '@aws-sdk/client-iam'
-import {AssumeRoleCommand, STSClient} from '@aws-sdk/client-sts'
+import {EC2Client, StopInstancesCommand} from '@aws-sdk/client-ec2'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {computePin, PinSet} from '../../src/bootstrap/pin.js'
 import {readTokenSecret, type SecretObject} from '../../src/bootstrap/secret.js'
 import {parseToken} from '../../src/bootstrap/token.js'
-import {awsNames} from '../../src/cloud/aws/build/names.js'
 import {AwsClients} from '../../src/cloud/aws/clients.js'
 import {requestNodeToken} from '../../src/identity/client.js'
-import {type AwsCredentials, makeProof} from '../../src/identity/proof.js'
+import {makeProof} from '../../src/identity/proof.js'
 import {type RunningServer, servingCertificate, startNodeIdentityServer} from '../../src/identity/server.js'
 import {NodeIdentityService} from '../../src/identity/service.js'
 import {NODE_IDENTITY_GROUP, NODE_NAME_ANNOTATION} from '../../src/identity/tokens.js'
@@ -40,6 +26,7 @@ import {Nodes} from '../../src/kube/resources.js'
 import {parsePrivateKey} from '../../src/pki/keys.js'
 import {Logger} from '../../src/util/logger.js'
 import {emulatorEnv} from '../support/aws-env.js'
+import {type Instance, identityCloud} from '../support/identity-cloud.js'
 import {type KubeApi, startKubeApi} from '../support/kube-api/index.js'
 import {resourceByKind} from '../support/kube-api/registry.js'
 import {type StsFront, startStsFront} from '../support/sts-presign.js'
@@ -47,7 +34,6 @@ import {type StsFront, startStsFront} from '../support/sts-presign.js'
 const REGION = 'ap-southeast-2'
 const CLUSTER = 'identity.example.com'
 const OTHER = 'other-identity.example.com'
-const ACCOUNT = '123456789012'
 
 let api: KubeApi
 let front: StsFront
@@ -64,79 +50,10 @@ const base = () => ({
   credentials: {accessKeyId: 'AKIAADMIN', secretAccessKey: 'x'},
 })
 
-interface Instance {
-  id: string
-  nodeName: string
-}
+const cloud = identityCloud(REGION, moto)
 let inGroup: Instance[] = []
 let outside: Instance
 let otherCluster: Instance
-
-async function makeRole(role: 'nodes' | 'control-plane', cluster: string): Promise<string> {
-  const name = awsNames.instanceRole(role, cluster)
-  await new IAMClient(base()).send(
-    new CreateRoleCommand({
-      RoleName: name,
-      Path: `/kforge/${cluster}/`,
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{Effect: 'Allow', Principal: {Service: 'ec2.amazonaws.com'}, Action: 'sts:AssumeRole'}],
-      }),
-    }),
-  )
-  return `arn:aws:iam::${ACCOUNT}:role/kforge/${cluster}/${name}`
-}
-
-/** What EC2 hands the instance through its profile: the role's credentials, session named after it. */
-async function instanceCredentials(roleArn: string, instanceId: string): Promise<AwsCredentials> {
-  const c = (
-    await new STSClient(base()).send(new AssumeRoleCommand({RoleArn: roleArn, RoleSessionName: instanceId}))
-  ).Credentials!
-  const creds = {
-    accessKeyId: c.AccessKeyId!,
-    secretAccessKey: c.SecretAccessKey!,
-    sessionToken: c.SessionToken!,
-  }
-  front.register(creds)
-  return creds
-}
-
-async function nodeGroup(cluster: string, size: number): Promise<Instance[]> {
-  const ec2 = new EC2Client(base())
-  const asg = new AutoScalingClient(base())
-  const group = awsNames.autoScalingGroup('nodes', cluster)
-  await ec2.send(
-    new CreateLaunchTemplateCommand({
-      LaunchTemplateName: awsNames.launchTemplate('nodes', cluster),
-      LaunchTemplateData: {ImageId: 'ami-12c6146b', InstanceType: 't3.medium'},
-    }),
-  )
-  await asg.send(
-    new CreateAutoScalingGroupCommand({
-      AutoScalingGroupName: group,
-      LaunchTemplate: {LaunchTemplateName: awsNames.launchTemplate('nodes', cluster), Version: '$Latest'},
-      MinSize: size,
-      MaxSize: size,
-      DesiredCapacity: size,
-      AvailabilityZones: [`${REGION}a`],
-      Tags: [
-        {Key: 'KubernetesCluster', Value: cluster, PropagateAtLaunch: true},
-        {Key: 'k8s.io/role/node', Value: '1', PropagateAtLaunch: true},
-      ],
-    }),
-  )
-  const ids = (
-    await asg.send(new DescribeAutoScalingGroupsCommand({AutoScalingGroupNames: [group]}))
-  ).AutoScalingGroups![0]!.Instances!.map((i) => i.InstanceId!)
-  return describe_(ids)
-}
-
-async function describe_(ids: string[]): Promise<Instance[]> {
-  const out = await new EC2Client(base()).send(new DescribeInstancesCommand({InstanceIds: ids}))
-  return out
-    .Reservations!.flatMap((r) => r.Instances!)
-    .map((i) => ({id: i.InstanceId!, nodeName: i.PrivateDnsName!}))
-}
 
 let nodesRole: string
 let otherRole: string
@@ -150,19 +67,11 @@ beforeAll(async () => {
   kube = new KubeClient(await loadKubeconfig(api.adminKubeconfig))
   // kubeadm's bootstrap RBAC as kforge init applies it, and the node-identity group's own
   for (const m of [...bootstrapTokenRbac(), ...nodeIdentityRbac()]) await kube.create(m.type, m.object)
-  nodesRole = await makeRole('nodes', CLUSTER)
-  otherRole = await makeRole('nodes', OTHER)
-  inGroup = await nodeGroup(CLUSTER, 3)
-  ;[otherCluster] = await nodeGroup(OTHER, 1)
-  const run = await new EC2Client(base()).send(
-    new RunInstancesCommand({
-      ImageId: 'ami-12c6146b',
-      MinCount: 1,
-      MaxCount: 1,
-      TagSpecifications: [{ResourceType: 'instance', Tags: [{Key: 'KubernetesCluster', Value: CLUSTER}]}],
-    }),
-  )
-  ;[outside] = await describe_([run.Instances![0]!.InstanceId!])
+  nodesRole = await cloud.nodeRole(CLUSTER)
+  otherRole = await cloud.nodeRole(OTHER)
+  inGroup = await cloud.nodeGroup(CLUSTER, 3)
+  ;[otherCluster] = await cloud.nodeGroup(OTHER, 1)
+  outside = await cloud.strayInstance(CLUSTER)
 
   const ca = {
     certPem: api.ca.certPem,
@@ -199,7 +108,7 @@ const proofFor = async (i: Instance, o: {cluster?: string; role?: string; now?: 
   makeProof({
     cluster: o.cluster ?? CLUSTER,
     region: REGION,
-    credentials: await instanceCredentials(o.role ?? nodesRole, i.id),
+    credentials: await cloud.instanceCredentials(front, o.role ?? nodesRole, i.id),
     ...(o.now ? {now: o.now} : {}),
   })
 
