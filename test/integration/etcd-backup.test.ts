@@ -21,9 +21,7 @@ describe('a three-member etcd on loopback', () => {
   let keyId: string
 
   beforeAll(async () => {
-    members = [await etcd.define('m1'), await etcd.define('m2'), await etcd.define('m3')]
-    for (const m of members) etcd.start(m, members, 'new')
-    await Promise.all(members.map((m) => etcd.healthy(m)))
+    members = await etcd.startNew(['m1', 'm2', 'm3'])
     for (let i = 0; i < 20; i++)
       await EtcdCluster.put(members[i % 3]!, `/registry/configmaps/default/cm-${i}`, `value-${i}`)
     Object.assign(process.env, emulatorEnv())

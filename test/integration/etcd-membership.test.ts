@@ -6,14 +6,11 @@
  * resumes on its new address. The data written before every replacement is still there after.
  */
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {EtcdClient} from '../../src/kube/etcd-client.js'
 import {readEtcdDataIdentity} from '../../src/lifecycle/etcd-wal.js'
 import {joinMembership} from '../../src/phases/join/api/etcd-members.js'
 import {Logger} from '../../src/util/logger.js'
 import {tempDir} from '../support/cli.js'
 import {EtcdCluster, type Member} from '../support/etcd.js'
-
-const NO_TLS = {ca: Buffer.alloc(0), cert: Buffer.alloc(0), key: Buffer.alloc(0)}
 
 describe('etcd membership when a control-plane instance is replaced (real etcd)', () => {
   const etcd = new EtcdCluster(tempDir('kforge-etcd-members-'))
@@ -24,17 +21,8 @@ describe('etcd membership when a control-plane instance is replaced (real etcd)'
     throw new Error(`set aside unexpectedly: ${reason}`)
   }
 
-  const client = () =>
-    new EtcdClient(
-      etcd.members.filter((x) => x.process).map((x) => x.clientUrl),
-      NO_TLS,
-      3000,
-    )
-  /** The member list as `name=peerURL`, sorted. */
-  const listed = async () =>
-    (await EtcdCluster.eventually(() => client().memberList()))
-      .map((x) => `${x.name}=${x.peerURLs?.[0]}`)
-      .sort()
+  const client = () => etcd.client()
+  const listed = () => etcd.listed()
   /** Start `me` into the cluster the member list describes (what the etcd static pod does). */
   const startJoined = async (me: Member, members: {name?: string; peerURLs?: string[]}[]) => {
     const initial = members.map((x) => ({
@@ -48,9 +36,7 @@ describe('etcd membership when a control-plane instance is replaced (real etcd)'
   }
 
   beforeAll(async () => {
-    m = [await etcd.define('m1'), await etcd.define('m2'), await etcd.define('m3')]
-    for (const x of m) etcd.start(x, m, 'new')
-    await Promise.all(m.map((x) => etcd.healthy(x)))
+    m = await etcd.startNew(['m1', 'm2', 'm3'])
     await EtcdCluster.putAfterElection(m[0]!, '/registry/configmaps/default/before', 'kept')
   }, 60_000)
 

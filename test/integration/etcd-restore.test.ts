@@ -28,9 +28,7 @@ describe('kforge etcd restore', () => {
   let snapshotFile: string
 
   beforeAll(async () => {
-    const members = [await etcd.define('s1'), await etcd.define('s2'), await etcd.define('s3')]
-    for (const m of members) etcd.start(m, members, 'new')
-    await Promise.all(members.map((m) => etcd.healthy(m)))
+    const members = await etcd.startNew(['s1', 's2', 's3'])
     source = members[0]!
     for (let i = 0; i < 10; i++) await EtcdCluster.put(members[i % 3]!, `${PREFIX}cm-${i}`, `value-${i}`)
     originalClusterId = await EtcdCluster.clusterId(source)

@@ -15,9 +15,8 @@ import {moveOwnPeerURL} from '../../src/phases/init/etcd-resume.js'
 import {joinMembership, type Me} from '../../src/phases/join/api/etcd-members.js'
 import {Logger} from '../../src/util/logger.js'
 import {runKforge, tempDir} from '../support/cli.js'
-import {EtcdCluster, type Member} from '../support/etcd.js'
+import {EtcdCluster, type Member, NO_TLS} from '../support/etcd.js'
 
-const NO_TLS = {ca: Buffer.alloc(0), cert: Buffer.alloc(0), key: Buffer.alloc(0)}
 const KEY = '/registry/configmaps/default/before'
 
 describe('a replacement control-plane instance with etcd data on its volume (real etcd)', () => {
@@ -26,16 +25,8 @@ describe('a replacement control-plane instance with etcd data on its volume (rea
   const log = new Logger('info', (l) => lines.push(l))
   let m: Member[]
 
-  const client = () =>
-    new EtcdClient(
-      etcd.members.filter((x) => x.process).map((x) => x.clientUrl),
-      NO_TLS,
-      3000,
-    )
-  const listed = async () =>
-    (await EtcdCluster.eventually(() => client().memberList()))
-      .map((x) => `${x.name}=${x.peerURLs?.[0]}`)
-      .sort()
+  const client = () => etcd.client()
+  const listed = () => etcd.listed()
   /** The replacement of `old`: a new address, `old`'s data dir (its volume), named `name`. */
   const replacement = async (old: Member, name: string) => {
     const next = await etcd.define(name)
@@ -73,9 +64,7 @@ describe('a replacement control-plane instance with etcd data on its volume (rea
 
   beforeAll(async () => {
     // Members named after their hosts, as kubeadm names them (and kforge did before its volumes).
-    m = [await etcd.define('ip-10-0-1-5'), await etcd.define('ip-10-0-2-5'), await etcd.define('ip-10-0-3-5')]
-    for (const x of m) etcd.start(x, m, 'new')
-    await Promise.all(m.map((x) => etcd.healthy(x)))
+    m = await etcd.startNew(['ip-10-0-1-5', 'ip-10-0-2-5', 'ip-10-0-3-5'])
     await EtcdCluster.putAfterElection(m[0]!, KEY, 'kept')
   }, 60_000)
 

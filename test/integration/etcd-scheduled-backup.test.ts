@@ -30,9 +30,7 @@ describe('scheduled etcd backups (real etcd, emulator S3 and KMS)', () => {
   let keyId: string
 
   beforeAll(async () => {
-    members = [await etcd.define('s1'), await etcd.define('s2'), await etcd.define('s3')]
-    for (const m of members) etcd.start(m, members, 'new')
-    await Promise.all(members.map((m) => etcd.healthy(m)))
+    members = await etcd.startNew(['s1', 's2', 's3'])
     await EtcdCluster.putAfterElection(members[0]!, '/registry/configmaps/default/scheduled', 'yes')
     Object.assign(process.env, env)
     kms = new KMSClient({region: REGION})

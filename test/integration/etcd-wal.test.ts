@@ -15,11 +15,9 @@ describe('the identity of etcd data, read from its WAL (real etcd)', () => {
   let m: Member[]
 
   beforeAll(async () => {
-    m = [await etcd.define('m1'), await etcd.define('m2'), await etcd.define('m3')]
     // Snapshots every few entries: the members then come from a snapshot's ConfState and the conf
     // changes after it, as on a cluster that has run a while.
-    for (const x of m) etcd.start(x, m, 'new', ['--snapshot-count=5', '--snapshot-catchup-entries=2'])
-    await Promise.all(m.map((x) => etcd.healthy(x)))
+    m = await etcd.startNew(['m1', 'm2', 'm3'], ['--snapshot-count=5', '--snapshot-catchup-entries=2'])
     await EtcdCluster.putAfterElection(m[0]!, '/registry/configmaps/default/a', 'x')
   }, 60_000)
 

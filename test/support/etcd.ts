@@ -6,6 +6,7 @@
 import {type ChildProcess, spawn} from 'node:child_process'
 import {rmSync} from 'node:fs'
 import {join} from 'node:path'
+import {EtcdClient} from '../../src/kube/etcd-client.js'
 import {findKubeAssets} from '../../src/sandbox/kube-assets/build.js'
 import {MODULE_ROOT} from '../../src/sandbox/kube-assets/paths.js'
 import {freePort} from './moto.js'
@@ -38,6 +39,9 @@ export interface Member {
 
 const b64 = (s: string) => Buffer.from(s).toString('base64')
 
+/** The TLS material of kforge's EtcdClient for these members, which serve plain HTTP. */
+export const NO_TLS = {ca: Buffer.alloc(0), cert: Buffer.alloc(0), key: Buffer.alloc(0)}
+
 export class EtcdCluster {
   readonly members: Member[] = []
   constructor(
@@ -55,6 +59,35 @@ export class EtcdCluster {
     }
     this.members.push(m)
     return m
+  }
+
+  /**
+   * A new cluster of `names` started, every member healthy: the members, in order. What each
+   * multi-member etcd test starts from (`extra`: more etcd flags for every member, as for
+   * {@link start}).
+   */
+  async startNew(names: string[], extra: string[] = []): Promise<Member[]> {
+    const members: Member[] = []
+    for (const name of names) members.push(await this.define(name))
+    for (const m of members) this.start(m, members, 'new', extra)
+    await Promise.all(members.map((m) => this.healthy(m)))
+    return members
+  }
+
+  /** kforge's own etcd client (src/kube/etcd-client.ts) over the members running now. */
+  client(): EtcdClient {
+    return new EtcdClient(
+      this.members.filter((x) => x.process).map((x) => x.clientUrl),
+      NO_TLS,
+      3000,
+    )
+  }
+
+  /** The member list as `name=peerURL`, sorted, through {@link client} (waiting out an election). */
+  async listed(): Promise<string[]> {
+    return (await EtcdCluster.eventually(() => this.client().memberList()))
+      .map((x) => `${x.name}=${x.peerURLs?.[0]}`)
+      .sort()
   }
 
   /** `extra`: more etcd flags (a low `--snapshot-count`, to make etcd snapshot and cut its WAL). */
