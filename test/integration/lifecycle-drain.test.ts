@@ -7,18 +7,9 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {KubeClient} from '../../src/kube/client.js'
 import {drainNode, uncordon} from '../../src/kube/drain.js'
 import {loadKubeconfig} from '../../src/kube/kubeconfig.js'
-import {Nodes, Pods, type ResourceType} from '../../src/kube/resources.js'
-import type {KubeObject} from '../../src/kube/types.js'
+import {Nodes, Pods} from '../../src/kube/resources.js'
 import {type KubeApi, startKubeApi} from '../support/kube-api/index.js'
-import {addControlPlanePods, addNode, addPod} from './lifecycle-support.js'
-
-const PDBS: ResourceType<KubeObject & {spec: unknown}> = {
-  group: 'policy',
-  version: 'v1',
-  plural: 'poddisruptionbudgets',
-  kind: 'PodDisruptionBudget',
-  namespaced: true,
-}
+import {addControlPlanePods, addNode, addPod, PDBS} from './lifecycle-support.js'
 
 describe('drain', () => {
   let api: KubeApi

@@ -2,11 +2,15 @@
  * One lifecycle test file's emulator sandbox: a temporary HOME, a state store in the emulator's
  * S3 (applying a cluster makes its prerequisites there, which a local directory cannot hold for
  * instances), the CLI's environment for a region of the emulator (no kubeconfig of the user's
- * leaks in), SDK clients for the same region, and `kforge(...)` to run the built CLI in it.
+ * leaks in), SDK clients for the same region (`onCall` sees each of their calls), `kforge(...)` to
+ * run the built CLI in it, and `deleteCluster(name)`, each file's last step: the cluster it applied
+ * deleted from the emulator by its stored spec.
  */
 import {randomBytes} from 'node:crypto'
 import {inject} from 'vitest'
-import {AwsClients} from '../../src/cloud/aws/clients.js'
+import {type AwsCall, AwsClients} from '../../src/cloud/aws/clients.js'
+import {deleteCluster} from '../../src/phases/cluster/delete.js'
+import {loadCluster} from '../../src/state/clusters.js'
 import {S3StateStore} from '../../src/state/s3.js'
 import type {StateStore} from '../../src/state/store.js'
 import {emulatorStateStore} from '../fixtures/cloud/state.js'
@@ -31,7 +35,7 @@ function afterReady(store: StateStore, ready: Promise<unknown>): StateStore {
   })
 }
 
-export function cloudSandbox(region: string, pollMs: number) {
+export function cloudSandbox(region: string, pollMs: number, o: {onCall?: (call: AwsCall) => void} = {}) {
   const dir = tempDir()
   const bucket = `kforge-sandbox-${randomBytes(6).toString('hex')}`
   const state = `s3://${bucket}/kforge`
@@ -43,15 +47,23 @@ export function cloudSandbox(region: string, pollMs: number) {
     KUBECONFIG: '',
     KFORGE_POLL_MS: String(pollMs),
   }
+  const store = afterReady(S3StateStore.fromUrl(state, {region, endpoint: inject('awsEndpoint')}), ready)
+  const aws = new AwsClients({
+    region,
+    endpoint: inject('awsEndpoint'),
+    ...(o.onCall ? {onCall: o.onCall} : {}),
+  })
   return {
     dir,
     state,
-    store: afterReady(S3StateStore.fromUrl(state, {region, endpoint: inject('awsEndpoint')}), ready),
+    store,
     env,
-    aws: new AwsClients({region, endpoint: inject('awsEndpoint')}),
+    aws,
     kforge: async (...args: string[]) => {
       await ready
       return runKforge(args, {env})
     },
+    deleteCluster: async (name: string) =>
+      deleteCluster(name, {aws, yes: true, spec: await loadCluster(store, name)}),
   }
 }

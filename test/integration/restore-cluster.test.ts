@@ -10,7 +10,6 @@ import {clusterKmsKey} from '../../src/assets/prepare.js'
 import {type BackupInfo, storeBackup} from '../../src/lifecycle/etcd-backups.js'
 import {claimInit} from '../../src/lifecycle/init-once.js'
 import {readRestoreRequest, restoreRequestKey} from '../../src/lifecycle/restore-request.js'
-import {deleteCluster} from '../../src/phases/cluster/delete.js'
 import {loadCluster, saveClusterSpec} from '../../src/state/clusters.js'
 import {publicSingleCluster} from '../fixtures/cloud/clusters.js'
 import {cloudSandbox} from './lifecycle-sandbox.js'
@@ -30,7 +29,7 @@ function fakeSnapshot(): Buffer {
 }
 
 describe('restore cluster against the emulator', () => {
-  const {store, aws, kforge} = cloudSandbox(REGION, 50)
+  const {store, aws, kforge, deleteCluster} = cloudSandbox(REGION, 50)
   let before: CloudInstance[]
   let backup: BackupInfo
 
@@ -49,7 +48,7 @@ describe('restore cluster against the emulator', () => {
     )
   }, 180_000)
   afterAll(async () => {
-    await deleteCluster(NAME, {aws, yes: true, spec: await loadCluster(store, NAME)})
+    await deleteCluster(NAME)
   }, 180_000)
 
   it('refuses a backup that does not exist, naming the ones that do', async () => {

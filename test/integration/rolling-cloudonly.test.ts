@@ -1,5 +1,4 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {deleteCluster} from '../../src/phases/cluster/delete.js'
 import {loadCluster, saveClusterSpec} from '../../src/state/clusters.js'
 import {publicSingleCluster} from '../fixtures/cloud/clusters.js'
 import {cloudSandbox} from './lifecycle-sandbox.js'
@@ -13,7 +12,7 @@ const REGION = 'us-east-2'
 const NAME = 'rolling-cloudonly.example.com'
 
 describe('rolling-update --cloudonly against the emulator', () => {
-  const {store, aws, kforge} = cloudSandbox(REGION, 50)
+  const {store, aws, kforge, deleteCluster} = cloudSandbox(REGION, 50)
   let before: CloudInstance[]
 
   beforeAll(async () => {
@@ -24,7 +23,7 @@ describe('rolling-update --cloudonly against the emulator', () => {
     before = await runningInstances(aws, NAME)
   }, 180_000)
   afterAll(async () => {
-    await deleteCluster(NAME, {aws, yes: true, spec: await loadCluster(store, NAME)})
+    await deleteCluster(NAME)
   }, 180_000)
 
   it('a freshly applied cluster validates on the cloud side, the Kubernetes side not checked', async () => {

@@ -5,23 +5,18 @@
  * second run continues (finishing the instance the first run detached for surge), drains each node
  * before its instance is terminated, and leaves a cluster that validates.
  */
-import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
-import {type AwsCall, AwsClients} from '../../src/cloud/aws/clients.js'
-import {KubeClient} from '../../src/kube/client.js'
-import {loadKubeconfig} from '../../src/kube/kubeconfig.js'
-import {Nodes, Pods, type ResourceType} from '../../src/kube/resources.js'
-import type {KubeObject} from '../../src/kube/types.js'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import type {AwsCall} from '../../src/cloud/aws/clients.js'
+import type {KubeClient} from '../../src/kube/client.js'
+import {Nodes, Pods} from '../../src/kube/resources.js'
 import {clusterKubeAccess} from '../../src/lifecycle/kube-access.js'
 import {rollingUpdate} from '../../src/lifecycle/rolling-update.js'
-import {deleteCluster} from '../../src/phases/cluster/delete.js'
 import {loadCluster, saveClusterSpec} from '../../src/state/clusters.js'
-import {S3StateStore} from '../../src/state/s3.js'
 import {publicSingleCluster} from '../fixtures/cloud/clusters.js'
-import {emulatorStateStore} from '../fixtures/cloud/state.js'
-import {emulatorEnv} from '../support/aws-env.js'
-import {runKforge, tempDir} from '../support/cli.js'
-import {type KubeApi, startKubeApi} from '../support/kube-api/index.js'
-import {addPod, kubeletLoop, registerNodes, runningInstances} from './lifecycle-support.js'
+import type {KubeApi} from '../support/kube-api/index.js'
+import {type LifecycleKube, startLifecycleKube} from './lifecycle-kube.js'
+import {cloudSandbox} from './lifecycle-sandbox.js'
+import {addPod, PDBS, runningInstances} from './lifecycle-support.js'
 
 process.env.AWS_ACCESS_KEY_ID = 'testing'
 process.env.AWS_SECRET_ACCESS_KEY = 'testing'
@@ -29,46 +24,23 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
 
 const REGION = 'us-west-1'
 const NAME = 'rolling-drain.example.com'
-const PDBS: ResourceType<KubeObject & {spec: unknown}> = {
-  group: 'policy',
-  version: 'v1',
-  plural: 'poddisruptionbudgets',
-  kind: 'PodDisruptionBudget',
-  namespaced: true,
-}
 
 describe('rolling-update with drain, against the emulator and the API double', () => {
-  const dir = tempDir()
-  // In the emulator's S3: applying makes the cluster's prerequisites there.
-  const state = 's3://kforge-rolling-drain/kforge'
-  const store = S3StateStore.fromUrl(state, {region: REGION, endpoint: inject('awsEndpoint')})
-  const env = {
-    ...emulatorEnv(REGION),
-    KFORGE_STATE_STORE: state,
-    HOME: dir,
-    KUBECONFIG: '',
-    KFORGE_POLL_MS: '50',
-  }
   const calls: {call: AwsCall; audit: number}[] = []
-  let api: KubeApi
-  let client: KubeClient
-  let stopKubelet: () => Promise<void>
-  const aws = new AwsClients({
-    region: REGION,
-    endpoint: inject('awsEndpoint'),
+  // The AWS calls of this file's clients, each with how far the API double's audit log had got.
+  const {store, aws, kforge, deleteCluster} = cloudSandbox(REGION, 50, {
     onCall: (call) => calls.push({call, audit: api?.cluster.audit.length ?? 0}),
   })
-  const kforge = (...args: string[]) => runKforge(args, {env})
+  let k8s: LifecycleKube
+  let api: KubeApi
+  let client: KubeClient
   let nodeInstances: string[]
 
   beforeAll(async () => {
-    await emulatorStateStore(REGION, 'kforge-rolling-drain')
     await saveClusterSpec(store, publicSingleCluster(NAME, REGION))
     expect((await kforge('update', 'cluster', NAME, '--yes')).code).toBe(0)
-    api = await startKubeApi()
-    client = new KubeClient(await loadKubeconfig(api.adminKubeconfig))
-    await registerNodes(client, aws, NAME)
-    stopKubelet = kubeletLoop(client, aws, NAME)
+    k8s = await startLifecycleKube(aws, NAME)
+    ;({api, client} = k8s)
     const instances = await runningInstances(aws, NAME)
     nodeInstances = instances
       .filter((i) => i.group === 'nodes')
@@ -97,10 +69,8 @@ describe('rolling-update with drain, against the emulator and the API double', (
   }, 240_000)
 
   afterAll(async () => {
-    await stopKubelet?.()
-    client?.close()
-    await api?.close()
-    await deleteCluster(NAME, {aws, yes: true, spec: await loadCluster(store, NAME)})
+    await k8s?.close()
+    await deleteCluster(NAME)
   }, 180_000)
 
   it('a PodDisruptionBudget that blocks eviction stops the roll, naming the pod', async () => {

@@ -6,20 +6,19 @@
  * the unhealthy member's instance first; each control-plane replacement waits for the quorum
  * (`/readyz/etcd`) and the new member before the next; --cloudonly says what it cannot check.
  */
-import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
-import {type AwsCall, AwsClients} from '../../src/cloud/aws/clients.js'
-import {KubeClient} from '../../src/kube/client.js'
-import {loadKubeconfig} from '../../src/kube/kubeconfig.js'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import type {AwsCall} from '../../src/cloud/aws/clients.js'
+import type {KubeClient} from '../../src/kube/client.js'
 import {Nodes} from '../../src/kube/resources.js'
 import {clusterKubeAccess} from '../../src/lifecycle/kube-access.js'
 import {rollingUpdate} from '../../src/lifecycle/rolling-update.js'
-import {deleteCluster} from '../../src/phases/cluster/delete.js'
 import {loadCluster, saveClusterSpec} from '../../src/state/clusters.js'
 import {Logger} from '../../src/util/logger.js'
 import {publicSingleCluster} from '../fixtures/cloud/clusters.js'
-import {type KubeApi, startKubeApi} from '../support/kube-api/index.js'
+import type {KubeApi} from '../support/kube-api/index.js'
+import {type LifecycleKube, startLifecycleKube} from './lifecycle-kube.js'
 import {cloudSandbox} from './lifecycle-sandbox.js'
-import {kubeletLoop, registerNodes, runningInstances} from './lifecycle-support.js'
+import {runningInstances} from './lifecycle-support.js'
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
 
@@ -27,17 +26,14 @@ const REGION = 'eu-west-1'
 const NAME = 'rolling-guard.example.com'
 
 describe('rolling-update keeps etcd quorum (emulator and API double)', () => {
-  const {store, kforge} = cloudSandbox(REGION, 50)
   const calls: {action: string; at: number; quorum: boolean}[] = []
-  let api: KubeApi
-  let client: KubeClient
-  let stopKubelet: () => Promise<void>
-  const aws = new AwsClients({
-    region: REGION,
-    endpoint: inject('awsEndpoint'),
+  const {store, aws, kforge, deleteCluster} = cloudSandbox(REGION, 50, {
     onCall: (call: AwsCall) =>
       calls.push({action: call.action, at: Date.now(), quorum: api?.cluster.etcdQuorum ?? true}),
   })
+  let k8s: LifecycleKube
+  let api: KubeApi
+  let client: KubeClient
   const controlPlane = async () =>
     (await runningInstances(aws, NAME))
       .filter((i) => i.role === 'control-plane')
@@ -84,10 +80,8 @@ describe('rolling-update keeps etcd quorum (emulator and API double)', () => {
     await saveClusterSpec(store, three)
     const up = await kforge('update', 'cluster', NAME, '--yes')
     expect(up.code, up.stderr).toBe(0)
-    api = await startKubeApi()
-    client = new KubeClient(await loadKubeconfig(api.adminKubeconfig))
-    await registerNodes(client, aws, NAME)
-    stopKubelet = kubeletLoop(client, aws, NAME)
+    k8s = await startLifecycleKube(aws, NAME)
+    ;({api, client} = k8s)
     const next = await loadCluster(store, NAME)
     for (const g of next.instanceGroups) if (g.spec.role === 'control-plane') g.spec.machineType = 't3.large'
     await saveClusterSpec(store, next)
@@ -96,10 +90,8 @@ describe('rolling-update keeps etcd quorum (emulator and API double)', () => {
   }, 300_000)
 
   afterAll(async () => {
-    await stopKubelet?.()
-    client?.close()
-    await api?.close()
-    await deleteCluster(NAME, {aws, yes: true, spec: await loadCluster(store, NAME)})
+    await k8s?.close()
+    await deleteCluster(NAME)
   }, 180_000)
 
   it('refuses to start while a member is unhealthy or the quorum is lost, naming the risk; nothing is terminated', async () => {

@@ -1,14 +1,13 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {KubeClient} from '../../src/kube/client.js'
-import {loadKubeconfig} from '../../src/kube/kubeconfig.js'
+import type {KubeClient} from '../../src/kube/client.js'
 import {ConfigMaps, DaemonSets, Pods} from '../../src/kube/resources.js'
 import type {DaemonSet} from '../../src/kube/types.js'
-import {deleteCluster} from '../../src/phases/cluster/delete.js'
 import {loadCluster, saveClusterSpec} from '../../src/state/clusters.js'
 import {publicSingleCluster} from '../fixtures/cloud/clusters.js'
-import {type KubeApi, startKubeApi} from '../support/kube-api/index.js'
+import type {KubeApi} from '../support/kube-api/index.js'
+import {type LifecycleKube, startLifecycleKube} from './lifecycle-kube.js'
 import {cloudSandbox} from './lifecycle-sandbox.js'
-import {type CloudInstance, kubeletLoop, registerNodes, runningInstances} from './lifecycle-support.js'
+import {type CloudInstance, runningInstances} from './lifecycle-support.js'
 
 process.env.AWS_ACCESS_KEY_ID = 'testing'
 process.env.AWS_SECRET_ACCESS_KEY = 'testing'
@@ -45,10 +44,10 @@ function daemonSet(name: string, image: string, controlPlane: boolean): DaemonSe
 }
 
 describe('upgrade of a self-hosted control plane', () => {
-  const {store, aws, kforge} = cloudSandbox(REGION, 50)
+  const {store, aws, kforge, deleteCluster} = cloudSandbox(REGION, 50)
+  let k8s: LifecycleKube
   let api: KubeApi
   let client: KubeClient
-  let stopKubelet: () => Promise<void>
   let before: CloudInstance[]
 
   beforeAll(async () => {
@@ -58,10 +57,8 @@ describe('upgrade of a self-hosted control plane', () => {
     expect((await kforge('update', 'cluster', NAME, '--yes')).code).toBe(0)
     before = await runningInstances(aws, NAME)
 
-    api = await startKubeApi()
-    client = new KubeClient(await loadKubeconfig(api.adminKubeconfig))
-    await registerNodes(client, aws, NAME)
-    stopKubelet = kubeletLoop(client, aws, NAME)
+    k8s = await startLifecycleKube(aws, NAME)
+    ;({api, client} = k8s)
     for (const c of COMPONENTS)
       await client.create(DaemonSets, daemonSet(`self-hosted-${c}`, `registry.k8s.io/${c}:v1.37.2`, true))
     await client.create(DaemonSets, daemonSet('kube-proxy', 'registry.k8s.io/kube-proxy:v1.37.2', false))
@@ -80,10 +77,8 @@ describe('upgrade of a self-hosted control plane', () => {
   }, 240_000)
 
   afterAll(async () => {
-    await stopKubelet?.()
-    client?.close()
-    await api?.close()
-    await deleteCluster(NAME, {aws, yes: true, spec: await loadCluster(store, NAME)})
+    await k8s?.close()
+    await deleteCluster(NAME)
   }, 180_000)
 
   it('v1.37.2 -> v1.37.3 retags the DaemonSets in place and replaces no control-plane instance', async () => {

@@ -1,5 +1,4 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {deleteCluster} from '../../src/phases/cluster/delete.js'
 import {loadCluster, loadClusterText, saveClusterSpec} from '../../src/state/clusters.js'
 import {publicSingleCluster} from '../fixtures/cloud/clusters.js'
 
@@ -14,7 +13,7 @@ const OLD = 'upgrade-skew-135.example.com'
 const NAME = 'upgrade-skew-136.example.com'
 
 describe('upgrade cluster', () => {
-  const {store, aws, kforge} = cloudSandbox(REGION, 50)
+  const {store, kforge, deleteCluster} = cloudSandbox(REGION, 50)
 
   beforeAll(async () => {
     await saveClusterSpec(store, publicSingleCluster(OLD, REGION, {kubernetesVersion: 'v1.35.4'}))
@@ -22,7 +21,7 @@ describe('upgrade cluster', () => {
     expect((await kforge('update', 'cluster', NAME, '--yes')).code).toBe(0)
   }, 180_000)
   afterAll(async () => {
-    await deleteCluster(NAME, {aws, yes: true, spec: await loadCluster(store, NAME)})
+    await deleteCluster(NAME)
   }, 180_000)
 
   it('refuses v1.35.x -> v1.37.x, naming the skew policy, and changes nothing', async () => {
