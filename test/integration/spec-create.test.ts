@@ -3,6 +3,7 @@ import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {SCHEMA_MODELINE} from '../../src/api/v1alpha1/render.js'
+import {printedSpec} from '../fixtures/spec/printed.js'
 import {runKforge, tempDir} from '../support/cli.js'
 
 const ZONES = 'us-east-1a,us-east-1b,us-east-1c'
@@ -24,18 +25,7 @@ function snapshot(dir: string): Record<string, string> {
 describe('create cluster --dry-run', () => {
   it('prints a complete spec that create -f accepts back byte for byte, storing nothing', async () => {
     const state = tempDir()
-    const printed = await runKforge([
-      'create',
-      'cluster',
-      'demo.example.com',
-      '--zones',
-      ZONES,
-      '--dry-run',
-      '-o',
-      'yaml',
-      '--state',
-      state,
-    ])
+    const printed = await printedSpec(ZONES, '--state', state)
     expect(printed.stderr).toBe('')
     expect(printed.code).toBe(0)
     // The first line points editors at the published schema; the Cluster document follows.
@@ -97,18 +87,7 @@ describe('create cluster --dry-run', () => {
     const pub = join(dir, 'id.pub')
     const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBm6aCk0zSc1lpWzL6Qn9xv0Vh0O3v5E3Z3Kp2c0yJzM ops@example'
     writeFileSync(pub, `${key}\n`)
-    const ok = await runKforge([
-      'create',
-      'cluster',
-      'demo.example.com',
-      '--zones',
-      'us-east-1a',
-      '--ssh-public-key',
-      pub,
-      '--dry-run',
-      '-o',
-      'yaml',
-    ])
+    const ok = await printedSpec('us-east-1a', '--ssh-public-key', pub)
     expect(ok.stdout).toContain(`publicKey: ${key}\n`)
     const priv = join(dir, 'id')
     writeFileSync(priv, '-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n')
@@ -152,16 +131,7 @@ describe('bad input changes nothing', () => {
 
   it('create -f of an invalid file lists every problem and stores nothing', async () => {
     const state = tempDir()
-    const printed = await runKforge([
-      'create',
-      'cluster',
-      'demo.example.com',
-      '--zones',
-      ZONES,
-      '--dry-run',
-      '-o',
-      'yaml',
-    ])
+    const printed = await printedSpec(ZONES)
     const broken = printed.stdout
       .replace('networkCIDR: 10.0.0.0/16', 'networkCIDR: 10.0.0.0/16\n    networkCidrs: []')
       .replace('kubernetesVersion: v1.37.2', 'kubernetesVersion: v1.27.0')
@@ -219,16 +189,7 @@ describe('bad input changes nothing', () => {
 describe('validate -f', () => {
   it('prints an OK summary for a valid spec and problems for an invalid one', async () => {
     const dir = tempDir()
-    const printed = await runKforge([
-      'create',
-      'cluster',
-      'demo.example.com',
-      '--zones',
-      'us-east-1a',
-      '--dry-run',
-      '-o',
-      'yaml',
-    ])
+    const printed = await printedSpec('us-east-1a')
     writeFileSync(join(dir, 'good.yaml'), printed.stdout)
     const ok = await runKforge(['validate', '-f', 'good.yaml'], {cwd: dir})
     expect(ok.code).toBe(0)

@@ -10,21 +10,13 @@ import {beforeAll, describe, expect, it} from 'vitest'
 import {loadSpec} from '../../src/api/v1alpha1/index.js'
 import {placeholderAssets} from '../../src/render/placeholder.js'
 import {renderCloudConfig} from '../../src/render/render.js'
+import {printedSpec} from '../fixtures/spec/printed.js'
 import {runKforge, tempDir} from '../support/cli.js'
 
 let base: string
 
 beforeAll(async () => {
-  const printed = await runKforge([
-    'create',
-    'cluster',
-    'demo.example.com',
-    '--zones',
-    'us-east-1a',
-    '--dry-run',
-    '-o',
-    'yaml',
-  ])
+  const printed = await printedSpec('us-east-1a')
   expect(printed.code).toBe(0)
   base = printed.stdout
 })
@@ -126,18 +118,7 @@ describe('validate -f: rendered cloud-config', () => {
 
 describe('control-plane layout', () => {
   it('three control-plane nodes in one zone: one group of one each, valid and rendered', async () => {
-    const printed = await runKforge([
-      'create',
-      'cluster',
-      'demo.example.com',
-      '--zones',
-      'us-east-1a',
-      '--control-plane-count',
-      '3',
-      '--dry-run',
-      '-o',
-      'yaml',
-    ])
+    const printed = await printedSpec('us-east-1a', '--control-plane-count', '3')
     expect(printed.code).toBe(0)
     const names = [...printed.stdout.matchAll(/^ {2}name: (control-plane\S*)$/gm)].map((m) => m[1])
     expect(names).toEqual([
