@@ -23,7 +23,7 @@ import {deleteCluster} from '../../src/phases/cluster/delete.js'
 import {clusterModel} from '../../src/phases/cluster/plan.js'
 import {updateCluster} from '../../src/phases/cluster/update.js'
 import {publicSingleCluster} from '../fixtures/cloud/clusters.js'
-import {emulatorClients, plainUserData} from '../fixtures/cloud/library.js'
+import {emulatorClients, expectNoOpUpdate, plainUserData} from '../fixtures/cloud/library.js'
 
 const region = 'eu-west-3'
 
@@ -77,20 +77,6 @@ async function metadataOptions(c: Cluster, name: string) {
 
 const tagsOf = (g: AutoScalingGroup) => Object.fromEntries((g.Tags ?? []).map((t) => [t.Key!, t.Value!]))
 
-async function noOp(c: Cluster): Promise<void> {
-  const calls: AwsCall[] = []
-  let text = ''
-  const again = await updateCluster(c, {
-    aws: clients(calls),
-    yes: true,
-    userData: plainUserData,
-    onPlan: (t) => (text = t),
-  })
-  expect(text).toMatch(/^No changes/)
-  expect(again.changes).toBe(false)
-  expect(calls.filter((x) => isMutating(x.action))).toEqual([])
-}
-
 describe('fleets, direct target', {timeout: 300_000}, () => {
   const c = fleetCluster()
   const dir = mkdtempSync(join(tmpdir(), 'kforge-fleet-'))
@@ -142,7 +128,7 @@ describe('fleets, direct target', {timeout: 300_000}, () => {
       HttpPutResponseHopLimit: 2,
     })
     expect(await metadataOptions(c, cp)).toMatchObject({HttpTokens: 'required', HttpPutResponseHopLimit: 1})
-    await noOp(c)
+    await expectNoOpUpdate(c, region)
   })
 
   it('plans a changed policy and hop limit field by field, applies them, then changes nothing', async () => {
@@ -179,7 +165,7 @@ describe('fleets, direct target', {timeout: 300_000}, () => {
     expect(after.MixedInstancesPolicy?.LaunchTemplate?.Overrides).toHaveLength(3)
     expect(after.MixedInstancesPolicy?.InstancesDistribution?.SpotMaxPrice ?? '').toBe('')
     expect(await metadataOptions(c, 'nodes')).toMatchObject({HttpPutResponseHopLimit: 3})
-    await noOp(c)
+    await expectNoOpUpdate(c, region)
   })
 
   it('the CloudFormation template carries what the direct target made, and passes cfn-lint', async () => {
@@ -239,6 +225,6 @@ describe('fleets, direct target', {timeout: 300_000}, () => {
     const after = await group(c, 'nodes')
     expect(after.MixedInstancesPolicy).toBeUndefined()
     expect(after.LaunchTemplate?.LaunchTemplateName).toBe(awsNames.launchTemplate('nodes', c.name))
-    await noOp(c)
+    await expectNoOpUpdate(c, region)
   })
 })

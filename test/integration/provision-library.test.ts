@@ -15,7 +15,7 @@ import {updateCluster} from '../../src/phases/cluster/update.js'
 import {S3StateStore} from '../../src/state/s3.js'
 import {silentLogger} from '../../src/util/logger.js'
 import {haPrivateCluster, publicSingleCluster} from '../fixtures/cloud/clusters.js'
-import {emulatorClients, plainUserData} from '../fixtures/cloud/library.js'
+import {emulatorClients, expectNoOpUpdate, plainUserData} from '../fixtures/cloud/library.js'
 import {emulatorStateStore} from '../fixtures/cloud/state.js'
 
 const region = 'us-west-2'
@@ -27,17 +27,7 @@ async function roundTrip(cluster: Cluster) {
   const created = await updateCluster(cluster, {aws: clients(first), yes: true, userData: plainUserData})
   expect(created.applied).toBe(true)
 
-  const second: AwsCall[] = []
-  let text = ''
-  const again = await updateCluster(cluster, {
-    aws: clients(second),
-    yes: true,
-    userData: plainUserData,
-    onPlan: (t) => (text = t),
-  })
-  expect(text).toMatch(/^No changes/)
-  expect(again.changes).toBe(false)
-  expect(second.filter((c) => isMutating(c.action))).toEqual([])
+  await expectNoOpUpdate(cluster, region)
 
   const deleted = await deleteCluster(cluster.name, {aws: clients(), yes: true, spec: cluster})
   expect(deleted.deleted).toBe(deleted.resources.length)

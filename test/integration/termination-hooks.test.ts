@@ -15,7 +15,7 @@ import {HOOK_RECORD_TAG} from '../../src/cloud/aws/resources/lifecycle-hook.js'
 import {deleteCluster} from '../../src/phases/cluster/delete.js'
 import {updateCluster} from '../../src/phases/cluster/update.js'
 import {haPrivateCluster} from '../fixtures/cloud/clusters.js'
-import {emulatorClients, plainUserData} from '../fixtures/cloud/library.js'
+import {emulatorClients, expectNoOpUpdate, plainUserData} from '../fixtures/cloud/library.js'
 
 const region = 'eu-west-1'
 
@@ -70,16 +70,7 @@ describe('termination hooks, direct target', {timeout: 300_000}, () => {
       })
     }
 
-    const calls: AwsCall[] = []
-    const again = await updateCluster(cluster, {
-      aws: clients(calls),
-      yes: true,
-      userData: plainUserData,
-      onPlan: (t) => (text = t),
-    })
-    expect(text).toMatch(/^No changes/)
-    expect(again.changes).toBe(false)
-    expect(calls.filter((c) => isMutating(c.action))).toEqual([])
+    const calls = await expectNoOpUpdate(cluster, region)
     expect(calls.some((c) => c.action === 'DescribeLifecycleHooks')).toBe(false)
   })
 
