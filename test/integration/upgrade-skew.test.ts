@@ -15,6 +15,10 @@ const NAME = 'upgrade-skew-136.example.com'
 describe('upgrade cluster', () => {
   const {store, kforge, deleteCluster} = cloudSandbox(REGION, 50)
 
+  /** NAME to v1.37.2 without the Kubernetes API: run once to upgrade, and again to find it done. */
+  const upgradeCloudOnly = () =>
+    kforge('upgrade', 'cluster', NAME, '--kubernetes-version', 'v1.37.2', '--yes', '--cloudonly')
+
   beforeAll(async () => {
     await saveClusterSpec(store, publicSingleCluster(OLD, REGION, {kubernetesVersion: 'v1.35.4'}))
     await saveClusterSpec(store, publicSingleCluster(NAME, REGION, {kubernetesVersion: 'v1.36.4'}))
@@ -56,15 +60,7 @@ describe('upgrade cluster', () => {
     expect(noApi.stderr).toContain('upgrade needs the Kubernetes API')
     expect(noApi.stderr).toContain('--cloudonly')
 
-    const up = await kforge(
-      'upgrade',
-      'cluster',
-      NAME,
-      '--kubernetes-version',
-      'v1.37.2',
-      '--yes',
-      '--cloudonly',
-    )
+    const up = await upgradeCloudOnly()
     expect(up.stderr).not.toContain('Error')
     expect(up.code).toBe(0)
     expect(up.stdout).toContain(`Cluster ${NAME} is at v1.37.2:`)
@@ -82,15 +78,7 @@ describe('upgrade cluster', () => {
     expect(left.stdout).toContain('No rolling update needed')
     expect((await kforge('validate', 'cluster', NAME, '--cloudonly')).code).toBe(0)
 
-    const again = await kforge(
-      'upgrade',
-      'cluster',
-      NAME,
-      '--kubernetes-version',
-      'v1.37.2',
-      '--yes',
-      '--cloudonly',
-    )
+    const again = await upgradeCloudOnly()
     expect(again.code).toBe(0)
     expect(again.stdout).toContain('v1.37.2 -> v1.37.2 (already at this version: continue the roll)')
   })
