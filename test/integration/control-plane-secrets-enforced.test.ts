@@ -30,13 +30,7 @@ import {haPrivateCluster} from '../fixtures/cloud/clusters.js'
 import {clusterMaterial} from '../fixtures/render/material.js'
 import {tempDir} from '../support/cli.js'
 import {assumeInstanceRoles, instanceRoleDocuments} from '../support/instance-roles.js'
-import {
-  ADMIN_POLICY,
-  type Credentials,
-  createUserWithPolicy,
-  type EnforcedMoto,
-  startEnforcedMoto,
-} from '../support/moto-iam.js'
+import {type Credentials, type EnforcedMoto, startEnforcedMotoWithAdmin} from '../support/moto-iam.js'
 
 const REGION = 'us-east-1'
 const BUCKET = 'kforge-secrets-enforced'
@@ -82,8 +76,7 @@ function manifestOf(r: RenderedUserData): string {
 }
 
 beforeAll(async () => {
-  moto = await startEnforcedMoto(3)
-  admin = await createUserWithPolicy(moto.endpoint, 'kforge-test-admin', ADMIN_POLICY)
+  ;({moto, admin} = await startEnforcedMotoWithAdmin())
 
   // The provisioner (the administrator here): the cluster key, the bucket, the sealed bundle.
   const {kms, s3} = clients(admin)

@@ -11,13 +11,7 @@ import {nodeAgentKey} from '../../src/assets/node-agent.js'
 import {publishedConfigKey} from '../../src/render/render.js'
 import {haPrivateCluster} from '../fixtures/cloud/clusters.js'
 import {assumeInstanceRoles, instanceRoleDocuments} from '../support/instance-roles.js'
-import {
-  ADMIN_POLICY,
-  type Credentials,
-  createUserWithPolicy,
-  type EnforcedMoto,
-  startEnforcedMoto,
-} from '../support/moto-iam.js'
+import {type Credentials, type EnforcedMoto, startEnforcedMotoWithAdmin} from '../support/moto-iam.js'
 
 const REGION = 'us-east-1'
 const ACCOUNT = '123456789012'
@@ -47,8 +41,7 @@ async function get(credentials: Credentials, key: string): Promise<string> {
 
 beforeAll(async () => {
   // Three free requests: the administrator that sets the scene. Every later request is checked.
-  moto = await startEnforcedMoto(3)
-  admin = await createUserWithPolicy(moto.endpoint, 'kforge-test-admin', ADMIN_POLICY)
+  ;({moto, admin} = await startEnforcedMotoWithAdmin())
 
   const store = s3(admin)
   await store.send(new CreateBucketCommand({Bucket: BUCKET}))

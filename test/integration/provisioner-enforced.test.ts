@@ -32,7 +32,7 @@ import {
   type Credentials,
   createUserWithPolicy,
   type EnforcedMoto,
-  startEnforcedMoto,
+  startEnforcedMotoWithAdmin,
 } from '../support/moto-iam.js'
 
 const REGION = 'us-east-1'
@@ -210,9 +210,8 @@ function writeSpec(mutate: (c: ReturnType<typeof haPrivateCluster>) => void = ()
 }
 
 beforeAll(async () => {
-  moto = await startEnforcedMoto(3)
+  ;({moto, admin} = await startEnforcedMotoWithAdmin())
   recorder = await startIamRecorder(moto.endpoint)
-  admin = await createUserWithPolicy(moto.endpoint, 'kforge-test-admin', ADMIN_POLICY)
   // The bucket is the operator's own prerequisite (kforge never creates it); create secures it.
   const s3 = new S3Client({region: REGION, endpoint: moto.endpoint, forcePathStyle: true, credentials: admin})
   await s3.send(new CreateBucketCommand({Bucket: BUCKET}))

@@ -46,3 +46,21 @@ export const ADMIN_POLICY = {
   Version: '2012-10-17',
   Statement: [{Effect: 'Allow', Action: '*', Resource: '*'}],
 }
+
+/**
+ * An enforcing moto and its administrator (`kforge-test-admin`, allowed everything, made with the
+ * free requests): the preamble of every enforced-IAM test. The server is stopped again if the
+ * administrator cannot be made, since the caller never gets it to stop.
+ */
+export async function startEnforcedMotoWithAdmin(): Promise<{
+  moto: EnforcedMoto
+  admin: Credentials & {arn: string}
+}> {
+  const moto = await startEnforcedMoto(ADMIN_REQUESTS)
+  try {
+    return {moto, admin: await createUserWithPolicy(moto.endpoint, 'kforge-test-admin', ADMIN_POLICY)}
+  } catch (err) {
+    await moto.stop()
+    throw err
+  }
+}
