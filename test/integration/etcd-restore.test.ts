@@ -42,6 +42,22 @@ describe('kforge etcd restore', () => {
 
   afterAll(() => etcd.stopAll())
 
+  /** `etcd restore` of `snapshot` into `dataDir` for a member that is never started. */
+  const restoreArgs = (snapshot: string, dataDir: string) => [
+    'etcd',
+    'restore',
+    '--snapshot',
+    snapshot,
+    '--name',
+    'x',
+    '--initial-advertise-peer-urls',
+    'http://127.0.0.1:2380',
+    '--data-dir',
+    dataDir,
+    '--etcdutl',
+    etcdutl,
+  ]
+
   /** Restore into a new member's data dir with the CLI, then start etcd on it. */
   async function restoreAndStart(name: string, extra: string[], env?: Record<string, string>) {
     const m = await etcd.define(name)
@@ -192,20 +208,7 @@ describe('kforge etcd restore', () => {
     bytes[Math.floor(bytes.length / 2)]! ^= 0xff
     writeFileSync(corrupt, bytes)
     const dataDir = join(tempDir('kforge-corrupt-data-'), 'etcd')
-    const run = await runKforge([
-      'etcd',
-      'restore',
-      '--snapshot',
-      corrupt,
-      '--name',
-      'x',
-      '--initial-advertise-peer-urls',
-      'http://127.0.0.1:2380',
-      '--data-dir',
-      dataDir,
-      '--etcdutl',
-      etcdutl,
-    ])
+    const run = await runKforge(restoreArgs(corrupt, dataDir))
     expect(run.code).not.toBe(0)
     expect(run.stderr).toContain(`etcd snapshot from ${corrupt}: the SHA-256 at its end does not match`)
     expect(existsSync(dataDir)).toBe(false)
@@ -215,20 +218,7 @@ describe('kforge etcd restore', () => {
     const dataDir = join(tempDir('kforge-existing-'), 'etcd')
     mkdirSync(join(dataDir, 'member'), {recursive: true})
     writeFileSync(join(dataDir, 'member', 'old'), 'old data')
-    const args = [
-      'etcd',
-      'restore',
-      '--snapshot',
-      snapshotFile,
-      '--name',
-      'x',
-      '--initial-advertise-peer-urls',
-      'http://127.0.0.1:2380',
-      '--data-dir',
-      dataDir,
-      '--etcdutl',
-      etcdutl,
-    ]
+    const args = restoreArgs(snapshotFile, dataDir)
     const refused = await runKforge(args)
     expect(refused.code).not.toBe(0)
     expect(refused.stderr).toContain(`${join(dataDir, 'member')} exists`)
