@@ -23,18 +23,6 @@ describe('etcd membership when a control-plane instance is replaced (real etcd)'
 
   const client = () => etcd.client()
   const listed = () => etcd.listed()
-  /** Start `me` into the cluster the member list describes (what the etcd static pod does). */
-  const startJoined = async (me: Member, members: {name?: string; peerURLs?: string[]}[]) => {
-    const initial = members.map((x) => ({
-      name: x.name || me.name,
-      peerUrl: x.peerURLs?.[0] ?? '',
-      dataDir: '',
-      clientUrl: '',
-    }))
-    etcd.start(me, initial, 'existing')
-    await etcd.healthy(me, 60_000)
-  }
-
   beforeAll(async () => {
     m = await etcd.startNew(['m1', 'm2', 'm3'])
     await EtcdCluster.putAfterElection(m[0]!, '/registry/configmaps/default/before', 'kept')
@@ -63,7 +51,7 @@ describe('etcd membership when a control-plane instance is replaced (real etcd)'
     )
     expect(r.action).toBe('added')
     expect(r.removed).toEqual([`m3 (${m[2]!.peerUrl})`])
-    await startJoined(m4, r.members)
+    await etcd.startExisting(m4, r.members)
     expect(await listed()).toEqual([`m1=${m[0]!.peerUrl}`, `m2=${m[1]!.peerUrl}`, `m4=${m4.peerUrl}`].sort())
     expect(await EtcdCluster.get(m4, '/registry/configmaps/default/before')).toBe('kept')
     expect(lines.join('\n')).toContain('Removing etcd member m3')
@@ -91,7 +79,7 @@ describe('etcd membership when a control-plane instance is replaced (real etcd)'
       log,
     )
     expect(r.action).toBe('replaced')
-    await startJoined(again, r.members)
+    await etcd.startExisting(again, r.members)
     expect(await listed()).toEqual(
       [
         `m1=${m[0]!.peerUrl}`,
@@ -118,7 +106,7 @@ describe('etcd membership when a control-plane instance is replaced (real etcd)'
       log,
     )
     expect(r.action).toBe('updated')
-    await startJoined(moved, r.members)
+    await etcd.startExisting(moved, r.members)
     expect(await listed()).toContain(`m4=${moved.peerUrl}`)
     expect((await listed()).length).toBe(3)
     expect(await EtcdCluster.get(moved, '/registry/configmaps/default/on-m4')).toBe('written')

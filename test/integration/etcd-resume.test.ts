@@ -46,22 +46,6 @@ describe('a replacement control-plane instance with etcd data on its volume (rea
       },
     }
   }
-  /** Start `x` as the etcd static pod does after etcd-join: the member list, state existing. */
-  const start = async (
-    x: Member,
-    members: {ID: string; name?: string; peerURLs?: string[]}[],
-    resumed?: string,
-  ) => {
-    const initial = members.map((y) => ({
-      name: y.ID === resumed || y.peerURLs?.includes(x.peerUrl) ? x.name : (y.name ?? ''),
-      peerUrl: y.peerURLs?.[0] ?? '',
-      dataDir: '',
-      clientUrl: '',
-    }))
-    etcd.start(x, initial, 'existing')
-    await etcd.healthy(x, 60_000)
-  }
-
   beforeAll(async () => {
     // Members named after their hosts, as kubeadm names them (and kforge did before its volumes).
     m = await etcd.startNew(['ip-10-0-1-5', 'ip-10-0-2-5', 'ip-10-0-3-5'])
@@ -83,7 +67,7 @@ describe('a replacement control-plane instance with etcd data on its volume (rea
     const r = await joinMembership(client(), who, new Set(['ip-10-0-1-5', 'ip-10-0-2-5']), log)
     expect(r).toMatchObject({action: 'updated', removed: [], resumed: id})
     expect(who.asideReasons).toEqual([])
-    await start(next, r.members, r.resumed)
+    await etcd.startExisting(next, r.members, r.resumed)
     // The same member (id), on the new address, renamed after its volume once it published itself.
     await expect
       .poll(async () => listed(), {timeout: 30_000})
@@ -119,7 +103,7 @@ describe('a replacement control-plane instance with etcd data on its volume (rea
     ])
     expect(existsSync(`${next.dataDir}/member`)).toBe(false)
     expect(readdirSync(next.dataDir).some((f) => f.startsWith('member.set-aside-'))).toBe(true)
-    await start(next, r.members)
+    await etcd.startExisting(next, r.members)
     const newId = (await EtcdCluster.memberIds(next)).get(next.peerUrl)
     expect(newId).toBeDefined()
     expect(newId).not.toBe(id)
@@ -139,7 +123,7 @@ describe('a replacement control-plane instance with etcd data on its volume (rea
     const r = await joinMembership(client(), who, new Set(['ip-10-0-1-5']), log)
     expect(r.action).toBe('added')
     expect(who.asideReasons[0]).toMatch(/^it is the data of cluster \d+, not of this cluster \(\d+\)$/)
-    await start(next, r.members)
+    await etcd.startExisting(next, r.members)
     expect(await EtcdCluster.get(next, KEY)).toBe('kept')
     expect(await EtcdCluster.clusterId(next)).toBe(await EtcdCluster.clusterId(m[0]!))
   }, 120_000)

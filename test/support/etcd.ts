@@ -74,6 +74,29 @@ export class EtcdCluster {
     return members
   }
 
+  /**
+   * `me` started as the etcd static pod starts it after etcd-join, and healthy: the initial cluster
+   * is the member list etcd answered the join with, state existing. `me` is the member on its own
+   * peer URL (the one just added or moved) or the one whose id is `resumed`, under `me`'s name.
+   */
+  async startExisting(
+    me: Member,
+    members: {ID?: string; name?: string; peerURLs?: string[]}[],
+    resumed?: string,
+  ): Promise<void> {
+    const initial = members.map((y) => ({
+      name:
+        (resumed !== undefined && y.ID === resumed) || y.peerURLs?.includes(me.peerUrl)
+          ? me.name
+          : (y.name ?? ''),
+      peerUrl: y.peerURLs?.[0] ?? '',
+      dataDir: '',
+      clientUrl: '',
+    }))
+    this.start(me, initial, 'existing')
+    await this.healthy(me, 60_000)
+  }
+
   /** kforge's own etcd client (src/kube/etcd-client.ts) over the members running now. */
   client(): EtcdClient {
     return new EtcdClient(
