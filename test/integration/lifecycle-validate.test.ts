@@ -8,18 +8,17 @@
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {KubeClient} from '../../src/kube/client.js'
-import {loadKubeconfig} from '../../src/kube/kubeconfig.js'
+import type {KubeClient} from '../../src/kube/client.js'
 import {Pods} from '../../src/kube/resources.js'
 import {backupKey} from '../../src/lifecycle/etcd-backups.js'
 import {initRecordKey} from '../../src/lifecycle/init-once.js'
-import {deleteCluster} from '../../src/phases/cluster/delete.js'
-import {loadCluster, saveClusterSpec} from '../../src/state/clusters.js'
+import {saveClusterSpec} from '../../src/state/clusters.js'
 import {publicSingleCluster} from '../fixtures/cloud/clusters.js'
-import {type KubeApi, kubeconfigYaml, startKubeApi} from '../support/kube-api/index.js'
+import {type KubeApi, kubeconfigYaml} from '../support/kube-api/index.js'
 import {freePort} from '../support/moto.js'
+import {type LifecycleKube, startLifecycleKube} from './lifecycle-kube.js'
 import {cloudSandbox} from './lifecycle-sandbox.js'
-import {type CloudInstance, kubeletLoop, runningInstances} from './lifecycle-support.js'
+import {type CloudInstance, runningInstances} from './lifecycle-support.js'
 
 process.env.AWS_ACCESS_KEY_ID = 'testing'
 process.env.AWS_SECRET_ACCESS_KEY = 'testing'
@@ -29,24 +28,23 @@ const REGION = 'us-west-1'
 const NAME = 'lifecycle-validate.example.com'
 
 describe('validate cluster with the Kubernetes API', () => {
-  const {dir, store, aws, kforge} = cloudSandbox(REGION, 100)
+  const {dir, store, aws, kforge, deleteCluster} = cloudSandbox(REGION, 100)
+  let k8s: LifecycleKube
   let api: KubeApi
   let client: KubeClient
   let instances: CloudInstance[]
-  let stopKubelet: (() => Promise<void>) | undefined
 
   beforeAll(async () => {
     await saveClusterSpec(store, publicSingleCluster(NAME, REGION))
     expect((await kforge('update', 'cluster', NAME, '--yes')).code).toBe(0)
     instances = await runningInstances(aws, NAME)
-    api = await startKubeApi()
-    client = new KubeClient(await loadKubeconfig(api.adminKubeconfig))
+    // No kubelets yet: the first checks find instances without Nodes.
+    k8s = await startLifecycleKube(aws, NAME, {kubelets: false})
+    ;({api, client} = k8s)
   }, 180_000)
   afterAll(async () => {
-    await stopKubelet?.()
-    client?.close()
-    await api?.close()
-    await deleteCluster(NAME, {aws, yes: true, spec: await loadCluster(store, NAME)})
+    await k8s?.close()
+    await deleteCluster(NAME)
   }, 180_000)
 
   it('names every instance without a Node and a pending system pod', async () => {
@@ -97,7 +95,7 @@ describe('validate cluster with the Kubernetes API', () => {
     while (!api.cluster.audit.slice(seen).some((a) => a.path.startsWith('/api/v1/nodes'))) {
       await new Promise((r) => setTimeout(r, 50))
     }
-    stopKubelet = kubeletLoop(client, aws, NAME)
+    k8s.startKubelets()
     const r = await waiting
     expect(r.code).toBe(0)
     expect(r.stderr).toContain('is not valid yet')
@@ -133,8 +131,7 @@ describe('validate cluster with the Kubernetes API', () => {
 
   it('a roll stops where the cluster fails to validate, and a re-run continues from there', async () => {
     // Kubelets stop registering: the surge replacement never gets a Node.
-    await stopKubelet?.()
-    stopKubelet = undefined
+    await k8s.stopKubelets()
     const nodes = instances.filter((i) => i.group === 'nodes').map((i) => i.id)
     const args = ['rolling-update', 'cluster', NAME, '--yes', '--force', '--instance-group', 'nodes']
     const stopped = await kforge(...args, '--kubeconfig', api.adminKubeconfig, '--validate-timeout', '2s')
@@ -150,7 +147,7 @@ describe('validate cluster with the Kubernetes API', () => {
     expect(stopped.stderr).toMatch(/instance i-\w+: group nodes: no Node registered for it/)
     expect(stopped.stderr).toContain('again to continue from there')
 
-    stopKubelet = kubeletLoop(client, aws, NAME)
+    k8s.startKubelets()
     const resumed = await kforge(
       ...args.slice(0, 4),
       '--instance-group',
