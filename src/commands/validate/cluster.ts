@@ -5,7 +5,7 @@ export default class ValidateCluster extends BaseCommand<typeof ValidateCluster>
   static override description =
     `Check a running cluster: its cloud resources and, when the API can be reached, Kubernetes.
 
-Cloud: every resource of the model exists; every instance group has its desired number of instances InService, on the launch template version the group launches now. Kubernetes (with the admin context written by "kforge export kubeconfig NAME --admin", or --kubeconfig): a Ready Node per instance with its zone labels and providerID, the control-plane pods on every control-plane node, no kube-system pod pending or unready. Prints a table of what is wrong and exits non-zero; --wait retries until the cluster validates or the time is up.`
+Cloud: every resource of the model exists; every instance group has its desired number of instances InService, on the launch template version the group launches now. Kubernetes (with the admin context written by "kforge export kubeconfig NAME --admin", or --kubeconfig): a Ready Node per instance with its zone labels and providerID, the control-plane pods on every control-plane node, no kube-system pod pending or unready. etcd backups (when enabled): the newest in the state store is younger than spec.etcd.backups.staleAfter (default 1h), or, before the first, the cluster's init is. Prints a table of what is wrong and exits non-zero; --wait retries until the cluster validates or the time is up.`
 
   static override examples = [
     '<%= config.bin %> validate cluster demo.example.com',
