@@ -37,6 +37,7 @@ import {haPrivateCluster} from '../../../fixtures/cloud/clusters.js'
 import {
   type Context,
   ebsCsiDriverTags,
+  foreignVolumeTags,
   requestTags,
   resolveRefs,
   resourceTags,
@@ -144,14 +145,7 @@ describe('the EBS CSI controller role (IRSA on)', () => {
         'ec2:CreateAction': 'CreateVolume',
       }),
     ).toBe('Allowed')
-    const {'ebs.csi.aws.com/cluster': _, ...withoutDriverTag} = driverTags
-    const {KubernetesCluster: __, ...withoutClusterTag} = driverTags
-    for (const tags of [
-      withoutDriverTag,
-      withoutClusterTag,
-      {...driverTags, KubernetesCluster: 'other.example.com'},
-      {},
-    ])
+    for (const tags of foreignVolumeTags(driverTags))
       expect(await decide(controllerPolicy, 'ec2:CreateVolume', volume, requestTags(tags))).not.toBe(
         'Allowed',
       )

@@ -26,6 +26,7 @@ import {haPrivateCluster} from '../../../fixtures/cloud/clusters.js'
 import {
   type Context,
   ebsCsiDriverTags,
+  foreignVolumeTags,
   requestTags,
   resolveRefs,
   resourceTags,
@@ -442,15 +443,7 @@ describe('EBS CSI driver (the controller runs on the control plane, under its ro
   })
 
   it('creates no volume that is not the driver’s for this cluster', async () => {
-    const {'ebs.csi.aws.com/cluster': _, ...withoutDriverTag} = driverTags
-    const {KubernetesCluster: __, ...withoutClusterTag} = driverTags
-    for (const tags of [
-      withoutDriverTag,
-      withoutClusterTag,
-      {...driverTags, KubernetesCluster: 'other.example.com'},
-      {...driverTags, 'ebs.csi.aws.com/cluster': 'false'},
-      {},
-    ]) {
+    for (const tags of foreignVolumeTags(driverTags)) {
       expect(await decide('control-plane', 'ec2:CreateVolume', volume, requestTags(tags))).not.toBe('Allowed')
     }
   })
