@@ -104,7 +104,8 @@ const event = (
 })
 const old = event('e0', name, 'AWS::CloudFormation::Stack', 'CREATE_COMPLETE')
 const changeSet = {Id: 'arn:cs/1', StackId: stackId}
-const modifyAsg = {
+/** A change set, ready to execute, that modifies one resource in place. */
+const modifyInPlace = (logicalId: string, type: string) => ({
   Status: 'CREATE_COMPLETE',
   ExecutionStatus: 'AVAILABLE',
   Changes: [
@@ -112,13 +113,14 @@ const modifyAsg = {
       Type: 'Resource',
       ResourceChange: {
         Action: 'Modify',
-        LogicalResourceId: 'AsgNodes',
-        ResourceType: 'AWS::AutoScaling::AutoScalingGroup',
+        LogicalResourceId: logicalId,
+        ResourceType: type,
         Replacement: 'False',
       },
     },
   ],
-}
+})
+const modifyAsg = modifyInPlace('AsgNodes', 'AWS::AutoScaling::AutoScalingGroup')
 
 function deploy(aws: AwsClients, yes: boolean, lines: string[] = [], plans: string[] = []) {
   return deployStack(cluster.name, {
@@ -189,21 +191,7 @@ describe('deployStack', () => {
       DescribeStacks: stack('UPDATE_COMPLETE'),
       GetTemplate: () => ({TemplateBody: JSON.stringify(current)}),
       CreateChangeSet: () => changeSet,
-      DescribeChangeSet: () => ({
-        Status: 'CREATE_COMPLETE',
-        ExecutionStatus: 'AVAILABLE',
-        Changes: [
-          {
-            Type: 'Resource',
-            ResourceChange: {
-              Action: 'Modify',
-              LogicalResourceId: volume,
-              ResourceType: 'AWS::EC2::Volume',
-              Replacement: 'False',
-            },
-          },
-        ],
-      }),
+      DescribeChangeSet: () => modifyInPlace(volume, 'AWS::EC2::Volume'),
       DeleteChangeSet: () => ({}),
     })
     const plans: string[] = []
