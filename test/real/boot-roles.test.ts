@@ -11,20 +11,8 @@
  *
  * Like every real test it needs root and runs alone: it uses the local nodes' bridge.
  */
-import {execFileSync} from 'node:child_process'
-import {createHash} from 'node:crypto'
-import {copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {AutoScalingClient, DescribeAutoScalingGroupsCommand} from '@aws-sdk/client-auto-scaling'
-import {DescribeInstancesCommand, DescribeLaunchTemplateVersionsCommand, EC2Client} from '@aws-sdk/client-ec2'
-import {
-  GetRoleCommand,
-  GetRolePolicyCommand,
-  IAMClient,
-  ListRolePoliciesCommand,
-  PutRolePolicyCommand,
-  UpdateAssumeRolePolicyCommand,
-} from '@aws-sdk/client-iam'
 import {DecryptCommand, KMSClient} from '@aws-sdk/client-kms'
 import {
   CreateBucketCommand,
@@ -33,17 +21,25 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3'
-import {AssumeRoleCommand, STSClient} from '@aws-sdk/client-sts'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {renderSpec} from '../../src/api/v1alpha1/render.js'
-import type {MirrorSpec} from '../../src/api/v1alpha1/types.js'
-import {awsNames} from '../../src/cloud/aws/build/names.js'
 import {BRIDGE_ADDRESS, ensureBridge, nodeAddress} from '../../src/sandbox/nodes/network.js'
 import {publicSingleCluster} from '../fixtures/cloud/clusters.js'
 import {type BootResult, bootNodeWithCloudInit} from '../support/boot-node.js'
 import {runKforge, tempDir} from '../support/cli.js'
 import {type IamRecorder, type RecordedCall, startIamRecorder} from '../support/iam-recorder.js'
 import {type ImdsStandIn, startImds} from '../support/imds.js'
+import {
+  awsHosts,
+  type CloudContext,
+  fillMirror,
+  frontCertificates,
+  imdsPaths,
+  type LaunchedInstance,
+  launchedInstances,
+  roleCredentials,
+  widenKmsForMoto,
+} from '../support/instance-cloud.js'
 import {
   ADMIN_POLICY,
   type Credentials,
@@ -58,216 +54,16 @@ const BUCKET = 'kforge-boot-roles'
 const STORE = `s3://${BUCKET}/kforge`
 const NAME = 'boot.roles.example.com'
 const dir = tempDir('kforge-boot-roles-')
-const AWS_HOSTS = [
-  `${BUCKET}.s3.${REGION}.amazonaws.com`,
-  `s3.${REGION}.amazonaws.com`,
-  `kms.${REGION}.amazonaws.com`,
-  `sts.${REGION}.amazonaws.com`,
-  `ec2.${REGION}.amazonaws.com`,
-  `autoscaling.${REGION}.amazonaws.com`,
-]
 
 let moto: EnforcedMoto
 let front: IamRecorder
 let admin: Credentials & {arn: string}
+let ctx: CloudContext
 const booted = new Map<string, {result: BootResult; calls: RecordedCall[]; credentials: Credentials}>()
 
-const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex')
-
-/** The mirror the boot installs from: the kube assets' kubelet and kubectl, this machine's Debian packages. */
-async function fillMirror(s3: S3Client): Promise<MirrorSpec> {
-  const assets = requireAssets()
-  const m = join(dir, 'mirror')
-  mkdirSync(join(m, 'containerd', 'bin'), {recursive: true})
-  mkdirSync(join(m, 'cni'), {recursive: true})
-  mkdirSync(join(m, 'node-v20', 'bin'), {recursive: true})
-  for (const b of ['containerd', 'containerd-shim-runc-v2', 'ctr'])
-    copyFileSync(`/usr/bin/${b}`, join(m, 'containerd', 'bin', b))
-  execFileSync('tar', ['-C', join(m, 'containerd'), '-czf', join(m, 'containerd.tar.gz'), 'bin'])
-  execFileSync('sh', ['-c', `tar -C /usr/lib/cni -czf ${join(m, 'cni-plugins.tgz')} .`])
-  copyFileSync(process.execPath, join(m, 'node-v20', 'bin', 'node'))
-  execFileSync('tar', ['-C', m, '-czf', join(m, 'node.tar.gz'), 'node-v20'])
-  const files: Record<Exclude<keyof MirrorSpec, 'baseUrl'>, string> = {
-    kubelet: join(assets.bin, 'kubelet'),
-    kubectl: join(assets.bin, 'kubectl'),
-    containerd: join(m, 'containerd.tar.gz'),
-    runc: '/usr/sbin/runc',
-    cniPlugins: join(m, 'cni-plugins.tgz'),
-    nodejs: join(m, 'node.tar.gz'),
-  }
-  const spec = {baseUrl: `s3://${BUCKET}/mirror`} as MirrorSpec
-  for (const [name, file] of Object.entries(files) as [keyof typeof files, string][]) {
-    const path = `${name}/${file.split('/').pop()}`
-    await s3.send(new PutObjectCommand({Bucket: BUCKET, Key: `mirror/${path}`, Body: readFileSync(file)}))
-    spec[name] = {path, sha256: sha256(file)}
-  }
-  return spec
-}
-
-function certificates(): {ca: string; key: string; cert: string} {
-  const d = join(dir, 'pki')
-  mkdirSync(d, {recursive: true, mode: 0o700})
-  const ossl = (args: string[]) => execFileSync('openssl', args, {cwd: d, stdio: 'ignore'})
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
-  ossl([
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=kforge boot test CA',
-  ])
-  ossl(['req', ...ec, '-keyout', 'front.key', '-out', 'front.csr', '-subj', '/CN=amazonaws.com'])
-  writeFileSync(
-    join(d, 'san.ext'),
-    `subjectAltName=${[`*.${REGION}.amazonaws.com`, `*.s3.${REGION}.amazonaws.com`].map((h) => `DNS:${h}`).join(',')}\n`,
-  )
-  ossl([
-    'x509',
-    '-req',
-    '-in',
-    'front.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    'front.crt',
-    '-days',
-    '1',
-    '-extfile',
-    'san.ext',
-  ])
-  const read = (f: string) => readFileSync(join(d, f), 'utf8')
-  return {ca: read('ca.crt'), key: read('front.key'), cert: read('front.crt')}
-}
-
-interface Instance {
-  group: string
-  role: 'control-plane' | 'nodes'
-  id: string
-  privateDns: string
-  privateIp: string
-  zone: string
-  userData: Buffer
-}
-
-async function instances(): Promise<Instance[]> {
-  const credentials = admin
-  const asg = new AutoScalingClient({region: REGION, endpoint: moto.endpoint, credentials})
-  const ec2 = new EC2Client({region: REGION, endpoint: moto.endpoint, credentials})
-  const groups = (await asg.send(new DescribeAutoScalingGroupsCommand({}))).AutoScalingGroups ?? []
-  const out: Instance[] = []
-  for (const g of groups) {
-    const tags = Object.fromEntries((g.Tags ?? []).map((t) => [t.Key, t.Value]))
-    if (tags.KubernetesCluster !== NAME) continue
-    const group = tags['kforge.dev/instancegroup']!
-    const id = g.Instances?.[0]?.InstanceId
-    if (!id) continue
-    const lt = g.LaunchTemplate!
-    const version = (
-      await ec2.send(
-        new DescribeLaunchTemplateVersionsCommand({
-          LaunchTemplateId: lt.LaunchTemplateId!,
-          Versions: [lt.Version ?? '$Latest'],
-        }),
-      )
-    ).LaunchTemplateVersions![0]!
-    const described = (await ec2.send(new DescribeInstancesCommand({InstanceIds: [id]}))).Reservations![0]!
-      .Instances![0]!
-    out.push({
-      group,
-      role: tags['k8s.io/role/control-plane'] !== undefined ? 'control-plane' : 'nodes',
-      id,
-      privateDns: described.PrivateDnsName!,
-      privateIp: described.PrivateIpAddress!,
-      zone: described.Placement!.AvailabilityZone!,
-      userData: Buffer.from(version.LaunchTemplateData!.UserData!, 'base64'),
-    })
-  }
-  return out
-}
-
-/** What EC2 does for an instance profile: credentials of the role, session named after the instance. */
-async function roleCredentials(role: string, instanceId: string): Promise<Credentials & {expiration: Date}> {
-  const iam = new IAMClient({region: REGION, endpoint: moto.endpoint, credentials: admin})
-  const name = awsNames.instanceRole(role, NAME)
-  const got = (await iam.send(new GetRoleCommand({RoleName: name}))).Role!
-  // moto 5.2 answers HTTP 500 to AssumeRole of a role whose trust names only a service: the test,
-  // standing in for EC2, is added beside it (the instance's own policy is untouched).
-  const trust = JSON.parse(decodeURIComponent(got.AssumeRolePolicyDocument!)) as {
-    Statement: {Principal: Record<string, unknown>}[]
-  }
-  for (const s of trust.Statement) s.Principal = {...s.Principal, AWS: admin.arn}
-  await iam.send(new UpdateAssumeRolePolicyCommand({RoleName: name, PolicyDocument: JSON.stringify(trust)}))
-  const sts = new STSClient({region: REGION, endpoint: moto.endpoint, credentials: admin})
-  const out = (await sts.send(new AssumeRoleCommand({RoleArn: got.Arn!, RoleSessionName: instanceId})))
-    .Credentials!
-  return {
-    accessKeyId: out.AccessKeyId!,
-    secretAccessKey: out.SecretAccessKey!,
-    sessionToken: out.SessionToken!,
-    expiration: out.Expiration!,
-  }
-}
-
-/**
- * moto evaluates a KMS request against `*`, never the key's ARN, so a statement naming the cluster
- * key never matches there (Decrypt limited to one key ARN is denied for every key). The role's KMS statements are put back on a copy naming `*`; their key ARN and
- * encryption-context conditions, which moto does not evaluate either, are proven by the policy
- * simulator in test/unit/cloud/aws/iam-policies.test.ts. Nothing else in the role is changed.
- */
-async function widenKmsForMoto(role: string): Promise<void> {
-  const iam = new IAMClient({region: REGION, endpoint: moto.endpoint, credentials: admin})
-  const RoleName = awsNames.instanceRole(role, NAME)
-  for (const PolicyName of (await iam.send(new ListRolePoliciesCommand({RoleName}))).PolicyNames ?? []) {
-    const doc = JSON.parse(
-      decodeURIComponent((await iam.send(new GetRolePolicyCommand({RoleName, PolicyName}))).PolicyDocument!),
-    ) as {Statement: {Action: string | string[]; Resource: unknown}[]}
-    for (const st of doc.Statement) {
-      if ([st.Action].flat().some((a) => a.startsWith('kms:'))) st.Resource = '*'
-    }
-    await iam.send(new PutRolePolicyCommand({RoleName, PolicyName, PolicyDocument: JSON.stringify(doc)}))
-  }
-}
-
-async function boot(i: Instance, index: number): Promise<void> {
-  const roleName = awsNames.instanceRole(i.role, NAME)
-  const c = await roleCredentials(i.role, i.id)
-  const imds: ImdsStandIn = await startImds(
-    {
-      'meta-data/instance-id': i.id,
-      'meta-data/local-hostname': i.privateDns,
-      'meta-data/local-ipv4': i.privateIp,
-      'meta-data/placement/availability-zone': i.zone,
-      'meta-data/placement/region': REGION,
-      'meta-data/iam/security-credentials/': roleName,
-      [`meta-data/iam/security-credentials/${roleName}`]: JSON.stringify({
-        Code: 'Success',
-        Type: 'AWS-HMAC',
-        AccessKeyId: c.accessKeyId,
-        SecretAccessKey: c.secretAccessKey,
-        Token: c.sessionToken,
-        Expiration: c.expiration.toISOString(),
-        LastUpdated: new Date().toISOString(),
-      }),
-      'dynamic/instance-identity/document': JSON.stringify({
-        accountId: '123456789012',
-        instanceId: i.id,
-        region: REGION,
-        availabilityZone: i.zone,
-        privateIp: i.privateIp,
-      }),
-      'user-data': i.userData.toString('latin1'),
-    },
-    BRIDGE_ADDRESS,
-  )
+async function boot(i: LaunchedInstance, index: number): Promise<void> {
+  const c = await roleCredentials(ctx, i.role, i.id)
+  const imds: ImdsStandIn = await startImds(imdsPaths(ctx, i, c), BRIDGE_ADDRESS)
   const from = front.calls.length
   try {
     const result = await bootNodeWithCloudInit({
@@ -278,7 +74,7 @@ async function boot(i: Instance, index: number): Promise<void> {
       instanceId: i.id,
       imdsPort: Number(new URL(imds.url).port),
       awsPort: Number(new URL(front.endpoint).port),
-      awsHosts: AWS_HOSTS,
+      awsHosts: awsHosts(REGION, BUCKET),
       caPem: certs.ca,
       timeoutMs: 150_000,
     })
@@ -291,9 +87,10 @@ async function boot(i: Instance, index: number): Promise<void> {
 let certs: {ca: string; key: string; cert: string}
 
 beforeAll(async () => {
-  certs = certificates()
+  certs = frontCertificates(dir, REGION)
   moto = await startEnforcedMoto(3)
   admin = await createUserWithPolicy(moto.endpoint, 'kforge-test-admin', ADMIN_POLICY)
+  ctx = {endpoint: moto.endpoint, admin, region: REGION, cluster: NAME}
   ensureBridge() // the front listens on the bridge's host address
   front = await startIamRecorder(moto.endpoint, {
     host: BRIDGE_ADDRESS,
@@ -302,7 +99,7 @@ beforeAll(async () => {
   const s3 = new S3Client({region: REGION, endpoint: moto.endpoint, forcePathStyle: true, credentials: admin})
   await s3.send(new CreateBucketCommand({Bucket: BUCKET}))
   const cluster = publicSingleCluster(NAME, REGION)
-  cluster.spec.mirror = await fillMirror(s3)
+  cluster.spec.mirror = await fillMirror(s3, BUCKET, requireAssets(), dir)
   const spec = join(dir, 'cluster.yaml')
   writeFileSync(spec, renderSpec(cluster))
   const created = await runKforge(['create', '-f', spec, '--yes'], {
@@ -317,8 +114,8 @@ beforeAll(async () => {
     },
   })
   expect(created.code, created.stderr).toBe(0)
-  await widenKmsForMoto('control-plane')
-  const all = await instances()
+  await widenKmsForMoto(ctx, 'control-plane')
+  const all = await launchedInstances(ctx)
   const cp = all.find((i) => i.role === 'control-plane')!
   const node = all.find((i) => i.role === 'nodes')!
   await boot(cp, 0)

@@ -164,11 +164,13 @@ export async function waitFor<T>(
   )
 }
 
-function setLbTargets(base: string, nodes: LocalNode[]): void {
+/** The API load balancer stand-in's targets: these nodes' API servers. */
+export function setLbTargets(base: string, nodes: Pick<LocalNode, 'address'>[]): void {
   writeFileSync(join(base, 'lb-targets.json'), JSON.stringify(nodes.map((n) => `${n.address}:${API_PORT}`)))
 }
 
-async function startLb(base: string): Promise<void> {
+/** The API load balancer's stand-in on the bridge (its targets in `base`/lb-targets.json). */
+export async function startLb(base: string): Promise<void> {
   const targets = join(base, 'lb-targets.json')
   if (!existsSync(targets)) writeFileSync(targets, '[]')
   rmSync(`${targets}.pid`, {force: true})
@@ -183,7 +185,7 @@ async function startLb(base: string): Promise<void> {
   )
 }
 
-function stopLb(base: string): void {
+export function stopLb(base: string): void {
   try {
     const pid = Number(readFileSync(join(base, 'lb-targets.json.pid'), 'utf8'))
     // only the pid this harness wrote, and only while it is still our load balancer
@@ -351,16 +353,23 @@ export async function joinNode(lc: LocalCluster, node: LocalNode, controlPlane: 
 
 /** admin.conf for the host: the API's name is kept for TLS, the address is the stand-in's. */
 function hostKubeconfig(lc: LocalCluster): string {
-  const admin = parse(readFileSync(join(lc.nodes[0]!.root, 'etc', 'kubernetes', 'admin.conf'), 'utf8')) as {
-    clusters: {cluster: Record<string, unknown>}[]
-  }
+  const file = join(lc.base, 'admin.kubeconfig')
+  writeHostKubeconfig(
+    readFileSync(join(lc.nodes[0]!.root, 'etc', 'kubernetes', 'admin.conf'), 'utf8'),
+    lc.apiName,
+    file,
+  )
+  return file
+}
+
+/** A node's admin.conf made usable from the host: the address is the load balancer stand-in's, the API's name is kept for TLS. */
+export function writeHostKubeconfig(adminConf: string, apiName: string, file: string): void {
+  const admin = parse(adminConf) as {clusters: {cluster: Record<string, unknown>}[]}
   for (const c of admin.clusters) {
     c.cluster.server = `https://${BRIDGE_ADDRESS}:${API_PORT}`
-    c.cluster['tls-server-name'] = lc.apiName
+    c.cluster['tls-server-name'] = apiName
   }
-  const file = join(lc.base, 'admin.kubeconfig')
   writeFileSync(file, stringify(admin), {mode: 0o600})
-  return file
 }
 
 export async function kubectl(

@@ -21,5 +21,12 @@ export interface NodeConfig {
   readOnly: [string, string][]
   /** Every v1 controller gets `<cgroupParent>/system` for the node's own daemons. */
   cgroupParent: string
+  /** Started at every boot, in order. */
   services: NodeService[]
+  /**
+   * An emulated instance (./instance.ts): the supervisor runs chrooted in the instance's own root,
+   * which its boot script has mounted; it also runs the units enabled on that root's disk, and
+   * `systemctl` loads units from the root's unit directories, as systemd does.
+   */
+  instance?: boolean
 }

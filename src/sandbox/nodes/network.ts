@@ -44,18 +44,37 @@ export function ensureBridge(): void {
   ip(['link', 'set', BRIDGE, 'up'])
 }
 
-export function createNodeNetwork(node: string, address: string): void {
+/**
+ * `on`: the node's own subnet on the bridge, when it is not the bridge's (an emulated EC2 instance
+ * keeps the private address the emulator gave it; the host takes the subnet's first address, the
+ * VPC router's, as the node's gateway: ensureGateway).
+ */
+export function createNodeNetwork(
+  node: string,
+  address: string,
+  on: {prefix: number; gateway: string} = {prefix: PREFIX, gateway: BRIDGE_ADDRESS},
+): void {
   const ns = netnsName(node)
   removeNodeNetwork(node)
   ip(['netns', 'add', ns])
   const host = vethName(node)
   ip(['link', 'add', host, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns])
   ip(['link', 'set', host, 'master', BRIDGE, 'up'])
-  ip(['-n', ns, 'addr', 'add', `${address}/${PREFIX}`, 'dev', 'eth0'])
+  ip(['-n', ns, 'addr', 'add', `${address}/${on.prefix}`, 'dev', 'eth0'])
   ip(['-n', ns, 'link', 'set', 'eth0', 'up'])
   ip(['-n', ns, 'link', 'set', 'lo', 'up'])
   // The default route makes the node's address the one kubelet and kubeadm pick, as on EC2.
-  ip(['-n', ns, 'route', 'add', 'default', 'via', BRIDGE_ADDRESS])
+  ip(['-n', ns, 'route', 'add', 'default', 'via', on.gateway])
+}
+
+/** The host's address in a node subnet other than the bridge's (`10.0.1.1/24`), added once. */
+export function ensureGateway(addressWithPrefix: string): void {
+  const present = ip(['-br', 'addr', 'show', 'dev', BRIDGE])
+  if (!present.split(/\s+/).includes(addressWithPrefix)) ip(['addr', 'add', addressWithPrefix, 'dev', BRIDGE])
+}
+
+export function removeGateway(addressWithPrefix: string): void {
+  quietly(['addr', 'del', addressWithPrefix, 'dev', BRIDGE])
 }
 
 export function removeNodeNetwork(node: string): void {

@@ -136,7 +136,8 @@ export function supervisorPid(node: LocalNode): number | undefined {
 export function inNode(node: LocalNode, argv: string[]): string[] {
   const pid = supervisorPid(node)
   if (!pid) throw new Error(`node ${node.name} is not running`)
-  return ['nsenter', `--target=${pid}`, '--net', '--mount', '--uts', '--', ...argv]
+  // --root and --wd: an emulated instance's init is chrooted in the instance's own root
+  return ['nsenter', `--target=${pid}`, '--net', '--mount', '--uts', '--root', '--wd', '--', ...argv]
 }
 
 export function runInNode(

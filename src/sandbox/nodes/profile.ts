@@ -112,25 +112,23 @@ export function hostsFile(node: string, address: string, apiName: string): strin
 export const RESOLV_CONF = `nameserver ${BRIDGE_ADDRESS}\noptions timeout:1 attempts:1\n`
 
 /**
- * `systemctl` on a local node (there is no systemd as PID 1): start, stop and restart of the units
- * the node's supervisor runs, answered through /run/kforge/systemctl. Anything else fails, as it
- * would for an unknown unit.
+ * `systemctl` on a local node (there is no systemd as PID 1): its arguments go to the node's
+ * supervisor through /run/kforge/systemctl, which answers with systemctl's exit code and output
+ * (start, stop, restart, enable, disable, daemon-reload, is-active, is-enabled; anything else fails,
+ * as an unknown verb would). A oneshot unit's start waits for the unit to run, as systemctl does.
  */
 export const SYSTEMCTL_SHIM = `#!/bin/sh
-# kforge local node: systemctl for the units the node's supervisor runs
-case "$1" in
-  start|stop|restart) ;;
-  daemon-reload|enable|is-enabled|is-active) exit 0 ;;
-  *) echo "systemctl (kforge local node): $1 is not supported" >&2; exit 1 ;;
-esac
-[ -n "$2" ] || { echo "systemctl: no unit given" >&2; exit 1; }
-unit=\${2%.service}
-request=/run/kforge/systemctl/$unit.$1.$$
-mkdir -p /run/kforge/systemctl
-: > "$request"
+# kforge local node: systemctl, answered by the node's supervisor
+dir=/run/kforge/systemctl
+mkdir -p "$dir"
+printf '%s\\n' "$@" >"$dir/$$.tmp" && mv "$dir/$$.tmp" "$dir/$$.req"
 i=0
-while [ -e "$request" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-if [ -e "$request" ]; then rm -f "$request"; echo "systemctl: the node supervisor did not answer" >&2; exit 1; fi
+while [ ! -e "$dir/$$.rc" ] && [ $i -lt 1800 ]; do sleep 0.1; i=$((i + 1)); done
+if [ ! -e "$dir/$$.rc" ]; then rm -f "$dir/$$.req"; echo "systemctl: the node supervisor did not answer" >&2; exit 1; fi
+cat "$dir/$$.out" 2>/dev/null
+rc=$(cat "$dir/$$.rc")
+rm -f "$dir/$$.rc" "$dir/$$.out"
+exit "$rc"
 `
 
 /**

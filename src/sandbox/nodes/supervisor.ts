@@ -5,21 +5,29 @@
  * /sys for the node's network namespace, moves itself into the node's cgroup, and keeps the
  * services running (containerd, the kubelet from kforge's rendered unit), restarting them as
  * `Restart=always` would. SIGTERM stops the kubelet first, then the runtime.
+ *
+ * On an emulated instance (config.instance) it is chrooted in the instance's root and stands in
+ * for systemd further: the units `systemctl enable` linked on the root's disk start at every boot,
+ * and `systemctl` loads units from the root's unit directories (services, oneshot services and
+ * mount units; timers are acknowledged and not run).
  */
 import {type ChildProcess, execFileSync, spawn} from 'node:child_process'
 import {
   existsSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs'
-import {join} from 'node:path'
+import {basename, join} from 'node:path'
 import type {NodeConfig, NodeService} from './config.js'
-import {commandLine, parseUnits, resolveEnvironment} from './unit.js'
+import {commandLine, installTargets, parseMountUnit, parseUnits, resolveEnvironment} from './unit.js'
 
 const config = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as NodeConfig
 const logDir = join(config.root, 'var', 'log', 'kforge-node')
@@ -33,12 +41,15 @@ function mountNodeFilesystems(): void {
   // Private first, so nothing below leaks to the host; then shared inside the node, so mounts the
   // kubelet makes propagate into containers as they do on an instance.
   sh('mount', ['--make-rprivate', '/'])
-  const cgroupCopy = join(config.root, '.cgroup')
-  mkdirSync(cgroupCopy, {recursive: true})
-  sh('mount', ['--rbind', '/sys/fs/cgroup', cgroupCopy])
-  sh('mount', ['-t', 'sysfs', 'sysfs', '/sys'])
-  sh('mount', ['--rbind', cgroupCopy, '/sys/fs/cgroup'])
-  sh('umount', ['-l', cgroupCopy])
+  if (!config.instance) {
+    // an instance's boot script mounted its /sys already, for its own network namespace
+    const cgroupCopy = join(config.root, '.cgroup')
+    mkdirSync(cgroupCopy, {recursive: true})
+    sh('mount', ['--rbind', '/sys/fs/cgroup', cgroupCopy])
+    sh('mount', ['-t', 'sysfs', 'sysfs', '/sys'])
+    sh('mount', ['--rbind', cgroupCopy, '/sys/fs/cgroup'])
+    sh('umount', ['-l', cgroupCopy])
+  }
   for (const target of config.binds) {
     const source = join(config.root, target)
     if (!existsSync(target)) {
@@ -53,7 +64,10 @@ function mountNodeFilesystems(): void {
     sh('mount', ['-o', 'remount,bind,ro', target])
   }
   sh('mount', ['--make-rshared', '/'])
-  sh('hostname', [config.name])
+  // an instance keeps the name it was given (hostnamectl writes /etc/hostname), as systemd sets it at boot
+  const saved =
+    config.instance && existsSync('/etc/hostname') ? readFileSync('/etc/hostname', 'utf8').trim() : ''
+  sh('hostname', [saved || config.name])
 }
 
 /** The node's daemons live in <parent>/system of every v1 hierarchy; the kubelet puts pods beside. */
@@ -87,31 +101,44 @@ function log(line: string): void {
   process.stdout.write(`${new Date().toISOString()} ${line}\n`)
 }
 
-function start(service: NodeService): void {
-  if (stopping || stopped.has(service.name) || running.has(service.name)) return
+/** Starts a service; a oneshot one resolves when it has run (its exit code), a daemon at once (0). */
+function start(service: NodeService): Promise<number> {
+  if (stopping || stopped.has(service.name) || running.has(service.name)) return Promise.resolve(0)
   const unit = parseUnits(service.units)
-  const retry = () => setTimeout(() => start(service), Math.max(unit.restartSec, 1) * 1000)
+  const retry = () => {
+    setTimeout(() => void start(service), Math.max(unit.restartSec, 1) * 1000)
+  }
   if (service.waitFor && !existsSync(service.waitFor)) {
     retry()
-    return
+    return Promise.resolve(0)
   }
   const env = resolveEnvironment(unit)
   if (!unit.execStart || !env) {
     log(`${service.name}: cannot start (no ExecStart or a required EnvironmentFile is missing)`)
+    if (unit.type === 'oneshot') return Promise.resolve(1)
     retry()
-    return
+    return Promise.resolve(0)
   }
-  const [cmd, ...args] = commandLine(unit.execStart, env)
+  // systemd's `-` prefix (failure ignored) and `@` (argv0) are not used by kforge's units
+  const [cmd, ...args] = commandLine(unit.execStart.replace(/^-/, ''), env)
   const out = openSync(join(logDir, `${service.name}.log`), 'a')
   const child = spawn(cmd!, args, {stdio: ['ignore', out, out], env: {...process.env, ...env}})
   running.set(service.name, child)
   log(`${service.name}: started (pid ${child.pid})`)
-  child.on('exit', (code, signal) => {
-    running.delete(service.name)
-    log(`${service.name}: exited (${signal ?? code})`)
-    if (!stopping && unit.restart !== 'no') retry()
+  const exited = new Promise<number>((resolve) => {
+    child.on('exit', (code, signal) => {
+      running.delete(service.name)
+      log(`${service.name}: exited (${signal ?? code})`)
+      if (!stopping && unit.type !== 'oneshot' && unit.restart !== 'no') retry()
+      resolve(code ?? 1)
+    })
+    child.on('error', (err) => {
+      log(`${service.name}: ${err.message}`)
+      running.delete(service.name)
+      resolve(1)
+    })
   })
-  child.on('error', (err) => log(`${service.name}: ${err.message}`))
+  return unit.type === 'oneshot' ? exited : Promise.resolve(0)
 }
 
 function stopService(name: string): Promise<void> {
@@ -127,41 +154,232 @@ function stopService(name: string): Promise<void> {
   })
 }
 
+// ---- units on an instance's disk, as systemd finds them ----
+
+/** systemd's unit search path, most specific first. */
+const UNIT_DIRS = [
+  '/etc/systemd/system',
+  '/run/systemd/system',
+  '/usr/local/lib/systemd/system',
+  '/usr/lib/systemd/system',
+  '/lib/systemd/system',
+]
+
+/** The unit file and its drop-ins (by file name across the search path, the first directory winning). */
+function unitTexts(name: string): string[] | undefined {
+  const main = UNIT_DIRS.map((d) => join(d, name)).find((f) => existsSync(f))
+  if (!main) return undefined
+  const dropIns = new Map<string, string>()
+  for (const d of UNIT_DIRS) {
+    const dir = join(d, `${name}.d`)
+    if (!existsSync(dir)) continue
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('.conf'))) {
+      if (!dropIns.has(f)) dropIns.set(f, join(dir, f))
+    }
+  }
+  const ordered = [...dropIns.keys()].sort().map((f) => dropIns.get(f)!)
+  return [main, ...ordered].map((f) => readFileSync(f, 'utf8'))
+}
+
+/** The units enabled on this disk (linked into any `.wants` or `.requires` directory), mounts first. */
+function enabledUnits(): string[] {
+  const dir = '/etc/systemd/system'
+  const names = new Set<string>()
+  for (const sub of existsSync(dir) ? readdirSync(dir) : []) {
+    if (!/\.(wants|requires)$/.test(sub)) continue
+    for (const unit of readdirSync(join(dir, sub))) names.add(unit)
+  }
+  return [...names].sort(
+    (a, b) => Number(!a.endsWith('.mount')) - Number(!b.endsWith('.mount')) || a.localeCompare(b),
+  )
+}
+
+function enable(name: string, texts: string[]): void {
+  const {wants, requires} = installTargets(texts)
+  const links = [
+    ...(wants.length || requires.length ? wants : ['multi-user.target']).map((t) => `${t}.wants`),
+    ...requires.map((t) => `${t}.requires`),
+  ]
+  for (const link of links) {
+    const dir = join('/etc/systemd/system', link)
+    mkdirSync(dir, {recursive: true})
+    const path = join(dir, name)
+    if (!existsSync(path)) symlinkSync(join('/etc/systemd/system', name), path)
+  }
+}
+
+function disable(name: string): void {
+  const dir = '/etc/systemd/system'
+  for (const sub of existsSync(dir) ? readdirSync(dir) : []) {
+    if (/\.(wants|requires)$/.test(sub)) rmSync(join(dir, sub, name), {force: true})
+  }
+}
+
 /**
- * The node's `systemctl` (a shim in its /usr/local/bin) drops `<unit>.<action>.<pid>` into
- * /run/kforge/systemctl and waits for it to disappear: kforge init restarts the kubelet and
- * kforge reset stops it through the same command as on an instance.
+ * What udev does for kforge's mount units: `/dev/disk/by-uuid/<uuid>` for every block device the
+ * instance has (the EBS stand-in adds them to /dev, as the kernel does when a volume attaches).
+ */
+function linkFilesystemUuids(): void {
+  const byUuid = '/dev/disk/by-uuid'
+  for (const dev of readdirSync('/dev')) {
+    const path = join('/dev', dev)
+    try {
+      if (!lstatSync(path).isBlockDevice()) continue
+      const uuid = execFileSync('blkid', ['-p', '-o', 'value', '-s', 'UUID', path], {encoding: 'utf8'}).trim()
+      if (!uuid) continue
+      mkdirSync(byUuid, {recursive: true})
+      rmSync(join(byUuid, uuid), {force: true})
+      symlinkSync(`../../${dev}`, join(byUuid, uuid))
+    } catch {
+      // no filesystem on it yet
+    }
+  }
+}
+
+const mounted = new Set<string>()
+
+function startMount(name: string, texts: string[]): number {
+  const m = parseMountUnit(texts)
+  if (!m) return 1
+  linkFilesystemUuids()
+  try {
+    mkdirSync(m.where, {recursive: true})
+    sh('mount', [...(m.type ? ['-t', m.type] : []), ...(m.options ? ['-o', m.options] : []), m.what, m.where])
+    mounted.add(name)
+    log(`${name}: mounted ${m.what} at ${m.where}`)
+    return 0
+  } catch (err) {
+    log(`${name}: ${(err as Error).message}`)
+    return 1
+  }
+}
+
+/** A unit by name: the configured services first, then (on an instance) the root's unit files. */
+function loadService(name: string): NodeService | undefined {
+  const configured = config.services.find((s) => s.name === name || `${s.name}.service` === name)
+  if (configured) return configured
+  if (!config.instance) return undefined
+  const texts = unitTexts(name.includes('.') ? name : `${name}.service`)
+  return texts ? {name: name.replace(/\.service$/, ''), units: texts} : undefined
+}
+
+/** Starts a unit of any kind this node runs; its exit code as systemctl's. */
+async function startUnit(name: string): Promise<number> {
+  if (name.endsWith('.timer') || name.endsWith('.target')) {
+    log(`${name}: acknowledged (timers and targets are not run on this node)`)
+    return 0
+  }
+  if (name.endsWith('.mount')) {
+    if (mounted.has(name)) return 0
+    const texts = unitTexts(name)
+    return texts ? startMount(name, texts) : 5
+  }
+  const service = loadService(name)
+  if (!service) return 5 // systemd's "unit not found"
+  stopped.delete(service.name)
+  if (config.instance) linkFilesystemUuids()
+  return start(service)
+}
+
+async function stopUnit(name: string): Promise<void> {
+  const service = loadService(name)
+  if (!service) return
+  stopped.add(service.name)
+  await stopService(service.name)
+}
+
+/** `systemctl [options] ACTION [UNIT...]`: the exit code, and what it prints. */
+async function systemctl(argv: string[]): Promise<{code: number; out: string}> {
+  const now = argv.includes('--now')
+  const [action = '', ...units] = argv.filter((a) => !a.startsWith('-'))
+  const each = async (f: (unit: string) => Promise<number>) => {
+    let code = 0
+    for (const unit of units) code = Math.max(code, await f(unit))
+    return {code, out: ''}
+  }
+  switch (action) {
+    case 'daemon-reload':
+      return {code: 0, out: ''} // units are read at each start
+    case 'start':
+      return each(startUnit)
+    case 'stop':
+      return each(async (u) => {
+        await stopUnit(u)
+        return 0
+      })
+    case 'restart':
+      return each(async (u) => {
+        await stopUnit(u)
+        return startUnit(u)
+      })
+    case 'enable':
+      return each(async (u) => {
+        if (config.instance) {
+          const texts = unitTexts(u.includes('.') ? u : `${u}.service`)
+          if (!texts) return 5
+          enable(u.includes('.') ? u : `${u}.service`, texts)
+        }
+        return now ? startUnit(u) : 0
+      })
+    case 'disable':
+      return each(async (u) => {
+        if (config.instance) disable(u.includes('.') ? u : `${u}.service`)
+        if (now) await stopUnit(u)
+        return 0
+      })
+    case 'is-active': {
+      const service = units[0] ? loadService(units[0]) : undefined
+      const active = service ? running.has(service.name) : mounted.has(units[0] ?? '')
+      return {code: active ? 0 : 3, out: active ? 'active\n' : 'inactive\n'}
+    }
+    case 'is-enabled':
+      return {code: 0, out: 'enabled\n'}
+    default:
+      return {code: 1, out: `systemctl (kforge local node): ${action} is not supported\n`}
+  }
+}
+
+/**
+ * The node's `systemctl` (a shim, SYSTEMCTL_SHIM in ./profile.ts) writes its arguments to
+ * /run/kforge/systemctl/<pid>.req and waits for <pid>.rc (and <pid>.out): kforge init restarts the
+ * kubelet and kforge reset stops it through the same command as on an instance.
  */
 const SYSTEMCTL_DIR = '/run/kforge/systemctl'
 
 async function serveSystemctl(): Promise<void> {
   let requests: string[] = []
   try {
-    requests = readdirSync(SYSTEMCTL_DIR)
+    requests = readdirSync(SYSTEMCTL_DIR).filter((f) => f.endsWith('.req'))
   } catch {
     return
   }
   for (const request of requests) {
-    const [unit = '', action = ''] = request.split('.')
-    const service = config.services.find((s) => s.name === unit)
-    if (service && (action === 'stop' || action === 'restart')) {
-      stopped.add(unit)
-      await stopService(unit)
-    }
-    if (service && (action === 'start' || action === 'restart')) {
-      stopped.delete(unit)
-      start(service)
-    }
-    log(`systemctl ${action} ${unit}${service ? '' : ' (no such unit)'}`)
-    rmSync(join(SYSTEMCTL_DIR, request), {force: true})
+    const id = basename(request, '.req')
+    const path = join(SYSTEMCTL_DIR, request)
+    const argv = readFileSync(path, 'utf8').split('\n').filter(Boolean)
+    rmSync(path, {force: true})
+    const {code, out} = await systemctl(argv).catch((err: Error) => ({code: 1, out: `${err.message}\n`}))
+    log(`systemctl ${argv.join(' ')}: ${code}`)
+    writeFileSync(join(SYSTEMCTL_DIR, `${id}.out`), out)
+    writeFileSync(join(SYSTEMCTL_DIR, `${id}.rc.tmp`), String(code))
+    renameSync(join(SYSTEMCTL_DIR, `${id}.rc.tmp`), join(SYSTEMCTL_DIR, `${id}.rc`))
   }
 }
 
 async function stopAll(): Promise<void> {
   stopping = true
   // reverse order: the kubelet before the runtime it talks to
-  for (const service of [...config.services].reverse()) await stopService(service.name)
+  for (const name of [...running.keys()].reverse()) await stopService(name)
   process.exit(0)
+}
+
+async function boot(): Promise<void> {
+  for (const service of config.services) void start(service)
+  if (!config.instance) return
+  for (const unit of enabledUnits()) {
+    const code = await startUnit(unit)
+    if (code !== 0) log(`${unit}: failed at boot (${code})`)
+  }
 }
 
 mountNodeFilesystems()
@@ -169,7 +387,6 @@ enterCgroup()
 process.on('SIGTERM', () => void stopAll())
 process.on('SIGINT', () => void stopAll())
 writeFileSync(join(config.root, 'supervisor.pid'), String(process.pid))
-for (const service of config.services) start(service)
 mkdirSync(SYSTEMCTL_DIR, {recursive: true})
 let serving = false
 setInterval(() => {
@@ -179,4 +396,5 @@ setInterval(() => {
     serving = false
   })
 }, 200)
+void boot()
 log(`node ${config.name}: up`)

@@ -7,6 +7,8 @@
 import {readFileSync} from 'node:fs'
 
 export interface ServiceUnit {
+  /** `oneshot` runs to its end once per start; anything else is a daemon. */
+  type: 'simple' | 'oneshot'
   environment: Record<string, string>
   environmentFiles: {path: string; optional: boolean}[]
   execStart: string | undefined
@@ -17,12 +19,30 @@ export interface ServiceUnit {
 /** Units in systemd's order: the unit file, then its drop-ins; later assignments win. */
 export function parseUnits(texts: readonly string[]): ServiceUnit {
   const unit: ServiceUnit = {
+    type: 'simple',
     environment: {},
     environmentFiles: [],
     execStart: undefined,
     restart: 'no',
     restartSec: 0.1,
   }
+  for (const {section, key, value} of assignments(texts)) {
+    if (section !== 'Service') continue
+    if (key === 'Type') unit.type = value === 'oneshot' ? 'oneshot' : 'simple'
+    else if (key === 'Environment') Object.assign(unit.environment, parseEnvironment(value))
+    else if (key === 'EnvironmentFile') {
+      const optional = value.startsWith('-')
+      unit.environmentFiles.push({path: optional ? value.slice(1) : value, optional})
+    } else if (key === 'ExecStart') unit.execStart = value === '' ? undefined : value
+    else if (key === 'Restart') unit.restart = value as ServiceUnit['restart']
+    else if (key === 'RestartSec') unit.restartSec = Number.parseFloat(value)
+  }
+  return unit
+}
+
+/** Every `Key=value` of the unit texts, in order, with its section. */
+function assignments(texts: readonly string[]): {section: string; key: string; value: string}[] {
+  const out: {section: string; key: string; value: string}[] = []
   for (const text of texts) {
     let section = ''
     for (const raw of text.split('\n')) {
@@ -33,20 +53,42 @@ export function parseUnits(texts: readonly string[]): ServiceUnit {
         section = header[1]!
         continue
       }
-      if (section !== 'Service') continue
       const eq = line.indexOf('=')
-      const key = line.slice(0, eq)
-      const value = line.slice(eq + 1)
-      if (key === 'Environment') Object.assign(unit.environment, parseEnvironment(value))
-      else if (key === 'EnvironmentFile') {
-        const optional = value.startsWith('-')
-        unit.environmentFiles.push({path: optional ? value.slice(1) : value, optional})
-      } else if (key === 'ExecStart') unit.execStart = value === '' ? undefined : value
-      else if (key === 'Restart') unit.restart = value as ServiceUnit['restart']
-      else if (key === 'RestartSec') unit.restartSec = Number.parseFloat(value)
+      if (eq > 0) out.push({section, key: line.slice(0, eq).trim(), value: line.slice(eq + 1).trim()})
     }
   }
-  return unit
+  return out
+}
+
+export interface MountUnit {
+  what: string
+  where: string
+  type: string | undefined
+  options: string | undefined
+}
+
+/** A `.mount` unit's [Mount] section. */
+export function parseMountUnit(texts: readonly string[]): MountUnit | undefined {
+  const m: Partial<MountUnit> = {}
+  for (const {section, key, value} of assignments(texts)) {
+    if (section !== 'Mount') continue
+    if (key === 'What') m.what = value
+    else if (key === 'Where') m.where = value
+    else if (key === 'Type') m.type = value
+    else if (key === 'Options') m.options = value
+  }
+  return m.what && m.where ? {what: m.what, where: m.where, type: m.type, options: m.options} : undefined
+}
+
+/** `systemctl enable` links the unit into each of these targets' `.wants` (or `.requires`) directory. */
+export function installTargets(texts: readonly string[]): {wants: string[]; requires: string[]} {
+  const out = {wants: [] as string[], requires: [] as string[]}
+  for (const {section, key, value} of assignments(texts)) {
+    if (section !== 'Install') continue
+    if (key === 'WantedBy') out.wants.push(...splitWords(value))
+    else if (key === 'RequiredBy') out.requires.push(...splitWords(value))
+  }
+  return out
 }
 
 /** `"A=1 2" B=3` → {A: '1 2', B: '3'} */

@@ -1,0 +1,308 @@
+/**
+ * kforge's instances boot as they would on AWS and make a working cluster, with IAM enforced:
+ * kforge creates the cluster in the enforcing emulator; each instance the emulator launched from
+ * kforge's launch templates then boots as an emulated instance (src/sandbox/nodes/instance.ts):
+ * Debian's cloud-init executes its user-data byte for byte, under the credentials of its group's
+ * role (served by its IMDSv2 stand-in), with its etcd volume attached by the EBS stand-in and the
+ * API reached through the load balancer's stand-in. The control plane inits, the workers join
+ * through the node-identity service, and every node turns Ready.
+ *
+ * Then the first control-plane instance is replaced the way an auto-scaling health replacement
+ * does it: terminated, and its replacement boots from the same user-data on a blank root disk.
+ * The init record in the state store sends it to `init --resume` with the etcd volume the old one
+ * left, and every object written before is still there.
+ *
+ * Like every real test it needs root and runs alone: it uses the local nodes' bridge.
+ */
+import {readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {AutoScalingClient, TerminateInstanceInAutoScalingGroupCommand} from '@aws-sdk/client-auto-scaling'
+import {EC2Client} from '@aws-sdk/client-ec2'
+import {
+  DescribeLoadBalancersCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2'
+import {CreateBucketCommand, S3Client} from '@aws-sdk/client-s3'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {renderSpec} from '../../src/api/v1alpha1/render.js'
+import {
+  kubectl,
+  setLbTargets,
+  startLb,
+  stopLb,
+  waitFor,
+  writeHostKubeconfig,
+} from '../../src/sandbox/nodes/cluster.js'
+import {type EbsStandIn, startEbs} from '../../src/sandbox/nodes/ebs.js'
+import {
+  type Instance,
+  instancePath,
+  powerOnInstance,
+  terminateInstance,
+} from '../../src/sandbox/nodes/instance.js'
+import {
+  BRIDGE_ADDRESS,
+  ensureBridge,
+  ensureGateway,
+  removeBridgeIfUnused,
+  removeGateway,
+} from '../../src/sandbox/nodes/network.js'
+import {publicSingleCluster} from '../fixtures/cloud/clusters.js'
+import {runKforge, tempDir} from '../support/cli.js'
+import {type IamRecorder, startIamRecorder} from '../support/iam-recorder.js'
+import {type ImdsStandIn, startImds} from '../support/imds.js'
+import {
+  awsHosts,
+  type CloudContext,
+  fillMirror,
+  frontCertificates,
+  imdsPaths,
+  type LaunchedInstance,
+  launchedInstances,
+  roleCredentials,
+  widenKmsForMoto,
+} from '../support/instance-cloud.js'
+import {
+  ADMIN_POLICY,
+  createUserWithPolicy,
+  type EnforcedMoto,
+  startEnforcedMoto,
+} from '../support/moto-iam.js'
+import {requireAssets} from './support.js'
+
+const REGION = 'us-east-1'
+const BUCKET = 'kforge-instances'
+const STORE = `s3://${BUCKET}/kforge`
+const NAME = 'instances.example.com'
+const dir = tempDir('kforge-instances-')
+const assets = requireAssets()
+
+let moto: EnforcedMoto
+let front: IamRecorder
+let ctx: CloudContext
+let ebs: EbsStandIn
+let apiName = ''
+let gateway = ''
+const kubeconfig = join(dir, 'admin.kubeconfig')
+const running = new Map<string, Instance>()
+const imdsOf = new Map<string, ImdsStandIn>()
+const launched = new Map<string, LaunchedInstance>()
+let certs: {ca: string; key: string; cert: string}
+let slot = 0
+
+const log = (line: string) => process.stderr.write(`[instances] ${line}\n`)
+
+/** An instance EC2 launched, powered on: its IMDS stand-in with its role's credentials, then its boot. */
+async function boot(i: LaunchedInstance): Promise<Instance> {
+  const credentials = await roleCredentials(ctx, i.role, i.id)
+  const imds = await startImds(imdsPaths(ctx, i, credentials), BRIDGE_ADDRESS)
+  imdsOf.set(i.id, imds)
+  const [network, bits] = i.subnetCidr.split('/') as [string, string]
+  gateway = `${network.replace(/\.\d+$/, (last) => `.${Number(last.slice(1)) + 1}`)}/${bits}`
+  ensureGateway(gateway)
+  const node = await powerOnInstance({
+    name: `i${slot++}`,
+    dir: join(dir, 'instances', i.id),
+    instanceId: i.id,
+    address: i.privateIp,
+    prefix: Number(bits),
+    gateway: gateway.split('/')[0]!,
+    userData: i.userData,
+    imdsPort: Number(new URL(imds.url).port),
+    bridgeHosts: [...awsHosts(REGION, BUCKET), apiName],
+    awsPort: Number(new URL(front.endpoint).port),
+    caPem: certs.ca,
+    imagesTar: assets.images,
+    cgroupParent: `/kforge-local/instances/${i.id}`,
+  })
+  running.set(i.id, node)
+  launched.set(i.id, i)
+  log(`${i.id} (${i.group}, ${i.privateIp}) powered on`)
+  return node
+}
+
+/** Waits for the instance's cloud-init to finish its boot; fails with the end of its boot log if the boot failed. */
+async function bootFinished(node: Instance, timeoutMs: number): Promise<string> {
+  const bootLog = () => {
+    try {
+      return readFileSync(instancePath(node, '/var/log/kforge-bootstrap.log'), 'utf8')
+    } catch {
+      return ''
+    }
+  }
+  return waitFor(`${node.instanceId}: its boot`, timeoutMs, async () => {
+    const text = bootLog()
+    if (/FAILED \(exit \d+\)/.test(text))
+      throw new Error(`${node.instanceId}'s boot failed:\n${text.slice(-4000)}`)
+    return /kforge\[end\]: .* complete/.test(text) ? text : undefined
+  }).catch((err: Error) => {
+    throw new Error(`${err.message}\n--- boot log ---\n${bootLog().slice(-4000)}`)
+  })
+}
+
+interface NodeList {
+  items: {
+    metadata: {name: string}
+    status: {conditions?: {type: string; status: string}[]}
+  }[]
+}
+
+async function readyNodes(): Promise<string[]> {
+  const nodes = JSON.parse(await kubectl({kubeconfig, assets}, ['get', 'nodes', '-o', 'json'])) as NodeList
+  return nodes.items
+    .filter((n) => n.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+    .map((n) => n.metadata.name)
+    .sort()
+}
+
+let firstBootLog = ''
+let controlPlane: Instance
+
+beforeAll(async () => {
+  certs = frontCertificates(dir, REGION)
+  moto = await startEnforcedMoto(3)
+  const admin = await createUserWithPolicy(moto.endpoint, 'kforge-test-admin', ADMIN_POLICY)
+  ctx = {endpoint: moto.endpoint, admin, region: REGION, cluster: NAME}
+  ensureBridge()
+  front = await startIamRecorder(moto.endpoint, {
+    host: BRIDGE_ADDRESS,
+    tls: {key: certs.key, cert: certs.cert},
+  })
+  const s3 = new S3Client({region: REGION, endpoint: moto.endpoint, forcePathStyle: true, credentials: admin})
+  await s3.send(new CreateBucketCommand({Bucket: BUCKET}))
+  const cluster = publicSingleCluster(NAME, REGION, {
+    nodeCount: 1,
+    kubernetesVersion: assets.versions.kubernetes,
+  })
+  cluster.spec.mirror = await fillMirror(s3, BUCKET, assets, dir)
+  // The images every node has are the kube assets' (no registry is reachable): kforge's own pod
+  // network, and no AWS add-on (no AWS API answers the pods).
+  cluster.spec.networking.cni = 'hostgw'
+  cluster.spec.addons.cloudControllerManager.enabled = false
+  cluster.spec.addons.ebsCSI.enabled = false
+  cluster.spec.etcd.volumeSize = 2
+  const spec = join(dir, 'cluster.yaml')
+  writeFileSync(spec, renderSpec(cluster))
+  const created = await runKforge(['create', '-f', spec, '--yes'], {
+    env: {
+      AWS_ENDPOINT_URL: moto.endpoint,
+      AWS_ACCESS_KEY_ID: admin.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: admin.secretAccessKey,
+      AWS_REGION: REGION,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      KFORGE_STATE_STORE: STORE,
+      KFORGE_POLL_MS: '50',
+    },
+  })
+  expect(created.code, created.stderr).toBe(0)
+  await widenKmsForMoto(ctx, 'control-plane')
+  const elb = new ElasticLoadBalancingV2Client({region: REGION, endpoint: moto.endpoint, credentials: admin})
+  apiName = (await elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers![0]!.DNSName!
+  await startLb(dir)
+  ebs = startEbs({
+    ec2: new EC2Client({region: REGION, endpoint: moto.endpoint, credentials: admin}),
+    dir: join(dir, 'volumes'),
+    instances: () => running,
+    log,
+  })
+
+  const all = await launchedInstances(ctx)
+  const cp = all.find((i) => i.role === 'control-plane')!
+  controlPlane = await boot(cp)
+  setLbTargets(dir, [{address: cp.privateIp}])
+  const workers = await Promise.all(all.filter((i) => i.role === 'nodes').map((i) => boot(i)))
+  firstBootLog = await bootFinished(controlPlane, 600_000)
+  writeHostKubeconfig(
+    readFileSync(instancePath(controlPlane, '/etc/kubernetes/admin.conf'), 'utf8'),
+    apiName,
+    kubeconfig,
+  )
+  await Promise.all(workers.map((w) => bootFinished(w, 300_000)))
+  await waitFor('every node Ready', 300_000, async () =>
+    (await readyNodes()).length === all.length ? true : undefined,
+  )
+}, 1_500_000)
+
+afterAll(async () => {
+  await ebs?.stop()
+  for (const node of running.values()) await terminateInstance(node)
+  for (const imds of imdsOf.values()) await imds.close()
+  stopLb(dir)
+  await front?.stop()
+  await moto?.stop()
+  if (gateway) removeGateway(gateway)
+  removeBridgeIfUnused()
+  // The directory holds the test CA's key, the instances' roots and their volumes.
+  rmSync(dir, {recursive: true, force: true})
+}, 120_000)
+
+describe('instances boot from their own user-data under their own roles', () => {
+  it('every instance the emulator launched joined, named by its EC2 private DNS name, and is Ready', async () => {
+    const names = [...launched.values()].map((i) => i.privateDns).sort()
+    expect(await readyNodes()).toEqual(names)
+  })
+
+  it('no AWS request of any boot was refused', () => {
+    expect(front.refusals).toEqual([])
+  })
+
+  it('the control plane inited once, on its own etcd volume, and its boot log is root-only with no token in it', () => {
+    expect(firstBootLog).toContain('kforge[init]: done')
+    expect(firstBootLog).toContain('kforge[init-recorded]: done')
+    expect(ebs.attached.get([...ebs.attached.keys()][0]!)).toBe(controlPlane.instanceId)
+    for (const node of running.values()) {
+      const file = instancePath(node, '/var/log/kforge-bootstrap.log')
+      expect(statSync(file).mode & 0o777).toBe(0o600)
+      const text =
+        readFileSync(file, 'utf8') +
+        readFileSync(instancePath(node, '/var/log/cloud-init-output.log'), 'utf8')
+      expect(text).not.toMatch(/\b[a-z0-9]{6}\.[a-z0-9]{16}\b/)
+    }
+  })
+
+  it('shims only what a namespace without systemd or kmod lacks', () => {
+    for (const node of running.values()) {
+      const shims = new Set(
+        readFileSync(instancePath(node, '/var/log/kforge-shims.log'), 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.split(' ')[0]!),
+      )
+      expect([...shims].sort()).toEqual(['hostnamectl', 'modprobe', 'systemctl'])
+    }
+  })
+})
+
+describe('replacing the first control-plane instance', () => {
+  it('its replacement boots from the same user-data, resumes the member on its volume, and loses no object', async () => {
+    await kubectl({kubeconfig, assets}, ['create', 'configmap', 'kept', '--from-literal=written=before'])
+    const old = controlPlane
+    const asg = new AutoScalingClient({region: REGION, endpoint: moto.endpoint, credentials: ctx.admin})
+    await asg.send(
+      new TerminateInstanceInAutoScalingGroupCommand({
+        InstanceId: old.instanceId,
+        ShouldDecrementDesiredCapacity: false,
+      }),
+    )
+    await terminateInstance(old)
+    running.delete(old.instanceId)
+    const replacement = await waitFor('the replacement instance', 60_000, async () =>
+      (await launchedInstances(ctx)).find((i) => i.role === 'control-plane' && !launched.has(i.id)),
+    )
+    controlPlane = await boot(replacement)
+    setLbTargets(dir, [{address: replacement.privateIp}])
+    const bootLog = await bootFinished(controlPlane, 600_000)
+    expect(bootLog).toMatch(/kforge\[init\]: start/)
+    expect(bootLog).toContain('--resume')
+    expect(ebs.attached.get([...ebs.attached.keys()][0]!)).toBe(replacement.id)
+    const kept = JSON.parse(
+      await waitFor('the API through the replacement', 300_000, () =>
+        kubectl({kubeconfig, assets}, ['get', 'configmap', 'kept', '-o', 'json']),
+      ),
+    ) as {data: Record<string, string>}
+    expect(kept.data).toEqual({written: 'before'})
+    await waitFor('the replacement Ready', 300_000, async () =>
+      (await readyNodes()).includes(replacement.privateDns) ? true : undefined,
+    )
+  }, 1_200_000)
+})
