@@ -18,10 +18,7 @@ import {readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {AutoScalingClient, TerminateInstanceInAutoScalingGroupCommand} from '@aws-sdk/client-auto-scaling'
 import {EC2Client} from '@aws-sdk/client-ec2'
-import {
-  DescribeLoadBalancersCommand,
-  ElasticLoadBalancingV2Client,
-} from '@aws-sdk/client-elastic-load-balancing-v2'
+import {CreateHostedZoneCommand, Route53Client} from '@aws-sdk/client-route-53'
 import {CreateBucketCommand, S3Client} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {renderSpec} from '../../src/api/v1alpha1/render.js'
@@ -68,6 +65,7 @@ import {
   type EnforcedMoto,
   startEnforcedMoto,
 } from '../support/moto-iam.js'
+import {type StsFront, startStsFront} from '../support/sts-presign.js'
 import {requireAssets} from './support.js'
 
 const REGION = 'us-east-1'
@@ -79,6 +77,7 @@ const assets = requireAssets()
 
 let moto: EnforcedMoto
 let front: IamRecorder
+let stsFront: StsFront
 let ctx: CloudContext
 let ebs: EbsStandIn
 let apiName = ''
@@ -95,6 +94,7 @@ const log = (line: string) => process.stderr.write(`[instances] ${line}\n`)
 /** An instance EC2 launched, powered on: its IMDS stand-in with its role's credentials, then its boot. */
 async function boot(i: LaunchedInstance): Promise<Instance> {
   const credentials = await roleCredentials(ctx, i.role, i.id)
+  stsFront.register(credentials)
   const imds = await startImds(imdsPaths(ctx, i, credentials), BRIDGE_ADDRESS)
   imdsOf.set(i.id, imds)
   const [network, bits] = i.subnetCidr.split('/') as [string, string]
@@ -130,14 +130,15 @@ async function bootFinished(node: Instance, timeoutMs: number): Promise<string> 
       return ''
     }
   }
-  return waitFor(`${node.instanceId}: its boot`, timeoutMs, async () => {
-    const text = bootLog()
-    if (/FAILED \(exit \d+\)/.test(text))
-      throw new Error(`${node.instanceId}'s boot failed:\n${text.slice(-4000)}`)
-    return /kforge\[end\]: .* complete/.test(text) ? text : undefined
+  const text = await waitFor(`${node.instanceId}: its boot`, timeoutMs, async () => {
+    const t = bootLog()
+    return /FAILED \(exit \d+\)|kforge\[end\]: .* complete/.test(t) ? t : undefined
   }).catch((err: Error) => {
     throw new Error(`${err.message}\n--- boot log ---\n${bootLog().slice(-4000)}`)
   })
+  if (/FAILED \(exit \d+\)/.test(text))
+    throw new Error(`${node.instanceId}'s boot failed:\n${text.slice(-4000)}`)
+  return text
 }
 
 interface NodeList {
@@ -164,9 +165,11 @@ beforeAll(async () => {
   const admin = await createUserWithPolicy(moto.endpoint, 'kforge-test-admin', ADMIN_POLICY)
   ctx = {endpoint: moto.endpoint, admin, region: REGION, cluster: NAME}
   ensureBridge()
+  stsFront = await startStsFront(moto.endpoint)
   front = await startIamRecorder(moto.endpoint, {
     host: BRIDGE_ADDRESS,
     tls: {key: certs.key, cert: certs.cert},
+    presignedTo: stsFront.endpoint,
   })
   const s3 = new S3Client({region: REGION, endpoint: moto.endpoint, forcePathStyle: true, credentials: admin})
   await s3.send(new CreateBucketCommand({Bucket: BUCKET}))
@@ -179,8 +182,14 @@ beforeAll(async () => {
   // network, and no AWS add-on (no AWS API answers the pods).
   cluster.spec.networking.cni = 'hostgw'
   cluster.spec.addons.cloudControllerManager.enabled = false
-  cluster.spec.addons.ebsCSI.enabled = false
+  cluster.spec.addons.ebsCSI = {...cluster.spec.addons.ebsCSI, enabled: false, defaultStorageClass: false}
   cluster.spec.etcd.volumeSize = 2
+  // The API's name is a Route53 record kforge makes (with spec.dns.type none, nothing kforge makes
+  // would resolve it); the image's /etc/hosts stands in for the VPC resolver's answer.
+  cluster.spec.dns = {zone: 'example.com', type: 'public'}
+  await new Route53Client({region: REGION, endpoint: moto.endpoint, credentials: admin}).send(
+    new CreateHostedZoneCommand({Name: 'example.com', CallerReference: 'kforge-instances-test'}),
+  )
   const spec = join(dir, 'cluster.yaml')
   writeFileSync(spec, renderSpec(cluster))
   const created = await runKforge(['create', '-f', spec, '--yes'], {
@@ -196,8 +205,7 @@ beforeAll(async () => {
   })
   expect(created.code, created.stderr).toBe(0)
   await widenKmsForMoto(ctx, 'control-plane')
-  const elb = new ElasticLoadBalancingV2Client({region: REGION, endpoint: moto.endpoint, credentials: admin})
-  apiName = (await elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers![0]!.DNSName!
+  apiName = cluster.spec.api.dnsName
   await startLb(dir)
   ebs = startEbs({
     ec2: new EC2Client({region: REGION, endpoint: moto.endpoint, credentials: admin}),
@@ -229,6 +237,7 @@ afterAll(async () => {
   for (const imds of imdsOf.values()) await imds.close()
   stopLb(dir)
   await front?.stop()
+  await stsFront?.close()
   await moto?.stop()
   if (gateway) removeGateway(gateway)
   removeBridgeIfUnused()

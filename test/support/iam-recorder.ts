@@ -32,6 +32,11 @@ export interface IamRecorderOptions {
   host?: string
   /** Serve HTTPS with this key and certificate (an instance's view of `*.amazonaws.com`). */
   tls?: {key: string; cert: string}
+  /**
+   * Where query-signed (presigned) requests go instead: moto neither authenticates nor identifies
+   * them (test/support/sts-presign.ts stands in for that part of STS).
+   */
+  presignedTo?: string
 }
 
 export interface IamRecorder {
@@ -63,10 +68,12 @@ export async function startIamRecorder(
     req.on('end', () => {
       forwarded++
       const body = Buffer.concat(chunks)
+      const presigned = !req.headers.authorization && /[?&]X-Amz-Signature=/.test(req.url ?? '')
+      const upstream = presigned && options.presignedTo ? new URL(options.presignedTo) : to
       const up = request(
         {
-          host: to.hostname,
-          port: to.port,
+          host: upstream.hostname,
+          port: upstream.port,
           method: req.method,
           path: req.url,
           headers: req.headers,

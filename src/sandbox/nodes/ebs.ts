@@ -15,6 +15,9 @@ import {nvmeByIdPath} from '../../lifecycle/block-device.js'
 import type {Instance} from './instance.js'
 import {inNode} from './node.js'
 
+/** The root device names of the AMIs the emulator launches (moto attaches an 8 GiB root volume at /dev/sda1). */
+const ROOT_DEVICES = new Set(['/dev/sda1', '/dev/xvda'])
+
 export interface EbsStandIn {
   /** Volume id → the instance it is plumbed into now. */
   readonly attached: ReadonlyMap<string, string>
@@ -80,6 +83,8 @@ export function startEbs(o: {
     const seen = new Set<string>()
     for (const v of volumes) {
       const a = v.Attachments?.find((x) => x.State === 'attached' || x.State === 'attaching')
+      // the root volume is the instance's own root disk (its overlay), not a device
+      if (a?.Device && ROOT_DEVICES.has(a.Device)) continue
       const node = a?.InstanceId ? running.get(a.InstanceId) : undefined
       if (!v.VolumeId || !node) continue
       seen.add(v.VolumeId)

@@ -66,6 +66,8 @@ export interface Instance extends LocalNode {
 
 const CLOUD_CFG = `# kforge emulated instance: NoCloud, and the modules kforge's user-data uses
 datasource_list: [NoCloud]
+# the instance's network is the namespace's, set up before it boots
+network: {config: disabled}
 cloud_init_modules: [write_files]
 cloud_config_modules: [runcmd]
 cloud_final_modules: [scripts_user]
@@ -142,6 +144,9 @@ D=$1
 U=$D/upper W=$D/work M=$D/root
 mkdir -p "$U" "$W" "$M"
 mount -t overlay overlay -o lowerdir=/,upperdir="$U",workdir="$W" "$M"
+# containerd's overlay snapshots cannot live on the overlay root: its part of the disk is a plain directory
+mkdir -p "$D/containerd" "$M/var/lib/containerd"
+mount --bind "$D/containerd" "$M/var/lib/containerd"
 mount -t proc proc "$M/proc"
 mount -t sysfs sysfs "$M/sys"
 mount --rbind /sys/fs/cgroup "$M/sys/fs/cgroup"

@@ -25,7 +25,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs'
-import {basename, join} from 'node:path'
+import {basename, dirname, join} from 'node:path'
 import type {NodeConfig, NodeService} from './config.js'
 import {commandLine, installTargets, parseMountUnit, parseUnits, resolveEnvironment} from './unit.js'
 
@@ -167,8 +167,9 @@ const UNIT_DIRS = [
 
 /** The unit file and its drop-ins (by file name across the search path, the first directory winning). */
 function unitTexts(name: string): string[] | undefined {
-  const main = UNIT_DIRS.map((d) => join(d, name)).find((f) => existsSync(f))
-  if (!main) return undefined
+  // only units written on this instance (by its boot or kforge); the image's own are not run here
+  const main = join('/etc/systemd/system', name)
+  if (!existsSync(main)) return undefined
   const dropIns = new Map<string, string>()
   for (const d of UNIT_DIRS) {
     const dir = join(d, `${name}.d`)
@@ -181,20 +182,29 @@ function unitTexts(name: string): string[] | undefined {
   return [main, ...ordered].map((f) => readFileSync(f, 'utf8'))
 }
 
-/** The units enabled on this disk (linked into any `.wants` or `.requires` directory), mounts first. */
+/**
+ * The units enabled since the image was made, kept on the instance's disk. The image's own units
+ * (the host's, in the lower layer: ssh, cron, cloud-init's stages) are not this emulation's to run.
+ */
+const ENABLED = '/var/lib/kforge-image/enabled-units'
+
 function enabledUnits(): string[] {
-  const dir = '/etc/systemd/system'
-  const names = new Set<string>()
-  for (const sub of existsSync(dir) ? readdirSync(dir) : []) {
-    if (!/\.(wants|requires)$/.test(sub)) continue
-    for (const unit of readdirSync(join(dir, sub))) names.add(unit)
-  }
-  return [...names].sort(
+  const names = existsSync(ENABLED) ? readFileSync(ENABLED, 'utf8').split('\n').filter(Boolean) : []
+  return [...new Set(names)].sort(
     (a, b) => Number(!a.endsWith('.mount')) - Number(!b.endsWith('.mount')) || a.localeCompare(b),
   )
 }
 
+function setEnabled(name: string, on: boolean): void {
+  const names = new Set(enabledUnits())
+  if (on) names.add(name)
+  else names.delete(name)
+  mkdirSync(dirname(ENABLED), {recursive: true})
+  writeFileSync(ENABLED, [...names].map((n) => `${n}\n`).join(''))
+}
+
 function enable(name: string, texts: string[]): void {
+  setEnabled(name, true)
   const {wants, requires} = installTargets(texts)
   const links = [
     ...(wants.length || requires.length ? wants : ['multi-user.target']).map((t) => `${t}.wants`),
@@ -209,6 +219,7 @@ function enable(name: string, texts: string[]): void {
 }
 
 function disable(name: string): void {
+  setEnabled(name, false)
   const dir = '/etc/systemd/system'
   for (const sub of existsSync(dir) ? readdirSync(dir) : []) {
     if (/\.(wants|requires)$/.test(sub)) rmSync(join(dir, sub, name), {force: true})
