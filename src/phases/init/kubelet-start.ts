@@ -3,8 +3,6 @@
  * the kubelet service. The service step is separate so image builds can skip it, and it never runs
  * under a root dir other than `/` or in dry-run: it would act on this machine, not the root dir.
  */
-import {execFile} from 'node:child_process'
-import {promisify} from 'node:util'
 import {
   KUBELET_CONFIG_FILE,
   KUBELET_FLAGS_FILE,
@@ -12,11 +10,10 @@ import {
   kubeletFlagsEnv,
   serializeKubeletConfiguration,
 } from '../../kubeadm/kubelet.js'
+import {restartKubelet} from '../kubelet-service.js'
 import type {Phase} from '../workflow.js'
 import type {InitData} from './data.js'
 import {writeNodeFile} from './write.js'
-
-const exec = promisify(execFile)
 
 export const kubeletStartPhase: Phase<InitData> = {
   name: 'kubelet-start',
@@ -44,17 +41,7 @@ export const kubeletStartPhase: Phase<InitData> = {
       name: 'start',
       short: 'Restart the kubelet (real nodes only)',
       runIf: (d) => d.manageServices,
-      run: async (_d, ctx) => {
-        try {
-          await exec('systemctl', ['restart', 'kubelet'])
-          ctx.logger.info('[kubelet-start] restarted the kubelet service')
-        } catch (err) {
-          // as kubeadm: a node without systemd or a kubelet unit still gets its files; say so loudly
-          ctx.logger.warn(
-            `[kubelet-start] could not restart the kubelet service: ${(err as Error).message.split('\n')[0]}`,
-          )
-        }
-      },
+      run: (_d, ctx) => restartKubelet('kubelet-start', ctx.logger),
     },
   ],
 }

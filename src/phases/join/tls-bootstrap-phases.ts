@@ -14,6 +14,7 @@ import {KUBELET_CONFIG_FILE, KUBELET_FLAGS_FILE, kubeletFlagsEnv} from '../../ku
 import {writeFileAtomic} from '../../pki/files.js'
 import {KforgeError} from '../../util/errors.js'
 import {pollInterval} from '../init/api/context.js'
+import {restartKubelet} from '../kubelet-service.js'
 import type {Phase} from '../workflow.js'
 import {BOOTSTRAP_KUBELET_CONF, type JoinData} from './data.js'
 import {bootstrapClient, explainBootstrapError, KUBELET_CONF, tlsBootstrap} from './tls-bootstrap.js'
@@ -80,6 +81,7 @@ export const kubeletStartJoinPhase: Phase<JoinData> = {
     // certificate; one worker in the real suite never registered).
     await writeFileAtomic(join(d.rootDir, KUBELET_CONFIG_FILE), kubelet, 0o644)
     ctx.logger.info(`[kubelet-start] Wrote ${KUBELET_FLAGS_FILE} and, last, ${KUBELET_CONFIG_FILE}`)
+    if (d.manageServices) await restartKubelet('kubelet-start', ctx.logger)
   },
 }
 
