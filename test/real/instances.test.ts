@@ -18,8 +18,15 @@ import {readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {AutoScalingClient, TerminateInstanceInAutoScalingGroupCommand} from '@aws-sdk/client-auto-scaling'
 import {EC2Client} from '@aws-sdk/client-ec2'
+import {DecryptCommand, KMSClient} from '@aws-sdk/client-kms'
 import {CreateHostedZoneCommand, Route53Client} from '@aws-sdk/client-route-53'
-import {CreateBucketCommand, S3Client} from '@aws-sdk/client-s3'
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {renderSpec} from '../../src/api/v1alpha1/render.js'
 import {
@@ -61,6 +68,7 @@ import {
 } from '../support/instance-cloud.js'
 import {
   ADMIN_POLICY,
+  type Credentials,
   createUserWithPolicy,
   type EnforcedMoto,
   startEnforcedMoto,
@@ -86,6 +94,8 @@ const kubeconfig = join(dir, 'admin.kubeconfig')
 const running = new Map<string, Instance>()
 const imdsOf = new Map<string, ImdsStandIn>()
 const launched = new Map<string, LaunchedInstance>()
+/** The role credentials each instance was given: what its AWS calls were signed with. */
+const credentialsOf = new Map<string, Credentials>()
 let certs: {ca: string; key: string; cert: string}
 let slot = 0
 
@@ -95,6 +105,7 @@ const log = (line: string) => process.stderr.write(`[instances] ${line}\n`)
 async function boot(i: LaunchedInstance): Promise<Instance> {
   const credentials = await roleCredentials(ctx, i.role, i.id)
   stsFront.register(credentials)
+  credentialsOf.set(i.id, credentials)
   const imds = await startImds(imdsPaths(ctx, i, credentials), BRIDGE_ADDRESS)
   imdsOf.set(i.id, imds)
   const [network, bits] = i.subnetCidr.split('/') as [string, string]
@@ -282,6 +293,147 @@ describe('instances boot from their own user-data under their own roles', () => 
   })
 })
 
+/** The steps the boot log reports done, in order. */
+const done = (log: string) => [...log.matchAll(/kforge\[([\w-]+)\]: done/g)].map((m) => m[1]!)
+const MIRROR = ['containerd', 'runc', 'kubelet', 'kubectl', 'cniPlugins', 'nodejs']
+const INSTALL = [
+  'hostname',
+  'kernel',
+  'containerd',
+  'kubernetes',
+  'nodejs',
+  'agent',
+  'assets',
+  'kubeadm-config',
+]
+const AGENT = new RegExp(
+  `^s3 GET /kforge/${NAME.replace(/\./g, '\\.')}/assets/node-agent/kforge-[0-9a-f]+\\.mjs$`,
+)
+
+function instanceOf(role: LaunchedInstance['role']): LaunchedInstance {
+  return [...launched.values()].find((i) => i.role === role)!
+}
+
+/** The AWS calls signed with an instance's role credentials, as `service action` (with their status). */
+function callsOf(i: LaunchedInstance): {call: string; status: number}[] {
+  const key = credentialsOf.get(i.id)!.accessKeyId
+  return front.calls
+    .filter((c) => c.accessKeyId === key)
+    .map((c) => ({call: `${c.service} ${c.action}`, status: c.status}))
+}
+
+/** GetObject as `who`: 'read', or the refusal's name. */
+async function get(who: Credentials, key: string): Promise<'read' | string> {
+  const s3 = new S3Client({region: REGION, endpoint: moto.endpoint, forcePathStyle: true, credentials: who})
+  try {
+    await (await s3.send(new GetObjectCommand({Bucket: BUCKET, Key: key}))).Body?.transformToByteArray()
+    return 'read'
+  } catch (err) {
+    return (err as {name?: string}).name ?? String(err)
+  }
+}
+
+async function storeKeys(): Promise<string[]> {
+  const s3 = new S3Client({
+    region: REGION,
+    endpoint: moto.endpoint,
+    forcePathStyle: true,
+    credentials: ctx.admin,
+  })
+  const out: string[] = []
+  let token: string | undefined
+  do {
+    const page = await s3.send(new ListObjectsV2Command({Bucket: BUCKET, ContinuationToken: token}))
+    out.push(...(page.Contents ?? []).map((c) => c.Key!))
+    token = page.NextContinuationToken
+  } while (token)
+  return out
+}
+
+describe('each role does its part of the boot, and no more', () => {
+  it('the control plane installs from the mirror, fetches the agent once and opens its secrets under its own role', () => {
+    const calls = callsOf(instanceOf('control-plane')).map((c) => c.call)
+    expect(done(firstBootLog).slice(0, INSTALL.length), firstBootLog).toEqual(INSTALL)
+    for (const m of MIRROR) expect(calls.some((c) => c.startsWith(`s3 GET /mirror/${m}/`))).toBe(true)
+    expect(calls.filter((c) => AGENT.test(c))).toHaveLength(1)
+    expect(calls).toContain('kms Decrypt')
+    // the claim: no restore was asked for, then the init record is written
+    expect(calls).toContain(`s3 GET /kforge/${NAME}/control-plane/restore.json`)
+    expect(calls).toContain(`s3 PUT /kforge/${NAME}/control-plane/init.json`)
+    // its member's volume, attached under its own role
+    expect(calls).toContain('ec2 AttachVolume')
+  })
+
+  it('a worker installs from the mirror and proves its identity; it never calls KMS', () => {
+    const worker = instanceOf('nodes')
+    const calls = callsOf(worker)
+    const mirror = (c: string) => MIRROR.some((m) => c.startsWith(`s3 GET /mirror/${m}/`))
+    for (const m of MIRROR) expect(calls.some((c) => c.call.startsWith(`s3 GET /mirror/${m}/`))).toBe(true)
+    expect(calls.filter((c) => AGENT.test(c.call))).toHaveLength(1)
+    // Besides its software: it looks up the control plane, and its identity proof (signed by it,
+    // sent to STS by the control plane's node-identity service) is checked once.
+    expect([...new Set(calls.map((c) => c.call).filter((c) => !AGENT.test(c) && !mirror(c)))].sort()).toEqual(
+      ['ec2 DescribeInstances', 'sts GetCallerIdentity'],
+    )
+    expect(calls.filter((c) => c.status >= 400)).toEqual([])
+  })
+
+  it('the node role reads the mirror, the agent and its own group’s configs, and nothing else in the store', async () => {
+    const node = credentialsOf.get(instanceOf('nodes').id)!
+    const keys = await storeKeys()
+    const nodeReadable = (k: string) =>
+      k.startsWith('mirror/') ||
+      /\/assets\/node-agent\/kforge-[0-9a-f]+\.mjs$/.test(k) ||
+      k.includes(`${NAME}/userdata/nodes/`)
+    // the control plane's own objects are there to be refused: its init record, the spec, the PKI
+    expect(keys.filter((k) => !nodeReadable(k)).length).toBeGreaterThan(3)
+    const seen: Record<string, string> = {}
+    const expected: Record<string, string> = {}
+    for (const k of keys) {
+      seen[k] = await get(node, k)
+      expected[k] = nodeReadable(k) ? 'read' : 'AccessDenied'
+    }
+    expect(seen).toEqual(expected)
+  })
+
+  it('neither role reads another cluster’s prefix; the node role cannot decrypt with the cluster key', async () => {
+    const s3 = new S3Client({
+      region: REGION,
+      endpoint: moto.endpoint,
+      forcePathStyle: true,
+      credentials: ctx.admin,
+    })
+    const other = ['config', 'assets/node-agent/kforge-0123456789abcdef.mjs', 'control-plane/init.json']
+    for (const k of other) {
+      await s3.send(
+        new PutObjectCommand({Bucket: BUCKET, Key: `kforge/other.roles.example.com/${k}`, Body: 'x'}),
+      )
+    }
+    for (const role of ['control-plane', 'nodes'] as const) {
+      for (const k of other) {
+        expect(
+          await get(credentialsOf.get(instanceOf(role).id)!, `kforge/other.roles.example.com/${k}`),
+        ).toBe('AccessDenied')
+      }
+    }
+    const probe = await startIamRecorder(moto.endpoint)
+    try {
+      const kms = new KMSClient({
+        region: REGION,
+        endpoint: probe.endpoint,
+        credentials: credentialsOf.get(instanceOf('nodes').id)!,
+      })
+      await kms
+        .send(new DecryptCommand({CiphertextBlob: Buffer.from('not a real ciphertext')}))
+        .catch(() => undefined)
+      expect(probe.refusals.map((r) => r.service)).toEqual(['kms'])
+      expect(probe.refusals[0]!.body).toContain('not authorized to perform: kms:Decrypt')
+    } finally {
+      await probe.stop()
+    }
+  })
+})
+
 describe('replacing the first control-plane instance', () => {
   it('its replacement boots from the same user-data, resumes the member on its volume, and loses no object', async () => {
     await kubectl({kubeconfig, assets}, ['create', 'configmap', 'kept', '--from-literal=written=before'])
@@ -301,8 +453,12 @@ describe('replacing the first control-plane instance', () => {
     controlPlane = await boot(replacement)
     setLbTargets(dir, [{address: replacement.privateIp}])
     const bootLog = await bootFinished(controlPlane, 600_000)
-    expect(bootLog).toMatch(/kforge\[init\]: start/)
-    expect(bootLog).toContain('--resume')
+    // the state store's init record, not the group's name, decides: resume the member on the volume
+    expect(bootLog).toContain(`resuming: cluster ${NAME} was initialised by ${old.instanceId}`)
+    expect(bootLog).toMatch(
+      /\[etcd\] resuming etcd member \d+ of cluster \d+ from its data in \/var\/lib\/etcd/,
+    )
+    expect(bootLog).not.toContain('kforge[join]')
     expect(ebs.attached.get([...ebs.attached.keys()][0]!)).toBe(replacement.id)
     const kept = JSON.parse(
       await waitFor('the API through the replacement', 300_000, () =>

@@ -25,6 +25,25 @@ export interface RecordedCall {
   /** The operation for the query and JSON protocols; for S3, the method and the path. */
   action: string
   status: number
+  /** The access key that signed it (header or query signature): whose call it was. */
+  accessKeyId: string
+}
+
+/** A query-signed request's service (its credential scope) and action (`Action=`). */
+function presignedCall(req: IncomingMessage): {service: string; action: string} {
+  const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '')
+  return {
+    service: query.get('X-Amz-Credential')?.split('/')[3] ?? 'unknown',
+    action: query.get('Action') ?? '',
+  }
+}
+
+/** The access key id of a SigV4 request, signed in its Authorization header or its query. */
+function signer(req: IncomingMessage): string {
+  const header = /Credential=([^/,\s]+)\//.exec(req.headers.authorization ?? '')
+  if (header) return header[1]!
+  const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '').get('X-Amz-Credential')
+  return query?.split('/')[0] ?? ''
 }
 
 export interface IamRecorderOptions {
@@ -85,11 +104,12 @@ export async function startIamRecorder(
             const reply = Buffer.concat(parts)
             const status = answer.statusCode ?? 0
             const text = reply.toString('utf8')
-            const call = parseCall(req, body)
+            const call = presigned ? presignedCall(req) : parseCall(req, body)
             calls.push({
               service: call.service,
               action: call.action || `${req.method} ${(req.url ?? '').split('?')[0]}`,
               status,
+              accessKeyId: signer(req),
             })
             if (status >= 400 && REFUSED.test(text)) {
               refusals.push({
