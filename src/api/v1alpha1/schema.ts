@@ -170,7 +170,13 @@ export const clusterSpecShape = obj(
     topology: obj({type: oneOf(['public', 'private']), bastion: bool}),
     api: obj({access: strings, dnsName: str, endpoint, port: int}),
     sshAccess: strings,
-    dns: obj({zone: str, type: oneOf(['public', 'private', 'none'])}),
+    dns: obj({
+      zone: str,
+      type: described(
+        'Where kforge publishes spec.api.dnsName: an alias record to the load balancer in the public or private Route53 zone spec.dns.zone. With none it publishes nothing: instances and clients reach the API by that name only through DNS you manage (a record aliasing the load balancer), and a cluster without one cannot boot.',
+        oneOf(['public', 'private', 'none']),
+      ),
+    }),
     etcd: obj({
       version: str,
       volumeSize: described(
