@@ -22,13 +22,13 @@
  * executed byte for byte.
  */
 import {spawn} from 'node:child_process'
-import {existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {stringify} from 'yaml'
 import {distFile} from '../dist-path.js'
 import type {NodeConfig} from './config.js'
 import {BRIDGE_ADDRESS, createNodeNetwork, netnsName, removeNodeNetwork} from './network.js'
-import {type LocalNode, stopNode} from './node.js'
+import {type LocalNode, spawnNodeInit, stopNode} from './node.js'
 import {containerdConfig, LOCAL_KUBELET_CONFIGURATION, RESOLV_CONF, SYSTEMCTL_SHIM} from './profile.js'
 
 const SUPERVISOR = distFile('sandbox/nodes/supervisor.js')
@@ -259,34 +259,12 @@ export async function powerOnInstance(o: InstanceOptions): Promise<Instance> {
       `${BRIDGE_ADDRESS}:${o.awsPort}`,
     ])
   }
-  const out = openSync(join(o.dir, 'console.log'), 'a')
-  const child = spawn(
-    'nsenter',
-    [
-      `--net=/run/netns/${netnsName(o.name)}`,
-      '--',
-      'unshare',
-      '--mount',
-      '--uts',
-      '--propagation',
-      'private',
-      '--',
-      'bash',
-      join(o.dir, 'boot.sh'),
-      o.dir,
-      process.execPath,
-      SUPERVISOR,
-    ],
-    {detached: true, stdio: ['ignore', out, out]},
-  )
-  child.unref()
-  const pidFile = join(upper, 'supervisor.pid')
-  for (let i = 0; i < 300; i++) {
-    if (existsSync(pidFile)) return node
-    if (child.exitCode !== null) break
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`instance ${o.instanceId}: its init did not start; see ${join(o.dir, 'console.log')}`)
+  await spawnNodeInit(o.name, ['bash', join(o.dir, 'boot.sh'), o.dir, process.execPath, SUPERVISOR], {
+    log: join(o.dir, 'console.log'),
+    pidFile: join(upper, 'supervisor.pid'),
+    what: `instance ${o.instanceId}: its init`,
+  })
+  return node
 }
 
 /** Power off: every process the instance ran, found through its cgroups. Its root disk stays. */

@@ -95,11 +95,27 @@ export async function startNode(
   const configFile = join(node.root, 'node.json')
   writeFileSync(configFile, JSON.stringify(config, null, 2))
   rmSync(join(node.root, 'supervisor.pid'), {force: true})
-  const out = openSync(join(node.root, 'supervisor.log'), 'a')
+  return spawnNodeInit(node.name, [process.execPath, SUPERVISOR, configFile], {
+    log: join(node.root, 'supervisor.log'),
+    pidFile: join(node.root, 'supervisor.pid'),
+    what: `node ${node.name}: the supervisor`,
+  })
+}
+
+/**
+ * Starts a node's first process, detached, in the node's network namespace with mounts and a host
+ * name of its own; resolves with its pid once it has written `pidFile`.
+ */
+export async function spawnNodeInit(
+  name: string,
+  argv: string[],
+  o: {log: string; pidFile: string; what: string},
+): Promise<number> {
+  const out = openSync(o.log, 'a')
   const child = spawn(
     'nsenter',
     [
-      `--net=/run/netns/${netnsName(node.name)}`,
+      `--net=/run/netns/${netnsName(name)}`,
       '--',
       'unshare',
       '--mount',
@@ -107,20 +123,17 @@ export async function startNode(
       '--propagation',
       'private',
       '--',
-      process.execPath,
-      SUPERVISOR,
-      configFile,
+      ...argv,
     ],
     {detached: true, stdio: ['ignore', out, out]},
   )
   child.unref()
-  const pidFile = join(node.root, 'supervisor.pid')
   for (let i = 0; i < 300; i++) {
-    if (existsSync(pidFile)) return Number(readFileSync(pidFile, 'utf8'))
+    if (existsSync(o.pidFile)) return Number(readFileSync(o.pidFile, 'utf8'))
     if (child.exitCode !== null) break
     await new Promise((r) => setTimeout(r, 100))
   }
-  throw new Error(`node ${node.name}: the supervisor did not start; see ${join(node.root, 'supervisor.log')}`)
+  throw new Error(`${o.what} did not start; see ${o.log}`)
 }
 
 export function supervisorPid(node: LocalNode): number | undefined {
