@@ -51,6 +51,7 @@ import {
   removeBridgeIfUnused,
   removeGateway,
 } from '../../src/sandbox/nodes/network.js'
+import {runInNode} from '../../src/sandbox/nodes/node.js'
 import {publicSingleCluster} from '../fixtures/cloud/clusters.js'
 import {runKforge, tempDir} from '../support/cli.js'
 import {type IamRecorder, startIamRecorder} from '../support/iam-recorder.js'
@@ -98,6 +99,41 @@ const launched = new Map<string, LaunchedInstance>()
 const credentialsOf = new Map<string, Credentials>()
 let certs: {ca: string; key: string; cert: string}
 let slot = 0
+
+/** kforge on the operator's machine, as the admin user. */
+function asAdmin(args: string[]): ReturnType<typeof runKforge> {
+  return runKforge(args, {
+    env: {
+      AWS_ENDPOINT_URL: moto.endpoint,
+      AWS_ACCESS_KEY_ID: ctx.admin.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: ctx.admin.secretAccessKey,
+      AWS_REGION: REGION,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      KFORGE_STATE_STORE: STORE,
+      KFORGE_POLL_MS: '50',
+    },
+  })
+}
+
+/** The control-plane instance the emulator launched in place of the ones already booted. */
+async function replacementControlPlane(): Promise<LaunchedInstance> {
+  return waitFor('the replacement instance', 60_000, async () =>
+    (await launchedInstances(ctx)).find((i) => i.role === 'control-plane' && !launched.has(i.id)),
+  )
+}
+
+/** Whether the ConfigMap exists, read through the API load balancer. */
+async function configMapExists(name: string): Promise<boolean> {
+  const out = await kubectl({kubeconfig, assets}, [
+    'get',
+    'configmap',
+    name,
+    '--ignore-not-found',
+    '-o',
+    'name',
+  ])
+  return out.trim() !== ''
+}
 
 const log = (line: string) => process.stderr.write(`[instances] ${line}\n`)
 
@@ -203,17 +239,7 @@ beforeAll(async () => {
   )
   const spec = join(dir, 'cluster.yaml')
   writeFileSync(spec, renderSpec(cluster))
-  const created = await runKforge(['create', '-f', spec, '--yes'], {
-    env: {
-      AWS_ENDPOINT_URL: moto.endpoint,
-      AWS_ACCESS_KEY_ID: admin.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: admin.secretAccessKey,
-      AWS_REGION: REGION,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      KFORGE_STATE_STORE: STORE,
-      KFORGE_POLL_MS: '50',
-    },
-  })
+  const created = await asAdmin(['create', '-f', spec, '--yes'])
   expect(created.code, created.stderr).toBe(0)
   await widenKmsForMoto(ctx, 'control-plane')
   apiName = cluster.spec.api.dnsName
@@ -447,9 +473,7 @@ describe('replacing the first control-plane instance', () => {
     )
     await terminateInstance(old)
     running.delete(old.instanceId)
-    const replacement = await waitFor('the replacement instance', 60_000, async () =>
-      (await launchedInstances(ctx)).find((i) => i.role === 'control-plane' && !launched.has(i.id)),
-    )
+    const replacement = await replacementControlPlane()
     controlPlane = await boot(replacement)
     setLbTargets(dir, [{address: replacement.privateIp}])
     const bootLog = await bootFinished(controlPlane, 600_000)
@@ -469,5 +493,50 @@ describe('replacing the first control-plane instance', () => {
     await waitFor('the replacement Ready', 300_000, async () =>
       (await readyNodes()).includes(replacement.privateDns) ? true : undefined,
     )
+  }, 1_200_000)
+})
+
+describe('losing the whole control plane', () => {
+  it('the node takes a backup with its own unit; restore cluster brings the cluster back to it', async () => {
+    await kubectl({kubeconfig, assets}, ['create', 'configmap', 'before-backup', '--from-literal=k=v'])
+    // what the backup timer starts, run now on the control-plane instance under its own role
+    const backup = await runInNode(controlPlane, [
+      '/usr/local/sbin/systemctl',
+      'start',
+      'kforge-etcd-backup.service',
+    ])
+    expect(
+      backup.code,
+      readFileSync(instancePath(controlPlane, '/var/log/kforge-node/kforge-etcd-backup.log'), 'utf8'),
+    ).toBe(0)
+    const listed = await asAdmin(['get', 'backups', NAME, '-o', 'json'])
+    expect(listed.code, listed.stderr).toBe(0)
+    const backups = JSON.parse(listed.stdout) as {id: string}[]
+    expect(backups).toHaveLength(1)
+    await kubectl({kubeconfig, assets}, ['create', 'configmap', 'after-backup', '--from-literal=k=v'])
+
+    const restored = await asAdmin(['restore', 'cluster', NAME, '--from', backups[0]!.id, '--yes'])
+    expect(restored.code, restored.stderr).toBe(0)
+    // restore cluster terminated the control-plane instance: it goes, its root disk with it
+    await terminateInstance(controlPlane)
+    running.delete(controlPlane.instanceId)
+    const replacement = await replacementControlPlane()
+    controlPlane = await boot(replacement)
+    setLbTargets(dir, [{address: replacement.privateIp}])
+    const bootLog = await bootFinished(controlPlane, 600_000)
+    expect(bootLog).toContain(`restoring ${NAME} from backup ${backups[0]!.id}`)
+    await waitFor(
+      'the restored API',
+      300_000,
+      async () => (await configMapExists('before-backup')) || undefined,
+    )
+    expect(await configMapExists('kept')).toBe(true)
+    expect(await configMapExists('after-backup')).toBe(false)
+    await waitFor('the restored control plane and the worker Ready', 300_000, async () => {
+      const ready = await readyNodes()
+      return ready.includes(replacement.privateDns) && ready.includes(instanceOf('nodes').privateDns)
+        ? true
+        : undefined
+    })
   }, 1_200_000)
 })
