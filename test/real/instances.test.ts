@@ -269,8 +269,8 @@ beforeAll(async () => {
 }, 1_500_000)
 
 afterAll(async () => {
-  await ebs?.stop()
   for (const node of running.values()) await terminateInstance(node)
+  await ebs?.stop()
   for (const imds of imdsOf.values()) await imds.close()
   stopLb(dir)
   await front?.stop()

@@ -69,7 +69,7 @@ export function startEbs(o: {
     const [cmd, ...args] = inNode(node, [
       'sh',
       '-c',
-      `mknod ${device} b ${major} ${minor} && mkdir -p /dev/disk/by-id && ln -sf ../../${device.slice(5)} ${link}`,
+      `rm -f ${device} && mknod ${device} b ${major} ${minor} && mkdir -p /dev/disk/by-id && ln -sf ../../${device.slice(5)} ${link}`,
     ])
     execFileSync(cmd!, args, {stdio: 'ignore'})
     plumbed.set(volumeId, {instanceId: node.instanceId, loop})
