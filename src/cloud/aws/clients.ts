@@ -16,6 +16,7 @@ import type {KMSClient} from '@aws-sdk/client-kms'
 import type {Route53Client} from '@aws-sdk/client-route-53'
 import type {S3Client} from '@aws-sdk/client-s3'
 import type {STSClient} from '@aws-sdk/client-sts'
+import type {AwsCredentialIdentityProvider} from '@smithy/types'
 import {KforgeError} from '../../util/errors.js'
 import type {Timings} from '../../util/timings.js'
 import {kforgeVersion} from '../../util/version.js'
@@ -99,6 +100,25 @@ function instrument<T>(client: T, listener: AwsCallListener | undefined): T {
 const CONNECT_TIMEOUT_MS = 5_000
 const REQUEST_TIMEOUT_MS = 30_000
 
+/**
+ * The SDK's standard credential chain, with patience for the instance metadata service. The SDK
+ * asks IMDS once with a 1 s timeout; on an instance busy booting (a kubelet, etcd and the API
+ * server starting) that is too little, and the node agent failed to read its role's credentials
+ * ("Could not load credentials from any providers"). Loaded on first use, as the clients are.
+ */
+function patientCredentialChain(init: Record<string, unknown> = {}): AwsCredentialIdentityProvider {
+  let chain: Promise<AwsCredentialIdentityProvider> | undefined
+  return async (props) => {
+    chain ??= import('@aws-sdk/credential-provider-node').then(({defaultProvider}) =>
+      defaultProvider({...init, timeout: IMDS_TIMEOUT_MS, maxRetries: IMDS_RETRIES}),
+    )
+    return (await chain)(props)
+  }
+}
+
+const IMDS_TIMEOUT_MS = 5_000
+const IMDS_RETRIES = 3
+
 /** Settings common to every client. */
 export function clientConfig(options: AwsOptions = {}): {
   region?: string
@@ -107,8 +127,10 @@ export function clientConfig(options: AwsOptions = {}): {
   maxAttempts: number
   customUserAgent: string
   requestHandler: {connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: true}
+  credentialDefaultProvider: typeof patientCredentialChain
 } {
   return {
+    credentialDefaultProvider: patientCredentialChain,
     ...(options.region ? {region: options.region} : {}),
     ...(options.endpoint ? {endpoint: options.endpoint} : {}),
     retryStrategy: new ProvisionerRetryStrategy(),
