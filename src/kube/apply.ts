@@ -4,7 +4,7 @@
  * someone else wrote in between (409 Conflict on a stale resourceVersion).
  */
 import type {KubeClient} from './client.js'
-import {isAlreadyExists, isConflict} from './errors.js'
+import {isAlreadyExists, isConflict, isInvalid} from './errors.js'
 import type {ResourceType} from './resources.js'
 import type {KubeObject} from './types.js'
 
@@ -58,7 +58,15 @@ export async function createOrMutate<T extends KubeObject>(
     await client.create(type, obj)
     return 'created'
   } catch (err) {
-    if (!isAlreadyExists(err)) throw err
+    // As kubeadm's DNS service: the API server refuses a Service whose fixed cluster IP is
+    // allocated (422 Invalid) before it notices that the Service itself exists, as it does when
+    // the addon phase runs again or after an etcd restore. An Invalid create of an object that
+    // is there is an update; of one that is not, the refusal it is.
+    if (
+      !isAlreadyExists(err) &&
+      !(isInvalid(err) && (await client.find(type, obj.metadata.name!, obj.metadata.namespace)))
+    )
+      throw err
   }
   return mutateExisting(client, type, obj.metadata.name!, obj.metadata.namespace, mutate)
 }

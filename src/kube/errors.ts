@@ -81,6 +81,9 @@ export function isNotFound(err: unknown): boolean {
 export function isAlreadyExists(err: unknown): boolean {
   return err instanceof KubeApiError && err.reason === 'AlreadyExists'
 }
+export function isInvalid(err: unknown): boolean {
+  return err instanceof KubeApiError && err.code === 422
+}
 export function isConflict(err: unknown): boolean {
   return err instanceof KubeApiError && err.reason === 'Conflict'
 }
