@@ -4,7 +4,9 @@
  * commands on disk; the bundle has no disk layout, so this routes argv to the commands the
  * bundler linked in, and hands oclif a configuration built in memory.
  */
+
 import type {Command} from '@oclif/core'
+import {waitForInstanceMetadata} from '../../cloud/aws/clients.js'
 
 export type CommandLoader = () => Promise<Command.Class>
 
@@ -54,6 +56,7 @@ export async function runAgent(
   version: string,
 ): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+  waitForInstanceMetadata()
   const ids = Object.keys(commands)
   if (argv[0] === 'version' || argv[0] === '--version') {
     process.stdout.write(`kforge node agent ${version} (node ${process.version})\n`)

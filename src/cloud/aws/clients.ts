@@ -119,6 +119,19 @@ function patientCredentialChain(init: Record<string, unknown> = {}): AwsCredenti
 const IMDS_TIMEOUT_MS = 5_000
 const IMDS_RETRIES = 3
 
+/**
+ * Whether this process is the node agent on an instance, where IMDS is there to be waited for. The
+ * operator's CLI keeps the SDK's quick give-up: off EC2 nothing answers 169.254.169.254, and a
+ * machine with no credentials would otherwise wait 20 s to be told so. Process-wide, because it is
+ * a fact about where the process runs, set once by the agent's entry point.
+ */
+let onInstance = false
+
+/** Called by the node agent's entry point (src/assets/agent/main.ts). */
+export function waitForInstanceMetadata(): void {
+  onInstance = true
+}
+
 /** Settings common to every client. */
 export function clientConfig(options: AwsOptions = {}): {
   region?: string
@@ -127,10 +140,10 @@ export function clientConfig(options: AwsOptions = {}): {
   maxAttempts: number
   customUserAgent: string
   requestHandler: {connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: true}
-  credentialDefaultProvider: typeof patientCredentialChain
+  credentialDefaultProvider?: typeof patientCredentialChain
 } {
   return {
-    credentialDefaultProvider: patientCredentialChain,
+    ...(onInstance ? {credentialDefaultProvider: patientCredentialChain} : {}),
     ...(options.region ? {region: options.region} : {}),
     ...(options.endpoint ? {endpoint: options.endpoint} : {}),
     retryStrategy: new ProvisionerRetryStrategy(),
