@@ -23,7 +23,7 @@
  */
 import {spawn} from 'node:child_process'
 import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {dirname, join} from 'node:path'
+import {basename, dirname, join} from 'node:path'
 import {stringify} from 'yaml'
 import {distFile} from '../dist-path.js'
 import type {NodeConfig} from './config.js'
@@ -31,7 +31,8 @@ import {BRIDGE_ADDRESS, createNodeNetwork, netnsName, removeNodeNetwork} from '.
 import {type LocalNode, spawnNodeInit, stopNode} from './node.js'
 import {containerdConfig, LOCAL_KUBELET_CONFIGURATION, RESOLV_CONF, SYSTEMCTL_SHIM} from './profile.js'
 
-const SUPERVISOR = distFile('sandbox/nodes/supervisor.js')
+/** The supervisor's directory on the host; the instance sees it at SUPERVISOR_DIR. */
+const SUPERVISOR_HOST_DIR = dirname(distFile('sandbox/nodes/supervisor.js'))
 
 export interface InstanceOptions {
   /** Short name: the network namespace is `kforge-<name>`. */
@@ -92,9 +93,17 @@ const SYSTEMCTL = SYSTEMCTL_SHIM.replace(
 )
 
 const IMAGE_DIR = '/usr/lib/kforge-image'
+/**
+ * Where the instance sees what the image takes from the machine that built it (bind-mounted by the
+ * boot script): the host's /tmp is not the instance's (it gets a tmpfs of its own), and a checkout
+ * or an asset cache may live there.
+ */
+const SUPERVISOR_DIR = `${IMAGE_DIR}/supervisor`
+const IMAGES_DIR = `${IMAGE_DIR}/images`
 
 /** containerd with the local profile's config, and the image's pre-baked images imported once. */
 function containerdStart(imagesTar: string): string {
+  const inImage = `${IMAGES_DIR}/${basename(imagesTar)}`
   return `#!/bin/sh
 /usr/local/bin/containerd --config ${IMAGE_DIR}/containerd.toml &
 pid=$!
@@ -102,7 +111,7 @@ trap 'kill -TERM $pid' TERM INT
 if [ ! -e /var/lib/containerd/.kforge-image-imported ]; then
   i=0
   until ctr --address /run/containerd/containerd.sock version >/dev/null 2>&1 || [ $i -ge 300 ]; do sleep 0.2; i=$((i + 1)); done
-  ctr --address /run/containerd/containerd.sock -n k8s.io images import ${imagesTar} && : >/var/lib/containerd/.kforge-image-imported
+  ctr --address /run/containerd/containerd.sock -n k8s.io images import ${inImage} && : >/var/lib/containerd/.kforge-image-imported
 fi
 wait $pid
 `
@@ -164,10 +173,13 @@ ln -s /proc/self/fd "$M/dev/fd"
 ln -s /proc/self/fd/0 "$M/dev/stdin"; ln -s /proc/self/fd/1 "$M/dev/stdout"; ln -s /proc/self/fd/2 "$M/dev/stderr"
 mount -t tmpfs tmpfs "$M/run"
 mount -t tmpfs tmpfs "$M/tmp"
+mkdir -p "$M${SUPERVISOR_DIR}" "$M${IMAGES_DIR}"
+mount --bind "$3" "$M${SUPERVISOR_DIR}"
+mount --bind "$4" "$M${IMAGES_DIR}"
 exec chroot "$M" /usr/bin/env -i HOME=/root LANG=C.UTF-8 \\
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\
   NODE_EXTRA_CA_CERTS=${IMAGE_DIR}/ca.crt \\
-  "$2" "$3" /etc/kforge-image/node.json
+  "$2" ${SUPERVISOR_DIR}/supervisor.js /etc/kforge-image/node.json
 `
 
 /** The instance's cloud-init run at every boot, as cloud-init's systemd units run its stages. */
@@ -259,7 +271,15 @@ export async function powerOnInstance(o: InstanceOptions): Promise<Instance> {
       `${BRIDGE_ADDRESS}:${o.awsPort}`,
     ])
   }
-  await spawnNodeInit(o.name, ['bash', join(o.dir, 'boot.sh'), o.dir, process.execPath, SUPERVISOR], {
+  const boot = [
+    'bash',
+    join(o.dir, 'boot.sh'),
+    o.dir,
+    process.execPath,
+    SUPERVISOR_HOST_DIR,
+    dirname(o.imagesTar),
+  ]
+  await spawnNodeInit(o.name, boot, {
     log: join(o.dir, 'console.log'),
     pidFile: join(upper, 'supervisor.pid'),
     what: `instance ${o.instanceId}: its init`,
