@@ -27,7 +27,7 @@ import {
 } from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 import type {NodeConfig, NodeService} from './config.js'
-import {commandLine, installTargets, parseMountUnit, parseUnits, resolveEnvironment} from './unit.js'
+import {commandLine, parseMountUnit, parseUnits, resolveEnvironment} from './unit.js'
 
 const config = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as NodeConfig
 const logDir = join(config.root, 'var', 'log', 'kforge-node')
@@ -183,8 +183,10 @@ function unitTexts(name: string): string[] | undefined {
 }
 
 /**
- * The units enabled since the image was made, kept on the instance's disk. The image's own units
- * (the host's, in the lower layer: ssh, cron, cloud-init's stages) are not this emulation's to run.
+ * The units enabled since the image was made, kept on the instance's disk: what `systemctl enable`
+ * records, and what starts at every boot. Not systemd's `.wants` links: the image's own units (the
+ * host's, in the lower layer: ssh, cron, cloud-init's stages) are linked there too, and are not this
+ * emulation's to run.
  */
 const ENABLED = '/var/lib/kforge-image/enabled-units'
 
@@ -203,27 +205,9 @@ function setEnabled(name: string, on: boolean): void {
   writeFileSync(ENABLED, [...names].map((n) => `${n}\n`).join(''))
 }
 
-function enable(name: string, texts: string[]): void {
-  setEnabled(name, true)
-  const {wants, requires} = installTargets(texts)
-  const links = [
-    ...(wants.length || requires.length ? wants : ['multi-user.target']).map((t) => `${t}.wants`),
-    ...requires.map((t) => `${t}.requires`),
-  ]
-  for (const link of links) {
-    const dir = join('/etc/systemd/system', link)
-    mkdirSync(dir, {recursive: true})
-    const path = join(dir, name)
-    if (!existsSync(path)) symlinkSync(join('/etc/systemd/system', name), path)
-  }
-}
-
-function disable(name: string): void {
-  setEnabled(name, false)
-  const dir = '/etc/systemd/system'
-  for (const sub of existsSync(dir) ? readdirSync(dir) : []) {
-    if (/\.(wants|requires)$/.test(sub)) rmSync(join(dir, sub, name), {force: true})
-  }
+/** systemctl's unit names: a bare name is a service. */
+function unitName(name: string): string {
+  return name.includes('.') ? name : `${name}.service`
 }
 
 /**
@@ -270,7 +254,7 @@ function loadService(name: string): NodeService | undefined {
   const configured = config.services.find((s) => s.name === name || `${s.name}.service` === name)
   if (configured) return configured
   if (!config.instance) return undefined
-  const texts = unitTexts(name.includes('.') ? name : `${name}.service`)
+  const texts = unitTexts(unitName(name))
   return texts ? {name: name.replace(/\.service$/, ''), units: texts} : undefined
 }
 
@@ -326,15 +310,14 @@ async function systemctl(argv: string[]): Promise<{code: number; out: string}> {
     case 'enable':
       return each(async (u) => {
         if (config.instance) {
-          const texts = unitTexts(u.includes('.') ? u : `${u}.service`)
-          if (!texts) return 5
-          enable(u.includes('.') ? u : `${u}.service`, texts)
+          if (!unitTexts(unitName(u))) return 5
+          setEnabled(unitName(u), true)
         }
         return now ? startUnit(u) : 0
       })
     case 'disable':
       return each(async (u) => {
-        if (config.instance) disable(u.includes('.') ? u : `${u}.service`)
+        if (config.instance) setEnabled(unitName(u), false)
         if (now) await stopUnit(u)
         return 0
       })

@@ -80,17 +80,6 @@ export function parseMountUnit(texts: readonly string[]): MountUnit | undefined 
   return m.what && m.where ? {what: m.what, where: m.where, type: m.type, options: m.options} : undefined
 }
 
-/** `systemctl enable` links the unit into each of these targets' `.wants` (or `.requires`) directory. */
-export function installTargets(texts: readonly string[]): {wants: string[]; requires: string[]} {
-  const out = {wants: [] as string[], requires: [] as string[]}
-  for (const {section, key, value} of assignments(texts)) {
-    if (section !== 'Install') continue
-    if (key === 'WantedBy') out.wants.push(...splitWords(value))
-    else if (key === 'RequiredBy') out.requires.push(...splitWords(value))
-  }
-  return out
-}
-
 /** `"A=1 2" B=3` → {A: '1 2', B: '3'} */
 function parseEnvironment(value: string): Record<string, string> {
   const out: Record<string, string> = {}

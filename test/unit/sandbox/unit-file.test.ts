@@ -5,7 +5,7 @@
 import {describe, expect, it} from 'vitest'
 import {growUnit, mountUnit} from '../../../src/lifecycle/block-device.js'
 import {renderTemplate} from '../../../src/render/templates.js'
-import {commandLine, installTargets, parseMountUnit, parseUnits} from '../../../src/sandbox/nodes/unit.js'
+import {commandLine, parseMountUnit, parseUnits} from '../../../src/sandbox/nodes/unit.js'
 
 const kubelet = [
   renderTemplate('files/kubelet.service', {}),
@@ -34,10 +34,9 @@ describe('systemd units as the node supervisor reads them', () => {
       '--cgroup-root=/x',
       '--config-dir=/etc/kubelet.conf.d',
     ])
-    expect(installTargets(kubelet)).toEqual({wants: ['multi-user.target'], requires: []})
   })
 
-  it("etcd's mount unit: what to mount where, required by the kubelet", () => {
+  it("etcd's mount unit: what to mount where", () => {
     const text = mountUnit({where: '/var/lib/etcd', uuid: 'u-1', type: 'ext4', volumeId: 'vol-1'})
     expect(parseMountUnit([text])).toEqual({
       what: '/dev/disk/by-uuid/u-1',
@@ -45,15 +44,13 @@ describe('systemd units as the node supervisor reads them', () => {
       type: 'ext4',
       options: 'defaults,noatime',
     })
-    expect(installTargets([text])).toEqual({wants: ['local-fs.target'], requires: ['kubelet.service']})
     expect(parseMountUnit(['[Unit]\nDescription=no mount section\n'])).toBeUndefined()
   })
 
-  it('the growfs unit is a oneshot wanted by the kubelet', () => {
+  it('the growfs unit is a oneshot', () => {
     const text = growUnit({where: '/var/lib/etcd', uuid: 'u-1', volumeId: 'vol-1'})
     const unit = parseUnits([text])
     expect(unit.type).toBe('oneshot')
     expect(commandLine(unit.execStart!, {})).toEqual(['/sbin/resize2fs', '/dev/disk/by-uuid/u-1'])
-    expect(installTargets([text])).toEqual({wants: ['kubelet.service'], requires: []})
   })
 })
